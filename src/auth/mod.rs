@@ -1,0 +1,11 @@
+//! Who is asking: password hashing, tokens, sessions, CSRF and the extractors
+//! that load the current user on every request.
+
+pub mod csrf;
+pub mod extractors;
+pub mod password;
+pub mod session;
+pub mod tokens;
+
+pub use extractors::{Ctx, CurrentUser, SiteAdmin};
+pub use session::Flash;

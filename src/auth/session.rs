@@ -1,0 +1,67 @@
+//! What the session cookie holds and the helpers around it. The cookie is
+//! signed and encrypted by actix-session; nothing in it is trusted without a
+//! database check (see `extractors`).
+
+use actix_session::Session;
+use serde::{Deserialize, Serialize};
+
+pub const USER_ID: &str = "uid";
+pub const EPOCH: &str = "ep";
+pub const ISSUED_AT: &str = "iat";
+pub const SEEN_AT: &str = "seen";
+pub const CSRF: &str = "csrf";
+pub const FLASH: &str = "flash";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Flash {
+    /// `info`, `success` or `error`.
+    pub level: String,
+    pub text: String,
+}
+
+pub fn flash(session: &Session, level: &str, text: impl Into<String>) {
+    let mut all: Vec<Flash> = session.get(FLASH).ok().flatten().unwrap_or_default();
+    all.push(Flash {
+        level: level.into(),
+        text: text.into(),
+    });
+    let _ = session.insert(FLASH, all);
+}
+
+pub fn take_flashes(session: &Session) -> Vec<Flash> {
+    session.remove_as::<Vec<Flash>>(FLASH)
+        .and_then(Result::ok)
+        .unwrap_or_default()
+}
+
+/// The session's CSRF token, created on first use.
+pub fn csrf_token(session: &Session) -> String {
+    if let Ok(Some(t)) = session.get::<String>(CSRF) {
+        return t;
+    }
+    let (token, _) = super::tokens::generate();
+    let _ = session.insert(CSRF, &token);
+    token
+}
+
+/// Starts a logged-in session under a new id with a new CSRF token.
+pub fn log_in(session: &Session, user_id: i64, epoch: i64, now_unix: i64) {
+    let flashes = take_flashes(session);
+    session.clear();
+    session.renew();
+    let _ = session.insert(USER_ID, user_id);
+    let _ = session.insert(EPOCH, epoch);
+    let _ = session.insert(ISSUED_AT, now_unix);
+    let _ = session.insert(SEEN_AT, now_unix);
+    let _ = session.insert(CSRF, super::tokens::generate().0);
+    if !flashes.is_empty() {
+        let _ = session.insert(FLASH, flashes);
+    }
+}
+
+/// Ends the login but keeps a session for the flash message and a new CSRF token.
+pub fn log_out(session: &Session) {
+    session.clear();
+    session.renew();
+    let _ = session.insert(CSRF, super::tokens::generate().0);
+}

@@ -1,0 +1,200 @@
+//! Settings from `GUILDHALL_*` environment variables. Every variable is listed
+//! here with its default; README.md points at this file.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `GUILDHALL_DATABASE_URL` | `sqlite://data/guildhall.db` | `sqlite://PATH`, a plain path, or `postgres://…` |
+//! | `GUILDHALL_BIND` | `127.0.0.1:8080` | address the server listens on |
+//! | `GUILDHALL_BASE_URL` | `http://{BIND}` | public URL used in e-mailed links and the Origin check |
+//! | `GUILDHALL_DATA_DIR` | `data` | secret key file, mail files (`mail/`) |
+//! | `GUILDHALL_SECRET_KEY` | generated into `{DATA_DIR}/secret.key` | ≥ 64 bytes, base64; signs and encrypts session cookies |
+//! | `GUILDHALL_SMTP_URL` | unset: mail written as .eml files under `{DATA_DIR}/mail` | lettre SMTP URL, e.g. `smtp://localhost:25` or `smtps://user:pass@host` |
+//! | `GUILDHALL_MAIL_FROM` | `Guildhall <guildhall@localhost>` | sender of every mail |
+//! | `GUILDHALL_SIGNUP` | `approval` | `open`, `approval` (a site admin approves) or `closed` |
+//! | `GUILDHALL_SESSION_IDLE_MINUTES` | `1440` (24 h) | a session unused this long ends |
+//! | `GUILDHALL_SESSION_MAX_DAYS` | `14` | a session ends this long after log-in whatever happens |
+//! | `GUILDHALL_LOGIN_MAX_FAILURES_PER_ACCOUNT` | `5` | failed log-ins per account per window before refusing |
+//! | `GUILDHALL_LOGIN_MAX_FAILURES_PER_IP` | `50` | failed log-ins per client address per window |
+//! | `GUILDHALL_LOGIN_WINDOW_MINUTES` | `15` | the throttling window |
+//! | `GUILDHALL_MAIL_RETRY_BASE_MS` | `2000` | first retry delay of the mail worker; doubles up to 10 minutes |
+//! | `GUILDHALL_MAIL_MAX_ATTEMPTS` | `30` | attempts before a mail is marked failed |
+//! | `GUILDHALL_MAIL_POLL_MS` | `1000` | how often the worker looks for due mail |
+//! | `GUILDHALL_WORKERS` | number of cores | HTTP worker threads |
+//! | `GUILDHALL_DB_POOL_SIZE` | `4` (SQLite) / `8` (PostgreSQL) | connections per server |
+//! | `RUST_LOG` | `info` | log filter (tracing-subscriber syntax) |
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignupMode {
+    Open,
+    Approval,
+    Closed,
+}
+
+impl std::str::FromStr for SignupMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "open" => Ok(Self::Open),
+            "approval" => Ok(Self::Approval),
+            "closed" => Ok(Self::Closed),
+            other => Err(format!(
+                "GUILDHALL_SIGNUP must be open, approval or closed, not {other:?}"
+            )),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: String,
+    /// Without a trailing slash.
+    pub base_url: String,
+    pub data_dir: PathBuf,
+    /// `None`: generated into the data dir on first start.
+    pub secret_key: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub signup: SignupMode,
+    pub session_idle: Duration,
+    pub session_max: Duration,
+    pub login_max_failures_per_account: i64,
+    pub login_max_failures_per_ip: i64,
+    pub login_window: Duration,
+    pub mail_retry_base: Duration,
+    pub mail_max_attempts: i32,
+    pub mail_poll: Duration,
+    pub workers: usize,
+    pub db_pool_size: Option<u32>,
+    /// Run the mail delivery worker inside `serve` (tests turn it off to drive it by hand).
+    pub run_mail_worker: bool,
+}
+
+impl std::fmt::Debug for Config {
+    // Never print the secret key or SMTP credentials.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("base_url", &self.base_url)
+            .field("data_dir", &self.data_dir)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("signup", &self.signup)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Drops the password part of a URL for logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError(format!("{name}: cannot read {v:?}"))),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let bind = var("GUILDHALL_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let base_url = var("GUILDHALL_BASE_URL")
+            .unwrap_or_else(|| format!("http://{bind}"))
+            .trim_end_matches('/')
+            .to_string();
+        url::Url::parse(&base_url)
+            .map_err(|e| ConfigError(format!("GUILDHALL_BASE_URL {base_url:?}: {e}")))?;
+        let signup = match var("GUILDHALL_SIGNUP") {
+            None => SignupMode::Approval,
+            Some(v) => v.parse().map_err(ConfigError)?,
+        };
+        Ok(Self {
+            database_url: var("GUILDHALL_DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://data/guildhall.db".into()),
+            bind,
+            base_url,
+            data_dir: var("GUILDHALL_DATA_DIR")
+                .unwrap_or_else(|| "data".into())
+                .into(),
+            secret_key: var("GUILDHALL_SECRET_KEY"),
+            smtp_url: var("GUILDHALL_SMTP_URL"),
+            mail_from: var("GUILDHALL_MAIL_FROM")
+                .unwrap_or_else(|| "Guildhall <guildhall@localhost>".into()),
+            signup,
+            session_idle: Duration::from_secs(
+                60 * parse_var("GUILDHALL_SESSION_IDLE_MINUTES", 1440u64)?,
+            ),
+            session_max: Duration::from_secs(
+                86_400 * parse_var("GUILDHALL_SESSION_MAX_DAYS", 14u64)?,
+            ),
+            login_max_failures_per_account: parse_var(
+                "GUILDHALL_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+                5,
+            )?,
+            login_max_failures_per_ip: parse_var("GUILDHALL_LOGIN_MAX_FAILURES_PER_IP", 50)?,
+            login_window: Duration::from_secs(
+                60 * parse_var("GUILDHALL_LOGIN_WINDOW_MINUTES", 15u64)?,
+            ),
+            mail_retry_base: Duration::from_millis(parse_var(
+                "GUILDHALL_MAIL_RETRY_BASE_MS",
+                2000u64,
+            )?),
+            mail_max_attempts: parse_var("GUILDHALL_MAIL_MAX_ATTEMPTS", 30)?,
+            mail_poll: Duration::from_millis(parse_var("GUILDHALL_MAIL_POLL_MS", 1000u64)?),
+            workers: parse_var(
+                "GUILDHALL_WORKERS",
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )?,
+            db_pool_size: var("GUILDHALL_DB_POOL_SIZE")
+                .map(|v| {
+                    v.parse()
+                        .map_err(|_| ConfigError("GUILDHALL_DB_POOL_SIZE: not a number".into()))
+                })
+                .transpose()?,
+            run_mail_worker: true,
+        })
+    }
+
+    /// Whether cookies must carry `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    /// `scheme://host[:port]` of the base URL, for the Origin check.
+    pub fn origin(&self) -> String {
+        url::Url::parse(&self.base_url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default()
+    }
+}
+
+impl Config {
+    /// The host part of the base URL, for Message-IDs.
+    pub fn host(&self) -> String {
+        url::Url::parse(&self.base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "localhost".into())
+    }
+}

@@ -1,0 +1,76 @@
+//! The database layer: one connection type over SQLite and PostgreSQL, the
+//! pool, migrations, write transactions and the blocking helper.
+
+mod conn;
+mod migrations;
+mod pool;
+pub mod schema;
+pub mod stats;
+
+pub use conn::DbConn;
+pub use migrations::run_migrations;
+pub use pool::{Backend, DbPool, build_pool};
+
+use crate::error::{AppError, AppResult};
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::prelude::*;
+
+/// Runs `f` in a write transaction. SQLite begins it IMMEDIATE so two writers
+/// never deadlock upgrading a read lock (they wait on `busy_timeout` instead).
+pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            let result = f(conn);
+            let DbConn::Sqlite(inner) = conn else {
+                unreachable!("the closure cannot change the variant")
+            };
+            match result {
+                Ok(value) => {
+                    if let Err(e) = AnsiTransactionManager::commit_transaction(inner) {
+                        let _ = AnsiTransactionManager::rollback_transaction(inner);
+                        return Err(e.into());
+                    }
+                    Ok(value)
+                }
+                Err(e) => {
+                    AnsiTransactionManager::rollback_transaction(inner)?;
+                    Err(e)
+                }
+            }
+        }
+        #[allow(unreachable_patterns)]
+        _ => conn.transaction(f),
+    }
+}
+
+/// Runs blocking diesel work on actix's blocking pool with a pooled connection.
+pub async fn run<T, F>(pool: &DbPool, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get().map_err(AppError::internal)?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// True when `e` is a unique-constraint violation (the "only once" rules).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _
+        )
+    )
+}

@@ -1,0 +1,128 @@
+//! The r2d2 pool. The backend is chosen from the URL scheme here, not by
+//! MultiConnection's `establish` (SQLite would accept a postgres URL as a file name).
+
+use super::DbConn;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// `postgres://` and `postgresql://` are PostgreSQL; `sqlite://PATH` or a bare path is SQLite.
+    pub fn from_url(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnError {
+    #[error(transparent)]
+    Connection(#[from] diesel::ConnectionError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: String,
+    backend: Backend,
+}
+
+impl ConnectionManager {
+    pub fn new(url: &str) -> Self {
+        Self {
+            url: url.to_string(),
+            backend: Backend::from_url(url),
+        }
+    }
+}
+
+/// The file path of a SQLite URL (`sqlite://data/x.db` → `data/x.db`).
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = ConnError;
+
+    fn connect(&self) -> Result<DbConn, ConnError> {
+        match self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => {
+                use diesel::connection::SimpleConnection;
+                let mut conn = diesel::SqliteConnection::establish(sqlite_path(&self.url))?;
+                // WAL lets readers run beside the one writer; busy_timeout makes
+                // writers wait instead of failing; foreign keys are off by default.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => Ok(DbConn::Pg(diesel::PgConnection::establish(&self.url)?)),
+            #[allow(unreachable_patterns)]
+            other => Err(ConnError::Unsupported(format!(
+                "this binary was built without the `{}` feature; rebuild with `--features {}`",
+                feature_of(other),
+                feature_of(other)
+            ))),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnError> {
+        use diesel::connection::SimpleConnection;
+        Ok(conn.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        use diesel::connection::TransactionManager;
+        type Tm = <DbConn as diesel::Connection>::TransactionManager;
+        Tm::is_broken_transaction_manager(conn)
+    }
+}
+
+fn feature_of(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    }
+}
+
+pub fn build_pool(url: &str, size: Option<u32>) -> Result<DbPool, ConnError> {
+    let manager = ConnectionManager::new(url);
+    let backend = Backend::from_url(url);
+    if backend == Backend::Sqlite {
+        if let Some(dir) = std::path::Path::new(sqlite_path(url)).parent() {
+            if !dir.as_os_str().is_empty() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+        }
+    }
+    // Open one connection first so a bad URL fails with its real error.
+    manager.connect()?;
+    let default_size = match backend {
+        Backend::Sqlite => 4,
+        Backend::Postgres => 8,
+    };
+    r2d2::Pool::builder()
+        .max_size(size.unwrap_or(default_size))
+        .connection_timeout(std::time::Duration::from_secs(10))
+        .build(manager)
+        .map_err(|e| ConnError::Unsupported(e.to_string()))
+}

@@ -1,0 +1,45 @@
+//! Checked types built once at the edge, and the pure rules around them.
+
+mod email;
+mod form_errors;
+mod names;
+mod password;
+mod phone;
+mod username;
+
+pub use email::EmailAddress;
+pub use form_errors::FormErrors;
+pub use names::PersonName;
+pub use password::Password;
+pub use phone::{CountryCode, PhoneNumber};
+pub use username::Username;
+
+/// Account status as stored in `users.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatus {
+    /// A contact with no login yet.
+    Invited,
+    PendingApproval,
+    Active,
+    Deactivated,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Invited => "invited",
+            Self::PendingApproval => "pending_approval",
+            Self::Active => "active",
+            Self::Deactivated => "deactivated",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "invited" => Self::Invited,
+            "pending_approval" => Self::PendingApproval,
+            "active" => Self::Active,
+            "deactivated" => Self::Deactivated,
+            _ => return None,
+        })
+    }
+}

@@ -1,0 +1,181 @@
+//! One error type for the app: a kind that decides the response and an
+//! optional cause that is logged, never shown.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    NotFound,
+    /// No power for this page: "You do not have access to this feature."
+    Forbidden,
+    /// CSRF token or Origin check failed.
+    CsrfRejected,
+    /// Not logged in (or the session ended): redirect to the log-in page.
+    LoginRequired { next: String },
+    BadRequest(String),
+    Internal,
+}
+
+#[derive(Debug)]
+pub struct AppError {
+    pub kind: ErrorKind,
+    cause: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.cause {
+            Some(c) => write!(f, "{:?}: {c}", self.kind),
+            None => write!(f, "{:?}", self.kind),
+        }
+    }
+}
+
+impl std::error::Error for AppError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause.as_deref().map(|c| c as _)
+    }
+}
+
+impl AppError {
+    pub fn new(kind: ErrorKind) -> Self {
+        Self { kind, cause: None }
+    }
+    pub fn not_found() -> Self {
+        Self::new(ErrorKind::NotFound)
+    }
+    pub fn forbidden() -> Self {
+        Self::new(ErrorKind::Forbidden)
+    }
+    pub fn bad_request(msg: impl Into<String>) -> Self {
+        Self::new(ErrorKind::BadRequest(msg.into()))
+    }
+    pub fn login_required(next: impl Into<String>) -> Self {
+        Self::new(ErrorKind::LoginRequired { next: next.into() })
+    }
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self {
+            kind: ErrorKind::Internal,
+            cause: Some(cause.into()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => Self::not_found(),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+pub const FORBIDDEN_TEXT: &str = "You do not have access to this feature.";
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self.kind {
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Forbidden | ErrorKind::CsrfRejected => StatusCode::FORBIDDEN,
+            ErrorKind::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            ErrorKind::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (title, message): (&str, &str) = match &self.kind {
+            ErrorKind::LoginRequired { next } => {
+                let target = if next.is_empty() || next == "/" {
+                    "/login".to_string()
+                } else {
+                    format!("/login?next={}", urlencode(next))
+                };
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, target))
+                    .finish();
+            }
+            ErrorKind::NotFound => ("Page not found", "There is nothing at this address."),
+            ErrorKind::Forbidden => ("Access denied", FORBIDDEN_TEXT),
+            ErrorKind::CsrfRejected => (
+                "Form expired",
+                "This form has expired or did not come from this site. \
+                 Go back, reload the page and try again.",
+            ),
+            ErrorKind::BadRequest(msg) => ("Bad request", msg.as_str()),
+            ErrorKind::Internal => {
+                tracing::error!(error = %self, "internal error");
+                (
+                    "Something went wrong",
+                    "Something went wrong on our side. Please try again in a moment.",
+                )
+            }
+        };
+        let body = ErrorPage { title, message }
+            .render()
+            .unwrap_or_else(|_| message.to_string());
+        HttpResponse::build(self.status_code())
+            .content_type("text/html; charset=utf-8")
+            .body(body)
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Errors of the JSON API: the same kinds, answered as `{"error": "..."}`.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self.0.kind {
+            ErrorKind::LoginRequired { .. } => StatusCode::UNAUTHORIZED,
+            _ => self.0.status_code(),
+        }
+    }
+    fn error_response(&self) -> HttpResponse {
+        let message = match &self.0.kind {
+            ErrorKind::NotFound => "not found".to_string(),
+            ErrorKind::Forbidden => FORBIDDEN_TEXT.to_string(),
+            ErrorKind::CsrfRejected => "CSRF check failed".to_string(),
+            ErrorKind::LoginRequired { .. } => "log in first".to_string(),
+            ErrorKind::BadRequest(m) => m.clone(),
+            ErrorKind::Internal => {
+                tracing::error!(error = %self.0, "internal error");
+                "internal error".to_string()
+            }
+        };
+        HttpResponse::build(self.status_code()).json(serde_json::json!({ "error": message }))
+    }
+}

@@ -1,0 +1,15 @@
+//! Guildhall: a self-hosted community web app where company customers and
+//! partners meet in groups and communities and join them by invitation.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod mail;
+pub mod models;
+pub mod routes;
+pub mod services;
+pub mod startup;
+pub mod views;

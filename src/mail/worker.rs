@@ -1,0 +1,118 @@
+//! Delivers due outbox mail, retrying with exponential back-off while the
+//! mail server is down. Several servers may run workers: rows are claimed
+//! under a lease, so none is sent twice.
+
+use super::Mailer;
+use crate::clock::Clock;
+use crate::db::{self, DbPool};
+use crate::error::AppResult;
+use crate::models::outbox;
+use lettre::message::Mailbox;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+
+const BATCH: i64 = 50;
+/// A claimed mail not settled within this time is claimable again.
+const LEASE_SECS: i64 = 300;
+const MAX_BACKOFF: Duration = Duration::from_secs(600);
+
+#[derive(Clone)]
+pub struct MailWorker {
+    pub pool: DbPool,
+    pub mailer: Mailer,
+    pub from: Mailbox,
+    pub clock: Clock,
+    pub retry_base: Duration,
+    pub max_attempts: i64,
+    pub poll: Duration,
+    pub wakeup: Arc<Notify>,
+}
+
+/// Delay before attempt `attempts + 1`: base · 2^(attempts-1), at most 10 minutes.
+pub fn backoff(base: Duration, attempts: i64) -> Duration {
+    let exp = attempts.clamp(1, 20) as u32 - 1;
+    base.saturating_mul(1u32 << exp.min(16)).min(MAX_BACKOFF)
+}
+
+impl MailWorker {
+    /// Runs until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!("mail worker started");
+        loop {
+            let more = match self.deliver_due().await {
+                Ok(n) => n as i64 == BATCH,
+                Err(e) => {
+                    tracing::error!(error = %e, "mail worker: delivery round failed");
+                    false
+                }
+            };
+            if more {
+                continue;
+            }
+            tokio::select! {
+                _ = self.wakeup.notified() => {}
+                _ = tokio::time::sleep(self.poll) => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+        tracing::info!("mail worker stopped");
+    }
+
+    /// One round: claim due mail and try each once. Returns how many were tried.
+    pub async fn deliver_due(&self) -> AppResult<usize> {
+        let now = self.clock.now();
+        let lease = now + time::Duration::seconds(LEASE_SECS);
+        let batch = db::run(&self.pool, move |c| {
+            Ok(outbox::claim_due(c, now, lease, BATCH)?)
+        })
+        .await?;
+        let tried = batch.len();
+        for mail in batch {
+            let result = self.mailer.send(&self.from, &mail).await;
+            let id = mail.id;
+            let attempts = mail.attempts + 1;
+            let now = self.clock.now();
+            match result {
+                Ok(()) => {
+                    tracing::info!(id, kind = %mail.kind, "mail sent");
+                    db::run(&self.pool, move |c| Ok(outbox::mark_sent(c, id, now)?)).await?;
+                }
+                Err(e) if e.permanent || attempts >= self.max_attempts => {
+                    tracing::warn!(id, reason = %e.reason, "mail failed permanently");
+                    db::run(&self.pool, move |c| {
+                        Ok(outbox::mark_failed(c, id, &e.reason)?)
+                    })
+                    .await?;
+                }
+                Err(e) => {
+                    let delay = backoff(self.retry_base, attempts);
+                    tracing::warn!(id, attempts, retry_in_ms = delay.as_millis() as u64, reason = %e.reason, "mail not sent, will retry");
+                    let next = now + time::Duration::try_from(delay).unwrap_or(time::Duration::MINUTE);
+                    db::run(&self.pool, move |c| {
+                        Ok(outbox::mark_retry(c, id, next, &e.reason)?)
+                    })
+                    .await?;
+                }
+            }
+        }
+        Ok(tried)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let base = Duration::from_secs(2);
+        assert_eq!(backoff(base, 1), Duration::from_secs(2));
+        assert_eq!(backoff(base, 2), Duration::from_secs(4));
+        assert_eq!(backoff(base, 5), Duration::from_secs(32));
+        assert_eq!(backoff(base, 40), MAX_BACKOFF);
+    }
+}

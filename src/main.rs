@@ -1,0 +1,154 @@
+//! The `guildhall` command: parse, load config, run.
+
+use clap::{Parser, Subcommand};
+use guildhall::config::Config;
+use guildhall::startup::{Application, open_database};
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "guildhall", version, about = "Guildhall community server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server and the mail worker (the default). Configured by GUILDHALL_* variables.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a site administrator. The password is asked for, or read from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Site")]
+        first_name: String,
+        #[arg(long, default_value = "Admin")]
+        last_name: String,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,actix_server=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::Migrate => migrate(&config),
+        Command::CreateAdmin {
+            username,
+            email,
+            first_name,
+            last_name,
+        } => create_admin(&config, username, email, first_name, last_name),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+fn serve(config: Config) -> CliResult {
+    actix_web::rt::System::new().block_on(async move {
+        tracing::info!(?config, "starting");
+        let base = config.base_url.clone();
+        let app = Application::build(config)?;
+        let state = app.state();
+        let has_admin = guildhall::db::run(&state.pool, |c| {
+            Ok(guildhall::models::user::site_admin_exists(c)?)
+        })
+        .await?;
+        if !has_admin {
+            tracing::warn!("no site administrator yet: open {base}/setup to create one");
+        }
+        tracing::info!("listening on {base} (port {})", app.port());
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}
+
+fn migrate(config: &Config) -> CliResult {
+    let pool = open_database(config)?;
+    drop(pool);
+    println!("database is up to date");
+    Ok(())
+}
+
+fn read_password() -> Result<String, Box<dyn std::error::Error>> {
+    if std::io::stdin().is_terminal() {
+        let p = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Password again: ")?;
+        if p != again {
+            return Err("the passwords differ".into());
+        }
+        Ok(p)
+    } else {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        Ok(s.lines().next().unwrap_or("").to_string())
+    }
+}
+
+fn create_admin(
+    config: &Config,
+    username: String,
+    email: String,
+    first_name: String,
+    last_name: String,
+) -> CliResult {
+    use guildhall::services::accounts::{self, SignupInput};
+    let password = read_password()?;
+    let input = SignupInput {
+        username,
+        first_name,
+        last_name,
+        email,
+        password,
+        ..Default::default()
+    };
+    let acc = input.parse().map_err(|errors| {
+        let mut msg = String::from("invalid input:");
+        for field in ["username", "email", "first_name", "last_name", "password"] {
+            if let Some(m) = errors.get(field) {
+                msg.push_str(&format!("\n  {field}: {m}"));
+            }
+        }
+        msg
+    })?;
+    let pool = open_database(config)?;
+    let mut conn = pool.get()?;
+    let now = guildhall::clock::Clock::default().now();
+    match accounts::create_site_admin(&mut conn, &acc, false, now)? {
+        Ok(id) => {
+            println!("created site administrator {} (id {id})", acc.username.as_str());
+            Ok(())
+        }
+        Err(errors) => {
+            let m = errors
+                .get("username")
+                .or(errors.get("email"))
+                .unwrap_or("already exists");
+            Err(m.to_string().into())
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! The outbox: mail queued in the transaction that caused it, delivered later
+//! by `mail::worker`.
+
+use crate::db::DbConn;
+use crate::db::schema::outbox;
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+pub const PENDING: &str = "pending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxMail {
+    pub id: i64,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub message_id: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: PrimitiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: PrimitiveDateTime,
+    pub sent_at: Option<PrimitiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewMail<'a> {
+    pub kind: &'a str,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub text_body: &'a str,
+    pub html_body: &'a str,
+    pub message_id: &'a str,
+    pub status: &'a str,
+    pub next_attempt_at: PrimitiveDateTime,
+    pub created_at: PrimitiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewMail<'_>) -> QueryResult<i64> {
+    diesel::insert_into(outbox::table)
+        .values(new)
+        .returning(outbox::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<OutboxMail> {
+    outbox::table
+        .find(id)
+        .select(OutboxMail::as_select())
+        .first(conn)
+}
+
+/// Claims up to `limit` due mails until `lease_until` and counts the attempt.
+/// On PostgreSQL `FOR UPDATE SKIP LOCKED` keeps two servers off the same rows;
+/// on SQLite the IMMEDIATE write transaction does.
+pub fn claim_due(
+    conn: &mut DbConn,
+    now: PrimitiveDateTime,
+    lease_until: PrimitiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<OutboxMail>> {
+    crate::db::write_tx(conn, |conn| {
+        let ids: Vec<i64> = match conn {
+            #[cfg(feature = "postgres")]
+            DbConn::Pg(pg) => outbox::table
+                .filter(outbox::status.eq(PENDING))
+                .filter(outbox::next_attempt_at.le(now))
+                .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now)))
+                .order(outbox::id)
+                .limit(limit)
+                .select(outbox::id)
+                .for_update()
+                .skip_locked()
+                .load(pg)?,
+            #[allow(unreachable_patterns)]
+            _ => outbox::table
+                .filter(outbox::status.eq(PENDING))
+                .filter(outbox::next_attempt_at.le(now))
+                .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now)))
+                .order(outbox::id)
+                .limit(limit)
+                .select(outbox::id)
+                .load(conn)?,
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+            .set((
+                outbox::locked_until.eq(lease_until),
+                outbox::attempts.eq(outbox::attempts + 1),
+            ))
+            .execute(conn)?;
+        outbox::table
+            .filter(outbox::id.eq_any(&ids))
+            .order(outbox::id)
+            .select(OutboxMail::as_select())
+            .load(conn)
+    })
+}
+
+pub fn mark_sent(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq(SENT),
+            outbox::sent_at.eq(now),
+            outbox::locked_until.eq(None::<PrimitiveDateTime>),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+}
+
+pub fn mark_retry(
+    conn: &mut DbConn,
+    id: i64,
+    next_attempt_at: PrimitiveDateTime,
+    error: &str,
+) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::next_attempt_at.eq(next_attempt_at),
+            outbox::locked_until.eq(None::<PrimitiveDateTime>),
+            outbox::last_error.eq(error),
+        ))
+        .execute(conn)
+}
+
+pub fn mark_failed(conn: &mut DbConn, id: i64, error: &str) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq(FAILED),
+            outbox::locked_until.eq(None::<PrimitiveDateTime>),
+            outbox::last_error.eq(error),
+        ))
+        .execute(conn)
+}
+
+/// Mails not yet delivered (pending), for the worker's idle check and tests.
+pub fn count_pending(conn: &mut DbConn) -> QueryResult<i64> {
+    outbox::table
+        .filter(outbox::status.eq(PENDING))
+        .count()
+        .get_result(conn)
+}

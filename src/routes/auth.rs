@@ -1,0 +1,292 @@
+//! Sign-up, log-in, log-out, e-mail verification and the first-admin set-up.
+
+use super::see_other;
+use crate::auth::{Ctx, session};
+use crate::config::SignupMode;
+use crate::db;
+use crate::domain::FormErrors;
+use crate::error::{AppError, AppResult};
+use crate::models::user;
+use crate::services::accounts::{self, SignupInput, VerifyOutcome};
+use crate::services::login::{self, LoginOutcome};
+use crate::startup::AppState;
+use crate::views::{CheckEmailPage, LoginPage, SetupPage, SignupPage, VerifyEmailPage, VerifyState};
+use actix_web::http::header;
+use actix_web::{Either, HttpRequest, HttpResponse, Responder, get, post, web};
+use serde::Deserialize;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(signup_form)
+        .service(signup)
+        .service(login_form)
+        .service(login_submit)
+        .service(logout)
+        .service(verify_email_page)
+        .service(verify_email)
+        .service(setup_form)
+        .service(setup);
+}
+
+type Page<T> = AppResult<Either<T, HttpResponse>>;
+
+fn signup_page(ctx: Ctx, state: &AppState, input: SignupInput, errors: FormErrors) -> SignupPage {
+    SignupPage {
+        ctx,
+        input,
+        errors,
+        closed: state.config.signup == SignupMode::Closed,
+        approval: state.config.signup == SignupMode::Approval,
+    }
+}
+
+#[get("/signup")]
+async fn signup_form(ctx: Ctx, state: web::Data<AppState>) -> Page<SignupPage> {
+    if ctx.user.is_some() {
+        return Ok(Either::Right(see_other("/")));
+    }
+    Ok(Either::Left(signup_page(ctx, &state, SignupInput::default(), FormErrors::default())))
+}
+
+#[post("/signup")]
+async fn signup(
+    req: HttpRequest,
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    form: web::Form<SignupInput>,
+) -> AppResult<HttpResponse> {
+    let mut input = form.into_inner();
+    if state.config.signup == SignupMode::Closed {
+        return Err(AppError::forbidden());
+    }
+    let render_errors = |ctx, state: &AppState, mut input: SignupInput, errors| {
+        input.password.clear();
+        signup_page(ctx, state, input, errors)
+            .customize()
+            .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+            .respond_to(&req)
+            .map_into_boxed_body()
+    };
+    let acc = match input.parse() {
+        Ok(acc) => acc,
+        Err(errors) => return Ok(render_errors(ctx, &state, input, errors)),
+    };
+    let now = state.clock.now();
+    let config = state.config.clone();
+    let result = db::run(&state.pool, move |c| accounts::register(c, &config, &acc, now)).await?;
+    match result {
+        Ok(_) => {
+            state.mail_wakeup.notify_one();
+            let email = input.email.trim().to_string();
+            input.password.clear();
+            Ok(CheckEmailPage {
+                ctx,
+                email,
+                approval: state.config.signup == SignupMode::Approval,
+            }
+            .respond_to(&req)
+            .map_into_boxed_body())
+        }
+        Err(errors) => Ok(render_errors(ctx, &state, input, errors)),
+    }
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+#[get("/login")]
+async fn login_form(ctx: Ctx, q: web::Query<NextQuery>) -> Page<LoginPage> {
+    let next = login::safe_next(q.next.as_deref());
+    if ctx.user.is_some() {
+        return Ok(Either::Right(see_other(&next)));
+    }
+    Ok(Either::Left(LoginPage {
+        ctx,
+        login: String::new(),
+        next,
+        error: None,
+        errors: FormErrors::default(),
+    }))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+#[post("/login")]
+async fn login_submit(
+    req: HttpRequest,
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let next = login::safe_next(form.next.as_deref());
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let outcome = if form.login.trim().is_empty() || form.password.is_empty() {
+        LoginOutcome::Invalid
+    } else {
+        login::log_in(
+            &state.pool,
+            &state.config,
+            state.clock.now(),
+            &form.login,
+            &form.password,
+            &ip,
+        )
+        .await?
+    };
+    match outcome {
+        LoginOutcome::LoggedIn(u) => {
+            session::log_in(&ctx.session, u.id, u.session_epoch, state.clock.unix());
+            Ok(see_other(&next))
+        }
+        other => {
+            let status = match other {
+                LoginOutcome::Throttled => actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+                _ => actix_web::http::StatusCode::UNAUTHORIZED,
+            };
+            Ok(LoginPage {
+                ctx,
+                login: form.login,
+                next,
+                error: Some(other.message()),
+                errors: FormErrors::default(),
+            }
+            .customize()
+            .with_status(status)
+            .respond_to(&req)
+            .map_into_boxed_body())
+        }
+    }
+}
+
+#[post("/logout")]
+async fn logout(ctx: Ctx) -> HttpResponse {
+    session::log_out(&ctx.session);
+    session::flash(&ctx.session, "info", "You are logged out.");
+    see_other("/login")
+}
+
+fn no_referrer(mut resp: HttpResponse) -> HttpResponse {
+    resp.headers_mut().insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    resp
+}
+
+/// The link from the mail opens this page; only its button (a POST) verifies,
+/// so a mail scanner following links changes nothing.
+#[get("/verify-email/{token}")]
+async fn verify_email_page(
+    req: HttpRequest,
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = token.into_inner();
+    let t = token.clone();
+    let now = state.clock.now();
+    let found = db::run(&state.pool, move |c| accounts::find_verification(c, &t)).await?;
+    let Some(v) = found else {
+        return Ok(no_referrer(actix_web::ResponseError::error_response(
+            &AppError::not_found(),
+        )));
+    };
+    let state = if v.used_at.is_some() {
+        VerifyState::Used
+    } else if v.expires_at <= now {
+        VerifyState::Expired
+    } else {
+        VerifyState::Ready
+    };
+    let page = VerifyEmailPage { ctx, token, state };
+    Ok(no_referrer(page.respond_to(&req).map_into_boxed_body()))
+}
+
+#[post("/verify-email/{token}")]
+async fn verify_email(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = token.into_inner();
+    let now = state.clock.now();
+    let outcome = db::run(&state.pool, move |c| accounts::verify_email(c, &token, now)).await?;
+    let (level, text) = match outcome {
+        VerifyOutcome::Verified { awaiting_approval: true } => (
+            "success",
+            "Your e-mail address is confirmed. A site administrator will approve your account; you can log in once it is approved.",
+        ),
+        VerifyOutcome::Verified { awaiting_approval: false } => {
+            ("success", "Your e-mail address is confirmed. You can log in now.")
+        }
+        VerifyOutcome::AlreadyUsed => ("info", "This link has been used already."),
+        VerifyOutcome::Expired => ("error", "This link has expired."),
+    };
+    ctx.flash(level, text);
+    Ok(no_referrer(see_other(if ctx.user.is_some() { "/" } else { "/login" })))
+}
+
+async fn setup_open(state: &AppState) -> AppResult<()> {
+    if db::run(&state.pool, |c| Ok(user::site_admin_exists(c)?)).await? {
+        return Err(AppError::not_found());
+    }
+    Ok(())
+}
+
+#[get("/setup")]
+async fn setup_form(ctx: Ctx, state: web::Data<AppState>) -> AppResult<SetupPage> {
+    setup_open(&state).await?;
+    Ok(SetupPage {
+        ctx,
+        input: SignupInput::default(),
+        errors: FormErrors::default(),
+    })
+}
+
+#[post("/setup")]
+async fn setup(
+    req: HttpRequest,
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    form: web::Form<SignupInput>,
+) -> AppResult<HttpResponse> {
+    setup_open(&state).await?;
+    let mut input = form.into_inner();
+    input.country_code.clear();
+    input.phone.clear();
+    let result = match input.parse() {
+        Ok(acc) => {
+            let now = state.clock.now();
+            db::run(&state.pool, move |c| accounts::create_site_admin(c, &acc, true, now)).await?
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(id) => {
+            let u = db::run(&state.pool, move |c| Ok(user::find(c, id)?)).await?;
+            session::log_in(&ctx.session, u.id, u.session_epoch, state.clock.unix());
+            session::flash(&ctx.session, "success", "Welcome! You are the site administrator.");
+            Ok(see_other("/admin"))
+        }
+        Err(errors) => {
+            input.password.clear();
+            Ok(SetupPage { ctx, input, errors }
+                .customize()
+                .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+                .respond_to(&req)
+                .map_into_boxed_body())
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! HTTP handlers, one module per area, each exposing `config`.
+
+pub mod admin;
+pub mod assets;
+pub mod auth;
+pub mod health;
+pub mod home;
+
+use actix_web::web;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    health::config(cfg);
+    assets::config(cfg);
+    home::config(cfg);
+    auth::config(cfg);
+    admin::config(cfg);
+}
+
+/// A 303 redirect, the answer to every successful form POST.
+pub fn see_other(location: &str) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .finish()
+}

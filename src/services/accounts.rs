@@ -1,0 +1,290 @@
+//! Sign-up, the first site admin, e-mail verification and approval.
+
+use crate::auth::{password, tokens};
+use crate::config::{Config, SignupMode};
+use crate::db::{self, DbConn};
+use crate::domain::{
+    CountryCode, EmailAddress, FormErrors, Password, PersonName, PhoneNumber, UserStatus,
+    Username,
+};
+use crate::error::{AppError, AppResult};
+use crate::mail;
+use crate::models::user::{self, NewUser, Taken};
+use crate::models::{email_verification, User};
+use serde::Deserialize;
+use time::PrimitiveDateTime;
+
+/// How long an e-mail verification link works.
+pub const VERIFY_HOURS: i64 = 48;
+
+/// The sign-up form as typed; kept to show it again with the errors.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct SignupInput {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub country_code: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+/// A sign-up that passed every check.
+#[derive(Debug)]
+pub struct NewAccount {
+    pub username: Username,
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+    pub email: EmailAddress,
+    pub password: Password,
+    pub country_code: Option<CountryCode>,
+    pub phone: Option<PhoneNumber>,
+}
+
+impl SignupInput {
+    pub fn parse(&self) -> Result<NewAccount, FormErrors> {
+        let mut e = FormErrors::default();
+        let username = e.check("username", Username::parse(&self.username));
+        let first_name = e.check("first_name", PersonName::parse(&self.first_name, "first name"));
+        let last_name = e.check("last_name", PersonName::parse(&self.last_name, "last name"));
+        let email = e.check("email", EmailAddress::parse(&self.email));
+        let password = e.check(
+            "password",
+            Password::parse(&self.password, Some(self.username.trim())),
+        );
+        let country_code = e.check("country_code", CountryCode::parse_optional(&self.country_code));
+        let phone = e.check("phone", PhoneNumber::parse_optional(&self.phone));
+        match (username, first_name, last_name, email, password, country_code, phone) {
+            (Some(username), Some(first_name), Some(last_name), Some(email), Some(password), Some(country_code), Some(phone))
+                if e.is_empty() =>
+            {
+                Ok(NewAccount {
+                    username,
+                    first_name,
+                    last_name,
+                    email,
+                    password,
+                    country_code,
+                    phone,
+                })
+            }
+            _ => Err(e),
+        }
+    }
+}
+
+const USERNAME_TAKEN: &str = "This username is already taken.";
+const EMAIL_TAKEN: &str = "An account with this e-mail address already exists.";
+
+fn taken_errors(taken: &[Taken]) -> FormErrors {
+    let mut e = FormErrors::default();
+    for t in taken {
+        match t {
+            Taken::Username => e.add("username", USERNAME_TAKEN),
+            Taken::Email => e.add("email", EMAIL_TAKEN),
+        }
+    }
+    e
+}
+
+/// Inserts the user; a unique violation (a race with another sign-up) becomes
+/// the same form error as the pre-check.
+fn insert_user(
+    conn: &mut DbConn,
+    acc: &NewAccount,
+    hash: &str,
+    status: UserStatus,
+    site_admin: bool,
+    verified_at: Option<PrimitiveDateTime>,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<i64, FormErrors>> {
+    let taken = user::taken(conn, &acc.username.key(), &acc.email.key())?;
+    if !taken.is_empty() {
+        return Ok(Err(taken_errors(&taken)));
+    }
+    let new = NewUser {
+        username: Some(acc.username.as_str()),
+        username_key: Some(acc.username.key()),
+        email: acc.email.as_str(),
+        email_key: acc.email.key(),
+        first_name: acc.first_name.as_str(),
+        last_name: acc.last_name.as_str(),
+        country_code: acc.country_code.as_ref().map(CountryCode::as_str),
+        phone: acc.phone.as_ref().map(PhoneNumber::as_str),
+        password_hash: Some(hash),
+        status: status.as_str(),
+        is_site_admin: site_admin,
+        email_verified_at: verified_at,
+        approved_at: (status == UserStatus::Active).then_some(now),
+        session_epoch: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    match user::insert(conn, &new) {
+        Ok(id) => Ok(Ok(id)),
+        Err(e) if db::is_unique_violation(&e) => {
+            let taken = user::taken(conn, &acc.username.key(), &acc.email.key())?;
+            Ok(Err(taken_errors(&taken)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn hash_password(p: &Password) -> AppResult<String> {
+    password::hash(p.expose()).map_err(|e| AppError::internal(e.to_string()))
+}
+
+/// Creates a verification link for `user_id` and queues its mail.
+fn send_verification(
+    conn: &mut DbConn,
+    config: &Config,
+    user_id: i64,
+    to: &str,
+    name: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<()> {
+    let (token, hash) = tokens::generate();
+    email_verification::insert(conn, user_id, &hash, now + time::Duration::hours(VERIFY_HOURS), now)?;
+    let link = format!("{}/verify-email/{}", config.base_url, token);
+    let m = mail::messages::verify_email(to, name, &link, VERIFY_HOURS)?;
+    mail::enqueue(conn, &m, now, &config.host())?;
+    Ok(())
+}
+
+/// Registers a visitor. The account waits for e-mail verification, and in
+/// `approval` mode also for a site admin.
+pub fn register(
+    conn: &mut DbConn,
+    config: &Config,
+    acc: &NewAccount,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<i64, FormErrors>> {
+    if config.signup == SignupMode::Closed {
+        return Err(AppError::forbidden());
+    }
+    let status = match config.signup {
+        SignupMode::Open => UserStatus::Active,
+        _ => UserStatus::PendingApproval,
+    };
+    let hash = hash_password(&acc.password)?;
+    db::write_tx(conn, |conn| {
+        let id = match insert_user(conn, acc, &hash, status, false, None, now)? {
+            Ok(id) => id,
+            Err(e) => return Ok(Err(e)),
+        };
+        send_verification(
+            conn,
+            config,
+            id,
+            acc.email.as_str(),
+            acc.first_name.as_str(),
+            now,
+        )?;
+        Ok(Ok(id))
+    })
+}
+
+/// Creates a site admin: active, approved and verified. With `only_first`
+/// (the `/setup` page) it refuses once any site admin exists.
+pub fn create_site_admin(
+    conn: &mut DbConn,
+    acc: &NewAccount,
+    only_first: bool,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<i64, FormErrors>> {
+    let hash = hash_password(&acc.password)?;
+    db::write_tx(conn, |conn| {
+        if only_first {
+            // Two set-up forms sent at once: the lock (PostgreSQL) or the
+            // IMMEDIATE transaction (SQLite) lets one of them through.
+            #[cfg(feature = "postgres")]
+            if let DbConn::Pg(pg) = conn {
+                use diesel::RunQueryDsl;
+                diesel::sql_query("SELECT pg_advisory_xact_lock(7301)").execute(pg)?;
+            }
+            if user::site_admin_exists(conn)? {
+                return Err(AppError::not_found());
+            }
+        }
+        insert_user(conn, acc, &hash, UserStatus::Active, true, Some(now), now)
+    })
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum VerifyOutcome {
+    /// Verified; `awaiting_approval` when a site admin must still approve.
+    Verified { awaiting_approval: bool },
+    AlreadyUsed,
+    Expired,
+}
+
+/// Looks a verification link up; `None` for an unknown token.
+pub fn find_verification(
+    conn: &mut DbConn,
+    token: &str,
+) -> AppResult<Option<email_verification::EmailVerification>> {
+    if !tokens::looks_valid(token) {
+        return Ok(None);
+    }
+    let hash = tokens::hash(token);
+    Ok(email_verification::find_by_hash(conn, &hash)?
+        .filter(|v| tokens::equal(&v.token_hash, &hash)))
+}
+
+/// Confirms an e-mail address from its link (a POST from the link's page).
+pub fn verify_email(
+    conn: &mut DbConn,
+    token: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<VerifyOutcome> {
+    db::write_tx(conn, |conn| {
+        let v = find_verification(conn, token)?.ok_or_else(AppError::not_found)?;
+        if v.used_at.is_some() {
+            return Ok(VerifyOutcome::AlreadyUsed);
+        }
+        if v.expires_at <= now {
+            return Ok(VerifyOutcome::Expired);
+        }
+        if email_verification::mark_used(conn, v.id, now)? == 0 {
+            return Ok(VerifyOutcome::AlreadyUsed);
+        }
+        user::mark_email_verified(conn, v.user_id, now)?;
+        let u: User = user::find(conn, v.user_id)?;
+        Ok(VerifyOutcome::Verified {
+            awaiting_approval: u.status() == Some(UserStatus::PendingApproval),
+        })
+    })
+}
+
+/// A site admin approves an account waiting for it. False if it was not waiting.
+pub fn approve(conn: &mut DbConn, user_id: i64, now: PrimitiveDateTime) -> AppResult<bool> {
+    db::write_tx(conn, |conn| {
+        Ok(user::change_status(
+            conn,
+            user_id,
+            UserStatus::PendingApproval,
+            UserStatus::Active,
+            now,
+        )? == 1)
+    })
+}
+
+/// Turns a login off: the user's sessions end at their next request.
+pub fn deactivate(conn: &mut DbConn, user_id: i64, now: PrimitiveDateTime) -> AppResult<bool> {
+    db::write_tx(conn, |conn| {
+        Ok(user::change_status(
+            conn,
+            user_id,
+            UserStatus::Active,
+            UserStatus::Deactivated,
+            now,
+        )? == 1)
+    })
+}

@@ -1,0 +1,5 @@
+//! Use cases, one transaction each. Handlers parse the request, call one of
+//! these through `db::run`, and render or redirect.
+
+pub mod accounts;
+pub mod login;

@@ -1,0 +1,224 @@
+//! Builds the application: pool and migrations, secret key, mail worker,
+//! middleware and routes, bound to a listener (port 0 in tests).
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{self, Backend, DbPool};
+use crate::mail::{Mailer, MailWorker};
+use actix_session::SessionMiddleware;
+use actix_session::config::{CookieContentSecurity, PersistentSession, TtlExtensionPolicy};
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::{self, DefaultHeaders};
+use actix_web::{App, HttpServer, web};
+use std::net::TcpListener;
+use std::sync::Arc;
+use tokio::sync::{Notify, watch};
+
+/// Shared by every handler through `web::Data`.
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Arc<Config>,
+    pub clock: Clock,
+    /// `scheme://host:port` of the base URL, for the CSRF Origin check.
+    pub origin: String,
+    /// Wakes the mail worker right after a mail is queued.
+    pub mail_wakeup: Arc<Notify>,
+    pub backend: Backend,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Database(String),
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
+    frame-ancestors 'none'";
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+    worker: Option<MailWorker>,
+}
+
+/// Opens the pool and applies pending migrations.
+pub fn open_database(config: &Config) -> Result<DbPool, StartError> {
+    let pool = db::build_pool(&config.database_url, config.db_pool_size)
+        .map_err(|e| StartError::Database(e.to_string()))?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| StartError::Database(e.to_string()))?;
+    let applied =
+        db::run_migrations(&mut conn).map_err(|e| StartError::Database(e.to_string()))?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), "applied migrations");
+    }
+    Ok(pool)
+}
+
+/// The cookie key from `GUILDHALL_SECRET_KEY`, or from `{data_dir}/secret.key`,
+/// created on first start so sessions survive restarts and are shared by servers
+/// that share the data dir or the variable.
+pub fn secret_key(config: &Config) -> Result<Key, StartError> {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    let decode = |s: &str| {
+        STANDARD
+            .decode(s.trim())
+            .ok()
+            .filter(|b| b.len() >= 64)
+            .map(|b| Key::from(&b))
+    };
+    if let Some(s) = &config.secret_key {
+        return decode(s).ok_or_else(|| {
+            StartError::Config("GUILDHALL_SECRET_KEY must be at least 64 bytes, base64".into())
+        });
+    }
+    let path = config.data_dir.join("secret.key");
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        return decode(&s).ok_or_else(|| {
+            StartError::Config(format!("{} does not hold a valid key", path.display()))
+        });
+    }
+    std::fs::create_dir_all(&config.data_dir)?;
+    let key = Key::generate();
+    let encoded = STANDARD.encode(key.master());
+    write_private(&path, &encoded)?;
+    tracing::info!(path = %path.display(), "generated a new secret key");
+    Ok(key)
+}
+
+fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)?.write_all(content.as_bytes())
+}
+
+impl Application {
+    pub fn build(config: Config) -> Result<Self, StartError> {
+        Self::build_with_clock(config, Clock::default())
+    }
+
+    pub fn build_with_clock(config: Config, clock: Clock) -> Result<Self, StartError> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let pool = open_database(&config)?;
+        let key = secret_key(&config)?;
+        let listener = TcpListener::bind(&config.bind)?;
+        let port = listener.local_addr()?.port();
+        let backend = Backend::from_url(&config.database_url);
+
+        let mailer = Mailer::new(config.smtp_url.as_deref(), config.data_dir.join("mail"))
+            .map_err(StartError::Config)?;
+        let from = config
+            .mail_from
+            .parse()
+            .map_err(|e| StartError::Config(format!("GUILDHALL_MAIL_FROM: {e}")))?;
+        let wakeup = Arc::new(Notify::new());
+        let worker = MailWorker {
+            pool: pool.clone(),
+            mailer,
+            from,
+            clock: clock.clone(),
+            retry_base: config.mail_retry_base,
+            max_attempts: config.mail_max_attempts as i64,
+            poll: config.mail_poll,
+            wakeup: wakeup.clone(),
+        };
+
+        let state = web::Data::new(AppState {
+            pool,
+            origin: config.origin(),
+            config: Arc::new(config.clone()),
+            clock,
+            mail_wakeup: wakeup,
+            backend,
+        });
+        let server = Self::server(listener, state.clone(), key, &config)?;
+        Ok(Self {
+            port,
+            server,
+            state,
+            worker: config.run_mail_worker.then_some(worker),
+        })
+    }
+
+    fn server(
+        listener: TcpListener,
+        state: web::Data<AppState>,
+        key: Key,
+        config: &Config,
+    ) -> Result<Server, StartError> {
+        let secure = config.is_https();
+        let max_age = actix_web::cookie::time::Duration::seconds(config.session_max.as_secs() as i64);
+        let server = HttpServer::new(move || {
+            let session = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                .cookie_name("guildhall_session".into())
+                .cookie_content_security(CookieContentSecurity::Private)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .cookie_secure(secure)
+                .session_lifecycle(
+                    PersistentSession::default()
+                        .session_ttl(max_age)
+                        .session_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
+                )
+                .build();
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::FormConfig::default().limit(256 * 1024))
+                .wrap(middleware::from_fn(crate::auth::csrf::verify))
+                .wrap(session)
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("Content-Security-Policy", CSP))
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "same-origin"))
+                        .add(("X-Frame-Options", "DENY")),
+                )
+                .configure(crate::routes::config)
+                .default_service(web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(crate::error::AppError::not_found())
+                }))
+        })
+        .listen(listener)?
+        .workers(config.workers.max(1))
+        .shutdown_timeout(10)
+        .run();
+        Ok(server)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until the server stops (SIGTERM/SIGINT trigger a graceful
+    /// shutdown), then stops the mail worker after its current round.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let (tx, rx) = watch::channel(false);
+        let worker = self.worker.map(|w| tokio::spawn(w.run(rx)));
+        let result = self.server.await;
+        let _ = tx.send(true);
+        if let Some(w) = worker {
+            let _ = w.await;
+        }
+        result
+    }
+}
