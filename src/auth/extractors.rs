@@ -64,6 +64,7 @@ async fn load_ctx(req: &HttpRequest) -> AppResult<Ctx> {
         .clone();
     let mut user = None;
     let mut badges = Badges::default();
+    let mut ended = false;
 
     if let Ok(Some(uid)) = session.get::<i64>(session::USER_ID) {
         let found = db::run(&state.pool, move |c| {
@@ -87,12 +88,14 @@ async fn load_ctx(req: &HttpRequest) -> AppResult<Ctx> {
             _ => {
                 session::log_out(&session);
                 session::flash(&session, "info", "Your session has ended. Please log in again.");
+                ended = true;
             }
         }
     }
     // After any log-out above, which replaces the token.
     let csrf = session::csrf_token(&session);
-    let flashes = if req.method() == Method::GET {
+    // A session that just ended keeps its flash for the log-in page.
+    let flashes = if req.method() == Method::GET && !ended {
         session::take_flashes(&session)
     } else {
         Vec::new()

@@ -1,1 +1,10 @@
-fn main(){}
+//! One integration binary: every test runs against SQLite, and against
+//! PostgreSQL when GUILDHALL_TEST_POSTGRES_URL is set (CI sets it).
+
+mod helpers;
+
+mod accounts;
+mod browser;
+mod mail;
+mod schema;
+mod security;

@@ -1,0 +1,439 @@
+//! Test support: a fresh database per test on either backend, the app on
+//! port 0, a cookie-keeping client, and shortcuts for common steps.
+
+#![allow(dead_code)]
+
+use guildhall::clock::Clock;
+use guildhall::config::{Config, SignupMode};
+use guildhall::db::{DbConn, DbPool};
+use guildhall::startup::{AppState, Application};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates `mod name { sqlite(), postgres() }` for each `async fn name(Backend)`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if $crate::helpers::postgres_url().is_some() {
+                        super::$name($crate::helpers::Backend::Postgres).await
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// The PostgreSQL server for tests. In CI it must be set: a run that would
+/// silently skip PostgreSQL fails instead.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("GUILDHALL_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI is set but GUILDHALL_TEST_POSTGRES_URL is not: PostgreSQL tests would not run"
+            );
+            None
+        }
+    }
+}
+
+fn random_suffix() -> String {
+    let (t, _) = guildhall::auth::tokens::generate();
+    t.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(12)
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// A database that lives as long as the test.
+pub struct TestDb {
+    pub url: String,
+    pg_admin: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn create(backend: Backend, dir: &std::path::Path) -> Self {
+        match backend {
+            Backend::Sqlite => TestDb {
+                url: format!("sqlite://{}", dir.join("test.db").display()),
+                pg_admin: None,
+            },
+            Backend::Postgres => {
+                use diesel::{Connection, PgConnection, RunQueryDsl};
+                let admin = postgres_url().expect("postgres url");
+                let name = format!("guildhall_test_{}", random_suffix());
+                let mut conn = PgConnection::establish(&admin).expect("connect to PostgreSQL");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create test database");
+                let mut url = url::Url::parse(&admin).expect("postgres url");
+                url.set_path(&name);
+                TestDb {
+                    url: url.to_string(),
+                    pg_admin: Some((admin, name)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.pg_admin {
+            use diesel::{Connection, PgConnection, RunQueryDsl};
+            if let Ok(mut conn) = PgConnection::establish(admin) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub backend: Backend,
+    pub state: actix_web::web::Data<AppState>,
+    pub clock: Clock,
+    pub client: reqwest::Client,
+    pub data_dir: PathBuf,
+    pub config: Config,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    // Dropped last: the database outlives the server.
+    _tmp: tempfile::TempDir,
+    _db: TestDb,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub fn test_config(db_url: &str, data_dir: &std::path::Path) -> Config {
+    Config {
+        database_url: db_url.to_string(),
+        bind: "127.0.0.1:0".into(),
+        base_url: "http://127.0.0.1:0".into(),
+        data_dir: data_dir.to_path_buf(),
+        secret_key: None,
+        smtp_url: None,
+        mail_from: "Guildhall <guildhall@example.test>".into(),
+        signup: SignupMode::Approval,
+        session_idle: Duration::from_secs(24 * 3600),
+        session_max: Duration::from_secs(14 * 86_400),
+        login_max_failures_per_account: 5,
+        login_max_failures_per_ip: 50,
+        login_window: Duration::from_secs(15 * 60),
+        mail_retry_base: Duration::from_millis(200),
+        mail_max_attempts: 30,
+        mail_poll: Duration::from_millis(100),
+        workers: 2,
+        db_pool_size: Some(4),
+        run_mail_worker: true,
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Starts the app on a free port with a fresh database; `tweak` adjusts the config.
+pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let db = TestDb::create(backend, tmp.path());
+    // Bind first to learn the port, so the base URL (links in mails, the
+    // Origin check) is the real one.
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = probe.local_addr().unwrap().port();
+    drop(probe);
+    let mut config = test_config(&db.url, tmp.path());
+    config.bind = format!("127.0.0.1:{port}");
+    config.base_url = format!("http://127.0.0.1:{port}");
+    tweak(&mut config);
+    let clock = Clock::default();
+    let app = Application::build_with_clock(config.clone(), clock.clone()).expect("build app");
+    let port = app.port();
+    let state = app.state();
+    let server = tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        backend,
+        state,
+        clock,
+        client: new_client(),
+        data_dir: tmp.path().to_path_buf(),
+        config,
+        server,
+        _tmp: tmp,
+        _db: db,
+    }
+}
+
+/// A client that keeps cookies and does not follow redirects (tests look at them).
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of the first hidden `csrf_token` field in a page.
+pub fn csrf_from(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse("input[name=csrf_token]").unwrap();
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .expect("page has a csrf_token field")
+        .to_string()
+}
+
+/// The text of the elements matching `selector`.
+pub fn texts(html: &str, selector: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).unwrap();
+    doc.select(&sel)
+        .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get_with(&self, client: &reqwest::Client, path: &str) -> Page {
+        let r = client.get(self.url(path)).send().await.expect("GET");
+        page(r).await
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        self.get_with(&self.client, path).await
+    }
+
+    /// POSTs a form as a browser would: the Origin of this site and the fields given.
+    pub async fn post_with(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Page {
+        let r = client
+            .post(self.url(path))
+            .header("Origin", &self.address)
+            .form(form)
+            .send()
+            .await
+            .expect("POST");
+        page(r).await
+    }
+
+    /// GETs `form_page`, takes its CSRF token and POSTs `form` to `action`.
+    pub async fn submit_with(
+        &self,
+        client: &reqwest::Client,
+        form_page: &str,
+        action: &str,
+        form: &[(&str, &str)],
+    ) -> Page {
+        let p = self.get_with(client, form_page).await;
+        let token = csrf_from(&p.body);
+        let mut fields: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        fields.extend_from_slice(form);
+        self.post_with(client, action, &fields).await
+    }
+
+    pub async fn submit(&self, form_page: &str, action: &str, form: &[(&str, &str)]) -> Page {
+        self.submit_with(&self.client, form_page, action, form).await
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.state.pool
+    }
+
+    /// Runs `f` on a pooled connection (blocking; fine in tests).
+    pub fn db<T>(&self, f: impl FnOnce(&mut DbConn) -> T) -> T {
+        let mut c = self.pool().get().expect("db connection");
+        f(&mut c)
+    }
+
+    /// Creates an active, verified user directly (not through the UI, no mail).
+    pub fn create_user(&self, username: &str, password: &str) -> i64 {
+        let hash = guildhall::auth::password::hash(password).unwrap();
+        let email = format!("{username}@example.com");
+        let first = capitalise(username);
+        let now = self.clock.now();
+        self.db(|c| {
+            guildhall::models::user::insert(
+                c,
+                &guildhall::models::user::NewUser {
+                    username: Some(username),
+                    username_key: Some(username.to_lowercase()),
+                    email: &email,
+                    email_key: email.to_lowercase(),
+                    first_name: &first,
+                    last_name: "Tester",
+                    country_code: None,
+                    phone: None,
+                    password_hash: Some(&hash),
+                    status: "active",
+                    is_site_admin: false,
+                    email_verified_at: Some(now),
+                    approved_at: Some(now),
+                    session_epoch: 0,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .unwrap()
+        })
+    }
+
+    pub fn create_admin(&self, username: &str, password: &str) -> i64 {
+        let acc = guildhall::services::accounts::SignupInput {
+            username: username.into(),
+            first_name: capitalise(username),
+            last_name: "Admin".into(),
+            email: format!("{username}@example.com"),
+            password: password.into(),
+            ..Default::default()
+        }
+        .parse()
+        .expect("valid admin");
+        let now = self.clock.now();
+        self.db(|c| {
+            guildhall::services::accounts::create_site_admin(c, &acc, false, now)
+                .unwrap()
+                .unwrap()
+        })
+    }
+
+    /// Logs `client` in; panics unless it lands on a redirect.
+    pub async fn login_with(&self, client: &reqwest::Client, login: &str, password: &str) {
+        let p = self
+            .submit_with(client, "/login", "/login", &[("login", login), ("password", password)])
+            .await;
+        assert_eq!(p.status, 303, "login as {login} failed: {}", p.body);
+    }
+
+    pub async fn login(&self, login: &str, password: &str) {
+        self.login_with(&self.client, login, password).await
+    }
+
+    pub fn user_by_username(&self, username: &str) -> guildhall::models::User {
+        self.db(|c| {
+            guildhall::models::user::find_by_login(c, username)
+                .unwrap()
+                .expect("user exists")
+        })
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        self.db(|c| {
+            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                .get_result::<N>(c)
+                .unwrap()
+                .n
+        })
+    }
+
+    /// Every queued mail, oldest first.
+    pub fn outbox(&self) -> Vec<guildhall::models::outbox::OutboxMail> {
+        use diesel::prelude::*;
+        use guildhall::db::schema::outbox;
+        use guildhall::models::outbox::OutboxMail;
+        self.db(|c| {
+            outbox::table
+                .order(outbox::id)
+                .select(OutboxMail::as_select())
+                .load(c)
+                .unwrap()
+        })
+    }
+
+    /// The first link to this site in the last queued mail to `to`.
+    pub fn link_in_last_mail_to(&self, to: &str) -> String {
+        let mail = self
+            .outbox()
+            .into_iter()
+            .rev()
+            .find(|m| m.recipient == to)
+            .unwrap_or_else(|| panic!("no mail to {to}"));
+        link_in(&mail.text_body, &self.address)
+    }
+}
+
+pub fn link_in(text: &str, address: &str) -> String {
+    let start = text.find(address).expect("mail contains a link to the app");
+    text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_end_matches(['.', '>', ')'])
+        .to_string()
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+async fn page(r: reqwest::Response) -> Page {
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    let body = r.text().await.unwrap_or_default();
+    Page {
+        status,
+        location,
+        body,
+    }
+}
+
+/// Waits up to `secs` for `cond`, polling.
+pub async fn eventually(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    cond()
+}

@@ -1,0 +1,160 @@
+//! CSRF, security headers, error pages and escaping.
+
+use crate::backend_tests;
+use crate::helpers::*;
+
+backend_tests!(
+    a_post_without_csrf_token_is_refused_and_changes_nothing,
+    a_token_from_another_session_is_refused,
+    a_foreign_origin_is_refused,
+    pages_carry_security_headers,
+    error_pages_are_pages,
+    user_input_is_escaped,
+);
+
+const PW: &str = "correct horse battery";
+
+const SIGNUP: [(&str, &str); 5] = [
+    ("username", "eve"),
+    ("first_name", "Eve"),
+    ("last_name", "Dropper"),
+    ("email", "eve@example.com"),
+    ("password", PW),
+];
+
+async fn a_post_without_csrf_token_is_refused_and_changes_nothing(b: Backend) {
+    let app = spawn_app(b).await;
+    app.get("/signup").await; // the session has a token, the form leaves it out
+    let p = app.post_with(&app.client, "/signup", &SIGNUP).await;
+    assert_eq!(p.status, 403);
+    assert!(p.body.contains("This form has expired or did not come from this site"));
+    assert_eq!(app.count("users"), 0);
+    assert_eq!(app.count("outbox"), 0);
+
+    // Without any session at all.
+    let fresh = new_client();
+    let p = app.post_with(&fresh, "/login", &[("login", "x"), ("password", "y")]).await;
+    assert_eq!(p.status, 403);
+    assert_eq!(app.count("login_attempts"), 0);
+}
+
+async fn a_token_from_another_session_is_refused(b: Backend) {
+    let app = spawn_app(b).await;
+    let attacker = new_client();
+    let their_token = csrf_from(&app.get_with(&attacker, "/signup").await.body);
+    app.get("/signup").await;
+    let mut form = vec![("csrf_token", their_token.as_str())];
+    form.extend_from_slice(&SIGNUP);
+    let p = app.post_with(&app.client, "/signup", &form).await;
+    assert_eq!(p.status, 403);
+    assert_eq!(app.count("users"), 0);
+}
+
+async fn a_foreign_origin_is_refused(b: Backend) {
+    let app = spawn_app(b).await;
+    let token = csrf_from(&app.get("/signup").await.body);
+    let mut form = vec![("csrf_token", token.as_str())];
+    form.extend_from_slice(&SIGNUP);
+    let r = app
+        .client
+        .post(app.url("/signup"))
+        .header("Origin", "https://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let r = app
+        .client
+        .post(app.url("/signup"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(app.count("users"), 0);
+    // The same form from this site goes through.
+    let p = app.post_with(&app.client, "/signup", &form).await;
+    assert_eq!(p.status, 200);
+    assert_eq!(app.count("users"), 1);
+}
+
+async fn pages_carry_security_headers(b: Backend) {
+    let app = spawn_app(b).await;
+    let r = app.client.get(app.url("/login")).send().await.unwrap();
+    let h = r.headers();
+    let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
+    assert_eq!(h.get("referrer-policy").unwrap(), "same-origin");
+    let cookie = h.get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+
+    // Token pages send no referrer.
+    app.create_user("root", PW);
+    let r = app
+        .client
+        .get(app.url(&format!("/verify-email/{}", "A".repeat(43))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(r.headers().get("referrer-policy").unwrap(), "no-referrer");
+
+    let css = app.client.get(app.url("/static/app.css")).send().await.unwrap();
+    assert_eq!(css.status().as_u16(), 200);
+    assert!(css.headers().get("cache-control").unwrap().to_str().unwrap().contains("max-age=31536000"));
+
+    let health = app.get("/healthz").await;
+    assert_eq!((health.status, health.body.as_str()), (200, "ok"));
+}
+
+async fn error_pages_are_pages(b: Backend) {
+    let app = spawn_app(b).await;
+    let p = app.get("/no/such/page").await;
+    assert_eq!(p.status, 404);
+    assert_eq!(texts(&p.body, "h1"), vec!["Page not found"]);
+    assert!(p.body.contains(r#"<html lang="en">"#));
+
+    app.create_user("bob", PW);
+    app.login("bob", PW).await;
+    let p = app.get("/admin").await;
+    assert_eq!(p.status, 403);
+    assert!(p.body.contains("You do not have access to this feature."));
+    let token = csrf_from(&app.get("/").await.body);
+    let p = app.post_with(&app.client, "/admin/users/1/approve", &[("csrf_token", &token)]).await;
+    assert_eq!(p.status, 403);
+}
+
+async fn user_input_is_escaped(b: Backend) {
+    let app = spawn_app_with(b, |c| c.signup = guildhall::config::SignupMode::Open).await;
+    app.create_admin("root", PW);
+    let p = app
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("username", "xss"),
+                ("first_name", "<script>alert(1)</script>"),
+                ("last_name", "<b>bold</b>"),
+                ("email", "xss@example.com"),
+                ("password", PW),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200);
+    let link = app.link_in_last_mail_to("xss@example.com");
+    let path = link.strip_prefix(&app.address).unwrap().to_string();
+    app.submit(&path, &path, &[]).await;
+    app.login("xss", PW).await;
+    let home = app.get("/").await;
+    assert!(!home.body.contains("<script>alert(1)</script>"));
+    // Shown as text, not run as a script.
+    assert_eq!(texts(&home.body, "h1"), vec!["Welcome, <script>alert(1)</script>"]);
+    assert!(texts(&home.body, "script").iter().all(|s| !s.contains("alert")));
+    assert!(texts(&home.body, "b").is_empty());
+    let mail = app.outbox().pop().unwrap();
+    assert!(!mail.html_body.contains("<script>"), "HTML mail escapes the name");
+}
