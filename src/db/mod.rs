@@ -27,6 +27,7 @@ where
         DbConn::Sqlite(inner) => {
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
             let result = f(conn);
+            #[allow(irrefutable_let_patterns)] // with only the sqlite feature
             let DbConn::Sqlite(inner) = conn else {
                 unreachable!("the closure cannot change the variant")
             };

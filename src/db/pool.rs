@@ -107,12 +107,11 @@ fn feature_of(backend: Backend) -> &'static str {
 pub fn build_pool(url: &str, size: Option<u32>) -> Result<DbPool, ConnError> {
     let manager = ConnectionManager::new(url);
     let backend = Backend::from_url(url);
-    if backend == Backend::Sqlite {
-        if let Some(dir) = std::path::Path::new(sqlite_path(url)).parent() {
-            if !dir.as_os_str().is_empty() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-        }
+    if backend == Backend::Sqlite
+        && let Some(dir) = std::path::Path::new(sqlite_path(url)).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        let _ = std::fs::create_dir_all(dir);
     }
     // Open one connection first so a bad URL fails with its real error.
     manager.connect()?;

@@ -12,7 +12,7 @@ use time::PrimitiveDateTime;
 
 #[derive(Debug)]
 pub enum LoginOutcome {
-    LoggedIn(User),
+    LoggedIn(Box<User>),
     /// Wrong password or unknown account: the same message for both.
     Invalid,
     Throttled,
@@ -101,7 +101,7 @@ pub async fn log_in(
     db::run(pool, move |c| Ok(login_attempt::clear(c, &acct)?)).await?;
     Ok(match u.status() {
         Some(UserStatus::Active) if u.email_verified_at.is_none() => LoginOutcome::EmailNotVerified,
-        Some(UserStatus::Active) => LoginOutcome::LoggedIn(u),
+        Some(UserStatus::Active) => LoginOutcome::LoggedIn(Box::new(u)),
         Some(UserStatus::PendingApproval) if u.email_verified_at.is_none() => {
             LoginOutcome::EmailNotVerified
         }
