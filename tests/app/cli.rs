@@ -1,0 +1,117 @@
+//! The `guildhall` binary: help, migrate, create-admin, serve and SIGTERM.
+
+use crate::backend_tests;
+use crate::helpers::*;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+backend_tests!(create_admin_reads_the_password_from_stdin, serve_answers_and_stops_on_sigterm);
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_guildhall"))
+}
+
+#[test]
+fn help_lists_every_command() {
+    let out = bin().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for cmd in ["serve", "migrate", "create-admin"] {
+        assert!(text.contains(cmd), "--help lacks {cmd}: {text}");
+    }
+    let out = bin().args(["create-admin", "--help"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("--username") && text.contains("--email"), "{text}");
+}
+
+async fn create_admin_reads_the_password_from_stdin(b: Backend) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = TestDb::create(b, tmp.path());
+    let out = bin()
+        .arg("migrate")
+        .env("GUILDHALL_DATABASE_URL", &db.url)
+        .env("GUILDHALL_DATA_DIR", tmp.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let run = |password: &str| {
+        let mut child = bin()
+            .args(["create-admin", "--username", "ada", "--email", "ada@example.com"])
+            .env("GUILDHALL_DATABASE_URL", &db.url)
+            .env("GUILDHALL_DATA_DIR", tmp.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = run("short");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10 characters"));
+
+    let ok = run("a long enough password");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let pool = guildhall::db::build_pool(&db.url, Some(1)).unwrap();
+    let mut c = pool.get().unwrap();
+    let u = guildhall::models::user::find_by_login(&mut c, "ada").unwrap().unwrap();
+    assert!(u.is_site_admin && u.is_active() && u.email_verified_at.is_some());
+    assert!(guildhall::auth::password::verify(
+        "a long enough password",
+        u.password_hash.as_deref()
+    ));
+
+    let again = run("a long enough password");
+    assert!(!again.status.success(), "a second admin with the same name");
+}
+
+async fn serve_answers_and_stops_on_sigterm(b: Backend) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = TestDb::create(b, tmp.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let start = || {
+        bin()
+            .arg("serve")
+            .env("GUILDHALL_DATABASE_URL", &db.url)
+            .env("GUILDHALL_DATA_DIR", tmp.path())
+            .env("GUILDHALL_BIND", format!("127.0.0.1:{port}"))
+            .env("GUILDHALL_WORKERS", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let client = new_client();
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    let mut first_key = None;
+    for _ in 0..2 {
+        let mut child = start();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(r) = client.get(&health).send().await {
+                assert_eq!(r.text().await.unwrap(), "ok");
+                break;
+            }
+            assert!(Instant::now() < deadline, "serve did not answer");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let key = std::fs::read_to_string(tmp.path().join("secret.key")).unwrap();
+        assert!(key.trim().len() >= 86, "a 64-byte key, base64");
+        // The key made at the first start is kept, so sessions survive restarts.
+        assert_eq!(&key, first_key.get_or_insert_with(|| key.clone()));
+        let pid = child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(status.success(), "exit status {status}");
+    }
+}
