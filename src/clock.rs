@@ -11,8 +11,8 @@ pub struct Clock {
 
 impl Clock {
     pub fn now(&self) -> PrimitiveDateTime {
-        let now = OffsetDateTime::now_utc()
-            + Duration::seconds(self.offset_secs.load(Ordering::Relaxed));
+        let now =
+            OffsetDateTime::now_utc() + Duration::seconds(self.offset_secs.load(Ordering::Relaxed));
         PrimitiveDateTime::new(now.date(), now.time())
     }
 

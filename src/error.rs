@@ -15,7 +15,9 @@ pub enum ErrorKind {
     /// CSRF token or Origin check failed.
     CsrfRejected,
     /// Not logged in (or the session ended): redirect to the log-in page.
-    LoginRequired { next: String },
+    LoginRequired {
+        next: String,
+    },
     BadRequest(String),
     Internal,
 }

@@ -140,7 +140,10 @@ fn create_admin(
     let now = guildhall::clock::Clock::default().now();
     match accounts::create_site_admin(&mut conn, &acc, false, now)? {
         Ok(id) => {
-            println!("created site administrator {} (id {id})", acc.username.as_str());
+            println!(
+                "created site administrator {} (id {id})",
+                acc.username.as_str()
+            );
             Ok(())
         }
         Err(errors) => {

@@ -4,7 +4,7 @@
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{self, Backend, DbPool};
-use crate::mail::{Mailer, MailWorker};
+use crate::mail::{MailWorker, Mailer};
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession, TtlExtensionPolicy};
 use actix_session::storage::CookieSessionStore;
@@ -56,8 +56,7 @@ pub fn open_database(config: &Config) -> Result<DbPool, StartError> {
     let mut conn = pool
         .get()
         .map_err(|e| StartError::Database(e.to_string()))?;
-    let applied =
-        db::run_migrations(&mut conn).map_err(|e| StartError::Database(e.to_string()))?;
+    let applied = db::run_migrations(&mut conn).map_err(|e| StartError::Database(e.to_string()))?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "applied migrations");
     }
@@ -163,7 +162,8 @@ impl Application {
         config: &Config,
     ) -> Result<Server, StartError> {
         let secure = config.is_https();
-        let max_age = actix_web::cookie::time::Duration::seconds(config.session_max.as_secs() as i64);
+        let max_age =
+            actix_web::cookie::time::Duration::seconds(config.session_max.as_secs() as i64);
         let server = HttpServer::new(move || {
             let session = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
                 .cookie_name("guildhall_session".into())

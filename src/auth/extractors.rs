@@ -75,7 +75,12 @@ async fn load_ctx(req: &HttpRequest) -> AppResult<Ctx> {
         let now = state.clock.unix();
         match found {
             Some(u) if session_is_valid(&session, &u, now, &state) => {
-                if now - session.get::<i64>(session::SEEN_AT).ok().flatten().unwrap_or(0)
+                if now
+                    - session
+                        .get::<i64>(session::SEEN_AT)
+                        .ok()
+                        .flatten()
+                        .unwrap_or(0)
                     > SEEN_RESOLUTION_SECS
                 {
                     let _ = session.insert(session::SEEN_AT, now);
@@ -87,7 +92,11 @@ async fn load_ctx(req: &HttpRequest) -> AppResult<Ctx> {
             }
             _ => {
                 session::log_out(&session);
-                session::flash(&session, "info", "Your session has ended. Please log in again.");
+                session::flash(
+                    &session,
+                    "info",
+                    "Your session has ended. Please log in again.",
+                );
                 ended = true;
             }
         }

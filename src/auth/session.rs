@@ -11,6 +11,8 @@ pub const ISSUED_AT: &str = "iat";
 pub const SEEN_AT: &str = "seen";
 pub const CSRF: &str = "csrf";
 pub const FLASH: &str = "flash";
+/// A user who gave the right password but has not confirmed their e-mail.
+pub const UNVERIFIED_USER: &str = "unverified";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Flash {
@@ -29,7 +31,8 @@ pub fn flash(session: &Session, level: &str, text: impl Into<String>) {
 }
 
 pub fn take_flashes(session: &Session) -> Vec<Flash> {
-    session.remove_as::<Vec<Flash>>(FLASH)
+    session
+        .remove_as::<Vec<Flash>>(FLASH)
         .and_then(Result::ok)
         .unwrap_or_default()
 }

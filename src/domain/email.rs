@@ -38,7 +38,14 @@ mod tests {
 
     #[test]
     fn refuses_malformed_and_header_injection() {
-        for bad in ["", "dave", "dave@", "@example.com", "a@b@c", "x@example.com\r\nBcc: e@evil.example"] {
+        for bad in [
+            "",
+            "dave",
+            "dave@",
+            "@example.com",
+            "a@b@c",
+            "x@example.com\r\nBcc: e@evil.example",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

@@ -12,7 +12,9 @@ impl PersonName {
             return Err(format!("A {what} has at most 100 characters."));
         }
         if s.chars().any(char::is_control) {
-            return Err(format!("The {what} contains characters that cannot be used."));
+            return Err(format!(
+                "The {what} contains characters that cannot be used."
+            ));
         }
         Ok(Self(s.to_string()))
     }

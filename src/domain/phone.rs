@@ -52,7 +52,10 @@ mod tests {
 
     #[test]
     fn country_codes() {
-        assert_eq!(CountryCode::parse_optional("44").unwrap().unwrap().as_str(), "+44");
+        assert_eq!(
+            CountryCode::parse_optional("44").unwrap().unwrap().as_str(),
+            "+44"
+        );
         assert!(CountryCode::parse_optional("").unwrap().is_none());
         assert!(CountryCode::parse_optional("+12345").is_err());
         assert!(CountryCode::parse_optional("DE").is_err());
@@ -60,7 +63,11 @@ mod tests {
 
     #[test]
     fn phones() {
-        assert!(PhoneNumber::parse_optional("(020) 7946-0958").unwrap().is_some());
+        assert!(
+            PhoneNumber::parse_optional("(020) 7946-0958")
+                .unwrap()
+                .is_some()
+        );
         assert!(PhoneNumber::parse_optional("12").is_err());
         assert!(PhoneNumber::parse_optional("call me").is_err());
     }

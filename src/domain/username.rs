@@ -46,7 +46,15 @@ mod tests {
 
     #[test]
     fn refuses_bad_names() {
-        for bad in ["", "ab", "a b", "_x_", "<script>", &"x".repeat(33), "bob@example"] {
+        for bad in [
+            "",
+            "ab",
+            "a b",
+            "_x_",
+            "<script>",
+            &"x".repeat(33),
+            "bob@example",
+        ] {
             assert!(Username::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

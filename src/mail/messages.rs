@@ -19,12 +19,7 @@ struct VerifyEmailHtml<'a> {
     hours: i64,
 }
 
-pub fn verify_email(
-    to: &str,
-    name: &str,
-    link: &str,
-    hours: i64,
-) -> askama::Result<OutgoingMail> {
+pub fn verify_email(to: &str, name: &str, link: &str, hours: i64) -> askama::Result<OutgoingMail> {
     Ok(OutgoingMail {
         kind: "verify_email",
         to: to.to_string(),

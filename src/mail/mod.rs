@@ -33,7 +33,12 @@ pub fn enqueue(
     host: &str,
 ) -> QueryResult<i64> {
     let (random, _) = crate::auth::tokens::generate();
-    let message_id = format!("<{}.{}@{}>", now.assume_utc().unix_timestamp(), random, host);
+    let message_id = format!(
+        "<{}.{}@{}>",
+        now.assume_utc().unix_timestamp(),
+        random,
+        host
+    );
     outbox::insert(
         conn,
         &NewMail {

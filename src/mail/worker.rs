@@ -91,7 +91,8 @@ impl MailWorker {
                 Err(e) => {
                     let delay = backoff(self.retry_base, attempts);
                     tracing::warn!(id, attempts, retry_in_ms = delay.as_millis() as u64, reason = %e.reason, "mail not sent, will retry");
-                    let next = now + time::Duration::try_from(delay).unwrap_or(time::Duration::MINUTE);
+                    let next =
+                        now + time::Duration::try_from(delay).unwrap_or(time::Duration::MINUTE);
                     db::run(&self.pool, move |c| {
                         Ok(outbox::mark_retry(c, id, next, &e.reason)?)
                     })

@@ -45,3 +45,14 @@ pub fn mark_used(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> QueryRes
         .set(ev::used_at.eq(now))
         .execute(conn)
 }
+
+/// When the user's newest link was made, to space out resends.
+pub fn latest_created_at(
+    conn: &mut DbConn,
+    user_id: i64,
+) -> QueryResult<Option<PrimitiveDateTime>> {
+    ev::table
+        .filter(ev::user_id.eq(user_id))
+        .select(diesel::dsl::max(ev::created_at))
+        .first(conn)
+}

@@ -11,7 +11,11 @@ pub fn record(conn: &mut DbConn, scope_key: &str, now: PrimitiveDateTime) -> Que
         .execute(conn)
 }
 
-pub fn count_since(conn: &mut DbConn, scope_key: &str, since: PrimitiveDateTime) -> QueryResult<i64> {
+pub fn count_since(
+    conn: &mut DbConn,
+    scope_key: &str,
+    since: PrimitiveDateTime,
+) -> QueryResult<i64> {
     la::table
         .filter(la::scope_key.eq(scope_key))
         .filter(la::attempted_at.ge(since))

@@ -71,7 +71,11 @@ pub fn claim_due(
             DbConn::Pg(pg) => outbox::table
                 .filter(outbox::status.eq(PENDING))
                 .filter(outbox::next_attempt_at.le(now))
-                .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now)))
+                .filter(
+                    outbox::locked_until
+                        .is_null()
+                        .or(outbox::locked_until.lt(now)),
+                )
                 .order(outbox::id)
                 .limit(limit)
                 .select(outbox::id)
@@ -82,7 +86,11 @@ pub fn claim_due(
             _ => outbox::table
                 .filter(outbox::status.eq(PENDING))
                 .filter(outbox::next_attempt_at.le(now))
-                .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now)))
+                .filter(
+                    outbox::locked_until
+                        .is_null()
+                        .or(outbox::locked_until.lt(now)),
+                )
                 .order(outbox::id)
                 .limit(limit)
                 .select(outbox::id)

@@ -90,7 +90,11 @@ pub fn find_by_login(conn: &mut DbConn, login: &str) -> QueryResult<Option<User>
 /// Which of the username and e-mail keys are already in use.
 pub fn taken(conn: &mut DbConn, username_key: &str, email_key: &str) -> QueryResult<Vec<Taken>> {
     let rows: Vec<(Option<String>, String)> = users::table
-        .filter(users::username_key.eq(username_key).or(users::email_key.eq(email_key)))
+        .filter(
+            users::username_key
+                .eq(username_key)
+                .or(users::email_key.eq(email_key)),
+        )
         .select((users::username_key, users::email_key))
         .load(conn)?;
     let mut out = Vec::new();
@@ -121,10 +125,18 @@ pub fn pending_approval(conn: &mut DbConn, after_id: i64, limit: i64) -> QueryRe
         .load(conn)
 }
 
-pub fn mark_email_verified(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> QueryResult<usize> {
-    diesel::update(users::table.find(id).filter(users::email_verified_at.is_null()))
-        .set((users::email_verified_at.eq(now), users::updated_at.eq(now)))
-        .execute(conn)
+pub fn mark_email_verified(
+    conn: &mut DbConn,
+    id: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::email_verified_at.is_null()),
+    )
+    .set((users::email_verified_at.eq(now), users::updated_at.eq(now)))
+    .execute(conn)
 }
 
 /// Moves a user from `from` to `to`; returns 0 when the user was not in `from`.
@@ -136,7 +148,11 @@ pub fn change_status(
     now: PrimitiveDateTime,
 ) -> QueryResult<usize> {
     let approved = (to == UserStatus::Active && from == UserStatus::PendingApproval).then_some(now);
-    let q = diesel::update(users::table.find(id).filter(users::status.eq(from.as_str())));
+    let q = diesel::update(
+        users::table
+            .find(id)
+            .filter(users::status.eq(from.as_str())),
+    );
     match approved {
         Some(at) => q
             .set((

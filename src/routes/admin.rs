@@ -29,8 +29,10 @@ async fn admin_home(
     q: web::Query<AfterQuery>,
 ) -> AppResult<AdminPage> {
     let after = q.after.unwrap_or(0);
-    let mut pending =
-        db::run(&state.pool, move |c| Ok(user::pending_approval(c, after, PAGE + 1)?)).await?;
+    let mut pending = db::run(&state.pool, move |c| {
+        Ok(user::pending_approval(c, after, PAGE + 1)?)
+    })
+    .await?;
     let next_after = (pending.len() as i64 > PAGE).then(|| {
         pending.truncate(PAGE as usize);
         pending.last().map(|u| u.id).unwrap_or(after)
@@ -53,9 +55,15 @@ async fn approve_user(
     let done = db::run(&state.pool, move |c| accounts::approve(c, id, now)).await?;
     let u = db::run(&state.pool, move |c| Ok(user::find(c, id)?)).await?;
     if done {
-        admin.ctx.flash("success", format!("{} can log in now.", u.username_or_email()));
+        admin.ctx.flash(
+            "success",
+            format!("{} can log in now.", u.username_or_email()),
+        );
     } else {
-        admin.ctx.flash("info", format!("{} was not waiting for approval.", u.username_or_email()));
+        admin.ctx.flash(
+            "info",
+            format!("{} was not waiting for approval.", u.username_or_email()),
+        );
     }
     Ok(see_other("/admin"))
 }

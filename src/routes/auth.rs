@@ -10,7 +10,9 @@ use crate::models::user;
 use crate::services::accounts::{self, SignupInput, VerifyOutcome};
 use crate::services::login::{self, LoginOutcome};
 use crate::startup::AppState;
-use crate::views::{CheckEmailPage, LoginPage, SetupPage, SignupPage, VerifyEmailPage, VerifyState};
+use crate::views::{
+    CheckEmailPage, LoginPage, SetupPage, SignupPage, VerifyEmailPage, VerifyState,
+};
 use actix_web::http::header;
 use actix_web::{Either, HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;
@@ -21,6 +23,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(login_form)
         .service(login_submit)
         .service(logout)
+        .service(resend_verification)
         .service(verify_email_page)
         .service(verify_email)
         .service(setup_form)
@@ -44,7 +47,12 @@ async fn signup_form(ctx: Ctx, state: web::Data<AppState>) -> Page<SignupPage> {
     if ctx.user.is_some() {
         return Ok(Either::Right(see_other("/")));
     }
-    Ok(Either::Left(signup_page(ctx, &state, SignupInput::default(), FormErrors::default())))
+    Ok(Either::Left(signup_page(
+        ctx,
+        &state,
+        SignupInput::default(),
+        FormErrors::default(),
+    )))
 }
 
 #[post("/signup")]
@@ -72,7 +80,10 @@ async fn signup(
     };
     let now = state.clock.now();
     let config = state.config.clone();
-    let result = db::run(&state.pool, move |c| accounts::register(c, &config, &acc, now)).await?;
+    let result = db::run(&state.pool, move |c| {
+        accounts::register(c, &config, &acc, now)
+    })
+    .await?;
     match result {
         Ok(_) => {
             state.mail_wakeup.notify_one();
@@ -107,6 +118,7 @@ async fn login_form(ctx: Ctx, q: web::Query<NextQuery>) -> Page<LoginPage> {
         next,
         error: None,
         errors: FormErrors::default(),
+        offer_resend: false,
     }))
 }
 
@@ -151,6 +163,9 @@ async fn login_submit(
             Ok(see_other(&next))
         }
         other => {
+            if let LoginOutcome::EmailNotVerified(id) = other {
+                let _ = ctx.session.insert(session::UNVERIFIED_USER, id);
+            }
             let status = match other {
                 LoginOutcome::Throttled => actix_web::http::StatusCode::TOO_MANY_REQUESTS,
                 _ => actix_web::http::StatusCode::UNAUTHORIZED,
@@ -161,6 +176,7 @@ async fn login_submit(
                 next,
                 error: Some(other.message()),
                 errors: FormErrors::default(),
+                offer_resend: matches!(other, LoginOutcome::EmailNotVerified(_)),
             }
             .customize()
             .with_status(status)
@@ -175,6 +191,40 @@ async fn logout(ctx: Ctx) -> HttpResponse {
     session::log_out(&ctx.session);
     session::flash(&ctx.session, "info", "You are logged out.");
     see_other("/login")
+}
+
+/// "Send the link again", offered on the log-in page right after the right
+/// password was given for an unconfirmed address (the session remembers who).
+#[post("/verify-email/resend")]
+async fn resend_verification(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let Some(id) = ctx
+        .session
+        .remove_as::<i64>(session::UNVERIFIED_USER)
+        .and_then(Result::ok)
+    else {
+        return Ok(see_other("/login"));
+    };
+    let (now, config) = (state.clock.now(), state.config.clone());
+    let sent = db::run(&state.pool, move |c| {
+        accounts::resend_verification(c, &config, id, now)
+    })
+    .await?;
+    if sent {
+        state.mail_wakeup.notify_one();
+        ctx.flash(
+            "success",
+            "We sent you a new link. Open it to confirm your address.",
+        );
+    } else {
+        ctx.flash(
+            "info",
+            format!(
+                "A link was sent less than {} minutes ago: check your mail (and its spam folder).",
+                accounts::RESEND_MINUTES
+            ),
+        );
+    }
+    Ok(see_other("/login"))
 }
 
 fn no_referrer(mut resp: HttpResponse) -> HttpResponse {
@@ -224,18 +274,27 @@ async fn verify_email(
     let now = state.clock.now();
     let outcome = db::run(&state.pool, move |c| accounts::verify_email(c, &token, now)).await?;
     let (level, text) = match outcome {
-        VerifyOutcome::Verified { awaiting_approval: true } => (
+        VerifyOutcome::Verified {
+            awaiting_approval: true,
+        } => (
             "success",
             "Your e-mail address is confirmed. A site administrator will approve your account; you can log in once it is approved.",
         ),
-        VerifyOutcome::Verified { awaiting_approval: false } => {
-            ("success", "Your e-mail address is confirmed. You can log in now.")
-        }
+        VerifyOutcome::Verified {
+            awaiting_approval: false,
+        } => (
+            "success",
+            "Your e-mail address is confirmed. You can log in now.",
+        ),
         VerifyOutcome::AlreadyUsed => ("info", "This link has been used already."),
         VerifyOutcome::Expired => ("error", "This link has expired."),
     };
     ctx.flash(level, text);
-    Ok(no_referrer(see_other(if ctx.user.is_some() { "/" } else { "/login" })))
+    Ok(no_referrer(see_other(if ctx.user.is_some() {
+        "/"
+    } else {
+        "/login"
+    })))
 }
 
 async fn setup_open(state: &AppState) -> AppResult<()> {
@@ -269,7 +328,10 @@ async fn setup(
     let result = match input.parse() {
         Ok(acc) => {
             let now = state.clock.now();
-            db::run(&state.pool, move |c| accounts::create_site_admin(c, &acc, true, now)).await?
+            db::run(&state.pool, move |c| {
+                accounts::create_site_admin(c, &acc, true, now)
+            })
+            .await?
         }
         Err(e) => Err(e),
     };
@@ -277,7 +339,11 @@ async fn setup(
         Ok(id) => {
             let u = db::run(&state.pool, move |c| Ok(user::find(c, id)?)).await?;
             session::log_in(&ctx.session, u.id, u.session_epoch, state.clock.unix());
-            session::flash(&ctx.session, "success", "Welcome! You are the site administrator.");
+            session::flash(
+                &ctx.session,
+                "success",
+                "Welcome! You are the site administrator.",
+            );
             Ok(see_other("/admin"))
         }
         Err(errors) => {

@@ -4,13 +4,12 @@ use crate::auth::{password, tokens};
 use crate::config::{Config, SignupMode};
 use crate::db::{self, DbConn};
 use crate::domain::{
-    CountryCode, EmailAddress, FormErrors, Password, PersonName, PhoneNumber, UserStatus,
-    Username,
+    CountryCode, EmailAddress, FormErrors, Password, PersonName, PhoneNumber, UserStatus, Username,
 };
 use crate::error::{AppError, AppResult};
 use crate::mail;
 use crate::models::user::{self, NewUser, Taken};
-use crate::models::{email_verification, User};
+use crate::models::{User, email_verification};
 use serde::Deserialize;
 use time::PrimitiveDateTime;
 
@@ -52,29 +51,47 @@ impl SignupInput {
     pub fn parse(&self) -> Result<NewAccount, FormErrors> {
         let mut e = FormErrors::default();
         let username = e.check("username", Username::parse(&self.username));
-        let first_name = e.check("first_name", PersonName::parse(&self.first_name, "first name"));
+        let first_name = e.check(
+            "first_name",
+            PersonName::parse(&self.first_name, "first name"),
+        );
         let last_name = e.check("last_name", PersonName::parse(&self.last_name, "last name"));
         let email = e.check("email", EmailAddress::parse(&self.email));
         let password = e.check(
             "password",
             Password::parse(&self.password, Some(self.username.trim())),
         );
-        let country_code = e.check("country_code", CountryCode::parse_optional(&self.country_code));
+        let country_code = e.check(
+            "country_code",
+            CountryCode::parse_optional(&self.country_code),
+        );
         let phone = e.check("phone", PhoneNumber::parse_optional(&self.phone));
-        match (username, first_name, last_name, email, password, country_code, phone) {
-            (Some(username), Some(first_name), Some(last_name), Some(email), Some(password), Some(country_code), Some(phone))
-                if e.is_empty() =>
-            {
-                Ok(NewAccount {
-                    username,
-                    first_name,
-                    last_name,
-                    email,
-                    password,
-                    country_code,
-                    phone,
-                })
-            }
+        match (
+            username,
+            first_name,
+            last_name,
+            email,
+            password,
+            country_code,
+            phone,
+        ) {
+            (
+                Some(username),
+                Some(first_name),
+                Some(last_name),
+                Some(email),
+                Some(password),
+                Some(country_code),
+                Some(phone),
+            ) if e.is_empty() => Ok(NewAccount {
+                username,
+                first_name,
+                last_name,
+                email,
+                password,
+                country_code,
+                phone,
+            }),
             _ => Err(e),
         }
     }
@@ -151,7 +168,13 @@ fn send_verification(
     now: PrimitiveDateTime,
 ) -> AppResult<()> {
     let (token, hash) = tokens::generate();
-    email_verification::insert(conn, user_id, &hash, now + time::Duration::hours(VERIFY_HOURS), now)?;
+    email_verification::insert(
+        conn,
+        user_id,
+        &hash,
+        now + time::Duration::hours(VERIFY_HOURS),
+        now,
+    )?;
     let link = format!("{}/verify-email/{}", config.base_url, token);
     let m = mail::messages::verify_email(to, name, &link, VERIFY_HOURS)?;
     mail::enqueue(conn, &m, now, &config.host())?;
@@ -217,10 +240,38 @@ pub fn create_site_admin(
     })
 }
 
+/// Minimum time between two verification mails to one user.
+pub const RESEND_MINUTES: i64 = 5;
+
+/// Sends a new verification link to a user who proved their password but has
+/// not confirmed the address. False when one was sent within RESEND_MINUTES.
+pub fn resend_verification(
+    conn: &mut DbConn,
+    config: &Config,
+    user_id: i64,
+    now: PrimitiveDateTime,
+) -> AppResult<bool> {
+    db::write_tx(conn, |conn| {
+        let u = user::find(conn, user_id)?;
+        if u.email_verified_at.is_some() {
+            return Ok(false);
+        }
+        let recent = email_verification::latest_created_at(conn, user_id)?
+            .is_some_and(|at| at > now - time::Duration::minutes(RESEND_MINUTES));
+        if recent {
+            return Ok(false);
+        }
+        send_verification(conn, config, u.id, &u.email, &u.first_name, now)?;
+        Ok(true)
+    })
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum VerifyOutcome {
     /// Verified; `awaiting_approval` when a site admin must still approve.
-    Verified { awaiting_approval: bool },
+    Verified {
+        awaiting_approval: bool,
+    },
     AlreadyUsed,
     Expired,
 }

@@ -16,7 +16,8 @@ pub enum LoginOutcome {
     /// Wrong password or unknown account: the same message for both.
     Invalid,
     Throttled,
-    EmailNotVerified,
+    /// The password was right; the user id lets the page offer a new link.
+    EmailNotVerified(i64),
     AwaitingApproval,
     Deactivated,
 }
@@ -26,18 +27,14 @@ impl LoginOutcome {
         match self {
             Self::LoggedIn(_) => "",
             Self::Invalid => "Invalid username or password.",
-            Self::Throttled => {
-                "Too many failed log-in attempts. Wait a few minutes and try again."
-            }
-            Self::EmailNotVerified => {
+            Self::Throttled => "Too many failed log-in attempts. Wait a few minutes and try again.",
+            Self::EmailNotVerified(_) => {
                 "Confirm your e-mail address first: open the link we sent you."
             }
             Self::AwaitingApproval => {
                 "Your account is waiting for approval by a site administrator."
             }
-            Self::Deactivated => {
-                "Your login has been deactivated. Contact your administrator."
-            }
+            Self::Deactivated => "Your login has been deactivated. Contact your administrator.",
         }
     }
 }
@@ -59,7 +56,8 @@ pub async fn log_in(
     ip: &str,
 ) -> AppResult<LoginOutcome> {
     let (acct, ipk) = (account_key(login), ip_key(ip));
-    let since = now - time::Duration::try_from(config.login_window).unwrap_or(time::Duration::MINUTE * 15);
+    let since =
+        now - time::Duration::try_from(config.login_window).unwrap_or(time::Duration::MINUTE * 15);
     let (max_acct, max_ip) = (
         config.login_max_failures_per_account,
         config.login_max_failures_per_ip,
@@ -100,10 +98,12 @@ pub async fn log_in(
     let u = found.expect("a password matched, so the user exists");
     db::run(pool, move |c| Ok(login_attempt::clear(c, &acct)?)).await?;
     Ok(match u.status() {
-        Some(UserStatus::Active) if u.email_verified_at.is_none() => LoginOutcome::EmailNotVerified,
+        Some(UserStatus::Active) if u.email_verified_at.is_none() => {
+            LoginOutcome::EmailNotVerified(u.id)
+        }
         Some(UserStatus::Active) => LoginOutcome::LoggedIn(Box::new(u)),
         Some(UserStatus::PendingApproval) if u.email_verified_at.is_none() => {
-            LoginOutcome::EmailNotVerified
+            LoginOutcome::EmailNotVerified(u.id)
         }
         Some(UserStatus::PendingApproval) => LoginOutcome::AwaitingApproval,
         Some(UserStatus::Deactivated) => LoginOutcome::Deactivated,
@@ -135,7 +135,13 @@ mod tests {
     #[test]
     fn next_stays_on_site() {
         assert_eq!(safe_next(Some("/groups?page=2")), "/groups?page=2");
-        for evil in ["//evil.example", "https://evil.example", "/\\evil.example", "evil", ""] {
+        for evil in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "evil",
+            "",
+        ] {
             assert_eq!(safe_next(Some(evil)), "/", "{evil}");
         }
         assert_eq!(safe_next(None), "/");

@@ -22,6 +22,8 @@ pub struct LoginPage {
     pub next: String,
     pub error: Option<&'static str>,
     pub errors: FormErrors,
+    /// Offer "Send the link again" (after the right password, unconfirmed address).
+    pub offer_resend: bool,
 }
 
 #[derive(Template, WebTemplate)]

@@ -17,6 +17,7 @@ backend_tests!(
     deactivated_users_session_ends_at_next_request,
     sessions_expire_when_idle_and_after_the_maximum,
     logout_ends_the_session,
+    unconfirmed_user_can_ask_for_a_new_link,
 );
 
 const PW: &str = "correct horse battery";
@@ -24,7 +25,10 @@ const PW: &str = "correct horse battery";
 async fn setup_creates_the_first_admin_only_once(b: Backend) {
     let app = spawn_app(b).await;
     let home = app.get("/").await;
-    assert!(home.body.contains(r#"href="/setup""#), "landing points to /setup");
+    assert!(
+        home.body.contains(r#"href="/setup""#),
+        "landing points to /setup"
+    );
 
     let p = app
         .submit(
@@ -68,7 +72,12 @@ async fn setup_creates_the_first_admin_only_once(b: Backend) {
         .await;
     assert_eq!(late.status, 404);
     assert_eq!(app.count("users"), 1);
-    assert!(!app.get_with(&other, "/").await.body.contains(r#"href="/setup""#));
+    assert!(
+        !app.get_with(&other, "/")
+            .await
+            .body
+            .contains(r#"href="/setup""#)
+    );
 }
 
 async fn signup(app: &TestApp, client: &reqwest::Client, username: &str) -> Page {
@@ -99,12 +108,22 @@ async fn signup_verify_approve_and_log_in(b: Backend) {
     let bob = app.user_by_username("bob");
     assert_eq!(bob.status, "pending_approval");
     assert_eq!(bob.country_code.as_deref(), Some("+44"));
-    assert!(bob.password_hash.as_deref().unwrap().starts_with("$argon2id$"));
+    assert!(
+        bob.password_hash
+            .as_deref()
+            .unwrap()
+            .starts_with("$argon2id$")
+    );
 
     // Not verified yet.
     let visitor = new_client();
     let p = app
-        .submit_with(&visitor, "/login", "/login", &[("login", "bob"), ("password", PW)])
+        .submit_with(
+            &visitor,
+            "/login",
+            "/login",
+            &[("login", "bob"), ("password", PW)],
+        )
         .await;
     assert_eq!(p.status, 401);
     assert!(p.body.contains("Confirm your e-mail address first"));
@@ -124,7 +143,12 @@ async fn signup_verify_approve_and_log_in(b: Backend) {
 
     // Verified, but waiting for approval.
     let p = app
-        .submit_with(&visitor, "/login", "/login", &[("login", "bob"), ("password", PW)])
+        .submit_with(
+            &visitor,
+            "/login",
+            "/login",
+            &[("login", "bob"), ("password", PW)],
+        )
         .await;
     assert_eq!(p.status, 401);
     assert!(p.body.contains("waiting for approval"));
@@ -144,7 +168,11 @@ async fn signup_verify_approve_and_log_in(b: Backend) {
     assert!(home.body.contains("Welcome, Bob"), "{}", home.body);
     let forbidden = app.get_with(&visitor, "/admin").await;
     assert_eq!(forbidden.status, 403);
-    assert!(forbidden.body.contains("You do not have access to this feature."));
+    assert!(
+        forbidden
+            .body
+            .contains("You do not have access to this feature.")
+    );
 }
 
 async fn signup_refuses_bad_input_and_keeps_it(b: Backend) {
@@ -174,7 +202,10 @@ async fn signup_refuses_bad_input_and_keeps_it(b: Backend) {
         "A country code is",
         "A phone number has",
     ] {
-        assert!(errors.iter().any(|e| e.contains(expected)), "missing {expected:?} in {errors:?}");
+        assert!(
+            errors.iter().any(|e| e.contains(expected)),
+            "missing {expected:?} in {errors:?}"
+        );
     }
     assert!(p.body.contains(r#"value="Bobby""#), "input kept");
     assert!(p.body.contains(r#"value="not-an-address""#));
@@ -201,7 +232,10 @@ async fn signup_refuses_taken_names_case_insensitively(b: Backend) {
         .await;
     assert_eq!(p.status, 422);
     let errors = texts(&p.body, ".field-error");
-    assert!(errors.contains(&"This username is already taken.".to_string()), "{errors:?}");
+    assert!(
+        errors.contains(&"This username is already taken.".to_string()),
+        "{errors:?}"
+    );
     assert!(errors.contains(&"An account with this e-mail address already exists.".to_string()));
     assert_eq!(app.count("users"), 1);
     assert_eq!(app.count("outbox"), 0);
@@ -246,18 +280,38 @@ async fn wrong_password_and_unknown_user_look_the_same(b: Backend) {
     let app = spawn_app(b).await;
     app.create_user("bob", PW);
     let wrong = app
-        .submit("/login", "/login", &[("login", "bob"), ("password", "not the password")])
+        .submit(
+            "/login",
+            "/login",
+            &[("login", "bob"), ("password", "not the password")],
+        )
         .await;
     let unknown = app
-        .submit("/login", "/login", &[("login", "nobody"), ("password", "not the password")])
+        .submit(
+            "/login",
+            "/login",
+            &[("login", "nobody"), ("password", "not the password")],
+        )
         .await;
     assert_eq!(wrong.status, 401);
     assert_eq!(wrong.status, unknown.status);
-    assert_eq!(texts(&wrong.body, ".form-error"), vec!["Invalid username or password."]);
-    assert_eq!(texts(&wrong.body, ".form-error"), texts(&unknown.body, ".form-error"));
+    assert_eq!(
+        texts(&wrong.body, ".form-error"),
+        vec!["Invalid username or password."]
+    );
+    assert_eq!(
+        texts(&wrong.body, ".form-error"),
+        texts(&unknown.body, ".form-error")
+    );
     assert_eq!(texts(&wrong.body, "h1"), texts(&unknown.body, "h1"));
     // An unverified user with the right password is told what to do, nobody else is.
-    assert!(app.get("/messages").await.location.unwrap().starts_with("/login"));
+    assert!(
+        app.get("/messages")
+            .await
+            .location
+            .unwrap()
+            .starts_with("/login")
+    );
 }
 
 async fn failed_logins_are_throttled_per_account_and_per_address(b: Backend) {
@@ -265,11 +319,19 @@ async fn failed_logins_are_throttled_per_account_and_per_address(b: Backend) {
     app.create_user("bob", PW);
     app.create_user("carol", PW);
     for _ in 0..5 {
-        let p = app.submit("/login", "/login", &[("login", "bob"), ("password", "wrong password")]).await;
+        let p = app
+            .submit(
+                "/login",
+                "/login",
+                &[("login", "bob"), ("password", "wrong password")],
+            )
+            .await;
         assert_eq!(p.status, 401);
     }
     // The sixth try is refused even with the right password.
-    let p = app.submit("/login", "/login", &[("login", "bob"), ("password", PW)]).await;
+    let p = app
+        .submit("/login", "/login", &[("login", "bob"), ("password", PW)])
+        .await;
     assert_eq!(p.status, 429);
     assert!(p.body.contains("Too many failed log-in attempts"));
     // The window passes: bob gets in again.
@@ -279,11 +341,21 @@ async fn failed_logins_are_throttled_per_account_and_per_address(b: Backend) {
     // Per address: 8 failures over several names block the address.
     let other = new_client();
     for name in ["x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8"] {
-        app.submit_with(&other, "/login", "/login", &[("login", name), ("password", "wrong password")])
-            .await;
+        app.submit_with(
+            &other,
+            "/login",
+            "/login",
+            &[("login", name), ("password", "wrong password")],
+        )
+        .await;
     }
     let p = app
-        .submit_with(&other, "/login", "/login", &[("login", "carol"), ("password", PW)])
+        .submit_with(
+            &other,
+            "/login",
+            "/login",
+            &[("login", "carol"), ("password", PW)],
+        )
         .await;
     assert_eq!(p.status, 429, "per-address limit");
 }
@@ -292,7 +364,10 @@ async fn next_after_login_stays_on_site(b: Backend) {
     let app = spawn_app(b).await;
     app.create_user("bob", PW);
     let to_login = app.get("/messages").await;
-    assert_eq!(to_login.location.as_deref(), Some("/login?next=%2Fmessages"));
+    assert_eq!(
+        to_login.location.as_deref(),
+        Some("/login?next=%2Fmessages")
+    );
     for (next, expected) in [
         ("//evil.example", "/"),
         ("https://evil.example/x", "/"),
@@ -301,7 +376,12 @@ async fn next_after_login_stays_on_site(b: Backend) {
     ] {
         let c = new_client();
         let p = app
-            .submit_with(&c, "/login", "/login", &[("login", "bob"), ("password", PW), ("next", next)])
+            .submit_with(
+                &c,
+                "/login",
+                "/login",
+                &[("login", "bob"), ("password", PW), ("next", next)],
+            )
             .await;
         assert_eq!(p.status, 303);
         assert_eq!(p.location.as_deref(), Some(expected), "next={next}");
@@ -315,14 +395,23 @@ async fn deactivated_users_session_ends_at_next_request(b: Backend) {
     assert_eq!(app.get("/messages").await.status, 200);
 
     let now = app.clock.now();
-    assert!(app.db(|c| guildhall::services::accounts::deactivate(c, id, now)).unwrap());
+    assert!(
+        app.db(|c| guildhall::services::accounts::deactivate(c, id, now))
+            .unwrap()
+    );
 
     let p = app.get("/messages").await;
     assert_eq!(p.status, 303);
     assert_eq!(p.location.as_deref(), Some("/login?next=%2Fmessages"));
     let login = app.get("/login?next=%2Fmessages").await;
-    assert!(login.body.contains("Your session has ended"), "{}", login.body);
-    let p = app.submit("/login", "/login", &[("login", "bob"), ("password", PW)]).await;
+    assert!(
+        login.body.contains("Your session has ended"),
+        "{}",
+        login.body
+    );
+    let p = app
+        .submit("/login", "/login", &[("login", "bob"), ("password", PW)])
+        .await;
     assert_eq!(p.status, 401);
     assert!(p.body.contains("deactivated"));
 }
@@ -332,7 +421,11 @@ async fn sessions_expire_when_idle_and_after_the_maximum(b: Backend) {
     app.create_user("bob", PW);
     app.login("bob", PW).await;
     app.clock.advance(time::Duration::hours(23));
-    assert_eq!(app.get("/messages").await.status, 200, "used within the idle time");
+    assert_eq!(
+        app.get("/messages").await.status,
+        200,
+        "used within the idle time"
+    );
     app.clock.advance(time::Duration::hours(25));
     assert_eq!(app.get("/messages").await.status, 303, "idle too long");
 
@@ -355,9 +448,62 @@ async fn logout_ends_the_session(b: Backend) {
     assert_eq!(app.get("/messages").await.status, 200);
     let home = app.get("/").await;
     let token = csrf_from(&home.body);
-    let p = app.post_with(&app.client, "/logout", &[("csrf_token", &token)]).await;
+    let p = app
+        .post_with(&app.client, "/logout", &[("csrf_token", &token)])
+        .await;
     assert_eq!(p.status, 303);
     assert_eq!(p.location.as_deref(), Some("/login"));
     assert!(app.get("/login").await.body.contains("You are logged out."));
     assert_eq!(app.get("/messages").await.status, 303);
+}
+
+async fn unconfirmed_user_can_ask_for_a_new_link(b: Backend) {
+    let app = spawn_app(b).await;
+    signup(&app, &new_client(), "bob").await;
+    assert_eq!(app.count("outbox"), 1);
+    let too_soon = resend(&app).await;
+    assert!(too_soon.contains("less than 5 minutes"), "{too_soon}");
+    assert_eq!(app.count("outbox"), 1);
+    app.clock.advance(time::Duration::minutes(6));
+    let sent = resend(&app).await;
+    assert!(sent.contains("We sent you a new link"));
+    assert_eq!(app.count("outbox"), 2);
+    // Without the right password first, nothing is offered or sent.
+    let stranger = new_client();
+    let p = app
+        .submit_with(
+            &stranger,
+            "/login",
+            "/login",
+            &[("login", "bob"), ("password", "wrong password")],
+        )
+        .await;
+    assert!(!p.body.contains("Send the link again"));
+    let token = csrf_from(&p.body);
+    app.post_with(&stranger, "/verify-email/resend", &[("csrf_token", &token)])
+        .await;
+    assert_eq!(app.count("outbox"), 2);
+    // The newest link confirms the address.
+    let link = app.link_in_last_mail_to("bob@example.com");
+    let path = link.strip_prefix(&app.address).unwrap().to_string();
+    app.submit(&path, &path, &[]).await;
+    assert!(app.user_by_username("bob").email_verified_at.is_some());
+}
+
+/// Tries to log in as bob (unconfirmed), presses "Send the link again", returns the next page.
+async fn resend(app: &TestApp) -> String {
+    let p = app
+        .submit("/login", "/login", &[("login", "bob"), ("password", PW)])
+        .await;
+    assert!(p.body.contains("Send the link again"), "{}", p.body);
+    let token = csrf_from(&p.body);
+    let r = app
+        .post_with(
+            &app.client,
+            "/verify-email/resend",
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/login"));
+    app.get("/login").await.body
 }
