@@ -6,7 +6,10 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-backend_tests!(create_admin_reads_the_password_from_stdin, serve_answers_and_stops_on_sigterm);
+backend_tests!(
+    create_admin_reads_the_password_from_stdin,
+    serve_answers_and_stops_on_sigterm
+);
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_guildhall"))
@@ -22,7 +25,10 @@ fn help_lists_every_command() {
     }
     let out = bin().args(["create-admin", "--help"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("--username") && text.contains("--email"), "{text}");
+    assert!(
+        text.contains("--username") && text.contains("--email"),
+        "{text}"
+    );
 }
 
 async fn create_admin_reads_the_password_from_stdin(b: Backend) {
@@ -34,11 +40,21 @@ async fn create_admin_reads_the_password_from_stdin(b: Backend) {
         .env("GUILDHALL_DATA_DIR", tmp.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let run = |password: &str| {
         let mut child = bin()
-            .args(["create-admin", "--username", "ada", "--email", "ada@example.com"])
+            .args([
+                "create-admin",
+                "--username",
+                "ada",
+                "--email",
+                "ada@example.com",
+            ])
             .env("GUILDHALL_DATABASE_URL", &db.url)
             .env("GUILDHALL_DATA_DIR", tmp.path())
             .stdin(Stdio::piped())
@@ -54,10 +70,16 @@ async fn create_admin_reads_the_password_from_stdin(b: Backend) {
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10 characters"));
 
     let ok = run("a long enough password");
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     let pool = guildhall::db::build_pool(&db.url, Some(1)).unwrap();
     let mut c = pool.get().unwrap();
-    let u = guildhall::models::user::find_by_login(&mut c, "ada").unwrap().unwrap();
+    let u = guildhall::models::user::find_by_login(&mut c, "ada")
+        .unwrap()
+        .unwrap();
     assert!(u.is_site_admin && u.is_active() && u.email_verified_at.is_some());
     assert!(guildhall::auth::password::verify(
         "a long enough password",
@@ -71,7 +93,11 @@ async fn create_admin_reads_the_password_from_stdin(b: Backend) {
 async fn serve_answers_and_stops_on_sigterm(b: Backend) {
     let tmp = tempfile::tempdir().unwrap();
     let db = TestDb::create(b, tmp.path());
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let start = || {
         bin()
             .arg("serve")
@@ -103,7 +129,13 @@ async fn serve_answers_and_stops_on_sigterm(b: Backend) {
         // The key made at the first start is kept, so sessions survive restarts.
         assert_eq!(&key, first_key.get_or_insert_with(|| key.clone()));
         let pid = child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
         let deadline = Instant::now() + Duration::from_secs(20);
         let status = loop {
             if let Some(s) = child.try_wait().unwrap() {

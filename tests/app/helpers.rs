@@ -212,7 +212,13 @@ pub fn texts(html: &str, selector: &str) -> Vec<String> {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse(selector).unwrap();
     doc.select(&sel)
-        .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect()
 }
 
@@ -269,7 +275,8 @@ impl TestApp {
     }
 
     pub async fn submit(&self, form_page: &str, action: &str, form: &[(&str, &str)]) -> Page {
-        self.submit_with(&self.client, form_page, action, form).await
+        self.submit_with(&self.client, form_page, action, form)
+            .await
     }
 
     pub fn pool(&self) -> &DbPool {
@@ -336,7 +343,12 @@ impl TestApp {
     /// Logs `client` in; panics unless it lands on a redirect.
     pub async fn login_with(&self, client: &reqwest::Client, login: &str, password: &str) {
         let p = self
-            .submit_with(client, "/login", "/login", &[("login", login), ("password", password)])
+            .submit_with(
+                client,
+                "/login",
+                "/login",
+                &[("login", login), ("password", password)],
+            )
             .await;
         assert_eq!(p.status, 303, "login as {login} failed: {}", p.body);
     }

@@ -38,13 +38,13 @@ impl SmtpServer {
             .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
         let deadline = std::time::Instant::now() + Duration::from_secs(15);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(std::time::Instant::now() < deadline, "aiosmtpd did not start (pip install aiosmtpd)");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "aiosmtpd did not start (pip install aiosmtpd)"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
-        SmtpServer {
-            child,
-            maildir,
-        }
+        SmtpServer { child, maildir }
     }
 
     fn messages(&self) -> Vec<String> {
@@ -79,7 +79,10 @@ fn free_port() -> u16 {
 fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
     message
         .lines()
-        .find(|l| l.to_ascii_lowercase().starts_with(&format!("{}:", name.to_ascii_lowercase())))
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+        })
         .map(|l| l[name.len() + 1..].trim())
 }
 
@@ -107,11 +110,18 @@ async fn mail_goes_to_files_without_smtp(b: Backend) {
     sign_up(&app, "dora").await;
     let dir = app.data_dir.join("mail");
     let found = eventually(10, || {
-        std::fs::read_dir(&dir).map(|d| d.count() > 0).unwrap_or(false)
+        std::fs::read_dir(&dir)
+            .map(|d| d.count() > 0)
+            .unwrap_or(false)
     })
     .await;
     assert!(found, "no .eml file written");
-    let file = std::fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let eml = std::fs::read_to_string(file).unwrap();
     let queued = app.outbox().pop().unwrap();
     assert_eq!(header(&eml, "Message-ID"), Some(queued.message_id.as_str()));
@@ -127,9 +137,16 @@ async fn verification_mail_arrives_over_smtp(b: Backend) {
     let smtp = SmtpServer::start(port, maildir.path());
     let app = spawn_app_with(b, |c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
     sign_up(&app, "dora").await;
-    assert!(eventually(15, || smtp.messages().len() == 1).await, "no mail arrived: {:?}", app.outbox());
+    assert!(
+        eventually(15, || smtp.messages().len() == 1).await,
+        "no mail arrived: {:?}",
+        app.outbox()
+    );
     let msg = &smtp.messages()[0];
-    assert_eq!(header(msg, "Subject"), Some("Confirm your e-mail address for Guildhall"));
+    assert_eq!(
+        header(msg, "Subject"),
+        Some("Confirm your e-mail address for Guildhall")
+    );
     assert_eq!(header(msg, "To"), Some("dora@example.com"));
     let link = link_in(&msg.replace("=\r\n", "").replace("=\n", ""), &app.address);
     assert!(link.contains("/verify-email/"));
@@ -155,13 +172,20 @@ async fn mail_waits_while_smtp_is_down_and_arrives_once(b: Backend) {
     );
     let maildir = tempfile::tempdir().unwrap();
     let smtp = SmtpServer::start(port, maildir.path());
-    assert!(eventually(30, || smtp.messages().len() == 1).await, "mail did not arrive after the server came up");
+    assert!(
+        eventually(30, || smtp.messages().len() == 1).await,
+        "mail did not arrive after the server came up"
+    );
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let msgs = smtp.messages();
     assert_eq!(msgs.len(), 1, "delivered more than once");
     assert!(eventually(5, || app.outbox()[0].status == outbox::SENT).await);
     let mail = app.outbox().pop().unwrap();
-    assert_eq!(header(&msgs[0], "Message-ID"), Some(mail.message_id.as_str()), "stable Message-ID");
+    assert_eq!(
+        header(&msgs[0], "Message-ID"),
+        Some(mail.message_id.as_str()),
+        "stable Message-ID"
+    );
 }
 
 async fn two_workers_never_send_a_mail_twice(b: Backend) {
@@ -187,7 +211,11 @@ async fn two_workers_never_send_a_mail_twice(b: Backend) {
             guildhall::mail::enqueue(c, &m, now, "example.test").unwrap();
         }
     });
-    let mailer = guildhall::mail::Mailer::new(Some(&format!("smtp://127.0.0.1:{port}")), app.data_dir.clone()).unwrap();
+    let mailer = guildhall::mail::Mailer::new(
+        Some(&format!("smtp://127.0.0.1:{port}")),
+        app.data_dir.clone(),
+    )
+    .unwrap();
     let worker = guildhall::mail::MailWorker {
         pool: app.pool().clone(),
         mailer,
@@ -212,9 +240,16 @@ async fn two_workers_never_send_a_mail_twice(b: Backend) {
     assert!(eventually(10, || smtp.messages().len() >= 60).await);
     assert!(eventually(5, || app.outbox().iter().all(|m| m.status == outbox::SENT)).await);
     let msgs = smtp.messages();
-    let mut ids: Vec<&str> = msgs.iter().filter_map(|m| header(m, "Message-ID")).collect();
+    let mut ids: Vec<&str> = msgs
+        .iter()
+        .filter_map(|m| header(m, "Message-ID"))
+        .collect();
     ids.sort();
     ids.dedup();
     assert_eq!((msgs.len(), ids.len()), (60, 60), "a mail was sent twice");
-    assert!(app.outbox().iter().all(|m| m.status == outbox::SENT && m.attempts == 1));
+    assert!(
+        app.outbox()
+            .iter()
+            .all(|m| m.status == outbox::SENT && m.attempts == 1)
+    );
 }

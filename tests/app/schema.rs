@@ -27,9 +27,11 @@ fn both_backends_migrate_to_the_same_schema() {
     }
     assert!(idx.contains(&"users_username_key".to_string()));
     assert!(
-        cols.iter().all(|c| ["int", "text", "bool", "timestamp"].contains(&c.kind.as_str())),
+        cols.iter()
+            .all(|c| ["int", "text", "bool", "timestamp"].contains(&c.kind.as_str())),
         "a column of an uncommon type: {:?}",
-        cols.iter().find(|c| !["int", "text", "bool", "timestamp"].contains(&c.kind.as_str()))
+        cols.iter()
+            .find(|c| !["int", "text", "bool", "timestamp"].contains(&c.kind.as_str()))
     );
 
     if postgres_url().is_some() {
@@ -48,9 +50,18 @@ fn both_backends_migrate_to_the_same_schema() {
 
 #[test]
 fn a_postgres_url_is_never_opened_as_a_sqlite_file() {
-    assert_eq!(db::Backend::from_url("postgres://x@localhost/db"), db::Backend::Postgres);
-    assert_eq!(db::Backend::from_url("postgresql://x@localhost/db"), db::Backend::Postgres);
-    assert_eq!(db::Backend::from_url("sqlite://data/g.db"), db::Backend::Sqlite);
+    assert_eq!(
+        db::Backend::from_url("postgres://x@localhost/db"),
+        db::Backend::Postgres
+    );
+    assert_eq!(
+        db::Backend::from_url("postgresql://x@localhost/db"),
+        db::Backend::Postgres
+    );
+    assert_eq!(
+        db::Backend::from_url("sqlite://data/g.db"),
+        db::Backend::Sqlite
+    );
     assert_eq!(db::Backend::from_url("data/g.db"), db::Backend::Sqlite);
     // A PostgreSQL server that is not there fails with its own error, not a new file.
     let tmp = tempfile::tempdir().unwrap();

@@ -27,13 +27,18 @@ async fn a_post_without_csrf_token_is_refused_and_changes_nothing(b: Backend) {
     app.get("/signup").await; // the session has a token, the form leaves it out
     let p = app.post_with(&app.client, "/signup", &SIGNUP).await;
     assert_eq!(p.status, 403);
-    assert!(p.body.contains("This form has expired or did not come from this site"));
+    assert!(
+        p.body
+            .contains("This form has expired or did not come from this site")
+    );
     assert_eq!(app.count("users"), 0);
     assert_eq!(app.count("outbox"), 0);
 
     // Without any session at all.
     let fresh = new_client();
-    let p = app.post_with(&fresh, "/login", &[("login", "x"), ("password", "y")]).await;
+    let p = app
+        .post_with(&fresh, "/login", &[("login", "x"), ("password", "y")])
+        .await;
     assert_eq!(p.status, 403);
     assert_eq!(app.count("login_attempts"), 0);
 }
@@ -90,7 +95,10 @@ async fn pages_carry_security_headers(b: Backend) {
     assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
     assert_eq!(h.get("referrer-policy").unwrap(), "same-origin");
     let cookie = h.get("set-cookie").unwrap().to_str().unwrap();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
 
     // Token pages send no referrer.
     app.create_user("root", PW);
@@ -103,9 +111,21 @@ async fn pages_carry_security_headers(b: Backend) {
     assert_eq!(r.status().as_u16(), 404);
     assert_eq!(r.headers().get("referrer-policy").unwrap(), "no-referrer");
 
-    let css = app.client.get(app.url("/static/app.css")).send().await.unwrap();
+    let css = app
+        .client
+        .get(app.url("/static/app.css"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(css.status().as_u16(), 200);
-    assert!(css.headers().get("cache-control").unwrap().to_str().unwrap().contains("max-age=31536000"));
+    assert!(
+        css.headers()
+            .get("cache-control")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("max-age=31536000")
+    );
 
     let health = app.get("/healthz").await;
     assert_eq!((health.status, health.body.as_str()), (200, "ok"));
@@ -124,7 +144,13 @@ async fn error_pages_are_pages(b: Backend) {
     assert_eq!(p.status, 403);
     assert!(p.body.contains("You do not have access to this feature."));
     let token = csrf_from(&app.get("/").await.body);
-    let p = app.post_with(&app.client, "/admin/users/1/approve", &[("csrf_token", &token)]).await;
+    let p = app
+        .post_with(
+            &app.client,
+            "/admin/users/1/approve",
+            &[("csrf_token", &token)],
+        )
+        .await;
     assert_eq!(p.status, 403);
 }
 
@@ -152,9 +178,19 @@ async fn user_input_is_escaped(b: Backend) {
     let home = app.get("/").await;
     assert!(!home.body.contains("<script>alert(1)</script>"));
     // Shown as text, not run as a script.
-    assert_eq!(texts(&home.body, "h1"), vec!["Welcome, <script>alert(1)</script>"]);
-    assert!(texts(&home.body, "script").iter().all(|s| !s.contains("alert")));
+    assert_eq!(
+        texts(&home.body, "h1"),
+        vec!["Welcome, <script>alert(1)</script>"]
+    );
+    assert!(
+        texts(&home.body, "script")
+            .iter()
+            .all(|s| !s.contains("alert"))
+    );
     assert!(texts(&home.body, "b").is_empty());
     let mail = app.outbox().pop().unwrap();
-    assert!(!mail.html_body.contains("<script>"), "HTML mail escapes the name");
+    assert!(
+        !mail.html_body.contains("<script>"),
+        "HTML mail escapes the name"
+    );
 }
