@@ -213,12 +213,15 @@ impl Application {
     /// shutdown), then stops the mail worker after its current round.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (tx, rx) = watch::channel(false);
-        let worker = self.worker.map(|w| tokio::spawn(w.run(rx)));
-        let result = self.server.await;
-        let _ = tx.send(true);
-        if let Some(w) = worker {
-            let _ = w.await;
+        let server = async move {
+            let result = self.server.await;
+            let _ = tx.send(true);
+            result
+        };
+        // One future for both, so dropping it (as tests do) stops the worker too.
+        match self.worker {
+            Some(w) => tokio::join!(server, w.run(rx)).0,
+            None => server.await,
         }
-        result
     }
 }
