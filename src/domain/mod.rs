@@ -5,6 +5,7 @@ mod form_errors;
 mod names;
 mod password;
 mod phone;
+mod recipients;
 mod username;
 
 pub use email::EmailAddress;
@@ -12,6 +13,7 @@ pub use form_errors::FormErrors;
 pub use names::PersonName;
 pub use password::Password;
 pub use phone::{CountryCode, PhoneNumber};
+pub use recipients::{MAX_RECIPIENTS, Recipient, RecipientsError, parse_recipients};
 pub use username::Username;
 
 /// Account status as stored in `users.status`.
