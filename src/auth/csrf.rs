@@ -52,28 +52,37 @@ pub async fn verify(
 
 fn check_origin(req: &ServiceRequest) -> Result<(), actix_web::Error> {
     let headers = req.headers();
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let state = req.app_data::<web::Data<AppState>>();
-        let configured = state.map(|s| s.origin.as_str()).unwrap_or("");
-        let host = headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
-        if origin == configured || (!host.is_empty() && origin_host == host) {
-            return Ok(());
+    let fetch_site = headers.get("sec-fetch-site").map(|v| v.as_bytes());
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        // Pages sent with `Referrer-Policy: no-referrer` (token pages) make
+        // browsers send an opaque Origin; accept it only when the browser
+        // vouches the request is same-origin (sandboxed frames send it too).
+        Some("null") => {
+            if fetch_site == Some(b"same-origin") {
+                Ok(())
+            } else {
+                Err(rejected("opaque Origin"))
+            }
         }
-        return Err(rejected("foreign Origin"));
+        Some(origin) => {
+            let state = req.app_data::<web::Data<AppState>>();
+            let configured = state.map(|s| s.origin.as_str()).unwrap_or("");
+            let host = headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
+            if origin == configured || (!host.is_empty() && origin_host == host) {
+                Ok(())
+            } else {
+                Err(rejected("foreign Origin"))
+            }
+        }
+        // No Origin (old browsers, some same-origin form posts): a browser
+        // that says the request is cross-site is refused; the token decides.
+        None if fetch_site == Some(b"cross-site") => Err(rejected("cross-site fetch")),
+        None => Ok(()),
     }
-    // No Origin (old browsers, some same-origin form posts): a browser that
-    // says the request is cross-site is refused; the token still decides.
-    if headers
-        .get("sec-fetch-site")
-        .is_some_and(|v| v.as_bytes() == b"cross-site")
-    {
-        return Err(rejected("cross-site fetch"));
-    }
-    Ok(())
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {

@@ -7,6 +7,7 @@ backend_tests!(
     a_post_without_csrf_token_is_refused_and_changes_nothing,
     a_token_from_another_session_is_refused,
     a_foreign_origin_is_refused,
+    an_opaque_origin_counts_only_when_same_origin,
     pages_carry_security_headers,
     error_pages_are_pages,
     user_input_is_escaped,
@@ -193,4 +194,26 @@ async fn user_input_is_escaped(b: Backend) {
         !mail.html_body.contains("<script>"),
         "HTML mail escapes the name"
     );
+}
+
+/// Token pages send `Referrer-Policy: no-referrer`, so a browser posts their
+/// form with `Origin: null` (found by the browser test).
+async fn an_opaque_origin_counts_only_when_same_origin(b: Backend) {
+    let app = spawn_app(b).await;
+    let token = csrf_from(&app.get("/signup").await.body);
+    let mut form = vec![("csrf_token", token.as_str())];
+    form.extend_from_slice(&SIGNUP);
+    let post = |site: &'static str| {
+        app.client
+            .post(app.url("/signup"))
+            .header("Origin", "null")
+            .header("Sec-Fetch-Site", site)
+            .form(&form)
+            .send()
+    };
+    assert_eq!(post("cross-site").await.unwrap().status().as_u16(), 403);
+    assert_eq!(post("same-site").await.unwrap().status().as_u16(), 403);
+    assert_eq!(app.count("users"), 0);
+    assert_eq!(post("same-origin").await.unwrap().status().as_u16(), 200);
+    assert_eq!(app.count("users"), 1);
 }
