@@ -6,5 +6,6 @@ mod helpers;
 mod accounts;
 mod browser;
 mod mail;
+mod messages;
 mod schema;
 mod security;
