@@ -114,6 +114,19 @@ async fn message_round_trip_with_badges_and_read_state(b: Backend) {
     let inbox = app.get_with(&bob, "/messages").await;
     assert!(texts(&inbox.body, "tr.conversation.unread").is_empty());
 
+    // An empty reply is refused beside the field and writes nothing.
+    let r = app
+        .submit_with(
+            &bob,
+            &format!("/messages/{cid}"),
+            &format!("/messages/{cid}/reply"),
+            &[("body", "  ")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(texts(&r.body, "#body-error"), vec!["Write a message."]);
+    assert_eq!(app.count("messages"), 1);
+
     // Bob replies; Alice sees it in the same conversation.
     let r = app
         .submit_with(
