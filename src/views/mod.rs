@@ -5,8 +5,8 @@ use crate::domain::FormErrors;
 use crate::models::User;
 use crate::models::message::{InboxCursor, InboxRow};
 use crate::models::notification::Notification;
-use crate::services::messages::{ComposeInput, ConversationView};
 use crate::services::accounts::SignupInput;
+use crate::services::messages::{ComposeInput, ConversationView};
 use askama::Template;
 use askama_web::WebTemplate;
 
