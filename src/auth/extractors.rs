@@ -7,7 +7,7 @@
 use super::session::{self, Flash};
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::models::{User, user};
+use crate::models::{User, badges as header_counts, user};
 use crate::startup::AppState;
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -20,7 +20,9 @@ use std::pin::Pin;
 /// Counts shown in the header of every page.
 #[derive(Debug, Default, Clone)]
 pub struct Badges {
+    /// Conversations with unread messages.
     pub unread_messages: i64,
+    /// Unread notifications.
     pub notifications: i64,
 }
 
@@ -67,14 +69,25 @@ async fn load_ctx(req: &HttpRequest) -> AppResult<Ctx> {
     let mut ended = false;
 
     if let Ok(Some(uid)) = session.get::<i64>(session::USER_ID) {
+        // One trip to the blocking pool: the user, then both header counts
+        // in one query.
         let found = db::run(&state.pool, move |c| {
-            let u = user::find(c, uid).optional()?;
-            Ok(u)
+            let Some(u) = user::find(c, uid).optional()? else {
+                return Ok(None);
+            };
+            let counts = if u.is_active() {
+                header_counts::counts(c, uid)?
+            } else {
+                (0, 0)
+            };
+            Ok(Some((u, counts)))
         })
         .await?;
         let now = state.clock.unix();
         match found {
-            Some(u) if session_is_valid(&session, &u, now, &state) => {
+            Some((u, (unread_messages, notifications)))
+                if session_is_valid(&session, &u, now, &state) =>
+            {
                 if now
                     - session
                         .get::<i64>(session::SEEN_AT)
@@ -85,9 +98,10 @@ async fn load_ctx(req: &HttpRequest) -> AppResult<Ctx> {
                 {
                     let _ = session.insert(session::SEEN_AT, now);
                 }
-                // Private messages and notifications arrive with the
-                // messages issue; until then both counts are zero.
-                badges = Badges::default();
+                badges = Badges {
+                    unread_messages,
+                    notifications,
+                };
                 user = Some(u);
             }
             _ => {

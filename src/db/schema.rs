@@ -62,3 +62,59 @@ diesel::table! {
 
 diesel::joinable!(email_verifications -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(users, email_verifications, login_attempts, outbox);
+
+diesel::table! {
+    conversations (id) {
+        id -> BigInt,
+        subject -> Text,
+        created_at -> Timestamp,
+        last_message_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    conversation_members (id) {
+        id -> BigInt,
+        conversation_id -> BigInt,
+        user_id -> BigInt,
+        other_user_id -> Nullable<BigInt>,
+        unread -> Bool,
+        last_message_id -> BigInt,
+        last_read_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> BigInt,
+        conversation_id -> BigInt,
+        sender_id -> Nullable<BigInt>,
+        body -> Text,
+        kind -> Nullable<Text>,
+        ref_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        text -> Text,
+        link_path -> Nullable<Text>,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(conversation_members -> conversations (conversation_id));
+diesel::joinable!(messages -> conversations (conversation_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    conversations,
+    conversation_members,
+    messages,
+    notifications,
+    users,
+);

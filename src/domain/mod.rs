@@ -2,6 +2,7 @@
 
 mod email;
 mod form_errors;
+mod message;
 mod names;
 mod password;
 mod phone;
@@ -10,6 +11,7 @@ mod username;
 
 pub use email::EmailAddress;
 pub use form_errors::FormErrors;
+pub use message::{MessageBody, Subject};
 pub use names::PersonName;
 pub use password::Password;
 pub use phone::{CountryCode, PhoneNumber};

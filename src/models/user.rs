@@ -178,3 +178,38 @@ pub fn bump_session_epoch(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
         .set(users::session_epoch.eq(users::session_epoch + 1))
         .execute(conn)
 }
+
+/// An active user with this username (case-insensitive); `None` otherwise.
+pub fn find_active_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::username_key.eq(username.trim().to_lowercase()))
+        .filter(users::status.eq(UserStatus::Active.as_str()))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Up to `limit` active users whose username starts with `prefix`
+/// (case-insensitive), by username: (username, first name, last name).
+pub fn search_usernames(
+    conn: &mut DbConn,
+    prefix: &str,
+    limit: i64,
+) -> QueryResult<Vec<(Option<String>, String, String)>> {
+    let key = prefix.trim().to_lowercase();
+    // `_` and `%` may be in a username: match them literally.
+    let escaped: String = key
+        .chars()
+        .flat_map(|c| match c {
+            '\\' | '%' | '_' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    users::table
+        .filter(users::username_key.like(format!("{escaped}%")).escape('\\'))
+        .filter(users::status.eq(UserStatus::Active.as_str()))
+        .order(users::username_key)
+        .limit(limit)
+        .select((users::username, users::first_name, users::last_name))
+        .load(conn)
+}

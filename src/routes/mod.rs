@@ -1,10 +1,13 @@
 //! HTTP handlers, one module per area, each exposing `config`.
 
 pub mod admin;
+pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod health;
 pub mod home;
+pub mod messages;
+pub mod notifications;
 
 use actix_web::web;
 
@@ -14,6 +17,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     home::config(cfg);
     auth::config(cfg);
     admin::config(cfg);
+    messages::config(cfg);
+    notifications::config(cfg);
+    api::config(cfg);
 }
 
 /// A 303 redirect, the answer to every successful form POST.

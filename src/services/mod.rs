@@ -3,3 +3,5 @@
 
 pub mod accounts;
 pub mod login;
+pub mod messages;
+pub mod notifications;

@@ -3,7 +3,10 @@
 use crate::auth::Ctx;
 use crate::domain::FormErrors;
 use crate::models::User;
+use crate::models::message::{InboxCursor, InboxRow};
+use crate::models::notification::Notification;
 use crate::services::accounts::SignupInput;
+use crate::services::messages::{ComposeInput, ConversationView};
 use askama::Template;
 use askama_web::WebTemplate;
 
@@ -81,4 +84,45 @@ pub struct SimplePage {
     pub ctx: Ctx,
     pub title: &'static str,
     pub text: &'static str,
+}
+
+/// How pages show a time (UTC).
+pub fn when(t: &time::PrimitiveDateTime) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    t.format(&f).unwrap_or_default()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "messages/inbox.html")]
+pub struct InboxPage {
+    pub ctx: Ctx,
+    pub rows: Vec<InboxRow>,
+    pub next: Option<InboxCursor>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "messages/conversation.html")]
+pub struct ConversationPage {
+    pub ctx: Ctx,
+    pub view: ConversationView,
+    pub reply_body: String,
+    pub errors: FormErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "messages/new.html")]
+pub struct ComposePage {
+    pub ctx: Ctx,
+    pub input: ComposeInput,
+    pub errors: FormErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "notifications/index.html")]
+pub struct NotificationsPage {
+    pub ctx: Ctx,
+    pub rows: Vec<Notification>,
+    pub next_before: Option<i64>,
+    /// The newest notification shown: "Mark all as read" stops there.
+    pub up_to: i64,
 }

@@ -7,5 +7,6 @@ mod accounts;
 mod browser;
 mod cli;
 mod mail;
+mod messages;
 mod schema;
 mod security;

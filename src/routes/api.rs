@@ -1,0 +1,59 @@
+//! JSON for the pages' progressive enhancement.
+
+use crate::auth::Ctx;
+use crate::db;
+use crate::error::{ApiError, AppError};
+use crate::models::user;
+use crate::startup::AppState;
+use actix_web::{HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(users);
+}
+
+/// Suggestions shown at most.
+const SUGGESTIONS: i64 = 10;
+
+#[derive(Deserialize)]
+struct UsersQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// What a suggestion shows: never the e-mail address.
+#[derive(Serialize)]
+struct UserSuggestion {
+    username: String,
+    name: String,
+}
+
+/// Username autocomplete: active users whose username starts with `q`.
+#[get("/api/users")]
+async fn users(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    q: web::Query<UsersQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if ctx.user.is_none() {
+        return Err(AppError::login_required("").into());
+    }
+    let prefix = q.into_inner().q.trim().trim_start_matches('@').to_string();
+    if prefix.is_empty() || prefix.chars().count() > 32 {
+        return Ok(HttpResponse::Ok().json(Vec::<UserSuggestion>::new()));
+    }
+    let rows = db::run(&state.pool, move |c| {
+        Ok(user::search_usernames(c, &prefix, SUGGESTIONS)?)
+    })
+    .await?;
+    let out: Vec<UserSuggestion> = rows
+        .into_iter()
+        .filter_map(|(username, first, last)| {
+            username.map(|username| UserSuggestion {
+                username,
+                name: format!("{first} {last}"),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(out))
+}

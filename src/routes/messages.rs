@@ -1,0 +1,160 @@
+//! Private messages: inbox, compose, a conversation and its reply form.
+
+use super::see_other;
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::domain::FormErrors;
+use crate::error::AppResult;
+use crate::models::message::InboxCursor;
+use crate::services::messages::{self, ComposeInput};
+use crate::startup::AppState;
+use crate::views::{ComposePage, ConversationPage, InboxPage};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
+use serde::Deserialize;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(inbox)
+        .service(compose_form)
+        .service(send_message)
+        .service(conversation)
+        .service(reply);
+}
+
+#[derive(Deserialize)]
+struct InboxQuery {
+    unread: Option<u8>,
+    after: Option<i64>,
+}
+
+#[get("/messages")]
+async fn inbox(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    q: web::Query<InboxQuery>,
+) -> AppResult<InboxPage> {
+    let after = match q.after {
+        Some(id) => InboxCursor {
+            unread: q.unread.unwrap_or(0) != 0,
+            last_message_id: id,
+        },
+        None => InboxCursor::START,
+    };
+    let uid = me.user.id;
+    let (rows, next) = db::run(&state.pool, move |c| messages::inbox(c, uid, after)).await?;
+    Ok(InboxPage {
+        ctx: me.ctx,
+        rows,
+        next,
+    })
+}
+
+#[derive(Deserialize)]
+struct ComposeQuery {
+    to: Option<String>,
+}
+
+#[get("/messages/new")]
+async fn compose_form(me: CurrentUser, q: web::Query<ComposeQuery>) -> ComposePage {
+    ComposePage {
+        ctx: me.ctx,
+        input: ComposeInput {
+            to: q.into_inner().to.unwrap_or_default(),
+            ..Default::default()
+        },
+        errors: FormErrors::default(),
+    }
+}
+
+#[post("/messages")]
+async fn send_message(
+    req: HttpRequest,
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<ComposeInput>,
+) -> AppResult<HttpResponse> {
+    let input = form.into_inner();
+    let (uid, now, i) = (me.user.id, state.clock.now(), input.clone());
+    let result = db::run(&state.pool, move |c| messages::compose(c, uid, &i, now)).await?;
+    match result {
+        Ok(conversation_id) => {
+            me.ctx.flash("success", "Your message has been sent.");
+            Ok(see_other(&format!("/messages/{conversation_id}")))
+        }
+        Err(errors) => Ok(ComposePage {
+            ctx: me.ctx,
+            input,
+            errors,
+        }
+        .customize()
+        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .respond_to(&req)
+        .map_into_boxed_body()),
+    }
+}
+
+#[derive(Deserialize)]
+struct ConversationQuery {
+    before: Option<i64>,
+}
+
+#[get("/messages/{id:\\d+}")]
+async fn conversation(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    q: web::Query<ConversationQuery>,
+) -> AppResult<ConversationPage> {
+    let (uid, cid, before, now) = (me.user.id, id.into_inner(), q.before, state.clock.now());
+    let view = db::run(&state.pool, move |c| {
+        messages::open_conversation(c, uid, cid, before, now)
+    })
+    .await?;
+    Ok(ConversationPage {
+        ctx: me.ctx,
+        view,
+        reply_body: String::new(),
+        errors: FormErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+struct ReplyForm {
+    #[serde(default)]
+    body: String,
+}
+
+#[post("/messages/{id:\\d+}/reply")]
+async fn reply(
+    req: HttpRequest,
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: web::Form<ReplyForm>,
+) -> AppResult<HttpResponse> {
+    let body = form.into_inner().body;
+    let (uid, cid, now, b) = (me.user.id, id.into_inner(), state.clock.now(), body.clone());
+    let result = db::run(&state.pool, move |c| messages::reply(c, uid, cid, &b, now)).await?;
+    match result {
+        Ok(()) => {
+            me.ctx.flash("success", "Your reply has been sent.");
+            Ok(see_other(&format!("/messages/{cid}")))
+        }
+        Err(errors) => {
+            let view = db::run(&state.pool, move |c| {
+                messages::open_conversation(c, uid, cid, None, now)
+            })
+            .await?;
+            Ok(ConversationPage {
+                ctx: me.ctx,
+                view,
+                reply_body: body,
+                errors,
+            }
+            .customize()
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .respond_to(&req)
+            .map_into_boxed_body())
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Notifications: `notify` for other use cases, the list, marking read.
+
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+use crate::models::notification::{self, NewNotification, Notification};
+use time::PrimitiveDateTime;
+
+pub const PAGE: i64 = 25;
+
+/// Adds a notification for `user_id`. Runs in the caller's transaction.
+/// `link_path` is a path on this site (`/groups/x`), never a full URL, so a
+/// notification can never send anyone elsewhere.
+pub fn notify(
+    conn: &mut DbConn,
+    user_id: i64,
+    kind: &str,
+    text: &str,
+    link_path: Option<&str>,
+    now: PrimitiveDateTime,
+) -> AppResult<i64> {
+    if let Some(p) = link_path
+        && (!p.starts_with('/') || p.starts_with("//") || p.contains('\\'))
+    {
+        return Err(AppError::bad_request(
+            "A notification links to a path on this site.",
+        ));
+    }
+    Ok(notification::insert(
+        conn,
+        &NewNotification {
+            user_id,
+            kind,
+            text,
+            link_path,
+            created_at: now,
+        },
+    )?)
+}
+
+/// A page of notifications, newest first, and the `before` of the next page.
+pub fn list(
+    conn: &mut DbConn,
+    user_id: i64,
+    before: Option<i64>,
+) -> AppResult<(Vec<Notification>, Option<i64>)> {
+    let mut rows = notification::page(conn, user_id, before.unwrap_or(i64::MAX), PAGE + 1)?;
+    let next = if rows.len() as i64 > PAGE {
+        rows.truncate(PAGE as usize);
+        rows.last().map(|n| n.id)
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// Marks one notification read; false if it is not `user_id`'s or was read.
+pub fn mark_read(
+    conn: &mut DbConn,
+    user_id: i64,
+    id: i64,
+    now: PrimitiveDateTime,
+) -> AppResult<bool> {
+    Ok(notification::mark_read(conn, user_id, id, now)? == 1)
+}
+
+/// Marks every notification up to `up_to_id` read (the newest the page
+/// showed); returns how many.
+pub fn mark_all_read(
+    conn: &mut DbConn,
+    user_id: i64,
+    up_to_id: i64,
+    now: PrimitiveDateTime,
+) -> AppResult<usize> {
+    Ok(notification::mark_all_read(conn, user_id, up_to_id, now)?)
+}
