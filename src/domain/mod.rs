@@ -2,15 +2,19 @@
 
 mod email;
 mod form_errors;
+mod group;
 mod names;
 mod password;
+mod permission;
 mod phone;
 mod username;
 
 pub use email::EmailAddress;
 pub use form_errors::FormErrors;
+pub use group::{Audience, GroupDescription, GroupName, JoinMethod, Slug};
 pub use names::PersonName;
 pub use password::Password;
+pub use permission::{Permission, Permissions};
 pub use phone::{CountryCode, PhoneNumber};
 pub use username::Username;
 

@@ -22,7 +22,16 @@ fn both_backends_migrate_to_the_same_schema() {
     let sqlite = TestDb::create(Backend::Sqlite, tmp.path());
     let (cols, idx, applied) = migrate(&sqlite.url);
     assert!(applied >= 1);
-    for table in ["users", "outbox", "login_attempts", "email_verifications"] {
+    for table in [
+        "users",
+        "outbox",
+        "login_attempts",
+        "email_verifications",
+        "groups",
+        "roles",
+        "memberships",
+        "join_requests",
+    ] {
         assert!(cols.iter().any(|c| c.table == table), "no table {table}");
     }
     assert!(idx.contains(&"users_username_key".to_string()));
