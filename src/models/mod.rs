@@ -1,8 +1,15 @@
 //! Row structs and the queries on them. Every query takes `&mut DbConn`.
 
 pub mod email_verification;
+pub mod group;
+pub mod join_request;
 pub mod login_attempt;
+pub mod membership;
 pub mod outbox;
+pub mod role;
 pub mod user;
 
+pub use group::Group;
+pub use membership::Membership;
+pub use role::Role;
 pub use user::User;

@@ -2,4 +2,5 @@
 //! these through `db::run`, and render or redirect.
 
 pub mod accounts;
+pub mod groups;
 pub mod login;
