@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod groups;
 pub mod health;
 pub mod home;
 
@@ -14,6 +15,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     home::config(cfg);
     auth::config(cfg);
     admin::config(cfg);
+    groups::config(cfg);
 }
 
 /// A 303 redirect, the answer to every successful form POST.
