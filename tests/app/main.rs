@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod browser;
+mod groups;
 mod mail;
 mod schema;
 mod security;
