@@ -16,6 +16,7 @@ backend_tests!(
     plain_member_cannot_change_roles_or_remove,
     role_of_another_group_is_refused,
     members_pages_walk_every_member_once_in_order,
+    directory_pages_and_searches,
 );
 
 const PW: &str = "correct horse battery";
@@ -516,4 +517,65 @@ async fn members_pages_walk_every_member_once_in_order(b: Backend) {
     assert_eq!(pages, 3);
     assert_eq!(seen, expected, "every member once, in username order");
     let _ = ann;
+}
+
+async fn directory_pages_and_searches(b: Backend) {
+    let app = spawn_app(b).await;
+    let (ann, c) = user(&app, "ann").await;
+    let now = app.clock.now();
+    let mut names: Vec<String> = (0..30)
+        .map(|i| format!("Team {:02}", (i * 7) % 30))
+        .collect();
+    app.db(|x| {
+        for n in &names {
+            let slug = n.to_lowercase().replace(' ', "-");
+            guildhall::models::group::insert(
+                x,
+                &guildhall::models::group::NewGroup {
+                    name: n,
+                    name_key: n.to_lowercase(),
+                    slug: &slug,
+                    description: "",
+                    join_method: "open",
+                    audience: "internal",
+                    parent_id: None,
+                    created_by: ann,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .unwrap();
+        }
+    });
+    names.sort();
+    let mut seen = Vec::new();
+    let mut path = "/groups".to_string();
+    for _ in 0..3 {
+        let p = app.get_with(&c, &path).await;
+        assert_eq!(p.status, 200);
+        assert_eq!(texts(&p.body, "h1"), vec!["Groups"]);
+        seen.extend(texts(&p.body, ".directory-entry strong"));
+        let doc = scraper::Html::parse_document(&p.body);
+        let sel = scraper::Selector::parse("a").unwrap();
+        let next = doc
+            .select(&sel)
+            .find(|a| a.text().collect::<String>() == "Next page")
+            .and_then(|a| a.value().attr("href").map(str::to_string));
+        match next {
+            Some(href) => path = href,
+            None => break,
+        }
+    }
+    assert_eq!(seen, names, "every group once, by name, 25 a page");
+    let found = app.get_with(&c, "/groups?q=EAM%201").await;
+    assert_eq!(
+        texts(&found.body, ".directory-entry strong").len(),
+        10,
+        "Team 10..19"
+    );
+    let none = app.get_with(&c, "/groups?q=50%25").await;
+    assert!(
+        texts(&none.body, ".directory-entry strong").is_empty(),
+        "% is literal"
+    );
 }
