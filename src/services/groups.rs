@@ -181,7 +181,10 @@ fn refuse_if_duplicate(e: diesel::result::Error, msg: &'static str) -> Stop {
     }
 }
 
-fn add_member(
+/// Adds `user_id` to the group with `role_id`, copying the user's sort key.
+/// Call it inside the caller's transaction; a unique violation on
+/// `memberships_group_user` means "already a member".
+pub fn add_member(
     conn: &mut DbConn,
     group_id: i64,
     user_id: i64,
