@@ -61,7 +61,6 @@ diesel::table! {
 }
 
 diesel::joinable!(email_verifications -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, email_verifications, login_attempts, outbox);
 
 diesel::table! {
     conversations (id) {
@@ -111,10 +110,76 @@ diesel::table! {
 
 diesel::joinable!(conversation_members -> conversations (conversation_id));
 diesel::joinable!(messages -> conversations (conversation_id));
+
+diesel::table! {
+    groups (id) {
+        id -> BigInt,
+        name -> Text,
+        name_key -> Text,
+        slug -> Text,
+        description -> Text,
+        join_method -> Text,
+        audience -> Text,
+        parent_id -> Nullable<BigInt>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    roles (id) {
+        id -> BigInt,
+        group_id -> Nullable<BigInt>,
+        name -> Text,
+        name_key -> Text,
+        permissions -> Text,
+        builtin -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memberships (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        user_id -> BigInt,
+        role_id -> BigInt,
+        username_key -> Text,
+        joined_at -> Timestamp,
+        invited_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    join_requests (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        user_id -> BigInt,
+        status -> Text,
+        created_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(memberships -> groups (group_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(memberships -> roles (role_id));
+diesel::joinable!(join_requests -> groups (group_id));
+diesel::joinable!(join_requests -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    email_verifications,
+    login_attempts,
+    outbox,
     conversations,
     conversation_members,
     messages,
     notifications,
-    users,
+    groups,
+    roles,
+    memberships,
+    join_requests,
 );

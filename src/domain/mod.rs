@@ -2,18 +2,22 @@
 
 mod email;
 mod form_errors;
+mod group;
 mod message;
 mod names;
 mod password;
+mod permission;
 mod phone;
 mod recipients;
 mod username;
 
 pub use email::EmailAddress;
 pub use form_errors::FormErrors;
+pub use group::{Audience, GroupDescription, GroupName, JoinMethod, Slug};
 pub use message::{MessageBody, Subject};
 pub use names::PersonName;
 pub use password::Password;
+pub use permission::{Permission, Permissions};
 pub use phone::{CountryCode, PhoneNumber};
 pub use recipients::{MAX_RECIPIENTS, Recipient, RecipientsError, parse_recipients};
 pub use username::Username;

@@ -2,10 +2,17 @@
 
 pub mod badges;
 pub mod email_verification;
+pub mod group;
+pub mod join_request;
 pub mod login_attempt;
+pub mod membership;
 pub mod message;
 pub mod notification;
 pub mod outbox;
+pub mod role;
 pub mod user;
 
+pub use group::Group;
+pub use membership::Membership;
+pub use role::Role;
 pub use user::User;

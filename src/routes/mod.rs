@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod groups;
 pub mod health;
 pub mod home;
 pub mod messages;
@@ -20,6 +21,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     messages::config(cfg);
     notifications::config(cfg);
     api::config(cfg);
+    groups::config(cfg);
 }
 
 /// A 303 redirect, the answer to every successful form POST.

@@ -2,6 +2,7 @@
 //! these through `db::run`, and render or redirect.
 
 pub mod accounts;
+pub mod groups;
 pub mod login;
 pub mod messages;
 pub mod notifications;

@@ -1,11 +1,15 @@
 //! Askama page structs, one per template.
 
 use crate::auth::Ctx;
-use crate::domain::FormErrors;
-use crate::models::User;
+use crate::domain::{Audience, FormErrors, JoinMethod, Permission};
+use crate::models::group::{DirectoryEntry, Standing};
+use crate::models::join_request::PendingRow;
+use crate::models::membership::MemberRow;
 use crate::models::message::{InboxCursor, InboxRow};
 use crate::models::notification::Notification;
+use crate::models::{Group, Role, User};
 use crate::services::accounts::SignupInput;
+use crate::services::groups::{GroupAccess, GroupInput};
 use crate::services::messages::{ComposeInput, ConversationView};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -15,6 +19,8 @@ use askama_web::WebTemplate;
 pub struct HomePage {
     pub ctx: Ctx,
     pub needs_setup: bool,
+    /// Up to 10 of the viewer's groups, by name.
+    pub my_groups: Vec<Group>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -125,4 +131,78 @@ pub struct NotificationsPage {
     pub next_before: Option<i64>,
     /// The newest notification shown: "Mark all as read" stops there.
     pub up_to: i64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/index.html")]
+pub struct GroupsPage {
+    pub ctx: Ctx,
+    pub entries: Vec<DirectoryEntry>,
+    pub q: String,
+    /// The link to the next page, if there is one.
+    pub next_href: Option<String>,
+}
+
+impl GroupsPage {
+    pub fn is_member(&self, e: &DirectoryEntry) -> bool {
+        e.standing == Standing::Member
+    }
+    pub fn has_requested(&self, e: &DirectoryEntry) -> bool {
+        e.standing == Standing::Requested
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/new.html")]
+pub struct NewGroupPage {
+    pub ctx: Ctx,
+    pub input: GroupInput,
+    pub errors: FormErrors,
+}
+
+impl NewGroupPage {
+    pub fn join_methods(&self) -> [JoinMethod; 3] {
+        JoinMethod::ALL
+    }
+    pub fn audiences(&self) -> [Audience; 3] {
+        Audience::ALL
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/show.html")]
+pub struct GroupPage {
+    pub ctx: Ctx,
+    pub access: GroupAccess,
+    /// The first members by username (empty without `view_members`).
+    pub members: Vec<MemberRow>,
+    /// The viewer's request to join is waiting.
+    pub requested: bool,
+}
+
+impl GroupPage {
+    pub fn can_manage_members(&self) -> bool {
+        self.access.can(Permission::ManageMember)
+    }
+    pub fn can_view_members(&self) -> bool {
+        self.access.can(Permission::ViewMembers)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/members.html")]
+pub struct MembersPage {
+    pub ctx: Ctx,
+    pub access: GroupAccess,
+    pub members: Vec<MemberRow>,
+    pub next_href: Option<String>,
+    /// Roles the viewer may give (empty without `manage_member`).
+    pub roles: Vec<Role>,
+    pub pending: Vec<PendingRow>,
+}
+
+impl MembersPage {
+    pub fn can_manage_members(&self) -> bool {
+        self.access.can(Permission::ManageMember)
+    }
 }

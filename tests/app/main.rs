@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod browser;
 mod cli;
+mod groups;
 mod mail;
 mod messages;
 mod schema;

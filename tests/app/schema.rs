@@ -31,6 +31,10 @@ fn both_backends_migrate_to_the_same_schema() {
         "conversation_members",
         "messages",
         "notifications",
+        "groups",
+        "roles",
+        "memberships",
+        "join_requests",
     ] {
         assert!(cols.iter().any(|c| c.table == table), "no table {table}");
     }

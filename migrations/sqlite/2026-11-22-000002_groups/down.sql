@@ -1,0 +1,4 @@
+DROP TABLE join_requests;
+DROP TABLE memberships;
+DROP TABLE roles;
+DROP TABLE groups;

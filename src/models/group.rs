@@ -1,0 +1,199 @@
+use crate::db::DbConn;
+use crate::db::schema::{groups, join_requests, memberships};
+use crate::domain::{Audience, JoinMethod};
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = groups)]
+pub struct Group {
+    pub id: i64,
+    pub name: String,
+    pub name_key: String,
+    pub slug: String,
+    pub description: String,
+    pub join_method: String,
+    pub audience: String,
+    pub parent_id: Option<i64>,
+    pub created_by: i64,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
+impl Group {
+    /// Unknown values (a newer release) are treated as the most closed one.
+    pub fn join_method(&self) -> JoinMethod {
+        JoinMethod::parse(&self.join_method).unwrap_or(JoinMethod::InviteOnly)
+    }
+    pub fn audience(&self) -> Option<Audience> {
+        Audience::parse(&self.audience).ok()
+    }
+    pub fn is_open(&self) -> bool {
+        self.join_method() == JoinMethod::Open
+    }
+    pub fn is_on_request(&self) -> bool {
+        self.join_method() == JoinMethod::Request
+    }
+    pub fn is_invite_only(&self) -> bool {
+        self.join_method() == JoinMethod::InviteOnly
+    }
+    pub fn audience_label(&self) -> &'static str {
+        self.audience().map(Audience::label).unwrap_or("")
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = groups)]
+pub struct NewGroup<'a> {
+    pub name: &'a str,
+    pub name_key: String,
+    pub slug: &'a str,
+    pub description: &'a str,
+    pub join_method: &'a str,
+    pub audience: &'a str,
+    pub parent_id: Option<i64>,
+    pub created_by: i64,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewGroup<'_>) -> QueryResult<i64> {
+    diesel::insert_into(groups::table)
+        .values(new)
+        .returning(groups::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Group> {
+    groups::table
+        .find(id)
+        .select(Group::as_select())
+        .first(conn)
+}
+
+pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Group>> {
+    groups::table
+        .filter(groups::slug.eq(slug))
+        .select(Group::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn slug_exists(conn: &mut DbConn, slug: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        groups::table.filter(groups::slug.eq(slug)),
+    ))
+    .get_result(conn)
+}
+
+/// Takes the group's row lock (PostgreSQL) before rules that count members,
+/// so two admins demoting each other at once cannot both pass the "last
+/// admin" check. SQLite write transactions are serialised already.
+pub fn touch(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(groups::table.find(id))
+        .set(groups::updated_at.eq(now))
+        .execute(conn)
+}
+
+/// Where the viewer stands with a group in the directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Member,
+    Requested,
+    None,
+}
+
+pub struct DirectoryEntry {
+    pub group: Group,
+    pub standing: Standing,
+}
+
+/// Escapes LIKE wildcards so a search for "50%" means the text "50%".
+fn like_pattern(q: &str) -> String {
+    let mut p = String::from("%");
+    for c in q.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// The directory: groups the viewer may see (open, on request, and
+/// invitation-only ones they belong to), by name, `limit` after the cursor
+/// `(name_key, id)`. Two queries whatever the page.
+pub fn directory(
+    conn: &mut DbConn,
+    viewer: i64,
+    q: Option<&str>,
+    after: Option<(&str, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<DirectoryEntry>> {
+    let mut query = groups::table
+        .left_join(
+            memberships::table.on(memberships::group_id
+                .eq(groups::id)
+                .and(memberships::user_id.eq(viewer))),
+        )
+        .filter(
+            groups::join_method
+                .ne(JoinMethod::InviteOnly.as_str())
+                .or(memberships::id.is_not_null()),
+        )
+        .select((Group::as_select(), memberships::id.nullable()))
+        .order((groups::name_key, groups::id))
+        .limit(limit)
+        .into_boxed();
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        query = query.filter(groups::name_key.like(like_pattern(q)).escape('\\'));
+    }
+    if let Some((key, id)) = after {
+        query = query.filter(
+            groups::name_key
+                .gt(key.to_string())
+                .or(groups::name_key.eq(key.to_string()).and(groups::id.gt(id))),
+        );
+    }
+    let rows: Vec<(Group, Option<i64>)> = query.load(conn)?;
+    let ids: Vec<i64> = rows
+        .iter()
+        .filter(|(_, m)| m.is_none())
+        .map(|(g, _)| g.id)
+        .collect();
+    let requested: Vec<i64> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        join_requests::table
+            .filter(join_requests::user_id.eq(viewer))
+            .filter(join_requests::group_id.eq_any(&ids))
+            .filter(join_requests::status.eq(super::join_request::PENDING))
+            .select(join_requests::group_id)
+            .load(conn)?
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(group, m)| {
+            let standing = if m.is_some() {
+                Standing::Member
+            } else if requested.contains(&group.id) {
+                Standing::Requested
+            } else {
+                Standing::None
+            };
+            DirectoryEntry { group, standing }
+        })
+        .collect())
+}
+
+/// The viewer's groups by name, for the dashboard: one query.
+pub fn of_user(conn: &mut DbConn, user_id: i64, limit: i64) -> QueryResult<Vec<Group>> {
+    groups::table
+        .inner_join(memberships::table)
+        .filter(memberships::user_id.eq(user_id))
+        .order((groups::name_key, groups::id))
+        .limit(limit)
+        .select(Group::as_select())
+        .load(conn)
+}

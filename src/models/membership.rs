@@ -1,0 +1,171 @@
+use crate::db::DbConn;
+use crate::db::schema::{memberships, roles, users};
+use crate::models::role::Role;
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = memberships)]
+pub struct Membership {
+    pub id: i64,
+    pub group_id: i64,
+    pub user_id: i64,
+    pub role_id: i64,
+    pub username_key: String,
+    pub joined_at: PrimitiveDateTime,
+    pub invited_by: Option<i64>,
+}
+
+/// `treat_none_as_default_value = false` writes NULL for a missing inviter,
+/// which lets SQLite take many rows in one INSERT (it has no DEFAULT keyword).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = memberships, treat_none_as_default_value = false)]
+pub struct NewMembership {
+    pub group_id: i64,
+    pub user_id: i64,
+    pub role_id: i64,
+    pub username_key: String,
+    pub joined_at: PrimitiveDateTime,
+    pub invited_by: Option<i64>,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewMembership) -> QueryResult<usize> {
+    diesel::insert_into(memberships::table)
+        .values(new)
+        .execute(conn)
+}
+
+/// Many memberships in one statement (seeding, bulk adds). MultiConnection
+/// has no batch insert, so this goes to the backend's own connection.
+pub fn insert_many(conn: &mut DbConn, rows: &[NewMembership]) -> QueryResult<usize> {
+    let mut done = 0;
+    // Stay well below both backends' limits on bound parameters.
+    for chunk in rows.chunks(1000) {
+        done += match conn {
+            #[cfg(feature = "sqlite")]
+            DbConn::Sqlite(c) => diesel::insert_into(memberships::table)
+                .values(chunk)
+                .execute(c)?,
+            #[cfg(feature = "postgres")]
+            DbConn::Pg(c) => diesel::insert_into(memberships::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(done)
+}
+
+/// The key members are sorted by: the username key, or the e-mail key for a
+/// contact without a username. Read from `users` so it is the indexed value.
+pub fn sort_key_of(conn: &mut DbConn, user_id: i64) -> QueryResult<String> {
+    let (u, e): (Option<String>, String) = users::table
+        .find(user_id)
+        .select((users::username_key, users::email_key))
+        .first(conn)?;
+    Ok(u.unwrap_or(e))
+}
+
+/// The user's membership of the group and its role, in one query.
+pub fn find_with_role(
+    conn: &mut DbConn,
+    group_id: i64,
+    user_id: i64,
+) -> QueryResult<Option<(Membership, Role)>> {
+    memberships::table
+        .inner_join(roles::table)
+        .filter(memberships::group_id.eq(group_id))
+        .filter(memberships::user_id.eq(user_id))
+        .select((Membership::as_select(), Role::as_select()))
+        .first(conn)
+        .optional()
+}
+
+pub fn set_role(conn: &mut DbConn, id: i64, role_id: i64) -> QueryResult<usize> {
+    diesel::update(memberships::table.find(id))
+        .set(memberships::role_id.eq(role_id))
+        .execute(conn)
+}
+
+pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(memberships::table.find(id)).execute(conn)
+}
+
+/// How many members of the group hold one of `role_ids`.
+pub fn count_with_roles(conn: &mut DbConn, group_id: i64, role_ids: &[i64]) -> QueryResult<i64> {
+    memberships::table
+        .filter(memberships::group_id.eq(group_id))
+        .filter(memberships::role_id.eq_any(role_ids))
+        .count()
+        .get_result(conn)
+}
+
+/// One line of a members list.
+#[derive(Debug, Clone, Queryable)]
+pub struct MemberRow {
+    pub user_id: i64,
+    pub username_key: String,
+    pub joined_at: PrimitiveDateTime,
+    pub role_id: i64,
+    pub role_name: String,
+    pub username: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+impl MemberRow {
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+    pub fn handle(&self) -> &str {
+        self.username.as_deref().unwrap_or(&self.username_key)
+    }
+    /// The keyset cursor of this row: `<username_key>:<user_id>`.
+    pub fn cursor(&self) -> String {
+        format!("{}:{}", self.username_key, self.user_id)
+    }
+}
+
+/// Parses a cursor made by `MemberRow::cursor`. The key may itself contain
+/// ':' (e-mail keys do not, usernames cannot), so split at the last one.
+pub fn parse_cursor(s: &str) -> Option<(String, i64)> {
+    let (key, id) = s.rsplit_once(':')?;
+    Some((key.to_string(), id.parse().ok()?))
+}
+
+/// Members by username, `limit` after the cursor. It walks the index
+/// (group_id, username_key, user_id) from the cursor, so page 100 costs what
+/// page 1 does; users and roles are joined by primary key for the names.
+pub fn page(
+    conn: &mut DbConn,
+    group_id: i64,
+    after: Option<(&str, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<MemberRow>> {
+    let mut q = memberships::table
+        .inner_join(users::table)
+        .inner_join(roles::table)
+        .filter(memberships::group_id.eq(group_id))
+        .order((memberships::username_key, memberships::user_id))
+        .limit(limit)
+        .select((
+            memberships::user_id,
+            memberships::username_key,
+            memberships::joined_at,
+            memberships::role_id,
+            roles::name,
+            users::username,
+            users::first_name,
+            users::last_name,
+        ))
+        .into_boxed();
+    if let Some((key, id)) = after {
+        q = q.filter(
+            memberships::username_key
+                .gt(key.to_string())
+                .or(memberships::username_key
+                    .eq(key.to_string())
+                    .and(memberships::user_id.gt(id))),
+        );
+    }
+    q.load(conn)
+}

@@ -1,0 +1,340 @@
+//! Groups: the directory, creating a group, a group's home and members page,
+//! and the join / request / leave / role / remove / decide actions.
+
+use super::see_other;
+use crate::auth::{Ctx, CurrentUser};
+use crate::db;
+use crate::domain::{FormErrors, Permission};
+use crate::error::{AppResult, urlencode};
+use crate::models::{group, join_request, membership, role};
+use crate::services::groups::{self, GroupAccess, GroupInput, Outcome};
+use crate::startup::AppState;
+use crate::views::{GroupPage, GroupsPage, MembersPage, NewGroupPage};
+use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
+use serde::Deserialize;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    // `/groups/new` before `/groups/{slug}`.
+    cfg.service(directory)
+        .service(new_group_form)
+        .service(create_group)
+        .service(group_home)
+        .service(members_page)
+        .service(join_group)
+        .service(request_to_join)
+        .service(leave_group)
+        .service(change_role)
+        .service(remove_member)
+        .service(approve_request)
+        .service(refuse_request);
+}
+
+const DIRECTORY_PAGE: i64 = 25;
+const MEMBERS_PAGE: i64 = 50;
+const HOME_MEMBERS: i64 = 10;
+const PENDING_SHOWN: i64 = 50;
+
+#[derive(Deserialize)]
+struct DirectoryQuery {
+    q: Option<String>,
+    after: Option<String>,
+}
+
+/// Splits a `<key>:<id>` cursor (the key may hold ':', the id cannot).
+fn parse_cursor(s: Option<&str>) -> Option<(String, i64)> {
+    s.and_then(membership::parse_cursor)
+}
+
+#[get("/groups")]
+async fn directory(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    q: web::Query<DirectoryQuery>,
+) -> AppResult<GroupsPage> {
+    let DirectoryQuery { q, after } = q.into_inner();
+    let q = q.unwrap_or_default().trim().to_string();
+    let after = parse_cursor(after.as_deref());
+    let viewer = me.user.id;
+    let search = q.clone();
+    let mut entries = db::run(&state.pool, move |c| {
+        let after = after.as_ref().map(|(k, id)| (k.as_str(), *id));
+        Ok(group::directory(
+            c,
+            viewer,
+            Some(&search),
+            after,
+            DIRECTORY_PAGE + 1,
+        )?)
+    })
+    .await?;
+    let next_href = (entries.len() as i64 > DIRECTORY_PAGE).then(|| {
+        entries.truncate(DIRECTORY_PAGE as usize);
+        let last = &entries[entries.len() - 1].group;
+        let cursor = format!("{}:{}", last.name_key, last.id);
+        let mut href = format!("/groups?after={}", urlencode(&cursor));
+        if !q.is_empty() {
+            href.push_str(&format!("&q={}", urlencode(&q)));
+        }
+        href
+    });
+    Ok(GroupsPage {
+        ctx: me.ctx,
+        entries,
+        q,
+        next_href,
+    })
+}
+
+#[get("/groups/new")]
+async fn new_group_form(me: CurrentUser) -> NewGroupPage {
+    NewGroupPage {
+        ctx: me.ctx,
+        input: GroupInput::default(),
+        errors: FormErrors::default(),
+    }
+}
+
+#[post("/groups")]
+async fn create_group(
+    req: HttpRequest,
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<GroupInput>,
+) -> AppResult<HttpResponse> {
+    let input = form.into_inner();
+    let render_errors = |ctx, input, errors| {
+        NewGroupPage { ctx, input, errors }
+            .customize()
+            .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+            .respond_to(&req)
+            .map_into_boxed_body()
+    };
+    let spec = match input.parse() {
+        Ok(spec) => spec,
+        Err(errors) => return Ok(render_errors(me.ctx, input, errors)),
+    };
+    let now = state.clock.now();
+    let creator = me.user.id;
+    match db::run(&state.pool, move |c| {
+        groups::create_group(c, creator, &spec, now)
+    })
+    .await?
+    {
+        Ok(g) => {
+            me.ctx
+                .flash("success", format!("The group {} has been created.", g.name));
+            Ok(see_other(&format!("/groups/{}", g.slug)))
+        }
+        Err(errors) => Ok(render_errors(me.ctx, input, errors)),
+    }
+}
+
+#[get("/groups/{slug}")]
+async fn group_home(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<GroupPage> {
+    let viewer = ctx.user.as_ref().map(|u| u.id);
+    let slug = slug.into_inner();
+    let (access, members, requested) = db::run(&state.pool, move |c| {
+        let access = GroupAccess::load(c, &slug, viewer)?;
+        let members = if access.can(Permission::ViewMembers) {
+            membership::page(c, access.group.id, None, HOME_MEMBERS)?
+        } else {
+            Vec::new()
+        };
+        let requested = match viewer {
+            Some(uid) if !access.is_member() && access.group.is_on_request() => {
+                join_request::find(c, access.group.id, uid)?
+                    .is_some_and(|r| r.status == join_request::PENDING)
+            }
+            _ => false,
+        };
+        Ok((access, members, requested))
+    })
+    .await?;
+    Ok(GroupPage {
+        ctx,
+        access,
+        members,
+        requested,
+    })
+}
+
+#[derive(Deserialize)]
+struct AfterQuery {
+    after: Option<String>,
+}
+
+#[get("/groups/{slug}/members")]
+async fn members_page(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    q: web::Query<AfterQuery>,
+) -> AppResult<MembersPage> {
+    let viewer = me.user.id;
+    let slug = slug.into_inner();
+    let after = parse_cursor(q.after.as_deref());
+    let (access, mut members, roles, pending) = db::run(&state.pool, move |c| {
+        let access = GroupAccess::load(c, &slug, Some(viewer))?;
+        access.require(Permission::ViewMembers)?;
+        let after = after.as_ref().map(|(k, id)| (k.as_str(), *id));
+        let members = membership::page(c, access.group.id, after, MEMBERS_PAGE + 1)?;
+        let (roles, pending) = if access.can(Permission::ManageMember) {
+            let roles: Vec<role::Role> = role::for_group(c, access.group.id)?
+                .into_iter()
+                .filter(|r| access.perms.covers(r.perms()))
+                .collect();
+            (
+                roles,
+                join_request::pending_for_group(c, access.group.id, PENDING_SHOWN)?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        Ok((access, members, roles, pending))
+    })
+    .await?;
+    let next_href = (members.len() as i64 > MEMBERS_PAGE).then(|| {
+        members.truncate(MEMBERS_PAGE as usize);
+        let cursor = members[members.len() - 1].cursor();
+        format!(
+            "/groups/{}/members?after={}",
+            access.group.slug,
+            urlencode(&cursor)
+        )
+    });
+    Ok(MembersPage {
+        ctx: me.ctx,
+        access,
+        members,
+        next_href,
+        roles,
+        pending,
+    })
+}
+
+/// Flashes the outcome of an action and goes back to `to`.
+fn answer(ctx: &Ctx, outcome: Outcome, to: &str) -> HttpResponse {
+    match outcome {
+        Ok(m) => ctx.flash("success", m),
+        Err(m) => ctx.flash("error", m),
+    }
+    see_other(to)
+}
+
+#[post("/groups/{slug}/join")]
+async fn join_group(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let slug = slug.into_inner();
+    let (uid, now, s) = (me.user.id, state.clock.now(), slug.clone());
+    let o = db::run(&state.pool, move |c| groups::join(c, &s, uid, now)).await?;
+    Ok(answer(&me.ctx, o, &format!("/groups/{slug}")))
+}
+
+#[post("/groups/{slug}/request")]
+async fn request_to_join(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let slug = slug.into_inner();
+    let (uid, now, s) = (me.user.id, state.clock.now(), slug.clone());
+    let o = db::run(&state.pool, move |c| {
+        groups::request_to_join(c, &s, uid, now)
+    })
+    .await?;
+    Ok(answer(&me.ctx, o, &format!("/groups/{slug}")))
+}
+
+#[post("/groups/{slug}/leave")]
+async fn leave_group(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let slug = slug.into_inner();
+    let (uid, now, s) = (me.user.id, state.clock.now(), slug.clone());
+    let o = db::run(&state.pool, move |c| groups::leave(c, &s, uid, now)).await?;
+    // After leaving, an invitation-only group is no longer visible.
+    let to = if o.is_ok() {
+        "/groups".to_string()
+    } else {
+        format!("/groups/{slug}")
+    };
+    Ok(answer(&me.ctx, o, &to))
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    role_id: i64,
+}
+
+#[post("/groups/{slug}/members/{user_id}/role")]
+async fn change_role(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    form: web::Form<RoleForm>,
+) -> AppResult<HttpResponse> {
+    let (slug, target) = path.into_inner();
+    let (uid, now, s, role_id) = (me.user.id, state.clock.now(), slug.clone(), form.role_id);
+    let o = db::run(&state.pool, move |c| {
+        groups::change_role(c, &s, uid, target, role_id, now)
+    })
+    .await?;
+    Ok(answer(&me.ctx, o, &format!("/groups/{slug}/members")))
+}
+
+#[post("/groups/{slug}/members/{user_id}/remove")]
+async fn remove_member(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, target) = path.into_inner();
+    let (uid, now, s) = (me.user.id, state.clock.now(), slug.clone());
+    let o = db::run(&state.pool, move |c| {
+        groups::remove_member(c, &s, uid, target, now)
+    })
+    .await?;
+    Ok(answer(&me.ctx, o, &format!("/groups/{slug}/members")))
+}
+
+async fn decide(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    approve: bool,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let (uid, now, s) = (me.user.id, state.clock.now(), slug.clone());
+    let o = db::run(&state.pool, move |c| {
+        groups::decide_request(c, &s, uid, id, approve, now)
+    })
+    .await?;
+    Ok(answer(&me.ctx, o, &format!("/groups/{slug}/members")))
+}
+
+#[post("/groups/{slug}/requests/{id}/approve")]
+async fn approve_request(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    decide(me, state, path, true).await
+}
+
+#[post("/groups/{slug}/requests/{id}/refuse")]
+async fn refuse_request(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    decide(me, state, path, false).await
+}

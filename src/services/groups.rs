@@ -1,0 +1,477 @@
+//! Groups: create, join, ask to join, decide requests, leave, change roles
+//! and remove members. Each use case is one write transaction; a refusal
+//! rolls it back, so a refused action never leaves half-written rows.
+
+use crate::db::{self, DbConn};
+use crate::domain::{
+    Audience, FormErrors, GroupDescription, GroupName, JoinMethod, Permission, Permissions, Slug,
+};
+use crate::error::{AppError, AppResult};
+use crate::models::membership::{self, NewMembership};
+use crate::models::{Group, Membership, Role, group, join_request, role};
+use serde::Deserialize;
+use time::PrimitiveDateTime;
+
+pub const SLUG_TAKEN: &str = "This address is taken.";
+pub const LAST_ADMIN_LEAVE: &str =
+    "You are the last group admin. Make another member a group admin before you leave.";
+pub const LAST_ADMIN_CHANGE: &str =
+    "This is the last group admin: make another member a group admin first.";
+pub const FOREIGN_ROLE: &str = "This role does not belong to this group.";
+pub const ROLE_ABOVE_OWN: &str =
+    "You cannot give a role with permissions you do not have yourself.";
+pub const MEMBER_ABOVE_OWN: &str =
+    "You cannot change a member who has permissions you do not have.";
+pub const ALREADY_MEMBER: &str = "You are already a member of this group.";
+pub const ALREADY_REQUESTED: &str = "Your request to join is waiting for a group admin.";
+pub const NOT_A_MEMBER: &str = "This person is not a member of this group.";
+
+/// What the viewer may do in a group: the group, their membership and role
+/// (if any) and the permissions the role grants. Every check asks
+/// `can(Permission)`; nothing compares role names.
+#[derive(Debug, Clone)]
+pub struct GroupAccess {
+    pub group: Group,
+    pub membership: Option<Membership>,
+    pub role: Option<Role>,
+    pub perms: Permissions,
+}
+
+impl GroupAccess {
+    /// Loads the group by slug and the viewer's membership (two queries).
+    /// Unknown groups, and invitation-only groups the viewer is not in, are
+    /// both "not found": their existence is not disclosed.
+    pub fn load(conn: &mut DbConn, slug: &str, viewer: Option<i64>) -> AppResult<GroupAccess> {
+        let group = group::find_by_slug(conn, slug)?.ok_or_else(AppError::not_found)?;
+        let found = match viewer {
+            Some(uid) => membership::find_with_role(conn, group.id, uid)?,
+            None => None,
+        };
+        if found.is_none() && group.is_invite_only() {
+            return Err(AppError::not_found());
+        }
+        let (membership, role) = match found {
+            Some((m, r)) => (Some(m), Some(r)),
+            None => (None, None),
+        };
+        let perms = role.as_ref().map(Role::perms).unwrap_or_default();
+        Ok(GroupAccess {
+            group,
+            membership,
+            role,
+            perms,
+        })
+    }
+    pub fn is_member(&self) -> bool {
+        self.membership.is_some()
+    }
+    pub fn can(&self, p: Permission) -> bool {
+        self.perms.has(p)
+    }
+    /// 403 "You do not have access to this feature." without `p`.
+    pub fn require(&self, p: Permission) -> AppResult<()> {
+        if self.can(p) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
+    }
+}
+
+/// The create-group form as typed; kept to show it again with the errors.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GroupInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub slug: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub join_method: String,
+    #[serde(default)]
+    pub audience: String,
+}
+
+impl Default for GroupInput {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            slug: String::new(),
+            description: String::new(),
+            join_method: JoinMethod::Open.as_str().into(),
+            audience: Audience::Internal.as_str().into(),
+        }
+    }
+}
+
+/// A new group that passed every check.
+#[derive(Debug, Clone)]
+pub struct GroupSpec {
+    pub name: GroupName,
+    pub slug: Slug,
+    pub description: GroupDescription,
+    pub join_method: JoinMethod,
+    pub audience: Audience,
+}
+
+impl GroupInput {
+    pub fn parse(&self) -> Result<GroupSpec, FormErrors> {
+        let mut e = FormErrors::default();
+        let name = e.check("name", GroupName::parse(&self.name));
+        let slug = e.check("slug", Slug::parse(&self.slug));
+        let description = e.check("description", GroupDescription::parse(&self.description));
+        let join_method = e.check("join_method", JoinMethod::parse(&self.join_method));
+        let audience = e.check("audience", Audience::parse(&self.audience));
+        match (name, slug, description, join_method, audience) {
+            (Some(name), Some(slug), Some(description), Some(join_method), Some(audience))
+                if e.is_empty() =>
+            {
+                Ok(GroupSpec {
+                    name,
+                    slug,
+                    description,
+                    join_method,
+                    audience,
+                })
+            }
+            _ => Err(e),
+        }
+    }
+}
+
+/// Why a use case stopped. Every variant rolls the transaction back.
+enum Stop {
+    /// Shown to the user as it is (flash or form error).
+    Refused(&'static str),
+    Form(FormErrors),
+    App(AppError),
+}
+
+impl From<diesel::result::Error> for Stop {
+    fn from(e: diesel::result::Error) -> Self {
+        Stop::App(e.into())
+    }
+}
+
+impl From<AppError> for Stop {
+    fn from(e: AppError) -> Self {
+        Stop::App(e)
+    }
+}
+
+/// Ok(message to flash as success) or Err(message to flash as a refusal).
+pub type Outcome = Result<&'static str, &'static str>;
+
+fn outcome(r: Result<&'static str, Stop>) -> AppResult<Outcome> {
+    match r {
+        Ok(m) => Ok(Ok(m)),
+        Err(Stop::Refused(m)) => Ok(Err(m)),
+        Err(Stop::Form(_)) => Err(AppError::internal("form errors outside a form")),
+        Err(Stop::App(e)) => Err(e),
+    }
+}
+
+/// A unique violation is the race twin of a pre-check: the same refusal.
+fn refuse_if_duplicate(e: diesel::result::Error, msg: &'static str) -> Stop {
+    if db::is_unique_violation(&e) {
+        Stop::Refused(msg)
+    } else {
+        e.into()
+    }
+}
+
+/// Adds `user_id` to the group with `role_id`, copying the user's sort key.
+/// Call it inside the caller's transaction; a unique violation on
+/// `memberships_group_user` means "already a member".
+pub fn add_member(
+    conn: &mut DbConn,
+    group_id: i64,
+    user_id: i64,
+    role_id: i64,
+    invited_by: Option<i64>,
+    now: PrimitiveDateTime,
+) -> diesel::QueryResult<usize> {
+    let username_key = membership::sort_key_of(conn, user_id)?;
+    membership::insert(
+        conn,
+        &NewMembership {
+            group_id,
+            user_id,
+            role_id,
+            username_key,
+            joined_at: now,
+            invited_by,
+        },
+    )
+}
+
+/// Creates the group; the creator becomes its first `GroupAdmin`.
+pub fn create_group(
+    conn: &mut DbConn,
+    creator: i64,
+    spec: &GroupSpec,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<Group, FormErrors>> {
+    let taken = || {
+        let mut e = FormErrors::default();
+        e.add("slug", SLUG_TAKEN);
+        Stop::Form(e)
+    };
+    let r = db::write_tx(conn, |conn| {
+        if group::slug_exists(conn, spec.slug.as_str())? {
+            return Err(taken());
+        }
+        let id = group::insert(
+            conn,
+            &group::NewGroup {
+                name: spec.name.as_str(),
+                name_key: spec.name.key(),
+                slug: spec.slug.as_str(),
+                description: spec.description.as_str(),
+                join_method: spec.join_method.as_str(),
+                audience: spec.audience.as_str(),
+                parent_id: None,
+                created_by: creator,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .map_err(|e| {
+            if db::is_unique_violation(&e) {
+                taken()
+            } else {
+                e.into()
+            }
+        })?;
+        let admin = role::builtin(conn, role::GROUP_ADMIN)?;
+        add_member(conn, id, creator, admin.id, None, now)?;
+        Ok(group::find(conn, id)?)
+    });
+    match r {
+        Ok(g) => Ok(Ok(g)),
+        Err(Stop::Form(e)) => Ok(Err(e)),
+        Err(Stop::Refused(m)) => {
+            let mut e = FormErrors::default();
+            e.add("slug", m);
+            Ok(Err(e))
+        }
+        Err(Stop::App(e)) => Err(e),
+    }
+}
+
+/// Joins an open group as `GroupMember`.
+pub fn join(
+    conn: &mut DbConn,
+    slug: &str,
+    user: i64,
+    now: PrimitiveDateTime,
+) -> AppResult<Outcome> {
+    outcome(db::write_tx(conn, |conn| {
+        let a = GroupAccess::load(conn, slug, Some(user))?;
+        if a.is_member() {
+            return Err(Stop::Refused(ALREADY_MEMBER));
+        }
+        match a.group.join_method() {
+            JoinMethod::Open => {}
+            JoinMethod::Request => {
+                return Err(Stop::Refused(
+                    "This group takes new members on request: ask to join.",
+                ));
+            }
+            JoinMethod::InviteOnly => return Err(AppError::not_found().into()),
+        }
+        let member = role::builtin(conn, role::GROUP_MEMBER)?;
+        add_member(conn, a.group.id, user, member.id, None, now)
+            .map_err(|e| refuse_if_duplicate(e, ALREADY_MEMBER))?;
+        Ok("Welcome! You are a member of this group now.")
+    }))
+}
+
+/// Asks to join a group that takes members on request. There is one request
+/// row per person and group; asking again after a refusal re-opens it.
+pub fn request_to_join(
+    conn: &mut DbConn,
+    slug: &str,
+    user: i64,
+    now: PrimitiveDateTime,
+) -> AppResult<Outcome> {
+    outcome(db::write_tx(conn, |conn| {
+        let a = GroupAccess::load(conn, slug, Some(user))?;
+        if a.is_member() {
+            return Err(Stop::Refused(ALREADY_MEMBER));
+        }
+        match a.group.join_method() {
+            JoinMethod::Request => {}
+            JoinMethod::Open => return Err(Stop::Refused("This group is open: join it directly.")),
+            JoinMethod::InviteOnly => return Err(AppError::not_found().into()),
+        }
+        match join_request::find(conn, a.group.id, user)? {
+            Some(r) if r.status == join_request::PENDING => {
+                return Err(Stop::Refused(ALREADY_REQUESTED));
+            }
+            Some(r) => {
+                join_request::reopen(conn, r.id, now)?;
+            }
+            None => {
+                join_request::insert(conn, a.group.id, user, now)
+                    .map_err(|e| refuse_if_duplicate(e, ALREADY_REQUESTED))?;
+            }
+        }
+        Ok("Your request to join has been sent to the group admins.")
+    }))
+}
+
+/// Approves (adds the person as `GroupMember`) or refuses a pending request.
+/// Needs `manage_member`.
+pub fn decide_request(
+    conn: &mut DbConn,
+    slug: &str,
+    actor: i64,
+    request_id: i64,
+    approve: bool,
+    now: PrimitiveDateTime,
+) -> AppResult<Outcome> {
+    outcome(db::write_tx(conn, |conn| {
+        let a = GroupAccess::load(conn, slug, Some(actor))?;
+        a.require(Permission::ManageMember)?;
+        let decided = Stop::Refused("This request has been answered already.");
+        let Some(r) = join_request::find_in_group(conn, a.group.id, request_id)? else {
+            return Err(AppError::not_found().into());
+        };
+        if r.status != join_request::PENDING {
+            return Err(decided);
+        }
+        let status = if approve {
+            join_request::APPROVED
+        } else {
+            join_request::REFUSED
+        };
+        if join_request::decide(conn, r.id, status, actor, now)? == 0 {
+            return Err(decided);
+        }
+        if !approve {
+            return Ok("The request has been refused.");
+        }
+        if membership::find_with_role(conn, a.group.id, r.user_id)?.is_some() {
+            return Ok("The request is approved; this person was a member already.");
+        }
+        let member = role::builtin(conn, role::GROUP_MEMBER)?;
+        add_member(conn, a.group.id, r.user_id, member.id, None, now)
+            .map_err(|e| refuse_if_duplicate(e, "This person is a member already."))?;
+        Ok("The request is approved: welcome to the new member.")
+    }))
+}
+
+/// True when taking `target`'s membership away from the holders of
+/// `manage_member` (by leaving, removal or a new role without it) would
+/// leave the group with none. Locks the group row first (see `group::touch`).
+fn would_leave_no_manager(
+    conn: &mut DbConn,
+    group_id: i64,
+    target_role: &Role,
+    new_role: Option<&Role>,
+    now: PrimitiveDateTime,
+) -> Result<bool, Stop> {
+    if !target_role.perms().has(Permission::ManageMember)
+        || new_role.is_some_and(|r| r.perms().has(Permission::ManageMember))
+    {
+        return Ok(false);
+    }
+    group::touch(conn, group_id, now)?;
+    let manager_roles: Vec<i64> = role::for_group(conn, group_id)?
+        .into_iter()
+        .filter(|r| r.perms().has(Permission::ManageMember))
+        .map(|r| r.id)
+        .collect();
+    Ok(membership::count_with_roles(conn, group_id, &manager_roles)? <= 1)
+}
+
+/// Leaves a group. The last holder of `manage_member` cannot leave.
+pub fn leave(
+    conn: &mut DbConn,
+    slug: &str,
+    user: i64,
+    now: PrimitiveDateTime,
+) -> AppResult<Outcome> {
+    outcome(db::write_tx(conn, |conn| {
+        let a = GroupAccess::load(conn, slug, Some(user))?;
+        let (Some(m), Some(r)) = (&a.membership, &a.role) else {
+            return Err(Stop::Refused("You are not a member of this group."));
+        };
+        if would_leave_no_manager(conn, a.group.id, r, None, now)? {
+            return Err(Stop::Refused(LAST_ADMIN_LEAVE));
+        }
+        membership::delete(conn, m.id)?;
+        Ok("You have left the group.")
+    }))
+}
+
+/// The actor's access and the target's membership, after the checks every
+/// member-management action shares: `manage_member`, and no acting on
+/// someone who holds permissions the actor does not.
+fn managed_target(
+    conn: &mut DbConn,
+    slug: &str,
+    actor: i64,
+    target: i64,
+) -> Result<(GroupAccess, Membership, Role), Stop> {
+    let a = GroupAccess::load(conn, slug, Some(actor))?;
+    a.require(Permission::ManageMember)?;
+    let Some((m, r)) = membership::find_with_role(conn, a.group.id, target)? else {
+        return Err(Stop::Refused(NOT_A_MEMBER));
+    };
+    if !a.perms.covers(r.perms()) {
+        return Err(Stop::Refused(MEMBER_ABOVE_OWN));
+    }
+    Ok((a, m, r))
+}
+
+/// Gives a member another role: a built-in one or one of this group's own,
+/// never one with permissions the actor lacks. Needs `manage_member`.
+pub fn change_role(
+    conn: &mut DbConn,
+    slug: &str,
+    actor: i64,
+    target: i64,
+    role_id: i64,
+    now: PrimitiveDateTime,
+) -> AppResult<Outcome> {
+    outcome(db::write_tx(conn, |conn| {
+        let (a, m, current) = managed_target(conn, slug, actor, target)?;
+        let new_role = match role::find(conn, role_id)? {
+            Some(r) if r.usable_in(a.group.id) => r,
+            _ => return Err(Stop::Refused(FOREIGN_ROLE)),
+        };
+        if !a.perms.covers(new_role.perms()) {
+            return Err(Stop::Refused(ROLE_ABOVE_OWN));
+        }
+        if new_role.id == current.id {
+            return Ok("The role is unchanged.");
+        }
+        if would_leave_no_manager(conn, a.group.id, &current, Some(&new_role), now)? {
+            return Err(Stop::Refused(LAST_ADMIN_CHANGE));
+        }
+        membership::set_role(conn, m.id, new_role.id)?;
+        Ok("The role has been changed.")
+    }))
+}
+
+/// Removes a member. Needs `manage_member`; the last holder of
+/// `manage_member` cannot be removed.
+pub fn remove_member(
+    conn: &mut DbConn,
+    slug: &str,
+    actor: i64,
+    target: i64,
+    now: PrimitiveDateTime,
+) -> AppResult<Outcome> {
+    outcome(db::write_tx(conn, |conn| {
+        let (a, m, current) = managed_target(conn, slug, actor, target)?;
+        if would_leave_no_manager(conn, a.group.id, &current, None, now)? {
+            return Err(Stop::Refused(LAST_ADMIN_CHANGE));
+        }
+        membership::delete(conn, m.id)?;
+        Ok("The member has been removed.")
+    }))
+}
