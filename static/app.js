@@ -44,3 +44,54 @@ document.querySelectorAll("input[data-user-autocomplete]").forEach((input) => {
     }, 150);
   });
 });
+
+// Username suggestions for the invite form's "Send to" <textarea
+// data-autocomplete="/api/users">: the word being typed is looked up and
+// offered as buttons below the field; choosing one completes that word.
+document.querySelectorAll("textarea[data-autocomplete]").forEach((area) => {
+  const list = document.getElementById(area.id + "-suggestions");
+  if (!list) return;
+  let timer = null;
+  const currentWord = () => {
+    const upto = area.value.slice(0, area.selectionStart);
+    const start = Math.max(...[",", ";", " ", "\n", "\t"].map((s) => upto.lastIndexOf(s))) + 1;
+    return { start, word: upto.slice(start) };
+  };
+  const hide = () => { list.hidden = true; list.replaceChildren(); };
+  area.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const { start, word } = currentWord();
+      if (word.length < 1 || word.includes("@")) return hide();
+      try {
+        const r = await fetch(area.dataset.autocomplete + "?q=" + encodeURIComponent(word), {
+          credentials: "same-origin", headers: { Accept: "application/json" },
+        });
+        if (!r.ok) return hide();
+        const users = await r.json();
+        if (users.length === 0) return hide();
+        list.replaceChildren(...users.map((u) => {
+          const li = document.createElement("li");
+          const b = document.createElement("button");
+          b.type = "button";
+          b.className = "suggestion secondary";
+          b.dataset.username = u.username;
+          b.textContent = u.username + " (" + u.name + ")";
+          b.addEventListener("click", () => {
+            const end = area.selectionStart > start ? area.selectionStart : start + word.length;
+            area.value = area.value.slice(0, start) + u.username + ", " + area.value.slice(end);
+            const caret = start + u.username.length + 2;
+            area.focus();
+            area.setSelectionRange(caret, caret);
+            hide();
+          });
+          li.appendChild(b);
+          return li;
+        }));
+        list.hidden = false;
+      } catch (_) {
+        hide();
+      }
+    }, 150);
+  });
+});

@@ -24,6 +24,7 @@ pub struct Badges {
     pub unread_messages: i64,
     /// Unread notifications.
     pub notifications: i64,
+    pub pending_invitations: i64,
 }
 
 /// What every page needs: the visitor (if logged in), the CSRF token for its
@@ -71,21 +72,22 @@ async fn load_ctx(req: &HttpRequest) -> AppResult<Ctx> {
     if let Ok(Some(uid)) = session.get::<i64>(session::USER_ID) {
         // One trip to the blocking pool: the user, then both header counts
         // in one query.
+        let at = state.clock.now();
         let found = db::run(&state.pool, move |c| {
             let Some(u) = user::find(c, uid).optional()? else {
                 return Ok(None);
             };
             let counts = if u.is_active() {
-                header_counts::counts(c, uid)?
+                header_counts::counts(c, uid, at)?
             } else {
-                (0, 0)
+                (0, 0, 0)
             };
             Ok(Some((u, counts)))
         })
         .await?;
         let now = state.clock.unix();
         match found {
-            Some((u, (unread_messages, notifications)))
+            Some((u, (unread_messages, notifications, pending_invitations)))
                 if session_is_valid(&session, &u, now, &state) =>
             {
                 if now
@@ -101,6 +103,7 @@ async fn load_ctx(req: &HttpRequest) -> AppResult<Ctx> {
                 badges = Badges {
                     unread_messages,
                     notifications,
+                    pending_invitations,
                 };
                 user = Some(u);
             }

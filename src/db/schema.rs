@@ -169,6 +169,40 @@ diesel::joinable!(memberships -> roles (role_id));
 diesel::joinable!(join_requests -> groups (group_id));
 diesel::joinable!(join_requests -> users (user_id));
 
+diesel::table! {
+    invitations (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        inviter_id -> BigInt,
+        invitee_user_id -> Nullable<BigInt>,
+        invitee_email -> Text,
+        invitee_email_key -> Text,
+        role_id -> BigInt,
+        message -> Nullable<Text>,
+        status -> Text,
+        token_hash -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Timestamp,
+        expires_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        last_mail_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    invitation_events (id) {
+        id -> BigInt,
+        invitation_id -> BigInt,
+        kind -> Text,
+        actor_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(invitations -> groups (group_id));
+diesel::joinable!(invitations -> roles (role_id));
+diesel::joinable!(invitation_events -> invitations (invitation_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     email_verifications,
@@ -182,4 +216,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     roles,
     memberships,
     join_requests,
+    invitations,
+    invitation_events,
 );

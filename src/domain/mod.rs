@@ -3,6 +3,7 @@
 mod email;
 mod form_errors;
 mod group;
+mod invitation;
 mod message;
 mod names;
 mod password;
@@ -14,6 +15,7 @@ mod username;
 pub use email::EmailAddress;
 pub use form_errors::FormErrors;
 pub use group::{Audience, GroupDescription, GroupName, JoinMethod, Slug};
+pub use invitation::{AnswerOutcome, InvitationStatus, InviteOutcome};
 pub use message::{MessageBody, Subject};
 pub use names::PersonName;
 pub use password::Password;

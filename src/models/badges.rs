@@ -1,12 +1,17 @@
 //! The header counts of every page, in one query.
 
 use crate::db::DbConn;
-use crate::db::schema::{conversation_members, notifications};
+use crate::db::schema::{conversation_members, invitations, notifications};
+use crate::domain::InvitationStatus;
 use diesel::prelude::*;
 
-/// (conversations with unread messages, unread notifications) of `user_id`:
-/// two scalar subqueries in one SELECT, each served by an index.
-pub fn counts(conn: &mut DbConn, user_id: i64) -> QueryResult<(i64, i64)> {
+/// (conversations with unread messages, unread notifications, open
+/// invitations) of `user_id`: scalar subqueries in one SELECT, each served by an index.
+pub fn counts(
+    conn: &mut DbConn,
+    user_id: i64,
+    now: time::PrimitiveDateTime,
+) -> QueryResult<(i64, i64, i64)> {
     let messages = conversation_members::table
         .filter(conversation_members::user_id.eq(user_id))
         .filter(conversation_members::unread.eq(true))
@@ -17,6 +22,13 @@ pub fn counts(conn: &mut DbConn, user_id: i64) -> QueryResult<(i64, i64)> {
         .filter(notifications::read_at.is_null())
         .count()
         .single_value();
-    let (m, n): (Option<i64>, Option<i64>) = diesel::select((messages, notes)).get_result(conn)?;
-    Ok((m.unwrap_or(0), n.unwrap_or(0)))
+    let invites = invitations::table
+        .filter(invitations::invitee_user_id.eq(user_id))
+        .filter(invitations::status.eq(InvitationStatus::Pending.as_str()))
+        .filter(invitations::expires_at.gt(now))
+        .count()
+        .single_value();
+    let (m, n, i): (Option<i64>, Option<i64>, Option<i64>) =
+        diesel::select((messages, notes, invites)).get_result(conn)?;
+    Ok((m.unwrap_or(0), n.unwrap_or(0), i.unwrap_or(0)))
 }

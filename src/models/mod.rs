@@ -3,6 +3,7 @@
 pub mod badges;
 pub mod email_verification;
 pub mod group;
+pub mod invitation;
 pub mod join_request;
 pub mod login_attempt;
 pub mod membership;

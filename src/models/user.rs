@@ -213,3 +213,21 @@ pub fn search_usernames(
         .select((users::username, users::first_name, users::last_name))
         .load(conn)
 }
+
+/// Any user by username, whatever their status.
+pub fn find_by_username(conn: &mut DbConn, username_key: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::username_key.eq(username_key))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Any user by e-mail address key (lower-cased), whatever their status.
+pub fn find_by_email_key(conn: &mut DbConn, email_key: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::email_key.eq(email_key))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}

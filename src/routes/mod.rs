@@ -7,6 +7,7 @@ pub mod auth;
 pub mod groups;
 pub mod health;
 pub mod home;
+pub mod invitations;
 pub mod messages;
 pub mod notifications;
 
@@ -22,6 +23,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     notifications::config(cfg);
     api::config(cfg);
     groups::config(cfg);
+    invitations::config(cfg);
 }
 
 /// A 303 redirect, the answer to every successful form POST.

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod groups;
+pub mod invitations;
 pub mod login;
 pub mod messages;
 pub mod notifications;

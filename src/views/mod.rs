@@ -1,8 +1,10 @@
 //! Askama page structs, one per template.
 
 use crate::auth::Ctx;
+use crate::domain::InviteOutcome;
 use crate::domain::{Audience, FormErrors, JoinMethod, Permission};
 use crate::models::group::{DirectoryEntry, Standing};
+use crate::models::invitation::{GroupRow as InvitationRow, InboxRow as InvitationInboxRow};
 use crate::models::join_request::PendingRow;
 use crate::models::membership::MemberRow;
 use crate::models::message::{InboxCursor, InboxRow};
@@ -10,6 +12,7 @@ use crate::models::notification::Notification;
 use crate::models::{Group, Role, User};
 use crate::services::accounts::SignupInput;
 use crate::services::groups::{GroupAccess, GroupInput};
+use crate::services::invitations::InviteInput;
 use crate::services::messages::{ComposeInput, ConversationView};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -21,6 +24,8 @@ pub struct HomePage {
     pub needs_setup: bool,
     /// Up to 10 of the viewer's groups, by name.
     pub my_groups: Vec<Group>,
+    /// Up to 5 of the viewer's open invitations, newest first.
+    pub pending: Vec<InvitationInboxRow>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -205,4 +210,61 @@ impl MembersPage {
     pub fn can_manage_members(&self) -> bool {
         self.access.can(Permission::ManageMember)
     }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/invite.html")]
+pub struct InvitePage {
+    pub ctx: Ctx,
+    pub access: GroupAccess,
+    /// The roles the inviter may give.
+    pub roles: Vec<Role>,
+    pub selected_role: i64,
+    pub input: InviteInput,
+    pub errors: FormErrors,
+    /// The invitation mail as the invitee will get it.
+    pub preview: String,
+    pub preview_open: bool,
+}
+
+pub struct ResultLine {
+    pub entry: String,
+    pub outcome: InviteOutcome,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/invite_result.html")]
+pub struct InviteResultPage {
+    pub ctx: Ctx,
+    pub access: GroupAccess,
+    pub lines: Vec<ResultLine>,
+}
+
+impl InviteResultPage {
+    pub fn invited(&self) -> usize {
+        self.lines.iter().filter(|l| l.outcome.is_success()).count()
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/invitations.html")]
+pub struct InvitationsPage {
+    pub ctx: Ctx,
+    pub access: GroupAccess,
+    pub rows: Vec<InvitationRow>,
+    pub next_before: Option<i64>,
+    pub now: time::PrimitiveDateTime,
+}
+
+impl InvitationsPage {
+    pub fn status(&self, r: &InvitationRow) -> &'static str {
+        crate::domain::InvitationStatus::effective(&r.status, r.expires_at, self.now).as_str()
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "invitations/inbox.html")]
+pub struct InvitationInboxPage {
+    pub ctx: Ctx,
+    pub rows: Vec<InvitationInboxRow>,
 }

@@ -144,6 +144,7 @@ pub fn test_config(db_url: &str, data_dir: &std::path::Path) -> Config {
         mail_retry_base: Duration::from_millis(200),
         mail_max_attempts: 30,
         mail_poll: Duration::from_millis(100),
+        invitation_ttl_days: 7,
         workers: 2,
         db_pool_size: Some(4),
         run_mail_worker: true,

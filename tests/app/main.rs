@@ -7,6 +7,7 @@ mod accounts;
 mod browser;
 mod cli;
 mod groups;
+mod invitations;
 mod mail;
 mod messages;
 mod schema;

@@ -35,6 +35,8 @@ fn both_backends_migrate_to_the_same_schema() {
         "roles",
         "memberships",
         "join_requests",
+        "invitations",
+        "invitation_events",
     ] {
         assert!(cols.iter().any(|c| c.table == table), "no table {table}");
     }

@@ -1,0 +1,2 @@
+DROP TABLE invitation_events;
+DROP TABLE invitations;

@@ -1,0 +1,45 @@
+-- Invitations into groups and their history. An invitation is never deleted;
+-- its events say who did what and when.
+CREATE TABLE invitations (
+    id INTEGER PRIMARY KEY,
+    group_id BIGINT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    inviter_id BIGINT NOT NULL REFERENCES users (id),
+    -- The invitee's account, when they have one (NULL: invited by e-mail only).
+    invitee_user_id BIGINT REFERENCES users (id),
+    invitee_email TEXT NOT NULL,
+    -- Lower-cased address: "already invited" is decided on it.
+    invitee_email_key TEXT NOT NULL,
+    role_id BIGINT NOT NULL REFERENCES roles (id),
+    message TEXT,
+    -- pending, accepted, declined, cancelled, expired. A pending invitation
+    -- past expires_at shows as expired and is marked so when next touched.
+    status TEXT NOT NULL,
+    -- SHA-256 of the link token, for invitations with a link (e-mail invitations).
+    token_hash TEXT,
+    created_at TIMESTAMP NOT NULL,
+    sent_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    answered_at TIMESTAMP,
+    -- The last mail sent for it, to show whether it was delivered.
+    last_mail_id BIGINT REFERENCES outbox (id)
+);
+-- One pending invitation per person and group: the "already invited" rule.
+CREATE UNIQUE INDEX invitations_one_pending ON invitations (group_id, invitee_email_key) WHERE status = 'pending';
+CREATE UNIQUE INDEX invitations_token_hash ON invitations (token_hash);
+CREATE INDEX invitations_group ON invitations (group_id, id);
+CREATE INDEX invitations_invitee ON invitations (invitee_user_id, status, id);
+CREATE INDEX invitations_inviter ON invitations (inviter_id, status);
+CREATE INDEX invitations_role_id ON invitations (role_id);
+CREATE INDEX invitations_last_mail_id ON invitations (last_mail_id);
+
+CREATE TABLE invitation_events (
+    id INTEGER PRIMARY KEY,
+    invitation_id BIGINT NOT NULL REFERENCES invitations (id) ON DELETE CASCADE,
+    -- sent, resent, renewed, cancelled, accepted, declined, expired
+    kind TEXT NOT NULL,
+    -- NULL: the system (e.g. expiry).
+    actor_id BIGINT REFERENCES users (id),
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX invitation_events_invitation ON invitation_events (invitation_id, id);
+CREATE INDEX invitation_events_actor_id ON invitation_events (actor_id);

@@ -1,0 +1,271 @@
+//! Invitations and their events.
+
+use crate::db::DbConn;
+use crate::db::schema::{groups, invitation_events as ev, invitations as inv, roles, users};
+use crate::domain::InvitationStatus;
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+diesel::alias!(users as inviters: InvitersAlias, users as invitees: InviteesAlias);
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = inv)]
+pub struct Invitation {
+    pub id: i64,
+    pub group_id: i64,
+    pub inviter_id: i64,
+    pub invitee_user_id: Option<i64>,
+    pub invitee_email: String,
+    pub invitee_email_key: String,
+    pub role_id: i64,
+    pub message: Option<String>,
+    pub status: String,
+    pub created_at: PrimitiveDateTime,
+    pub sent_at: PrimitiveDateTime,
+    pub expires_at: PrimitiveDateTime,
+    pub answered_at: Option<PrimitiveDateTime>,
+    pub last_mail_id: Option<i64>,
+}
+
+impl Invitation {
+    pub fn effective_status(&self, now: PrimitiveDateTime) -> InvitationStatus {
+        InvitationStatus::effective(&self.status, self.expires_at, now)
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = inv)]
+pub struct NewInvitation<'a> {
+    pub group_id: i64,
+    pub inviter_id: i64,
+    pub invitee_user_id: Option<i64>,
+    pub invitee_email: &'a str,
+    pub invitee_email_key: &'a str,
+    pub role_id: i64,
+    pub message: Option<&'a str>,
+    pub status: &'a str,
+    pub token_hash: Option<&'a str>,
+    pub created_at: PrimitiveDateTime,
+    pub sent_at: PrimitiveDateTime,
+    pub expires_at: PrimitiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewInvitation<'_>) -> QueryResult<i64> {
+    diesel::insert_into(inv::table)
+        .values(new)
+        .returning(inv::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Invitation>> {
+    inv::table
+        .find(id)
+        .select(Invitation::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn set_last_mail(conn: &mut DbConn, id: i64, mail_id: i64) -> QueryResult<usize> {
+    diesel::update(inv::table.find(id))
+        .set(inv::last_mail_id.eq(mail_id))
+        .execute(conn)
+}
+
+/// Marks pending invitations of this person to this group whose date has
+/// passed as expired, so a new one may be sent (one pending per person).
+pub fn expire_stale(
+    conn: &mut DbConn,
+    group_id: i64,
+    email_key: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<Vec<i64>> {
+    let ids: Vec<i64> = inv::table
+        .filter(inv::group_id.eq(group_id))
+        .filter(inv::invitee_email_key.eq(email_key))
+        .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
+        .filter(inv::expires_at.le(now))
+        .select(inv::id)
+        .load(conn)?;
+    if !ids.is_empty() {
+        diesel::update(inv::table.filter(inv::id.eq_any(&ids)))
+            .set(inv::status.eq(InvitationStatus::Expired.as_str()))
+            .execute(conn)?;
+    }
+    Ok(ids)
+}
+
+/// Moves a pending, unexpired invitation to `to`. Returns 0 when it was not
+/// open any more: the condition makes an answer happen once, however many
+/// requests or servers race for it.
+pub fn close_if_open(
+    conn: &mut DbConn,
+    id: i64,
+    to: InvitationStatus,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        inv::table
+            .find(id)
+            .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
+            .filter(inv::expires_at.gt(now)),
+    )
+    .set((inv::status.eq(to.as_str()), inv::answered_at.eq(now)))
+    .execute(conn)
+}
+
+pub fn add_event(
+    conn: &mut DbConn,
+    invitation_id: i64,
+    kind: &str,
+    actor_id: Option<i64>,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(ev::table)
+        .values((
+            ev::invitation_id.eq(invitation_id),
+            ev::kind.eq(kind),
+            ev::actor_id.eq(actor_id),
+            ev::created_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// A pending invitation as the invitee's inbox shows it.
+#[derive(Debug, Clone, Queryable)]
+pub struct InboxRow {
+    pub id: i64,
+    pub message: Option<String>,
+    pub created_at: PrimitiveDateTime,
+    pub expires_at: PrimitiveDateTime,
+    pub group_name: String,
+    pub group_slug: String,
+    pub role_name: String,
+    pub inviter_username: Option<String>,
+    pub inviter_first: String,
+    pub inviter_last: String,
+}
+
+impl InboxRow {
+    pub fn inviter_name(&self) -> String {
+        format!("{} {}", self.inviter_first, self.inviter_last)
+    }
+}
+
+/// The user's open invitations, newest first (one query).
+pub fn pending_for_user(
+    conn: &mut DbConn,
+    user_id: i64,
+    now: PrimitiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<InboxRow>> {
+    inv::table
+        .inner_join(groups::table)
+        .inner_join(roles::table)
+        .inner_join(inviters.on(inv::inviter_id.eq(inviters.field(users::id))))
+        .filter(inv::invitee_user_id.eq(user_id))
+        .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
+        .filter(inv::expires_at.gt(now))
+        .order(inv::id.desc())
+        .limit(limit)
+        .select((
+            inv::id,
+            inv::message,
+            inv::created_at,
+            inv::expires_at,
+            groups::name,
+            groups::slug,
+            roles::name,
+            inviters.field(users::username),
+            inviters.field(users::first_name),
+            inviters.field(users::last_name),
+        ))
+        .load(conn)
+}
+
+/// An invitation as the group's invitations tab shows it.
+#[derive(Debug, Clone, Queryable)]
+pub struct GroupRow {
+    pub id: i64,
+    pub invitee_email: String,
+    pub status: String,
+    pub created_at: PrimitiveDateTime,
+    pub expires_at: PrimitiveDateTime,
+    pub answered_at: Option<PrimitiveDateTime>,
+    pub role_name: String,
+    pub inviter_username: Option<String>,
+    pub invitee_username: Option<String>,
+}
+
+impl GroupRow {
+    pub fn invitee(&self) -> &str {
+        self.invitee_username
+            .as_deref()
+            .unwrap_or(&self.invitee_email)
+    }
+    pub fn inviter(&self) -> &str {
+        self.inviter_username.as_deref().unwrap_or("")
+    }
+}
+
+/// Every invitation of a group, newest first, keyset-paged by id.
+pub fn group_page(
+    conn: &mut DbConn,
+    group_id: i64,
+    before_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<GroupRow>> {
+    let mut q = inv::table
+        .inner_join(roles::table)
+        .inner_join(inviters.on(inv::inviter_id.eq(inviters.field(users::id))))
+        .left_join(invitees.on(inv::invitee_user_id.eq(invitees.field(users::id).nullable())))
+        .filter(inv::group_id.eq(group_id))
+        .order(inv::id.desc())
+        .limit(limit)
+        .select((
+            inv::id,
+            inv::invitee_email,
+            inv::status,
+            inv::created_at,
+            inv::expires_at,
+            inv::answered_at,
+            roles::name,
+            inviters.field(users::username),
+            invitees.field(users::username).nullable(),
+        ))
+        .into_boxed();
+    if let Some(before) = before_id {
+        q = q.filter(inv::id.lt(before));
+    }
+    q.load(conn)
+}
+
+/// Open invitations for the header badge.
+pub fn count_pending_for_user(
+    conn: &mut DbConn,
+    user_id: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<i64> {
+    inv::table
+        .filter(inv::invitee_user_id.eq(user_id))
+        .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
+        .filter(inv::expires_at.gt(now))
+        .count()
+        .get_result(conn)
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct EventRow {
+    pub kind: String,
+    pub created_at: PrimitiveDateTime,
+    pub actor_username: Option<String>,
+}
+
+/// An invitation's history, oldest first.
+pub fn events(conn: &mut DbConn, invitation_id: i64) -> QueryResult<Vec<EventRow>> {
+    ev::table
+        .left_join(users::table.on(ev::actor_id.eq(users::id.nullable())))
+        .filter(ev::invitation_id.eq(invitation_id))
+        .order(ev::id)
+        .select((ev::kind, ev::created_at, users::username.nullable()))
+        .load(conn)
+}

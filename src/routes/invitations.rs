@@ -1,0 +1,278 @@
+//! Inviting members (`/groups/{slug}/invite`), the group's invitations tab,
+//! and the invitee's inbox (`/invitations`) with Accept / Decline.
+
+use super::see_other;
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::domain::{AnswerOutcome, FormErrors, InviteOutcome, Permission};
+use crate::error::AppResult;
+use crate::models::invitation;
+use crate::services::groups::GroupAccess;
+use crate::services::invitations::{self, InviteInput};
+use crate::startup::AppState;
+use crate::views::{
+    InvitationInboxPage, InvitationsPage, InvitePage, InviteResultPage, ResultLine,
+};
+use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
+use serde::Deserialize;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(invite_form)
+        .service(send_invitations)
+        .service(group_invitations)
+        .service(cancel_invitation)
+        .service(inbox)
+        .service(accept_invitation)
+        .service(decline_invitation);
+}
+
+const INBOX_SHOWN: i64 = 100;
+const TAB_PAGE: i64 = 50;
+
+/// Loads the group for an admin page: 404 when hidden, 403 without `manage_member`.
+async fn admin_access(state: &AppState, slug: String, viewer: i64) -> AppResult<GroupAccess> {
+    db::run(&state.pool, move |c| {
+        let access = GroupAccess::load(c, &slug, Some(viewer))?;
+        access.require(Permission::ManageMember)?;
+        Ok(access)
+    })
+    .await
+}
+
+async fn invite_page(
+    me: CurrentUser,
+    state: &AppState,
+    access: GroupAccess,
+    input: InviteInput,
+    errors: FormErrors,
+    preview_open: bool,
+) -> AppResult<InvitePage> {
+    let a = access.clone();
+    let roles = db::run(&state.pool, move |c| invitations::grantable_roles(c, &a)).await?;
+    let chosen = input.role_id.trim().parse::<i64>().ok();
+    let role = roles.iter().find(|r| Some(r.id) == chosen).or_else(|| {
+        roles
+            .iter()
+            .find(|r| r.name == crate::models::role::GROUP_MEMBER)
+    });
+    let message = input.message.trim();
+    let preview = invitations::preview(
+        &state.config,
+        &access,
+        &me.user,
+        role,
+        (!message.is_empty()).then_some(message),
+        state.clock.now(),
+    )?;
+    let selected_role = role.map(|r| r.id).unwrap_or_default();
+    Ok(InvitePage {
+        ctx: me.ctx,
+        access,
+        roles,
+        selected_role,
+        input,
+        errors,
+        preview,
+        preview_open,
+    })
+}
+
+#[get("/groups/{slug}/invite")]
+async fn invite_form(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<InvitePage> {
+    let access = admin_access(&state, slug.into_inner(), me.user.id).await?;
+    invite_page(
+        me,
+        &state,
+        access,
+        InviteInput::default(),
+        FormErrors::default(),
+        false,
+    )
+    .await
+}
+
+#[post("/groups/{slug}/invite")]
+async fn send_invitations(
+    req: HttpRequest,
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    form: web::Form<InviteInput>,
+) -> AppResult<HttpResponse> {
+    let access = admin_access(&state, slug.into_inner(), me.user.id).await?;
+    let input = form.into_inner();
+    let a = access.clone();
+    let roles = db::run(&state.pool, move |c| invitations::grantable_roles(c, &a)).await?;
+    let parsed = input.parse(&roles);
+    let wants_preview = input.action.as_deref() == Some("preview");
+    let request = match parsed {
+        Ok(r) if !wants_preview => r,
+        Ok(_) => {
+            let page = invite_page(me, &state, access, input, FormErrors::default(), true).await?;
+            return Ok(page.respond_to(&req).map_into_boxed_body());
+        }
+        Err(errors) => {
+            let errors = if wants_preview {
+                FormErrors::default()
+            } else {
+                errors
+            };
+            let status = if wants_preview {
+                actix_web::http::StatusCode::OK
+            } else {
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let page = invite_page(me, &state, access, input, errors, wants_preview).await?;
+            return Ok(page
+                .customize()
+                .with_status(status)
+                .respond_to(&req)
+                .map_into_boxed_body());
+        }
+    };
+    let (config, now) = (state.config.clone(), state.clock.now());
+    let inviter = me.user.clone();
+    let a = access.clone();
+    let lines = db::run(&state.pool, move |c| {
+        let mut lines = Vec::with_capacity(request.recipients.len());
+        for r in &request.recipients {
+            let outcome = invitations::invite_one(c, &config, &a, &inviter, &request, r, now)?;
+            lines.push(ResultLine {
+                entry: r.label().to_string(),
+                outcome,
+            });
+        }
+        Ok(lines)
+    })
+    .await?;
+    if lines.iter().any(|l| l.outcome == InviteOutcome::Invited) {
+        state.mail_wakeup.notify_one();
+    }
+    Ok(InviteResultPage {
+        ctx: me.ctx,
+        access,
+        lines,
+    }
+    .respond_to(&req)
+    .map_into_boxed_body())
+}
+
+#[derive(Deserialize)]
+struct BeforeQuery {
+    before: Option<i64>,
+}
+
+#[get("/groups/{slug}/invitations")]
+async fn group_invitations(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    q: web::Query<BeforeQuery>,
+) -> AppResult<InvitationsPage> {
+    let access = admin_access(&state, slug.into_inner(), me.user.id).await?;
+    let (gid, before) = (access.group.id, q.before);
+    let mut rows = db::run(&state.pool, move |c| {
+        Ok(invitation::group_page(c, gid, before, TAB_PAGE + 1)?)
+    })
+    .await?;
+    let next_before = (rows.len() as i64 > TAB_PAGE).then(|| {
+        rows.truncate(TAB_PAGE as usize);
+        rows[rows.len() - 1].id
+    });
+    Ok(InvitationsPage {
+        ctx: me.ctx,
+        access,
+        rows,
+        next_before,
+        now: state.clock.now(),
+    })
+}
+
+#[post("/groups/{slug}/invitations/{id}/cancel")]
+async fn cancel_invitation(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let access = admin_access(&state, slug, me.user.id).await?;
+    let (actor, now, a) = (me.user.clone(), state.clock.now(), access.clone());
+    let done = db::run(&state.pool, move |c| {
+        invitations::cancel(c, &a, &actor, id, now)
+    })
+    .await?;
+    if done {
+        me.ctx.flash(
+            "success",
+            "The invitation is cancelled; its link no longer works.",
+        );
+    } else {
+        me.ctx.flash(
+            "info",
+            "This invitation was no longer open: nothing changed.",
+        );
+    }
+    Ok(see_other(&format!(
+        "/groups/{}/invitations",
+        access.group.slug
+    )))
+}
+
+#[get("/invitations")]
+async fn inbox(me: CurrentUser, state: web::Data<AppState>) -> AppResult<InvitationInboxPage> {
+    let (uid, now) = (me.user.id, state.clock.now());
+    let rows = db::run(&state.pool, move |c| {
+        Ok(invitation::pending_for_user(c, uid, now, INBOX_SHOWN)?)
+    })
+    .await?;
+    Ok(InvitationInboxPage { ctx: me.ctx, rows })
+}
+
+async fn answer(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    id: i64,
+    accept: bool,
+) -> AppResult<HttpResponse> {
+    let (user, now) = (me.user.clone(), state.clock.now());
+    let (outcome, group) = db::run(&state.pool, move |c| {
+        invitations::answer(c, &user, id, accept, now)
+    })
+    .await?;
+    match outcome {
+        AnswerOutcome::Accepted => me.ctx.flash("success", format!("Welcome to {group}!")),
+        AnswerOutcome::Declined => me
+            .ctx
+            .flash("info", format!("You declined the invitation to {group}.")),
+        AnswerOutcome::NoLongerOpen(status) => me.ctx.flash(
+            "error",
+            format!(
+                "This invitation to {group} is {}: there is nothing to answer.",
+                status.as_str()
+            ),
+        ),
+    }
+    Ok(see_other("/invitations"))
+}
+
+#[post("/invitations/{id}/accept")]
+async fn accept_invitation(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    answer(me, state, id.into_inner(), true).await
+}
+
+#[post("/invitations/{id}/decline")]
+async fn decline_invitation(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    answer(me, state, id.into_inner(), false).await
+}

@@ -1,0 +1,616 @@
+//! Invitations by username: the invite form, what the invitee gets, the
+//! inbox, answering once, the group's invitations tab, and every refusal.
+
+use crate::backend_tests;
+use crate::helpers::*;
+use diesel::prelude::*;
+use guildhall::db::schema::{
+    groups, invitation_events, invitations, memberships, messages, notifications, roles,
+};
+
+backend_tests!(
+    invite_by_username_then_accept_and_decline,
+    each_entry_gets_its_own_outcome,
+    only_group_admins_invite,
+    no_role_above_the_inviters_own_and_no_foreign_role,
+    cancel_only_through_the_invitations_own_group,
+    nobody_answers_someone_elses_invitation,
+    an_invitation_is_answered_once_even_by_fifty_requests,
+    closed_and_expired_invitations_offer_nothing,
+    invite_page_previews_the_mail_and_messages_are_text,
+);
+
+const PW: &str = "correct horse battery";
+
+struct World {
+    app: TestApp,
+    alice: reqwest::Client,
+    bob: reqwest::Client,
+    carol: reqwest::Client,
+    bob_id: i64,
+    carol_id: i64,
+}
+
+async fn logged_in(app: &TestApp, name: &str) -> (i64, reqwest::Client) {
+    let id = app.create_user(name, PW);
+    let c = new_client();
+    app.login_with(&c, name, PW).await;
+    (id, c)
+}
+
+async fn create_group(app: &TestApp, c: &reqwest::Client, slug: &str) {
+    let p = app
+        .submit_with(
+            c,
+            "/groups/new",
+            "/groups",
+            &[
+                ("name", &format!("Group {slug}")),
+                ("slug", slug),
+                ("description", "Invite only."),
+                ("join_method", "invite_only"),
+                ("audience", "internal"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+}
+
+/// alice administers the invite-only group `crew`; bob and carol are users.
+async fn world(b: Backend) -> World {
+    let app = spawn_app(b).await;
+    let (_, alice) = logged_in(&app, "alice").await;
+    let (bob_id, bob) = logged_in(&app, "bob").await;
+    let (carol_id, carol) = logged_in(&app, "carol").await;
+    create_group(&app, &alice, "crew").await;
+    World {
+        app,
+        alice,
+        bob,
+        carol,
+        bob_id,
+        carol_id,
+    }
+}
+
+fn role_id(app: &TestApp, name: &str) -> i64 {
+    app.db(|c| {
+        roles::table
+            .filter(roles::name.eq(name))
+            .filter(roles::builtin.eq(true))
+            .select(roles::id)
+            .first(c)
+            .unwrap()
+    })
+}
+
+fn group_id(app: &TestApp, slug: &str) -> i64 {
+    app.db(|c| {
+        groups::table
+            .filter(groups::slug.eq(slug))
+            .select(groups::id)
+            .first(c)
+            .unwrap()
+    })
+}
+
+async fn invite(
+    app: &TestApp,
+    c: &reqwest::Client,
+    slug: &str,
+    to: &str,
+    role: i64,
+    message: &str,
+) -> Page {
+    let role = role.to_string();
+    let page = format!("/groups/{slug}/invite");
+    app.submit_with(
+        c,
+        &page,
+        &page,
+        &[
+            ("send_to", to),
+            ("role_id", &role),
+            ("message", message),
+            ("action", "send"),
+        ],
+    )
+    .await
+}
+
+/// (invitee user id, status) of every invitation, by id.
+fn invitation_states(app: &TestApp) -> Vec<(Option<i64>, String)> {
+    app.db(|c| {
+        invitations::table
+            .order(invitations::id)
+            .select((invitations::invitee_user_id, invitations::status))
+            .load(c)
+            .unwrap()
+    })
+}
+
+fn invitation_id_for(app: &TestApp, user_id: i64) -> i64 {
+    app.db(|c| {
+        invitations::table
+            .filter(invitations::invitee_user_id.eq(user_id))
+            .order(invitations::id.desc())
+            .select(invitations::id)
+            .first(c)
+            .unwrap()
+    })
+}
+
+fn membership_count(app: &TestApp, user_id: i64) -> i64 {
+    app.db(|c| {
+        memberships::table
+            .filter(memberships::user_id.eq(user_id))
+            .count()
+            .get_result(c)
+            .unwrap()
+    })
+}
+
+async fn post(app: &TestApp, c: &reqwest::Client, path: &str) -> Page {
+    let token = csrf_from(&app.get_with(c, "/").await.body);
+    app.post_with(c, path, &[("csrf_token", &token)]).await
+}
+
+async fn invite_by_username_then_accept_and_decline(b: Backend) {
+    let w = world(b).await;
+    let app = &w.app;
+    let member = role_id(app, "GroupMember");
+    let p = invite(
+        app,
+        &w.alice,
+        "crew",
+        "bob, carol\nnobody",
+        member,
+        "Welcome aboard",
+    )
+    .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert_eq!(
+        texts(&p.body, ".invite-results li"),
+        vec!["bob: invited", "carol: invited", "nobody: no such user"]
+    );
+    assert_eq!(invitation_states(app).len(), 2);
+    // Each invitee got a private message, a notification and a mail.
+    let (msgs, notes): (i64, i64) = app.db(|c| {
+        (
+            messages::table
+                .filter(messages::kind.eq("invitation"))
+                .count()
+                .get_result(c)
+                .unwrap(),
+            notifications::table
+                .filter(notifications::kind.eq("invitation"))
+                .count()
+                .get_result(c)
+                .unwrap(),
+        )
+    });
+    assert_eq!((msgs, notes), (2, 2));
+    let mails: Vec<_> = app
+        .outbox()
+        .into_iter()
+        .filter(|m| m.kind == "invitation")
+        .collect();
+    assert_eq!(mails.len(), 2);
+    assert!(mails[0].text_body.contains("Welcome aboard"));
+    assert!(
+        mails[0]
+            .text_body
+            .contains(&format!("{}/invitations", app.address))
+    );
+
+    // bob sees the badge, his inbox, and accepts.
+    let home = app.get_with(&w.bob, "/").await;
+    assert_eq!(texts(&home.body, "[data-count=invitations]"), vec!["1"]);
+    assert_eq!(texts(&home.body, "[data-count=notifications]"), vec!["1"]);
+    let inbox = app.get_with(&w.bob, "/invitations").await;
+    assert!(inbox.body.contains("Welcome aboard") && inbox.body.contains("Group crew"));
+    let id = invitation_id_for(app, w.bob_id);
+    let p = post(app, &w.bob, &format!("/invitations/{id}/accept")).await;
+    assert_eq!(p.location.as_deref(), Some("/invitations"));
+    assert!(
+        app.get_with(&w.bob, "/invitations")
+            .await
+            .body
+            .contains("Welcome to Group crew!")
+    );
+    let (role, invited_by): (String, Option<i64>) = app.db(|c| {
+        memberships::table
+            .inner_join(roles::table)
+            .filter(memberships::user_id.eq(w.bob_id))
+            .select((roles::name, memberships::invited_by))
+            .first(c)
+            .unwrap()
+    });
+    assert_eq!(role, "GroupMember");
+    assert_eq!(invited_by, Some(app.user_by_username("alice").id));
+    let members = app.get_with(&w.alice, "/groups/crew/members").await;
+    assert!(texts(&members.body, "td.member .username").contains(&"@bob".to_string()));
+
+    // carol declines from the message's buttons.
+    let cid = invitation_id_for(app, w.carol_id);
+    post(app, &w.carol, &format!("/invitations/{cid}/decline")).await;
+    assert_eq!(membership_count(app, w.carol_id), 0);
+    assert_eq!(
+        invitation_states(app),
+        vec![
+            (Some(w.bob_id), "accepted".into()),
+            (Some(w.carol_id), "declined".into())
+        ]
+    );
+    let tab = app.get_with(&w.alice, "/groups/crew/invitations").await;
+    assert_eq!(tab.status, 200);
+    let statuses = texts(&tab.body, "td.status");
+    assert!(
+        statuses.contains(&"accepted".to_string()) && statuses.contains(&"declined".to_string())
+    );
+    // The inviter heard of both answers.
+    let alice_home = app.get_with(&w.alice, "/notifications").await;
+    assert!(alice_home.body.contains("accepted your invitation"));
+    assert!(alice_home.body.contains("declined your invitation"));
+    let events: Vec<String> = app.db(|c| {
+        invitation_events::table
+            .order(invitation_events::id)
+            .select(invitation_events::kind)
+            .load(c)
+            .unwrap()
+    });
+    assert_eq!(events, vec!["sent", "sent", "accepted", "declined"]);
+}
+
+async fn each_entry_gets_its_own_outcome(b: Backend) {
+    let w = world(b).await;
+    let app = &w.app;
+    let member = role_id(app, "GroupMember");
+    invite(app, &w.alice, "crew", "bob", member, "").await;
+    let id = invitation_id_for(app, w.bob_id);
+    post(app, &w.bob, &format!("/invitations/{id}/accept")).await;
+    let dave = app.create_user("dave", PW);
+    let now = app.clock.now();
+    app.db(|c| guildhall::services::accounts::deactivate(c, dave, now))
+        .unwrap();
+    invite(app, &w.alice, "crew", "carol", member, "").await;
+    let before = invitation_states(app);
+    let p = invite(
+        app,
+        &w.alice,
+        "crew",
+        "bob; carol dave alice b@d@x carol@example.com",
+        member,
+        "",
+    )
+    .await;
+    assert_eq!(
+        texts(&p.body, ".invite-results li"),
+        vec![
+            "bob: already a member",
+            "carol: already invited",
+            "dave: account not active",
+            "alice: already a member",
+            "b@d@x: not a valid username or e-mail address",
+            "carol@example.com: already invited",
+        ]
+    );
+    assert_eq!(
+        invitation_states(app),
+        before,
+        "nothing written for refused entries"
+    );
+}
+
+async fn only_group_admins_invite(b: Backend) {
+    let w = world(b).await;
+    let app = &w.app;
+    let member = role_id(app, "GroupMember");
+    invite(app, &w.alice, "crew", "bob", member, "").await;
+    let id = invitation_id_for(app, w.bob_id);
+    post(app, &w.bob, &format!("/invitations/{id}/accept")).await;
+    // bob is a plain member now: no invite page, no invitations tab, no POST.
+    assert_eq!(
+        app.get_with(&w.bob, "/groups/crew/invite").await.status,
+        403
+    );
+    assert_eq!(
+        app.get_with(&w.bob, "/groups/crew/invitations")
+            .await
+            .status,
+        403
+    );
+    let before = app.count("invitations");
+    let token = csrf_from(&app.get_with(&w.bob, "/").await.body);
+    let admin = role_id(app, "GroupAdmin").to_string();
+    let p = app
+        .post_with(
+            &w.bob,
+            "/groups/crew/invite",
+            &[
+                ("csrf_token", &token),
+                ("send_to", "carol"),
+                ("role_id", &admin),
+                ("action", "send"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    assert!(p.body.contains("You do not have access to this feature."));
+    assert_eq!(app.count("invitations"), before);
+    // carol, not a member of an invite-only group, does not even see it.
+    assert_eq!(
+        app.get_with(&w.carol, "/groups/crew/invite").await.status,
+        404
+    );
+    let home = app.get_with(&w.bob, "/groups/crew").await;
+    assert!(
+        !home.body.contains("/groups/crew/invite\""),
+        "no Invite members for plain members"
+    );
+}
+
+async fn no_role_above_the_inviters_own_and_no_foreign_role(b: Backend) {
+    let w = world(b).await;
+    let app = &w.app;
+    let crew = group_id(app, "crew");
+    create_group(app, &w.alice, "other").await;
+    let other = group_id(app, "other");
+    let now = app.clock.now();
+    // A custom role "Member manager" in crew (invite, see members — not manage the group),
+    // and a role defined in another group.
+    let (manager_role, foreign_role): (i64, i64) = app.db(|c| {
+        let mut add = |gid: i64, name: &str, perms: &str| -> i64 {
+            diesel::insert_into(roles::table)
+                .values((
+                    roles::group_id.eq(Some(gid)),
+                    roles::name.eq(name),
+                    roles::name_key.eq(format!("{gid}:{}", name.to_lowercase())),
+                    roles::permissions.eq(perms),
+                    roles::builtin.eq(false),
+                    roles::created_at.eq(now),
+                ))
+                .returning(roles::id)
+                .get_result(c)
+                .unwrap()
+        };
+        (
+            add(
+                crew,
+                "Member manager",
+                "manage_member,view_members,post_messages",
+            ),
+            add(other, "Elsewhere", "view_members"),
+        )
+    });
+    app.db(|c| {
+        guildhall::services::groups::add_member(c, crew, w.bob_id, manager_role, None, now)
+            .unwrap();
+    });
+    let before = app.count("invitations");
+    let admin = role_id(app, "GroupAdmin");
+    let p = invite(app, &w.bob, "crew", "carol", admin, "").await;
+    assert_eq!(p.status, 422);
+    assert!(
+        texts(&p.body, ".field-error")
+            .contains(&"Choose one of the roles you may give.".to_string())
+    );
+    assert!(
+        !texts(&p.body, "#role_id option").contains(&"GroupAdmin".to_string()),
+        "not offered either"
+    );
+    let p = invite(app, &w.alice, "crew", "carol", foreign_role, "").await;
+    assert_eq!(p.status, 422);
+    assert_eq!(app.count("invitations"), before);
+    // Within their own powers the member manager invites.
+    let member = role_id(app, "GroupMember");
+    let p = invite(app, &w.bob, "crew", "carol", member, "").await;
+    assert_eq!(texts(&p.body, ".invite-results li"), vec!["carol: invited"]);
+}
+
+async fn cancel_only_through_the_invitations_own_group(b: Backend) {
+    let w = world(b).await;
+    let app = &w.app;
+    create_group(app, &w.alice, "other").await;
+    let member = role_id(app, "GroupMember");
+    invite(app, &w.alice, "crew", "bob", member, "").await;
+    let id = invitation_id_for(app, w.bob_id);
+    let p = post(
+        app,
+        &w.alice,
+        &format!("/groups/other/invitations/{id}/cancel"),
+    )
+    .await;
+    assert_eq!(p.status, 404);
+    assert_eq!(
+        invitation_states(app),
+        vec![(Some(w.bob_id), "pending".into())]
+    );
+    // bob cannot cancel it either.
+    let p = post(
+        app,
+        &w.bob,
+        &format!("/groups/crew/invitations/{id}/cancel"),
+    )
+    .await;
+    assert_eq!(p.status, 404);
+    let p = post(
+        app,
+        &w.alice,
+        &format!("/groups/crew/invitations/{id}/cancel"),
+    )
+    .await;
+    assert_eq!(p.status, 303);
+    assert_eq!(
+        invitation_states(app),
+        vec![(Some(w.bob_id), "cancelled".into())]
+    );
+    let tab = app.get_with(&w.alice, "/groups/crew/invitations").await;
+    assert_eq!(texts(&tab.body, "td.status"), vec!["cancelled"]);
+    assert!(
+        app.get_with(&w.bob, "/invitations")
+            .await
+            .body
+            .contains("no pending invitations")
+    );
+}
+
+async fn nobody_answers_someone_elses_invitation(b: Backend) {
+    let w = world(b).await;
+    let app = &w.app;
+    let member = role_id(app, "GroupMember");
+    invite(app, &w.alice, "crew", "bob", member, "").await;
+    let id = invitation_id_for(app, w.bob_id);
+    for path in [
+        format!("/invitations/{id}/accept"),
+        format!("/invitations/{id}/decline"),
+    ] {
+        assert_eq!(post(app, &w.carol, &path).await.status, 404);
+    }
+    assert_eq!(membership_count(app, w.carol_id), 0);
+    assert_eq!(
+        invitation_states(app),
+        vec![(Some(w.bob_id), "pending".into())]
+    );
+}
+
+async fn an_invitation_is_answered_once_even_by_fifty_requests(b: Backend) {
+    let w = world(b).await;
+    let app = &w.app;
+    let member = role_id(app, "GroupMember");
+    invite(app, &w.alice, "crew", "bob", member, "").await;
+    let id = invitation_id_for(app, w.bob_id);
+    let token = csrf_from(&app.get_with(&w.bob, "/").await.body);
+    let path = format!("/invitations/{id}/accept");
+    let form = [("csrf_token", token.as_str())];
+    let requests = (0..50).map(|_| app.post_with(&w.bob, &path, &form));
+    let pages = futures_util::future::join_all(requests).await;
+    assert!(
+        pages.iter().all(|p| p.status == 303),
+        "every request answered without error"
+    );
+    assert_eq!(membership_count(app, w.bob_id), 1);
+    let accepted: i64 = app.db(|c| {
+        invitation_events::table
+            .filter(invitation_events::kind.eq("accepted"))
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(accepted, 1);
+    // A later click says so and changes nothing.
+    post(app, &w.bob, &path).await;
+    let page = app.get_with(&w.bob, "/invitations").await;
+    assert!(
+        page.body
+            .contains("is accepted: there is nothing to answer"),
+        "{}",
+        page.body
+    );
+    assert_eq!(membership_count(app, w.bob_id), 1);
+}
+
+async fn closed_and_expired_invitations_offer_nothing(b: Backend) {
+    let w = world(b).await;
+    let app = &w.app;
+    let member = role_id(app, "GroupMember");
+    // Declined, then accept: nothing.
+    invite(app, &w.alice, "crew", "carol", member, "").await;
+    let cid = invitation_id_for(app, w.carol_id);
+    post(app, &w.carol, &format!("/invitations/{cid}/decline")).await;
+    post(app, &w.carol, &format!("/invitations/{cid}/accept")).await;
+    assert_eq!(membership_count(app, w.carol_id), 0);
+
+    // Past seven days: expired everywhere, nothing to accept, a new one may be sent.
+    invite(app, &w.alice, "crew", "bob", member, "").await;
+    let id = invitation_id_for(app, w.bob_id);
+    app.clock
+        .advance(time::Duration::days(7) + time::Duration::minutes(1));
+    // Sessions idle that long have ended: log in again.
+    app.login_with(&w.bob, "bob", PW).await;
+    app.login_with(&w.alice, "alice", PW).await;
+    let inbox = app.get_with(&w.bob, "/invitations").await;
+    assert!(inbox.body.contains("no pending invitations"));
+    assert_eq!(texts(&inbox.body, "[data-count=invitations]").len(), 0);
+    post(app, &w.bob, &format!("/invitations/{id}/accept")).await;
+    assert!(
+        app.get_with(&w.bob, "/invitations")
+            .await
+            .body
+            .contains("is expired")
+    );
+    assert_eq!(membership_count(app, w.bob_id), 0);
+    let tab = app.get_with(&w.alice, "/groups/crew/invitations").await;
+    assert!(texts(&tab.body, "td.status").contains(&"expired".to_string()));
+    let p = invite(app, &w.alice, "crew", "bob", member, "").await;
+    assert_eq!(texts(&p.body, ".invite-results li"), vec!["bob: invited"]);
+    assert_eq!(
+        invitation_states(app)
+            .iter()
+            .filter(|(u, _)| *u == Some(w.bob_id))
+            .map(|(_, s)| s.as_str())
+            .collect::<Vec<_>>(),
+        vec!["expired", "pending"]
+    );
+}
+
+async fn invite_page_previews_the_mail_and_messages_are_text(b: Backend) {
+    let w = world(b).await;
+    let app = &w.app;
+    let page = app.get_with(&w.alice, "/groups/crew/invite").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(texts(&page.body, "h1"), vec!["Invite members"]);
+    assert!(texts(&page.body, "summary").contains(&"Preview the e-mail".to_string()));
+    for label in ["Send to", "Role", "Message (optional)"] {
+        assert!(
+            texts(&page.body, "label").contains(&label.to_string()),
+            "label {label}"
+        );
+    }
+    let member = role_id(app, "GroupMember").to_string();
+    let token = csrf_from(&page.body);
+    let evil = "Hi <script>alert(1)</script>";
+    let p = app
+        .post_with(
+            &w.alice,
+            "/groups/crew/invite",
+            &[
+                ("csrf_token", &token),
+                ("send_to", "bob"),
+                ("role_id", &member),
+                ("message", evil),
+                ("action", "preview"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200);
+    let preview = texts(&p.body, ".mail-preview").join("");
+    assert!(preview.contains(evil), "{preview}");
+    assert!(preview.contains("invited you to join Group crew"));
+    assert_eq!(app.count("invitations"), 0, "a preview sends nothing");
+    let p = app
+        .post_with(
+            &w.alice,
+            "/groups/crew/invite",
+            &[
+                ("csrf_token", &token),
+                ("send_to", "bob"),
+                ("role_id", &member),
+                ("message", evil),
+                ("action", "send"),
+            ],
+        )
+        .await;
+    assert_eq!(texts(&p.body, ".invite-results li"), vec!["bob: invited"]);
+    for path in ["/invitations", "/messages"] {
+        let page = app.get_with(&w.bob, path).await;
+        assert!(
+            texts(&page.body, "script")
+                .iter()
+                .all(|s| !s.contains("alert")),
+            "{path}"
+        );
+    }
+    let inbox = app.get_with(&w.bob, "/invitations").await;
+    assert!(texts(&inbox.body, "blockquote").contains(&evil.to_string()));
+}
