@@ -99,6 +99,22 @@ pub fn count_with_roles(conn: &mut DbConn, group_id: i64, role_ids: &[i64]) -> Q
         .get_result(conn)
 }
 
+/// Up to `limit` members holding one of `role_ids` (e.g. the group's admins).
+pub fn user_ids_with_roles(
+    conn: &mut DbConn,
+    group_id: i64,
+    role_ids: &[i64],
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    memberships::table
+        .filter(memberships::group_id.eq(group_id))
+        .filter(memberships::role_id.eq_any(role_ids))
+        .order(memberships::id)
+        .limit(limit)
+        .select(memberships::user_id)
+        .load(conn)
+}
+
 /// One line of a members list.
 #[derive(Debug, Clone, Queryable)]
 pub struct MemberRow {

@@ -9,6 +9,7 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::models::membership::{self, NewMembership};
 use crate::models::{Group, Membership, Role, group, join_request, role};
+use crate::services::notifications::notify;
 use serde::Deserialize;
 use time::PrimitiveDateTime;
 
@@ -318,8 +319,34 @@ pub fn request_to_join(
                     .map_err(|e| refuse_if_duplicate(e, ALREADY_REQUESTED))?;
             }
         }
+        notify_managers_of_request(conn, &a.group, user, now)?;
         Ok("Your request to join has been sent to the group admins.")
     }))
+}
+
+/// Admins who hear of a join request, at most.
+const REQUEST_NOTIFIED: i64 = 50;
+
+/// Tells the group's member managers that `user` asks to join.
+fn notify_managers_of_request(
+    conn: &mut DbConn,
+    group: &Group,
+    user: i64,
+    now: PrimitiveDateTime,
+) -> Result<(), Stop> {
+    let requester = crate::models::user::find(conn, user)?;
+    let manager_roles: Vec<i64> = role::for_group(conn, group.id)?
+        .into_iter()
+        .filter(|r| r.perms().has(Permission::ManageMember))
+        .map(|r| r.id)
+        .collect();
+    let text = format!("{} asks to join {}.", requester.display_name(), group.name);
+    let link = format!("/groups/{}/members", group.slug);
+    for admin in membership::user_ids_with_roles(conn, group.id, &manager_roles, REQUEST_NOTIFIED)?
+    {
+        notify(conn, admin, "join_request", &text, Some(&link), now)?;
+    }
+    Ok(())
 }
 
 /// Approves (adds the person as `GroupMember`) or refuses a pending request.
@@ -350,6 +377,15 @@ pub fn decide_request(
         if join_request::decide(conn, r.id, status, actor, now)? == 0 {
             return Err(decided);
         }
+        let verdict = if approve { "approved" } else { "refused" };
+        notify(
+            conn,
+            r.user_id,
+            "join_request_decided",
+            &format!("Your request to join {} was {verdict}.", a.group.name),
+            Some(&format!("/groups/{}", a.group.slug)),
+            now,
+        )?;
         if !approve {
             return Ok("The request has been refused.");
         }

@@ -231,6 +231,10 @@ async fn request_then_admin_approves(b: Backend) {
     assert_eq!(app.submit_with(&c, "/groups", &path, &[]).await.status, 403);
     assert_eq!(app.count("memberships"), 1);
 
+    // The admin heard of the request (once, though bob asked twice).
+    let notes = app.get_with(&admin, "/notifications").await;
+    let asks = texts(&notes.body, ".notification a");
+    assert_eq!(asks, vec!["Bob Tester asks to join Ask First."]);
     let page = app.get_with(&admin, "/groups/ask-first/members").await;
     assert!(texts(&page.body, "button").contains(&"Approve".to_string()));
     let p = app
@@ -245,6 +249,12 @@ async fn request_then_admin_approves(b: Backend) {
             .unwrap()
     });
     assert_eq!(status, "approved");
+    let notes = app.get_with(&c, "/notifications").await;
+    assert!(
+        notes
+            .body
+            .contains("Your request to join Ask First was approved.")
+    );
 }
 
 async fn invite_only_group_is_hidden_from_non_members(b: Backend) {
