@@ -20,6 +20,8 @@
 //! | `GUILDHALL_MAIL_MAX_ATTEMPTS` | `30` | attempts before a mail is marked failed |
 //! | `GUILDHALL_MAIL_POLL_MS` | `1000` | how often the worker looks for due mail |
 //! | `GUILDHALL_INVITATION_TTL_DAYS` | `7` | an invitation expires this long after it was (re)sent |
+//! | `GUILDHALL_INVITES_PER_INVITER_PER_DAY` | `1000` | invitations and resends one person may send in 24 h |
+//! | `GUILDHALL_INVITES_PER_GROUP_PER_DAY` | `5000` | invitations and resends of one group in 24 h |
 //! | `GUILDHALL_WORKERS` | number of cores | HTTP worker threads |
 //! | `GUILDHALL_DB_POOL_SIZE` | `4` (SQLite) / `8` (PostgreSQL) | connections per server |
 //! | `RUST_LOG` | `info` | log filter (tracing-subscriber syntax) |
@@ -69,6 +71,8 @@ pub struct Config {
     pub mail_max_attempts: i32,
     pub mail_poll: Duration,
     pub invitation_ttl_days: i64,
+    pub invites_per_inviter_per_day: i64,
+    pub invites_per_group_per_day: i64,
     pub workers: usize,
     pub db_pool_size: Option<u32>,
     /// Run the mail delivery worker inside `serve` (tests turn it off to drive it by hand).
@@ -165,6 +169,8 @@ impl Config {
             mail_max_attempts: parse_var("GUILDHALL_MAIL_MAX_ATTEMPTS", 30)?,
             mail_poll: Duration::from_millis(parse_var("GUILDHALL_MAIL_POLL_MS", 1000u64)?),
             invitation_ttl_days: parse_var("GUILDHALL_INVITATION_TTL_DAYS", 7)?,
+            invites_per_inviter_per_day: parse_var("GUILDHALL_INVITES_PER_INVITER_PER_DAY", 1000)?,
+            invites_per_group_per_day: parse_var("GUILDHALL_INVITES_PER_GROUP_PER_DAY", 5000)?,
             workers: parse_var(
                 "GUILDHALL_WORKERS",
                 std::thread::available_parallelism().map_or(2, |n| n.get()),

@@ -26,6 +26,8 @@ pub struct AppState {
     /// Wakes the mail worker right after a mail is queued.
     pub mail_wakeup: Arc<Notify>,
     pub backend: Backend,
+    /// Makes invitation link tokens (see `auth::links`).
+    pub links: crate::auth::links::LinkKey,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +147,7 @@ impl Application {
             clock,
             mail_wakeup: wakeup,
             backend,
+            links: crate::auth::links::LinkKey::derive(key.master()),
         });
         let server = Self::server(listener, state.clone(), key, &config)?;
         Ok(Self {

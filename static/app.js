@@ -95,3 +95,19 @@ document.querySelectorAll("textarea[data-autocomplete]").forEach((area) => {
     }, 150);
   });
 });
+
+// "Copy invitation link": copies the link next to the button. Without JS the
+// button stays hidden and the read-only field can be selected and copied.
+document.querySelectorAll("button[data-copy]").forEach((button) => {
+  const field = document.getElementById(button.dataset.copy);
+  if (!field || !navigator.clipboard) return;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(field.value);
+      button.textContent = "Copied";
+    } catch (_) {
+      field.select();
+    }
+  });
+});

@@ -3,6 +3,7 @@
 
 pub mod csrf;
 pub mod extractors;
+pub mod links;
 pub mod password;
 pub mod session;
 pub mod tokens;

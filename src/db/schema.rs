@@ -180,7 +180,8 @@ diesel::table! {
         role_id -> BigInt,
         message -> Nullable<Text>,
         status -> Text,
-        token_hash -> Nullable<Text>,
+        link_nonce -> Text,
+        token_hash -> Text,
         created_at -> Timestamp,
         sent_at -> Timestamp,
         expires_at -> Timestamp,
@@ -196,6 +197,15 @@ diesel::table! {
         kind -> Text,
         actor_id -> Nullable<BigInt>,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    retired_invitation_links (id) {
+        id -> BigInt,
+        invitation_id -> BigInt,
+        token_hash -> Text,
+        retired_at -> Timestamp,
     }
 }
 
@@ -218,4 +228,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     join_requests,
     invitations,
     invitation_events,
+    retired_invitation_links,
 );

@@ -47,8 +47,14 @@ impl InvitationStatus {
 /// What happened to one entry of the invite form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InviteOutcome {
-    /// Invited in the app (the invitee has an account).
+    /// Invited in the app by username.
     Invited,
+    /// An address that belongs to a registered user: invited in the app.
+    InvitedInApp,
+    /// An address with no account yet: a mail with a sign-up link.
+    InvitedByEmail,
+    /// The daily limit of invitations is reached: nothing sent.
+    QuotaReached,
     AlreadyMember,
     AlreadyInvited,
     NoSuchUser,
@@ -62,16 +68,22 @@ impl InviteOutcome {
     pub fn label(&self) -> String {
         match self {
             Self::Invited => "invited".into(),
+            Self::InvitedInApp => "invited in-app".into(),
+            Self::InvitedByEmail => "invited by e-mail".into(),
+            Self::QuotaReached => "not sent: the daily limit of invitations is reached".into(),
             Self::AlreadyMember => "already a member".into(),
             Self::AlreadyInvited => "already invited".into(),
             Self::NoSuchUser => "no such user".into(),
             Self::NotAllowed(why) => format!("not allowed: {why}"),
             Self::AccountNotActive => "account not active".into(),
-            Self::InvalidEntry => "not a valid username or e-mail address".into(),
+            Self::InvalidEntry => "not a valid address".into(),
         }
     }
     pub fn is_success(&self) -> bool {
-        matches!(self, Self::Invited)
+        matches!(
+            self,
+            Self::Invited | Self::InvitedInApp | Self::InvitedByEmail
+        )
     }
 }
 

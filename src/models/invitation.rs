@@ -1,7 +1,10 @@
 //! Invitations and their events.
 
 use crate::db::DbConn;
-use crate::db::schema::{groups, invitation_events as ev, invitations as inv, roles, users};
+use crate::db::schema::{
+    groups, invitation_events as ev, invitations as inv, retired_invitation_links as retired,
+    roles, users,
+};
 use crate::domain::InvitationStatus;
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
@@ -20,6 +23,8 @@ pub struct Invitation {
     pub role_id: i64,
     pub message: Option<String>,
     pub status: String,
+    pub link_nonce: String,
+    pub token_hash: String,
     pub created_at: PrimitiveDateTime,
     pub sent_at: PrimitiveDateTime,
     pub expires_at: PrimitiveDateTime,
@@ -44,7 +49,8 @@ pub struct NewInvitation<'a> {
     pub role_id: i64,
     pub message: Option<&'a str>,
     pub status: &'a str,
-    pub token_hash: Option<&'a str>,
+    pub link_nonce: &'a str,
+    pub token_hash: &'a str,
     pub created_at: PrimitiveDateTime,
     pub sent_at: PrimitiveDateTime,
     pub expires_at: PrimitiveDateTime,
@@ -187,6 +193,7 @@ pub fn pending_for_user(
 pub struct GroupRow {
     pub id: i64,
     pub invitee_email: String,
+    pub link_nonce: String,
     pub status: String,
     pub created_at: PrimitiveDateTime,
     pub expires_at: PrimitiveDateTime,
@@ -224,6 +231,7 @@ pub fn group_page(
         .select((
             inv::id,
             inv::invitee_email,
+            inv::link_nonce,
             inv::status,
             inv::created_at,
             inv::expires_at,
@@ -268,4 +276,122 @@ pub fn events(conn: &mut DbConn, invitation_id: i64) -> QueryResult<Vec<EventRow
         .order(ev::id)
         .select((ev::kind, ev::created_at, users::username.nullable()))
         .load(conn)
+}
+
+/// The invitation whose current link hashes to `token_hash`.
+pub fn find_by_token_hash(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<Invitation>> {
+    inv::table
+        .filter(inv::token_hash.eq(token_hash))
+        .select(Invitation::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The invitation an earlier (replaced) link belonged to.
+pub fn find_by_retired_hash(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<i64>> {
+    retired::table
+        .filter(retired::token_hash.eq(token_hash))
+        .select(retired::invitation_id)
+        .first(conn)
+        .optional()
+}
+
+/// Restarts the validity period (resend and renew both do).
+pub fn restart(
+    conn: &mut DbConn,
+    id: i64,
+    now: PrimitiveDateTime,
+    expires_at: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        inv::table
+            .find(id)
+            .filter(inv::status.eq(InvitationStatus::Pending.as_str())),
+    )
+    .set((inv::sent_at.eq(now), inv::expires_at.eq(expires_at)))
+    .execute(conn)
+}
+
+/// Replaces the link: the old hash is retired, a new nonce and hash take over.
+pub fn replace_link(
+    conn: &mut DbConn,
+    inv_row: &Invitation,
+    nonce: &str,
+    token_hash: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(retired::table)
+        .values((
+            retired::invitation_id.eq(inv_row.id),
+            retired::token_hash.eq(&inv_row.token_hash),
+            retired::retired_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::update(inv::table.find(inv_row.id))
+        .set((inv::link_nonce.eq(nonce), inv::token_hash.eq(token_hash)))
+        .execute(conn)
+}
+
+/// Sets the invitee once they have an account (e-mail invitations).
+pub fn bind_invitee(conn: &mut DbConn, id: i64, user_id: i64) -> QueryResult<usize> {
+    diesel::update(inv::table.find(id).filter(inv::invitee_user_id.is_null()))
+        .set(inv::invitee_user_id.eq(user_id))
+        .execute(conn)
+}
+
+/// Cancels every pending invitation `inviter_id` sent (in one group, or
+/// everywhere); returns their ids for the history.
+pub fn cancel_sent_by(
+    conn: &mut DbConn,
+    inviter_id: i64,
+    group_id: Option<i64>,
+    now: PrimitiveDateTime,
+) -> QueryResult<Vec<i64>> {
+    let mut q = inv::table
+        .filter(inv::inviter_id.eq(inviter_id))
+        .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
+        .select(inv::id)
+        .into_boxed();
+    if let Some(g) = group_id {
+        q = q.filter(inv::group_id.eq(g));
+    }
+    let ids: Vec<i64> = q.load(conn)?;
+    if !ids.is_empty() {
+        diesel::update(inv::table.filter(inv::id.eq_any(&ids)))
+            .set((
+                inv::status.eq(InvitationStatus::Cancelled.as_str()),
+                inv::answered_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(ids)
+}
+
+/// How many invitations `actor` sent or re-sent since `since` (quotas).
+pub fn count_sends_by(
+    conn: &mut DbConn,
+    actor_id: i64,
+    since: PrimitiveDateTime,
+) -> QueryResult<i64> {
+    ev::table
+        .filter(ev::actor_id.eq(actor_id))
+        .filter(ev::kind.eq_any(["sent", "resent"]))
+        .filter(ev::created_at.ge(since))
+        .count()
+        .get_result(conn)
+}
+
+/// How many invitations of a group were sent or re-sent since `since` (quotas).
+pub fn count_sends_in_group(
+    conn: &mut DbConn,
+    group_id: i64,
+    since: PrimitiveDateTime,
+) -> QueryResult<i64> {
+    ev::table
+        .inner_join(inv::table)
+        .filter(inv::group_id.eq(group_id))
+        .filter(ev::kind.eq_any(["sent", "resent"]))
+        .filter(ev::created_at.ge(since))
+        .count()
+        .get_result(conn)
 }

@@ -5,9 +5,11 @@ use crate::auth::{Ctx, session};
 use crate::config::SignupMode;
 use crate::db;
 use crate::domain::FormErrors;
+use crate::error::urlencode;
 use crate::error::{AppError, AppResult};
 use crate::models::user;
 use crate::services::accounts::{self, SignupInput, VerifyOutcome};
+use crate::services::invitations;
 use crate::services::login::{self, LoginOutcome};
 use crate::startup::AppState;
 use crate::views::{
@@ -39,20 +41,58 @@ fn signup_page(ctx: Ctx, state: &AppState, input: SignupInput, errors: FormError
         errors,
         closed: state.config.signup == SignupMode::Closed,
         approval: state.config.signup == SignupMode::Approval,
+        invited_to: None,
     }
 }
 
-#[get("/signup")]
-async fn signup_form(ctx: Ctx, state: web::Data<AppState>) -> Page<SignupPage> {
-    if ctx.user.is_some() {
-        return Ok(Either::Right(see_other("/")));
+#[derive(Deserialize)]
+struct SignupQuery {
+    invitation: Option<String>,
+}
+
+/// The open invitation behind a sign-up from a link, if any.
+async fn invitation_of(
+    state: &AppState,
+    token: &str,
+) -> AppResult<Option<crate::services::invitations::LinkView>> {
+    if token.is_empty() {
+        return Ok(None);
     }
-    Ok(Either::Left(signup_page(
-        ctx,
-        &state,
-        SignupInput::default(),
-        FormErrors::default(),
-    )))
+    let (t, now) = (token.to_string(), state.clock.now());
+    let found = db::run(&state.pool, move |c| invitations::link_view(c, &t, now)).await?;
+    Ok(match found {
+        Some(Ok(v)) if v.status == crate::domain::InvitationStatus::Pending => Some(v),
+        _ => None,
+    })
+}
+
+#[get("/signup")]
+async fn signup_form(
+    req: HttpRequest,
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    q: web::Query<SignupQuery>,
+) -> AppResult<HttpResponse> {
+    if ctx.user.is_some() {
+        return Ok(see_other("/"));
+    }
+    let mut input = SignupInput::default();
+    let token = q.into_inner().invitation.unwrap_or_default();
+    let mut invited_to = None;
+    if !token.is_empty() {
+        // A link that cannot be answered any more goes back to its page, which says why.
+        let Some(v) = invitation_of(&state, &token).await? else {
+            return Ok(see_other(&format!("/join/{}", urlencode(&token))));
+        };
+        input.email = v.invitation.invitee_email.clone();
+        input.invitation = token;
+        invited_to = Some(v.group_name);
+    }
+    let mut page = signup_page(ctx, &state, input, FormErrors::default());
+    page.invited_to = invited_to;
+    Ok(crate::routes::join::no_referrer(
+        page.respond_to(&req).map_into_boxed_body(),
+    ))
 }
 
 #[post("/signup")]
@@ -66,24 +106,51 @@ async fn signup(
     if state.config.signup == SignupMode::Closed {
         return Err(AppError::forbidden());
     }
-    let render_errors = |ctx, state: &AppState, mut input: SignupInput, errors| {
+    let render_errors = |ctx, state: &AppState, mut input: SignupInput, errors, invited_to| {
         input.password.clear();
-        signup_page(ctx, state, input, errors)
-            .customize()
+        let mut page = signup_page(ctx, state, input, errors);
+        page.invited_to = invited_to;
+        page.customize()
             .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
             .respond_to(&req)
             .map_into_boxed_body()
     };
+    let invited = invitation_of(&state, input.invitation.trim()).await?;
+    if !input.invitation.trim().is_empty() && invited.is_none() {
+        return Ok(see_other(&format!(
+            "/join/{}",
+            urlencode(input.invitation.trim())
+        )));
+    }
+    if let Some(v) = &invited {
+        // The invitation is bound to its address, whatever the form says.
+        input.email = v.invitation.invitee_email.clone();
+    }
+    let invited_to = invited.as_ref().map(|v| v.group_name.clone());
     let acc = match input.parse() {
         Ok(acc) => acc,
-        Err(errors) => return Ok(render_errors(ctx, &state, input, errors)),
+        Err(errors) => return Ok(render_errors(ctx, &state, input, errors, invited_to)),
     };
     let now = state.clock.now();
     let config = state.config.clone();
+    let from_link = invited.is_some();
     let result = db::run(&state.pool, move |c| {
-        accounts::register(c, &config, &acc, now)
+        if from_link {
+            accounts::register_invited(c, &config, &acc, now)
+        } else {
+            accounts::register(c, &config, &acc, now)
+        }
     })
     .await?;
+    if let (Some(_), Ok(id)) = (&invited, &result) {
+        // Logged in straight away, back to the invitation to answer it.
+        let epoch = 0;
+        session::log_in(&ctx.session, *id, epoch, state.clock.unix());
+        return Ok(see_other(&format!(
+            "/join/{}",
+            urlencode(input.invitation.trim())
+        )));
+    }
     match result {
         Ok(_) => {
             state.mail_wakeup.notify_one();
@@ -97,7 +164,7 @@ async fn signup(
             .respond_to(&req)
             .map_into_boxed_body())
         }
-        Err(errors) => Ok(render_errors(ctx, &state, input, errors)),
+        Err(errors) => Ok(render_errors(ctx, &state, input, errors, invited_to)),
     }
 }
 
@@ -187,10 +254,14 @@ async fn login_submit(
 }
 
 #[post("/logout")]
-async fn logout(ctx: Ctx) -> HttpResponse {
+async fn logout(ctx: Ctx, form: web::Form<NextQuery>) -> HttpResponse {
     session::log_out(&ctx.session);
     session::flash(&ctx.session, "info", "You are logged out.");
-    see_other("/login")
+    match form.into_inner().next {
+        // e.g. back to an invitation link, to answer it with another account.
+        Some(n) => see_other(&login::safe_next(Some(&n))),
+        None => see_other("/login"),
+    }
 }
 
 /// "Send the link again", offered on the log-in page right after the right

@@ -4,14 +4,14 @@
 use super::see_other;
 use crate::auth::CurrentUser;
 use crate::db;
-use crate::domain::{AnswerOutcome, FormErrors, InviteOutcome, Permission};
+use crate::domain::{AnswerOutcome, FormErrors, Permission};
 use crate::error::AppResult;
 use crate::models::invitation;
 use crate::services::groups::GroupAccess;
-use crate::services::invitations::{self, InviteInput};
+use crate::services::invitations::{self, InviteEnv, InviteInput};
 use crate::startup::AppState;
 use crate::views::{
-    InvitationInboxPage, InvitationsPage, InvitePage, InviteResultPage, ResultLine,
+    InvitationInboxPage, InvitationPage, InvitationsPage, InvitePage, InviteResultPage, ResultLine,
 };
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;
@@ -21,6 +21,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(send_invitations)
         .service(group_invitations)
         .service(cancel_invitation)
+        .service(invitation_detail)
+        .service(resend_invitation)
+        .service(renew_invitation)
         .service(inbox)
         .service(accept_invitation)
         .service(decline_invitation);
@@ -134,13 +137,18 @@ async fn send_invitations(
                 .map_into_boxed_body());
         }
     };
-    let (config, now) = (state.config.clone(), state.clock.now());
+    let now = state.clock.now();
     let inviter = me.user.clone();
     let a = access.clone();
+    let st = state.clone();
     let lines = db::run(&state.pool, move |c| {
+        let env = InviteEnv {
+            config: &st.config,
+            links: &st.links,
+        };
         let mut lines = Vec::with_capacity(request.recipients.len());
         for r in &request.recipients {
-            let outcome = invitations::invite_one(c, &config, &a, &inviter, &request, r, now)?;
+            let outcome = invitations::invite_one(c, &env, &a, &inviter, &request, r, now)?;
             lines.push(ResultLine {
                 entry: r.label().to_string(),
                 outcome,
@@ -149,7 +157,7 @@ async fn send_invitations(
         Ok(lines)
     })
     .await?;
-    if lines.iter().any(|l| l.outcome == InviteOutcome::Invited) {
+    if lines.iter().any(|l| l.outcome.is_success()) {
         state.mail_wakeup.notify_one();
     }
     Ok(InviteResultPage {
@@ -183,10 +191,19 @@ async fn group_invitations(
         rows.truncate(TAB_PAGE as usize);
         rows[rows.len() - 1].id
     });
+    let env = InviteEnv {
+        config: &state.config,
+        links: &state.links,
+    };
+    let links = rows
+        .iter()
+        .map(|r| env.join_url(&state.links.token(&r.link_nonce)))
+        .collect();
     Ok(InvitationsPage {
         ctx: me.ctx,
         access,
         rows,
+        links,
         next_before,
         now: state.clock.now(),
     })
@@ -197,6 +214,7 @@ async fn cancel_invitation(
     me: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
+    form: web::Form<ReturnTo>,
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let access = admin_access(&state, slug, me.user.id).await?;
@@ -216,10 +234,7 @@ async fn cancel_invitation(
             "This invitation was no longer open: nothing changed.",
         );
     }
-    Ok(see_other(&format!(
-        "/groups/{}/invitations",
-        access.group.slug
-    )))
+    Ok(see_other(&back_to(&access, id, &form)))
 }
 
 #[get("/invitations")]
@@ -275,4 +290,133 @@ async fn decline_invitation(
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     answer(me, state, id.into_inner(), false).await
+}
+
+#[get("/groups/{slug}/invitations/{id}")]
+async fn invitation_detail(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<InvitationPage> {
+    let (slug, id) = path.into_inner();
+    let access = admin_access(&state, slug, me.user.id).await?;
+    let gid = access.group.id;
+    let (inv, events, mail) = db::run(&state.pool, move |c| {
+        let inv = invitation::find(c, id)?
+            .filter(|i| i.group_id == gid)
+            .ok_or_else(crate::error::AppError::not_found)?;
+        let events = invitation::events(c, id)?;
+        let mail = match inv.last_mail_id {
+            Some(m) => Some(crate::models::outbox::find(c, m)?),
+            None => None,
+        };
+        Ok((inv, events, mail))
+    })
+    .await?;
+    let env = InviteEnv {
+        config: &state.config,
+        links: &state.links,
+    };
+    let link = invitations::link_of(&env, &inv);
+    let status = inv.effective_status(state.clock.now());
+    Ok(InvitationPage {
+        ctx: me.ctx,
+        access,
+        invitation: inv,
+        status,
+        link,
+        events,
+        mail,
+    })
+}
+
+/// Back to where the admin pressed the button: the detail page or the list.
+#[derive(Deserialize)]
+struct ReturnTo {
+    back: Option<String>,
+}
+
+fn back_to(access: &GroupAccess, id: i64, form: &ReturnTo) -> String {
+    match form.back.as_deref() {
+        Some("detail") => format!("/groups/{}/invitations/{id}", access.group.slug),
+        _ => format!("/groups/{}/invitations", access.group.slug),
+    }
+}
+
+fn report(ctx: &crate::auth::Ctx, outcome: invitations::AdminActionOutcome, done: &str) {
+    use invitations::AdminActionOutcome as O;
+    match outcome {
+        O::Done => ctx.flash("success", done),
+        O::NotOpen(s) => ctx.flash(
+            "error",
+            format!("This invitation is {}: nothing changed.", s.as_str()),
+        ),
+        O::QuotaReached => ctx.flash(
+            "error",
+            "The daily limit of invitations is reached: nothing was sent. Try again tomorrow.",
+        ),
+    }
+}
+
+#[post("/groups/{slug}/invitations/{id}/resend")]
+async fn resend_invitation(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    form: web::Form<ReturnTo>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let access = admin_access(&state, slug, me.user.id).await?;
+    let (actor, now, a, st) = (
+        me.user.clone(),
+        state.clock.now(),
+        access.clone(),
+        state.clone(),
+    );
+    let outcome = db::run(&state.pool, move |c| {
+        let env = InviteEnv {
+            config: &st.config,
+            links: &st.links,
+        };
+        invitations::resend(c, &env, &a, &actor, id, now)
+    })
+    .await?;
+    state.mail_wakeup.notify_one();
+    report(
+        &me.ctx,
+        outcome,
+        "The invitation has been sent again; it is valid for another 7 days.",
+    );
+    Ok(see_other(&back_to(&access, id, &form)))
+}
+
+#[post("/groups/{slug}/invitations/{id}/renew")]
+async fn renew_invitation(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    form: web::Form<ReturnTo>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let access = admin_access(&state, slug, me.user.id).await?;
+    let (actor, now, a, st) = (
+        me.user.clone(),
+        state.clock.now(),
+        access.clone(),
+        state.clone(),
+    );
+    let outcome = db::run(&state.pool, move |c| {
+        let env = InviteEnv {
+            config: &st.config,
+            links: &st.links,
+        };
+        invitations::renew(c, &env, &a, &actor, id, now)
+    })
+    .await?;
+    report(
+        &me.ctx,
+        outcome,
+        "A new invitation link has been made; the old one no longer works. Copy it or send it again.",
+    );
+    Ok(see_other(&back_to(&access, id, &form)))
 }

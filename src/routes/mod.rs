@@ -8,6 +8,7 @@ pub mod groups;
 pub mod health;
 pub mod home;
 pub mod invitations;
+pub mod join;
 pub mod messages;
 pub mod notifications;
 
@@ -24,6 +25,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     api::config(cfg);
     groups::config(cfg);
     invitations::config(cfg);
+    join::config(cfg);
 }
 
 /// A 303 redirect, the answer to every successful form POST.

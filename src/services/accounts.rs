@@ -33,6 +33,9 @@ pub struct SignupInput {
     pub country_code: String,
     #[serde(default)]
     pub phone: String,
+    /// The token of the invitation link the visitor signs up from.
+    #[serde(default)]
+    pub invitation: String,
 }
 
 /// A sign-up that passed every check.
@@ -214,6 +217,24 @@ pub fn register(
     })
 }
 
+/// Registers a visitor from an invitation link sent to `acc.email`: the link
+/// proves the mailbox, and the inviter vouched, so the account is active and
+/// verified at once (unless sign-up is closed).
+pub fn register_invited(
+    conn: &mut DbConn,
+    config: &Config,
+    acc: &NewAccount,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<i64, FormErrors>> {
+    if config.signup == SignupMode::Closed {
+        return Err(AppError::forbidden());
+    }
+    let hash = hash_password(&acc.password)?;
+    db::write_tx(conn, |conn| {
+        insert_user(conn, acc, &hash, UserStatus::Active, false, Some(now), now)
+    })
+}
+
 /// Creates a site admin: active, approved and verified. With `only_first`
 /// (the `/setup` page) it refuses once any site admin exists.
 pub fn create_site_admin(
@@ -327,15 +348,20 @@ pub fn approve(conn: &mut DbConn, user_id: i64, now: PrimitiveDateTime) -> AppRe
     })
 }
 
-/// Turns a login off: the user's sessions end at their next request.
+/// Turns a login off: the user's sessions end at their next request and the
+/// invitations they sent and that are still pending are cancelled.
 pub fn deactivate(conn: &mut DbConn, user_id: i64, now: PrimitiveDateTime) -> AppResult<bool> {
     db::write_tx(conn, |conn| {
-        Ok(user::change_status(
+        let changed = user::change_status(
             conn,
             user_id,
             UserStatus::Active,
             UserStatus::Deactivated,
             now,
-        )? == 1)
+        )? == 1;
+        if changed {
+            crate::services::invitations::revoke_sent_by(conn, user_id, None, now)?;
+        }
+        Ok(changed)
     })
 }

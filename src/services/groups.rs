@@ -9,6 +9,7 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::models::membership::{self, NewMembership};
 use crate::models::{Group, Membership, Role, group, join_request, role};
+use crate::services::invitations::revoke_sent_by;
 use crate::services::notifications::notify;
 use serde::Deserialize;
 use time::PrimitiveDateTime;
@@ -439,6 +440,8 @@ pub fn leave(
             return Err(Stop::Refused(LAST_ADMIN_LEAVE));
         }
         membership::delete(conn, m.id)?;
+        // Invitations of someone who left cannot let anyone in.
+        revoke_sent_by(conn, user, Some(a.group.id), now)?;
         Ok("You have left the group.")
     }))
 }
@@ -489,6 +492,10 @@ pub fn change_role(
             return Err(Stop::Refused(LAST_ADMIN_CHANGE));
         }
         membership::set_role(conn, m.id, new_role.id)?;
+        if !new_role.perms().has(Permission::ManageMember) {
+            // Without the power to invite, their pending invitations end too.
+            revoke_sent_by(conn, m.user_id, Some(a.group.id), now)?;
+        }
         Ok("The role has been changed.")
     }))
 }
@@ -508,6 +515,7 @@ pub fn remove_member(
             return Err(Stop::Refused(LAST_ADMIN_CHANGE));
         }
         membership::delete(conn, m.id)?;
+        revoke_sent_by(conn, m.user_id, Some(a.group.id), now)?;
         Ok("The member has been removed.")
     }))
 }

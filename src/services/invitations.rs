@@ -2,6 +2,8 @@
 //! Each invitee is its own transaction: one refusal never stops the others,
 //! and nothing is written for an entry that fails.
 
+use crate::auth::links::LinkKey;
+use crate::auth::tokens;
 use crate::config::Config;
 use crate::db::{self, DbConn};
 use crate::domain::{
@@ -142,10 +144,38 @@ pub fn preview(
     Ok(format!("Subject: {}\n\n{}", m.subject, m.text))
 }
 
+/// What inviting needs besides the database: settings and the link key.
+pub struct InviteEnv<'a> {
+    pub config: &'a Config,
+    pub links: &'a LinkKey,
+}
+
+impl InviteEnv<'_> {
+    pub fn join_url(&self, token: &str) -> String {
+        format!("{}/join/{token}", self.config.base_url)
+    }
+}
+
+/// True when the inviter or the group has used up today's invitations.
+fn quota_reached(
+    conn: &mut DbConn,
+    config: &Config,
+    inviter: i64,
+    group_id: i64,
+    now: PrimitiveDateTime,
+) -> diesel::QueryResult<bool> {
+    let since = now - time::Duration::days(1);
+    Ok(
+        invitation::count_sends_by(conn, inviter, since)? >= config.invites_per_inviter_per_day
+            || invitation::count_sends_in_group(conn, group_id, since)?
+                >= config.invites_per_group_per_day,
+    )
+}
+
 /// Invites one entry of the form in its own transaction.
 pub fn invite_one(
     conn: &mut DbConn,
-    config: &Config,
+    env: &InviteEnv<'_>,
     access: &GroupAccess,
     inviter: &User,
     req: &InviteRequest,
@@ -155,39 +185,54 @@ pub fn invite_one(
     if !access.can(Permission::ManageMember) {
         return Err(AppError::forbidden());
     }
+    let config = env.config;
     let result = db::write_tx(conn, |conn| -> Result<InviteOutcome, Stop> {
-        let invitee = match recipient {
+        let (invitee, address, success) = match recipient {
             Recipient::Invalid(_) => return Err(Stop::Outcome(InviteOutcome::InvalidEntry)),
-            Recipient::Username(u) => user::find_by_username(conn, &u.key())?,
-            Recipient::Email(e) => user::find_by_email_key(conn, &e.key())?,
+            Recipient::Username(u) => match user::find_by_username(conn, &u.key())? {
+                Some(found) => (Some(found), None, InviteOutcome::Invited),
+                None => return Err(Stop::Outcome(InviteOutcome::NoSuchUser)),
+            },
+            Recipient::Email(e) => match user::find_by_email_key(conn, &e.key())? {
+                Some(found) => (Some(found), None, InviteOutcome::InvitedInApp),
+                None => (None, Some(e), InviteOutcome::InvitedByEmail),
+            },
         };
-        let Some(invitee) = invitee else {
-            return Err(Stop::Outcome(InviteOutcome::NoSuchUser));
+        if let Some(u) = &invitee {
+            if !u.is_active() || u.email_verified_at.is_none() {
+                return Err(Stop::Outcome(InviteOutcome::AccountNotActive));
+            }
+            if u.id == inviter.id
+                || membership::find_with_role(conn, access.group.id, u.id)?.is_some()
+            {
+                return Err(Stop::Outcome(InviteOutcome::AlreadyMember));
+            }
+        }
+        let (email, email_key) = match (&invitee, address) {
+            (Some(u), _) => (u.email.clone(), u.email.to_lowercase()),
+            (None, Some(a)) => (a.as_str().to_string(), a.key()),
+            (None, None) => unreachable!("an entry is a user or an address"),
         };
-        if !invitee.is_active() || invitee.email_verified_at.is_none() {
-            return Err(Stop::Outcome(InviteOutcome::AccountNotActive));
+        if quota_reached(conn, config, inviter.id, access.group.id, now)? {
+            return Err(Stop::Outcome(InviteOutcome::QuotaReached));
         }
-        if invitee.id == inviter.id
-            || membership::find_with_role(conn, access.group.id, invitee.id)?.is_some()
-        {
-            return Err(Stop::Outcome(InviteOutcome::AlreadyMember));
-        }
-        let email_key = invitee.email.to_lowercase();
         for stale in invitation::expire_stale(conn, access.group.id, &email_key, now)? {
             invitation::add_event(conn, stale, "expired", None, now)?;
         }
+        let (nonce, token, token_hash) = env.links.fresh();
         let id = invitation::insert(
             conn,
             &NewInvitation {
                 group_id: access.group.id,
                 inviter_id: inviter.id,
-                invitee_user_id: Some(invitee.id),
-                invitee_email: &invitee.email,
+                invitee_user_id: invitee.as_ref().map(|u| u.id),
+                invitee_email: &email,
                 invitee_email_key: &email_key,
                 role_id: req.role.id,
                 message: req.message.as_deref(),
                 status: InvitationStatus::Pending.as_str(),
-                token_hash: None,
+                link_nonce: &nonce,
+                token_hash: &token_hash,
                 created_at: now,
                 sent_at: now,
                 expires_at: expires_at(config, now),
@@ -201,8 +246,19 @@ pub fn invite_one(
             }
         })?;
         invitation::add_event(conn, id, "sent", Some(inviter.id), now)?;
-        deliver(conn, config, access, inviter, &invitee, req, id, now)?;
-        Ok(InviteOutcome::Invited)
+        let sent = Sent {
+            access,
+            inviter,
+            role: &req.role,
+            message: req.message.as_deref(),
+            invitation_id: id,
+            expires_at: expires_at(config, now),
+        };
+        match &invitee {
+            Some(u) => deliver_in_app(conn, env, &sent, u, now)?,
+            None => mail_link(conn, env, &sent, &email, &token, now)?,
+        }
+        Ok(success)
     });
     match result {
         Ok(o) | Err(Stop::Outcome(o)) => Ok(o),
@@ -210,39 +266,45 @@ pub fn invite_one(
     }
 }
 
-/// How the invitee hears of it: a private message from the inviter, a
-/// notification, and a mail through the outbox.
-#[allow(clippy::too_many_arguments)]
-fn deliver(
-    conn: &mut DbConn,
-    config: &Config,
-    access: &GroupAccess,
-    inviter: &User,
-    invitee: &User,
-    req: &InviteRequest,
+/// An invitation just sent (or re-sent), for the messages that announce it.
+struct Sent<'a> {
+    access: &'a GroupAccess,
+    inviter: &'a User,
+    role: &'a Role,
+    message: Option<&'a str>,
     invitation_id: i64,
+    expires_at: PrimitiveDateTime,
+}
+
+/// A registered invitee hears of it by private message from the inviter, a
+/// notification, and a mail pointing to their invitations.
+fn deliver_in_app(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    sent: &Sent<'_>,
+    invitee: &User,
     now: PrimitiveDateTime,
 ) -> Result<(), Stop> {
-    let group = &access.group.name;
-    let inviter_name = inviter.display_name();
+    let group = &sent.access.group.name;
+    let inviter_name = sent.inviter.display_name();
     let mut body = format!(
         "{inviter_name} invites you to join {group} as {}.",
-        req.role.name
+        sent.role.name
     );
-    if let Some(m) = &req.message {
+    if let Some(m) = sent.message {
         body.push_str("\n\n");
         body.push_str(m);
     }
     body.push_str("\n\nAccept or decline below, or in your invitations.");
     send_message_with_ref(
         conn,
-        Some(inviter.id),
+        Some(sent.inviter.id),
         invitee.id,
         &format!("Invitation to {group}"),
         &body,
         Some(MessageRef {
             kind: "invitation",
-            ref_id: invitation_id,
+            ref_id: sent.invitation_id,
         }),
         now,
     )?;
@@ -254,24 +316,182 @@ fn deliver(
         Some("/invitations"),
         now,
     )?;
+    let link = format!("{}/invitations", env.config.base_url);
+    queue_mail(
+        conn,
+        env,
+        sent,
+        &invitee.email,
+        Some(&invitee.first_name),
+        true,
+        &link,
+        now,
+    )
+}
+
+/// Someone without an account gets a mail with the invitation's own link.
+fn mail_link(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    sent: &Sent<'_>,
+    to: &str,
+    token: &str,
+    now: PrimitiveDateTime,
+) -> Result<(), Stop> {
+    queue_mail(conn, env, sent, to, None, false, &env.join_url(token), now)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn queue_mail(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    sent: &Sent<'_>,
+    to: &str,
+    name: Option<&str>,
+    registered: bool,
+    link: &str,
+    now: PrimitiveDateTime,
+) -> Result<(), Stop> {
     let m = mail::messages::invitation(&InvitationMail {
-        to: &invitee.email,
-        name: Some(&invitee.first_name),
-        inviter: &inviter_name,
-        groups: group,
-        role: &req.role.name,
-        message: req.message.as_deref(),
-        registered: true,
-        link: &format!("{}/invitations", config.base_url),
-        expires: &format_when(expires_at(config, now)),
+        to,
+        name,
+        inviter: &sent.inviter.display_name(),
+        groups: &sent.access.group.name,
+        role: &sent.role.name,
+        message: sent.message,
+        registered,
+        link,
+        expires: &format_when(sent.expires_at),
     })?;
-    let mail_id = mail::enqueue(conn, &m, now, &config.host())?;
-    invitation::set_last_mail(conn, invitation_id, mail_id)?;
+    let mail_id = mail::enqueue(conn, &m, now, &env.config.host())?;
+    invitation::set_last_mail(conn, sent.invitation_id, mail_id)?;
     Ok(())
 }
 
-/// The invitee accepts or declines. Happens once: a conditional update
-/// decides, and the membership's unique index backs it up.
+/// Finds an invitation of this group for an admin action (another group's
+/// id is not found).
+fn of_group(conn: &mut DbConn, access: &GroupAccess, id: i64) -> AppResult<invitation::Invitation> {
+    invitation::find(conn, id)?
+        .filter(|i| i.group_id == access.group.id)
+        .ok_or_else(AppError::not_found)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum AdminActionOutcome {
+    Done,
+    /// Not pending any more (answered, cancelled or expired).
+    NotOpen(InvitationStatus),
+    QuotaReached,
+}
+
+/// "Resend invitation": mails the current link again and restarts the period.
+pub fn resend(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    access: &GroupAccess,
+    actor: &User,
+    id: i64,
+    now: PrimitiveDateTime,
+) -> AppResult<AdminActionOutcome> {
+    access.require(Permission::ManageMember)?;
+    db::write_tx(conn, |conn| {
+        let inv = of_group(conn, access, id)?;
+        let status = inv.effective_status(now);
+        // An expired invitation may be re-sent: that is what restarting is for.
+        if !matches!(
+            status,
+            InvitationStatus::Pending | InvitationStatus::Expired
+        ) || inv.status != InvitationStatus::Pending.as_str()
+        {
+            return Ok(AdminActionOutcome::NotOpen(status));
+        }
+        if quota_reached(conn, env.config, actor.id, access.group.id, now)? {
+            return Ok(AdminActionOutcome::QuotaReached);
+        }
+        let until = expires_at(env.config, now);
+        invitation::restart(conn, inv.id, now, until)?;
+        invitation::add_event(conn, inv.id, "resent", Some(actor.id), now)?;
+        let inviter = user::find(conn, inv.inviter_id)?;
+        let role = role::find(conn, inv.role_id)?.ok_or_else(AppError::not_found)?;
+        let sent = Sent {
+            access,
+            inviter: &inviter,
+            role: &role,
+            message: inv.message.as_deref(),
+            invitation_id: inv.id,
+            expires_at: until,
+        };
+        let token = env.links.token(&inv.link_nonce);
+        let result = match inv.invitee_user_id {
+            Some(uid) => {
+                let invitee = user::find(conn, uid)?;
+                let link = format!("{}/invitations", env.config.base_url);
+                queue_mail(
+                    conn,
+                    env,
+                    &sent,
+                    &invitee.email,
+                    Some(&invitee.first_name),
+                    true,
+                    &link,
+                    now,
+                )
+            }
+            None => mail_link(conn, env, &sent, &inv.invitee_email, &token, now),
+        };
+        result.map_err(|s| match s {
+            Stop::Failed(e) => e,
+            Stop::Outcome(_) => AppError::internal("unexpected outcome"),
+        })?;
+        Ok(AdminActionOutcome::Done)
+    })
+}
+
+/// "Generate new invitation": a new link (every earlier one stops working at
+/// once) and a new period. The admin copies or re-sends the new link.
+pub fn renew(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    access: &GroupAccess,
+    actor: &User,
+    id: i64,
+    now: PrimitiveDateTime,
+) -> AppResult<AdminActionOutcome> {
+    access.require(Permission::ManageMember)?;
+    db::write_tx(conn, |conn| {
+        let inv = of_group(conn, access, id)?;
+        if inv.status != InvitationStatus::Pending.as_str() {
+            return Ok(AdminActionOutcome::NotOpen(inv.effective_status(now)));
+        }
+        let (nonce, _token, hash) = env.links.fresh();
+        invitation::replace_link(conn, &inv, &nonce, &hash, now)?;
+        invitation::restart(conn, inv.id, now, expires_at(env.config, now))?;
+        invitation::add_event(conn, inv.id, "renewed", Some(actor.id), now)?;
+        Ok(AdminActionOutcome::Done)
+    })
+}
+
+/// The link of an invitation, for "Copy invitation link" (admins only).
+pub fn link_of(env: &InviteEnv<'_>, inv: &invitation::Invitation) -> String {
+    env.join_url(&env.links.token(&inv.link_nonce))
+}
+
+/// Cancels the pending invitations `inviter` sent in `group` (or everywhere),
+/// recording why: they lost the power to invite, left, or were deactivated.
+pub fn revoke_sent_by(
+    conn: &mut DbConn,
+    inviter: i64,
+    group_id: Option<i64>,
+    now: PrimitiveDateTime,
+) -> diesel::QueryResult<usize> {
+    let ids = invitation::cancel_sent_by(conn, inviter, group_id, now)?;
+    for id in &ids {
+        invitation::add_event(conn, *id, "revoked", None, now)?;
+    }
+    Ok(ids.len())
+}
+
+/// The invitee accepts or declines from their inbox.
 pub fn answer(
     conn: &mut DbConn,
     me: &User,
@@ -283,49 +503,116 @@ pub fn answer(
         let inv = invitation::find(conn, invitation_id)?
             .filter(|i| i.invitee_user_id == Some(me.id))
             .ok_or_else(AppError::not_found)?;
-        let group = crate::models::group::find(conn, inv.group_id)?;
-        let to = if accept {
-            InvitationStatus::Accepted
-        } else {
-            InvitationStatus::Declined
+        apply_answer(conn, me, &inv, accept, now)
+    })
+}
+
+/// Why a link's invitation cannot be answered by this user.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LinkRefusal {
+    /// Logged in with another (or an unverified) address: the invitation is
+    /// bound to the address it was sent to.
+    SentTo(String),
+}
+
+/// The invitation behind a link: `None` for an unknown (random or
+/// tampered) token, `Err(())` for a link replaced by a newer one.
+pub fn find_by_link(
+    conn: &mut DbConn,
+    token: &str,
+) -> AppResult<Option<Result<invitation::Invitation, ()>>> {
+    if !tokens::looks_valid(token) {
+        return Ok(None);
+    }
+    let hash = tokens::hash(token);
+    if let Some(inv) =
+        invitation::find_by_token_hash(conn, &hash)?.filter(|i| tokens::equal(&i.token_hash, &hash))
+    {
+        return Ok(Some(Ok(inv)));
+    }
+    Ok(invitation::find_by_retired_hash(conn, &hash)?.map(|_| Err(())))
+}
+
+/// Whether `me` is the person the invitation was sent to.
+pub fn is_addressed_to(inv: &invitation::Invitation, me: &User) -> bool {
+    me.email_verified_at.is_some()
+        && (inv.invitee_user_id == Some(me.id) || me.email.to_lowercase() == inv.invitee_email_key)
+}
+
+/// The invitee accepts or declines through the invitation's link.
+pub fn answer_by_link(
+    conn: &mut DbConn,
+    me: &User,
+    token: &str,
+    accept: bool,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<(AnswerOutcome, String), LinkRefusal>> {
+    db::write_tx(conn, |conn| {
+        let inv = match find_by_link(conn, token)? {
+            Some(Ok(inv)) => inv,
+            // A replaced link answers nothing; its page says it is no longer valid.
+            Some(Err(())) | None => return Err(AppError::not_found()),
         };
-        if invitation::close_if_open(conn, inv.id, to, now)? == 0 {
-            return Ok((
-                AnswerOutcome::NoLongerOpen(inv.effective_status(now)),
-                group.name,
-            ));
+        if !is_addressed_to(&inv, me) {
+            return Ok(Err(LinkRefusal::SentTo(inv.invitee_email)));
         }
-        if accept && membership::find_with_role(conn, group.id, me.id)?.is_none() {
-            groups::add_member(
-                conn,
-                group.id,
-                me.id,
-                inv.role_id,
-                Some(inv.inviter_id),
-                now,
-            )?;
-        }
-        invitation::add_event(conn, inv.id, to.as_str(), Some(me.id), now)?;
-        let verb = if accept { "accepted" } else { "declined" };
-        notify(
+        invitation::bind_invitee(conn, inv.id, me.id)?;
+        apply_answer(conn, me, &inv, accept, now).map(Ok)
+    })
+}
+
+/// Closes the invitation once (a conditional update decides; the
+/// membership's unique index backs it up), adds the membership on accept,
+/// records it and tells the inviter.
+fn apply_answer(
+    conn: &mut DbConn,
+    me: &User,
+    inv: &invitation::Invitation,
+    accept: bool,
+    now: PrimitiveDateTime,
+) -> AppResult<(AnswerOutcome, String)> {
+    let group = crate::models::group::find(conn, inv.group_id)?;
+    let to = if accept {
+        InvitationStatus::Accepted
+    } else {
+        InvitationStatus::Declined
+    };
+    if invitation::close_if_open(conn, inv.id, to, now)? == 0 {
+        return Ok((
+            AnswerOutcome::NoLongerOpen(inv.effective_status(now)),
+            group.name,
+        ));
+    }
+    if accept && membership::find_with_role(conn, group.id, me.id)?.is_none() {
+        groups::add_member(
             conn,
-            inv.inviter_id,
-            &format!("invitation_{verb}"),
-            &format!(
-                "{} {verb} your invitation to {}",
-                me.display_name(),
-                group.name
-            ),
-            Some(&format!("/groups/{}/invitations", group.slug)),
+            group.id,
+            me.id,
+            inv.role_id,
+            Some(inv.inviter_id),
             now,
         )?;
-        let outcome = if accept {
-            AnswerOutcome::Accepted
-        } else {
-            AnswerOutcome::Declined
-        };
-        Ok((outcome, group.name))
-    })
+    }
+    invitation::add_event(conn, inv.id, to.as_str(), Some(me.id), now)?;
+    let verb = if accept { "accepted" } else { "declined" };
+    notify(
+        conn,
+        inv.inviter_id,
+        &format!("invitation_{verb}"),
+        &format!(
+            "{} {verb} your invitation to {}",
+            me.display_name(),
+            group.name
+        ),
+        Some(&format!("/groups/{}/invitations/{}", group.slug, inv.id)),
+        now,
+    )?;
+    let outcome = if accept {
+        AnswerOutcome::Accepted
+    } else {
+        AnswerOutcome::Declined
+    };
+    Ok((outcome, group.name))
 }
 
 /// A group admin cancels a pending invitation of *this* group (an id of
@@ -348,4 +635,38 @@ pub fn cancel(
         invitation::add_event(conn, inv.id, "cancelled", Some(actor.id), now)?;
         Ok(true)
     })
+}
+
+/// What the page of an invitation link shows.
+pub struct LinkView {
+    pub invitation: invitation::Invitation,
+    pub status: InvitationStatus,
+    pub group_name: String,
+    pub group_slug: String,
+    pub role_name: String,
+    pub inviter_name: String,
+}
+
+/// `None`: unknown token (404). `Some(Err(()))`: a replaced link.
+pub fn link_view(
+    conn: &mut DbConn,
+    token: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<Option<Result<LinkView, ()>>> {
+    let inv = match find_by_link(conn, token)? {
+        None => return Ok(None),
+        Some(Err(())) => return Ok(Some(Err(()))),
+        Some(Ok(inv)) => inv,
+    };
+    let group = crate::models::group::find(conn, inv.group_id)?;
+    let role = role::find(conn, inv.role_id)?.ok_or_else(AppError::not_found)?;
+    let inviter = user::find(conn, inv.inviter_id)?;
+    Ok(Some(Ok(LinkView {
+        status: inv.effective_status(now),
+        invitation: inv,
+        group_name: group.name,
+        group_slug: group.slug,
+        role_name: role.name,
+        inviter_name: inviter.display_name(),
+    })))
 }

@@ -1,6 +1,7 @@
 //! Askama page structs, one per template.
 
 use crate::auth::Ctx;
+use crate::domain::InvitationStatus;
 use crate::domain::InviteOutcome;
 use crate::domain::{Audience, FormErrors, JoinMethod, Permission};
 use crate::models::group::{DirectoryEntry, Standing};
@@ -12,7 +13,7 @@ use crate::models::notification::Notification;
 use crate::models::{Group, Role, User};
 use crate::services::accounts::SignupInput;
 use crate::services::groups::{GroupAccess, GroupInput};
-use crate::services::invitations::InviteInput;
+use crate::services::invitations::{InviteInput, LinkView};
 use crate::services::messages::{ComposeInput, ConversationView};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -48,6 +49,8 @@ pub struct SignupPage {
     pub errors: FormErrors,
     pub closed: bool,
     pub approval: bool,
+    /// Signing up from an invitation link to this group.
+    pub invited_to: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -252,6 +255,8 @@ pub struct InvitationsPage {
     pub ctx: Ctx,
     pub access: GroupAccess,
     pub rows: Vec<InvitationRow>,
+    /// Each row's invitation link, for "Copy invitation link".
+    pub links: Vec<String>,
     pub next_before: Option<i64>,
     pub now: time::PrimitiveDateTime,
 }
@@ -267,4 +272,28 @@ impl InvitationsPage {
 pub struct InvitationInboxPage {
     pub ctx: Ctx,
     pub rows: Vec<InvitationInboxRow>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "invitations/join.html")]
+pub struct JoinPage {
+    pub ctx: Ctx,
+    pub token: String,
+    /// `None`: a link replaced by a newer one.
+    pub view: Option<LinkView>,
+    /// The logged-in user is the one the invitation was sent to.
+    pub addressed_to_me: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/invitation.html")]
+pub struct InvitationPage {
+    pub ctx: Ctx,
+    pub access: GroupAccess,
+    pub invitation: crate::models::invitation::Invitation,
+    pub status: InvitationStatus,
+    pub link: String,
+    pub events: Vec<crate::models::invitation::EventRow>,
+    /// The last mail sent for it.
+    pub mail: Option<crate::models::outbox::OutboxMail>,
 }

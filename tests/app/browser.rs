@@ -41,7 +41,7 @@ fn free_port() -> u16 {
 }
 
 /// An XPath string literal for any text (XPath 1.0 has no escapes).
-fn xpath_literal(s: &str) -> String {
+pub(crate) fn xpath_literal(s: &str) -> String {
     if !s.contains('\'') {
         format!("'{s}'")
     } else if !s.contains('"') {
@@ -141,7 +141,7 @@ struct AxeNode {
 pub struct Browser {
     // Dropped in this order: the session, then chromedriver and Chromium,
     // then the profile they used.
-    client: Client,
+    pub(crate) client: Client,
     _driver: Chromedriver,
     base: String,
     _profile: tempfile::TempDir,

@@ -145,6 +145,8 @@ pub fn test_config(db_url: &str, data_dir: &std::path::Path) -> Config {
         mail_max_attempts: 30,
         mail_poll: Duration::from_millis(100),
         invitation_ttl_days: 7,
+        invites_per_inviter_per_day: 1000,
+        invites_per_group_per_day: 5000,
         workers: 2,
         db_pool_size: Some(4),
         run_mail_worker: true,

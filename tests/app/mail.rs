@@ -18,13 +18,13 @@ backend_tests!(
 const PW: &str = "correct horse battery";
 
 /// An SMTP server in its own process writing every message into a Maildir.
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     child: Child,
     maildir: PathBuf,
 }
 
 impl SmtpServer {
-    fn start(port: u16, dir: &Path) -> SmtpServer {
+    pub(crate) fn start(port: u16, dir: &Path) -> SmtpServer {
         // aiosmtpd creates the Maildir only where nothing exists yet.
         let maildir = dir.join("maildir");
         let child = Command::new("python3")
@@ -47,7 +47,7 @@ impl SmtpServer {
         SmtpServer { child, maildir }
     }
 
-    fn messages(&self) -> Vec<String> {
+    pub(crate) fn messages(&self) -> Vec<String> {
         read_maildir(&self.maildir)
     }
 }
@@ -68,7 +68,7 @@ fn read_maildir(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -76,7 +76,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
     message
         .lines()
         .find(|l| {

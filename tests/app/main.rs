@@ -5,7 +5,9 @@ mod helpers;
 
 mod accounts;
 mod browser;
+mod browser_invitations;
 mod cli;
+mod email_invitations;
 mod groups;
 mod invitations;
 mod mail;

@@ -37,6 +37,7 @@ fn both_backends_migrate_to_the_same_schema() {
         "join_requests",
         "invitations",
         "invitation_events",
+        "retired_invitation_links",
     ] {
         assert!(cols.iter().any(|c| c.table == table), "no table {table}");
     }

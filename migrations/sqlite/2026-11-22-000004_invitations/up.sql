@@ -14,8 +14,12 @@ CREATE TABLE invitations (
     -- pending, accepted, declined, cancelled, expired. A pending invitation
     -- past expires_at shows as expired and is marked so when next touched.
     status TEXT NOT NULL,
-    -- SHA-256 of the link token, for invitations with a link (e-mail invitations).
-    token_hash TEXT,
+    -- The link token is HMAC(server key, id + link_nonce): the server can show
+    -- it again ("Copy invitation link"), the database alone cannot rebuild it.
+    -- A new nonce ("Generate new invitation") makes every earlier link fail.
+    link_nonce TEXT NOT NULL,
+    -- SHA-256 of the current link token, to find the invitation from a link.
+    token_hash TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL,
     sent_at TIMESTAMP NOT NULL,
     expires_at TIMESTAMP NOT NULL,
@@ -43,3 +47,14 @@ CREATE TABLE invitation_events (
 );
 CREATE INDEX invitation_events_invitation ON invitation_events (invitation_id, id);
 CREATE INDEX invitation_events_actor_id ON invitation_events (actor_id);
+
+-- Links replaced by "Generate new invitation": kept (hashed) so an old link
+-- can say it is no longer valid instead of looking like a random one.
+CREATE TABLE retired_invitation_links (
+    id INTEGER PRIMARY KEY,
+    invitation_id BIGINT NOT NULL REFERENCES invitations (id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL,
+    retired_at TIMESTAMP NOT NULL
+);
+CREATE UNIQUE INDEX retired_invitation_links_token_hash ON retired_invitation_links (token_hash);
+CREATE INDEX retired_invitation_links_invitation_id ON retired_invitation_links (invitation_id);

@@ -1,0 +1,129 @@
+//! `/join/{token}`: the page an e-mailed or copied invitation link opens.
+//! Opening it changes nothing (mail scanners follow links); only its buttons
+//! (POSTs) answer, and only for the address the invitation was sent to.
+
+use super::see_other;
+use crate::auth::{Ctx, CurrentUser};
+use crate::db;
+use crate::domain::AnswerOutcome;
+use crate::error::{AppError, AppResult};
+use crate::services::invitations::{self, LinkRefusal};
+use crate::startup::AppState;
+use crate::views::JoinPage;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(join_page)
+        .service(accept_by_link)
+        .service(decline_by_link);
+}
+
+/// Token pages never leak their address through a Referer.
+pub fn no_referrer(mut resp: HttpResponse) -> HttpResponse {
+    resp.headers_mut().insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    resp
+}
+
+#[get("/join/{token}")]
+async fn join_page(
+    req: HttpRequest,
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = token.into_inner();
+    let (t, now) = (token.clone(), state.clock.now());
+    let found = db::run(&state.pool, move |c| invitations::link_view(c, &t, now)).await?;
+    let view = match found {
+        None => {
+            return Ok(no_referrer(actix_web::ResponseError::error_response(
+                &AppError::not_found(),
+            )));
+        }
+        Some(Err(())) => None,
+        Some(Ok(v)) => Some(v),
+    };
+    let addressed_to_me = match (&view, &ctx.user) {
+        (Some(v), Some(me)) => invitations::is_addressed_to(&v.invitation, me),
+        _ => false,
+    };
+    let status = if view.is_some() { 200 } else { 410 };
+    let page = JoinPage {
+        ctx,
+        token,
+        view,
+        addressed_to_me,
+    };
+    Ok(no_referrer(
+        page.customize()
+            .with_status(actix_web::http::StatusCode::from_u16(status).unwrap())
+            .respond_to(&req)
+            .map_into_boxed_body(),
+    ))
+}
+
+async fn answer(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    token: String,
+    accept: bool,
+) -> AppResult<HttpResponse> {
+    let (user, now, t) = (me.user.clone(), state.clock.now(), token.clone());
+    let result = db::run(&state.pool, move |c| {
+        invitations::answer_by_link(c, &user, &t, accept, now)
+    })
+    .await?;
+    let back = format!("/join/{token}");
+    match result {
+        Err(LinkRefusal::SentTo(address)) => {
+            me.ctx.flash(
+                "error",
+                format!(
+                    "This invitation was sent to {address}: log in with that address to answer it."
+                ),
+            );
+            Ok(no_referrer(see_other(&back)))
+        }
+        Ok((AnswerOutcome::Accepted, group)) => {
+            me.ctx.flash("success", format!("Welcome to {group}!"));
+            Ok(no_referrer(see_other("/")))
+        }
+        Ok((AnswerOutcome::Declined, group)) => {
+            me.ctx
+                .flash("info", format!("You declined the invitation to {group}."));
+            Ok(no_referrer(see_other("/")))
+        }
+        Ok((AnswerOutcome::NoLongerOpen(status), group)) => {
+            me.ctx.flash(
+                "error",
+                format!(
+                    "This invitation to {group} is {}: there is nothing to answer.",
+                    status.as_str()
+                ),
+            );
+            Ok(no_referrer(see_other(&back)))
+        }
+    }
+}
+
+#[post("/join/{token}/accept")]
+async fn accept_by_link(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    answer(me, state, token.into_inner(), true).await
+}
+
+#[post("/join/{token}/decline")]
+async fn decline_by_link(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    answer(me, state, token.into_inner(), false).await
+}

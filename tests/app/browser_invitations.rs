@@ -1,0 +1,420 @@
+//! The invitation flow in a real browser, on both backends: alice creates an
+//! invite-only group, invites bob (picked from the Send-to suggestions) and
+//! carol (typed), bob accepts from his inbox, carol declines, and alice sees
+//! both answers on the group's invitations tab. The pages on the way are
+//! checked with axe-core at a desktop and a phone width.
+
+use crate::backend_tests;
+use crate::browser::{Browser, xpath_literal};
+use crate::helpers::*;
+use diesel::prelude::*;
+use fantoccini::Locator;
+use fantoccini::elements::Element;
+use guildhall::db::schema::{memberships, roles};
+use std::time::{Duration, Instant};
+
+backend_tests!(browser_invitation_flow);
+
+const PW: &str = "correct horse battery";
+const GROUP: &str = "Night Shift Crew";
+const SLUG: &str = "night-shift";
+const MESSAGE: &str = "Welcome aboard, we meet on Thursdays.";
+/// How long a script-driven change (the suggestions) may take to show.
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The CSS selector (`#id`) of the field that the one `<label>` whose own
+/// text is `label` points at; panics unless both exist.
+async fn field(browser: &Browser, label: &str) -> String {
+    let xpath = format!("//label[normalize-space(text())={}]", xpath_literal(label));
+    let labels = browser
+        .client
+        .find_all(Locator::XPath(&xpath))
+        .await
+        .expect("look for labels");
+    assert_eq!(
+        labels.len(),
+        1,
+        "expected one label {label:?} on {}",
+        browser.path().await
+    );
+    let id = labels[0]
+        .attr("for")
+        .await
+        .expect("read the label's for")
+        .unwrap_or_else(|| panic!("the label {label:?} has no `for`"));
+    let css = format!("#{id}");
+    if let Err(e) = browser.client.find(Locator::Css(&css)).await {
+        panic!("the label {label:?} points at {css}, which is not on the page: {e}");
+    }
+    css
+}
+
+/// Types `value` into the field labelled `label`.
+async fn fill_in(browser: &Browser, label: &str, value: &str) {
+    let css = field(browser, label).await;
+    browser.fill(&css, value).await;
+}
+
+async fn element(browser: &Browser, css: &str) -> Element {
+    match browser.client.find(Locator::Css(css)).await {
+        Ok(e) => e,
+        Err(e) => panic!("no {css} on {}: {e}", browser.path().await),
+    }
+}
+
+/// The current value of a form field.
+async fn value_of(browser: &Browser, css: &str) -> String {
+    element(browser, css)
+        .await
+        .prop("value")
+        .await
+        .expect("read the value")
+        .unwrap_or_default()
+}
+
+/// The text of the option chosen in a `<select>`.
+async fn chosen(browser: &Browser, css: &str) -> String {
+    let select = element(browser, css).await;
+    for option in select
+        .find_all(Locator::Css("option"))
+        .await
+        .expect("options")
+    {
+        if option.is_selected().await.expect("is selected") {
+            return option.text().await.expect("option text");
+        }
+    }
+    panic!("nothing chosen in {css}");
+}
+
+/// Chooses the option with this text in the `<select>` labelled `label`.
+async fn choose(browser: &Browser, label: &str, option: &str) {
+    let css = field(browser, label).await;
+    element(browser, &css)
+        .await
+        .select_by_label(option)
+        .await
+        .unwrap_or_else(|e| panic!("cannot choose {option:?} in {label:?}: {e}"));
+    assert_eq!(chosen(browser, &css).await, option, "{label}");
+}
+
+/// Waits until an element matching `css` is shown (script-driven changes).
+async fn wait_shown(browser: &Browser, css: &str) -> Element {
+    let deadline = Instant::now() + SCRIPT_TIMEOUT;
+    loop {
+        if let Ok(e) = browser.client.find(Locator::Css(css)).await
+            && e.is_displayed().await.unwrap_or(false)
+        {
+            return e;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{css} did not appear within {SCRIPT_TIMEOUT:?}; the page shows:\n{}",
+            browser.body_text().await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn is_shown(browser: &Browser, css: &str) -> bool {
+    match browser.client.find(Locator::Css(css)).await {
+        Ok(e) => e.is_displayed().await.unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+async fn is_open(browser: &Browser, details: &str) -> bool {
+    element(browser, details)
+        .await
+        .attr("open")
+        .await
+        .expect("read open")
+        .is_some()
+}
+
+/// The visible text of every element matching `css`, whitespace collapsed.
+async fn texts_of(browser: &Browser, css: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in browser
+        .client
+        .find_all(Locator::Css(css))
+        .await
+        .expect("find elements")
+    {
+        let t = e.text().await.expect("element text");
+        out.push(t.split_whitespace().collect::<Vec<_>>().join(" "));
+    }
+    out
+}
+
+/// (first cell, cell `col`) of every body row of the table matching `table`.
+async fn rows_of(browser: &Browser, table: &str, col: &str) -> Vec<(String, String)> {
+    let firsts = texts_of(browser, &format!("{table} tbody tr > td:first-child")).await;
+    let cols = texts_of(browser, &format!("{table} tbody tr > td{col}")).await;
+    assert_eq!(firsts.len(), cols.len(), "every row of {table} has a {col}");
+    firsts.into_iter().zip(cols).collect()
+}
+
+/// Fills in "Send to" and waits until the suggestions have been shown for
+/// it, so that nothing moves under the next click.
+async fn type_send_to(browser: &Browser, text: &str, expect: &str) -> Element {
+    let send_to = field(browser, "Send to").await;
+    browser.fill(&send_to, text).await;
+    wait_shown(
+        browser,
+        &format!(r#"#send_to-suggestions button.suggestion[data-username="{expect}"]"#),
+    )
+    .await
+}
+
+async fn browser_invitation_flow(b: Backend) {
+    let started = Instant::now();
+    let app = spawn_app(b).await;
+    app.create_user("alice", PW);
+    let bob_id = app.create_user("bob", PW);
+    let carol_id = app.create_user("carol", PW);
+    let browser = Browser::start(&app).await;
+    let home = format!("/groups/{SLUG}");
+    let invite = format!("/groups/{SLUG}/invite");
+
+    // alice creates an invite-only group.
+    browser.log_in("alice", PW).await;
+    browser.assert_path("/").await;
+    browser.goto("/groups/new").await;
+    browser.assert_sees(&["Create group"]).await;
+    fill_in(&browser, "Name", GROUP).await;
+    fill_in(&browser, "Address", SLUG).await;
+    fill_in(&browser, "Description", "Where the night shift meets.").await;
+    choose(
+        &browser,
+        "Join method",
+        "Invitation only: hidden from non-members",
+    )
+    .await;
+    choose(&browser, "Audience", "Internal").await;
+    browser.press("Create group").await;
+    browser.assert_path(&home).await;
+    browser
+        .assert_sees(&[
+            &format!("The group {GROUP} has been created."),
+            GROUP,
+            "Invitation only: hidden from non-members",
+            "Where the night shift meets.",
+            "You are a member (GroupAdmin).",
+        ])
+        .await;
+    browser.check_a11y("group home").await;
+
+    // The '…' menu leads to the invite form.
+    assert!(!is_shown(&browser, "details.menu .menu-items").await);
+    let summary = element(&browser, "details.menu summary").await;
+    assert_eq!(
+        summary.attr("aria-label").await.expect("aria-label"),
+        Some("Group actions".into())
+    );
+    browser.click("details.menu summary").await;
+    assert!(is_open(&browser, "details.menu").await, "the menu opens");
+    assert!(is_shown(&browser, "details.menu .menu-items").await);
+    browser.check_a11y("group home, actions menu open").await;
+    browser.follow("Invite members").await;
+    browser.assert_path(&invite).await;
+    browser.assert_sees(&["Invite members", "Send to"]).await;
+
+    // "bo" offers bob; choosing him completes the word.
+    let send_to = field(&browser, "Send to").await;
+    assert_eq!(send_to, "#send_to");
+    let bob_button = type_send_to(&browser, "bo", "bob").await;
+    assert_eq!(
+        bob_button.text().await.expect("suggestion text"),
+        "bob (Bob Tester)"
+    );
+    bob_button.click().await.expect("choose bob");
+    let value = value_of(&browser, &send_to).await;
+    assert_eq!(
+        value.trim_end_matches([',', ' ']),
+        "bob",
+        "Send to holds {value:?}"
+    );
+    assert!(
+        !is_shown(&browser, "#send_to-suggestions").await,
+        "the suggestions close once one is chosen"
+    );
+    choose(&browser, "Role", "GroupMember").await;
+    fill_in(&browser, "Message", MESSAGE).await;
+
+    // The preview shows the mail as bob will get it.
+    assert!(!is_open(&browser, "details.preview").await);
+    assert!(!is_shown(&browser, "pre.mail-preview").await);
+    let preview_summary = element(&browser, "details.preview summary").await;
+    assert_eq!(
+        preview_summary.text().await.expect("summary text"),
+        "Preview the e-mail"
+    );
+    browser.click("details.preview summary").await;
+    assert!(is_open(&browser, "details.preview").await);
+    let preview = wait_shown(&browser, "pre.mail-preview")
+        .await
+        .text()
+        .await
+        .expect("preview text");
+    assert!(
+        preview.contains(&format!(
+            "Alice Tester invited you to join {GROUP} on Guildhall as GroupMember."
+        )),
+        "the preview names the inviter:\n{preview}"
+    );
+    // Updating the preview adds the message and keeps what was entered.
+    browser.press("Update preview").await;
+    browser.assert_path(&invite).await;
+    assert!(is_open(&browser, "details.preview").await);
+    let preview = element(&browser, "pre.mail-preview")
+        .await
+        .text()
+        .await
+        .expect("preview text");
+    assert!(
+        preview.contains("Alice Tester") && preview.contains(MESSAGE),
+        "the updated preview has the inviter and the message:\n{preview}"
+    );
+    assert_eq!(
+        value_of(&browser, "#send_to")
+            .await
+            .trim_end_matches([',', ' ']),
+        "bob"
+    );
+    assert_eq!(chosen(&browser, "#role_id").await, "GroupMember");
+    assert_eq!(value_of(&browser, "#message").await, MESSAGE);
+    browser.check_a11y("invite page, preview open").await;
+    browser.screenshots("invite-form").await;
+
+    browser.press("Send Invitation").await;
+    browser
+        .assert_sees(&["Invitations sent", "1 of 1 invited."])
+        .await;
+    assert_eq!(
+        texts_of(&browser, ".invite-results li").await,
+        vec!["bob: invited"]
+    );
+    browser.check_a11y("invite result").await;
+
+    // carol's name is typed, not chosen.
+    browser.follow("Invite more").await;
+    browser.assert_path(&invite).await;
+    type_send_to(&browser, "carol", "carol").await;
+    assert_eq!(value_of(&browser, "#send_to").await, "carol");
+    choose(&browser, "Role", "GroupMember").await;
+    browser.press("Send Invitation").await;
+    assert_eq!(
+        texts_of(&browser, ".invite-results li").await,
+        vec!["carol: invited"]
+    );
+    browser.log_out().await;
+
+    // bob sees the badge, accepts from his inbox, and is a member.
+    browser.log_in("bob", PW).await;
+    browser.assert_path("/").await;
+    assert_eq!(
+        texts_of(&browser, "[data-count=invitations]").await,
+        vec!["1"]
+    );
+    browser.goto("/invitations").await;
+    browser
+        .assert_sees(&[
+            GROUP,
+            "Alice Tester (alice) invited you as GroupMember",
+            MESSAGE,
+        ])
+        .await;
+    browser.check_a11y("invitation inbox").await;
+    browser.screenshots("invitation-inbox").await;
+    browser
+        .press(&format!(
+            r#"button[aria-label="Accept the invitation to {GROUP}"]"#
+        ))
+        .await;
+    browser.assert_path("/invitations").await;
+    browser
+        .assert_sees(&[
+            &format!("Welcome to {GROUP}!"),
+            "You have no pending invitations.",
+        ])
+        .await;
+    assert!(
+        texts_of(&browser, "[data-count=invitations]")
+            .await
+            .is_empty(),
+        "no badge once answered"
+    );
+    browser.goto(&home).await;
+    browser
+        .assert_sees(&["You are a member (GroupMember)."])
+        .await;
+    browser.follow("View All").await;
+    browser
+        .assert_path(&format!("/groups/{SLUG}/members"))
+        .await;
+    let members = rows_of(&browser, "table.members", ".role").await;
+    assert!(
+        members
+            .iter()
+            .any(|(who, role)| who.ends_with("@bob") && role == "GroupMember"),
+        "bob is a GroupMember: {members:?}"
+    );
+    browser.log_out().await;
+
+    // carol declines.
+    browser.log_in("carol", PW).await;
+    browser.goto("/invitations").await;
+    browser.assert_sees(&[GROUP]).await;
+    browser
+        .press(&format!(
+            r#"button[aria-label="Decline the invitation to {GROUP}"]"#
+        ))
+        .await;
+    browser.assert_path("/invitations").await;
+    browser
+        .assert_sees(&[
+            &format!("You declined the invitation to {GROUP}."),
+            "You have no pending invitations.",
+        ])
+        .await;
+    browser.log_out().await;
+
+    // alice sees both answers.
+    browser.log_in("alice", PW).await;
+    browser.goto(&format!("/groups/{SLUG}/invitations")).await;
+    browser.assert_sees(&["Invitations"]).await;
+    assert_eq!(
+        rows_of(&browser, "table.invitations", ".status").await,
+        vec![
+            ("carol".to_string(), "declined".to_string()),
+            ("bob".to_string(), "accepted".to_string()),
+        ]
+    );
+    browser.check_a11y("group invitations").await;
+    browser.screenshots("group-invitations").await;
+    browser.quit().await;
+
+    // One membership for bob, as GroupMember; none for carol.
+    let (bob_roles, carol_memberships): (Vec<String>, i64) = app.db(|c| {
+        (
+            memberships::table
+                .inner_join(roles::table)
+                .filter(memberships::user_id.eq(bob_id))
+                .select(roles::name)
+                .load(c)
+                .unwrap(),
+            memberships::table
+                .filter(memberships::user_id.eq(carol_id))
+                .count()
+                .get_result(c)
+                .unwrap(),
+        )
+    });
+    assert_eq!(bob_roles, vec!["GroupMember".to_string()]);
+    assert_eq!(carol_memberships, 0);
+    eprintln!(
+        "browser_invitation_flow ({b:?}) took {:?}",
+        started.elapsed()
+    );
+}
