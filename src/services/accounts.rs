@@ -143,6 +143,8 @@ fn insert_user(
         session_epoch: 0,
         created_at: now,
         updated_at: now,
+        account_id: None,
+        is_super_user: false,
     };
     match user::insert(conn, &new) {
         Ok(id) => Ok(Ok(id)),

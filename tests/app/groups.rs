@@ -472,6 +472,8 @@ async fn members_pages_walk_every_member_once_in_order(b: Backend) {
                         session_epoch: 0,
                         created_at: now,
                         updated_at: now,
+                        account_id: None,
+                        is_super_user: false,
                     },
                 )
                 .unwrap();
@@ -542,6 +544,7 @@ async fn directory_pages_and_searches(b: Backend) {
                     created_by: ann,
                     created_at: now,
                     updated_at: now,
+                    account_id: None,
                 },
             )
             .unwrap();

@@ -35,6 +35,10 @@ fn both_backends_migrate_to_the_same_schema() {
         "roles",
         "memberships",
         "join_requests",
+        "company_accounts",
+        "audit_events",
+        "cases",
+        "case_comments",
     ] {
         assert!(cols.iter().any(|c| c.table == table), "no table {table}");
     }
