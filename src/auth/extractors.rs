@@ -56,6 +56,14 @@ pub struct SiteAdmin {
     pub ctx: Ctx,
 }
 
+/// An active super user of a company account: Manage Users, the account's
+/// audit and all its cases.
+pub struct SuperUser {
+    pub user: User,
+    pub account_id: i64,
+    pub ctx: Ctx,
+}
+
 /// How long a session may go between updates of its last-seen time.
 const SEEN_RESOLUTION_SECS: i64 = 60;
 
@@ -194,6 +202,28 @@ impl FromRequest for SiteAdmin {
             match ctx.user.clone() {
                 Some(user) if user.is_site_admin => Ok(SiteAdmin { user, ctx }),
                 Some(_) => Err(AppError::forbidden()),
+                None => Err(AppError::login_required(return_path(&req))),
+            }
+        })
+    }
+}
+
+impl FromRequest for SuperUser {
+    type Error = AppError;
+    type Future = Fut<Self>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let ctx = load_ctx(&req).await?;
+            match ctx.user.clone() {
+                Some(user) => match user.super_user_of() {
+                    Some(account_id) => Ok(SuperUser {
+                        user,
+                        account_id,
+                        ctx,
+                    }),
+                    None => Err(AppError::forbidden()),
+                },
                 None => Err(AppError::login_required(return_path(&req))),
             }
         })

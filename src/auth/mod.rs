@@ -8,5 +8,5 @@ pub mod password;
 pub mod session;
 pub mod tokens;
 
-pub use extractors::{Ctx, CurrentUser, SiteAdmin};
+pub use extractors::{Ctx, CurrentUser, SiteAdmin, SuperUser};
 pub use session::Flash;

@@ -19,6 +19,8 @@ diesel::table! {
         session_epoch -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        account_id -> Nullable<BigInt>,
+        is_super_user -> Bool,
     }
 }
 
@@ -124,6 +126,7 @@ diesel::table! {
         created_by -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        account_id -> Nullable<BigInt>,
     }
 }
 
@@ -168,6 +171,55 @@ diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> roles (role_id));
 diesel::joinable!(join_requests -> groups (group_id));
 diesel::joinable!(join_requests -> users (user_id));
+
+diesel::table! {
+    company_accounts (id) {
+        id -> BigInt,
+        name -> Text,
+        name_key -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        subject_user_id -> Nullable<BigInt>,
+        account_id -> Nullable<BigInt>,
+        group_id -> Nullable<BigInt>,
+        kind -> Text,
+        detail -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        raised_by -> BigInt,
+        title -> Text,
+        description -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_comments (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        author_id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> company_accounts (account_id));
+diesel::joinable!(case_comments -> cases (case_id));
 
 diesel::table! {
     invitations (id) {
@@ -226,6 +278,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     roles,
     memberships,
     join_requests,
+    company_accounts,
+    audit_events,
+    cases,
+    case_comments,
     invitations,
     invitation_events,
     retired_invitation_links,

@@ -1,5 +1,6 @@
 //! Checked types built once at the edge, and the pure rules around them.
 
+mod account;
 mod email;
 mod form_errors;
 mod group;
@@ -10,8 +11,10 @@ mod password;
 mod permission;
 mod phone;
 mod recipients;
+pub mod segregation;
 mod username;
 
+pub use account::{AccountKind, AccountName, BoundedText};
 pub use email::EmailAddress;
 pub use form_errors::FormErrors;
 pub use group::{Audience, GroupDescription, GroupName, JoinMethod, Slug};

@@ -18,6 +18,8 @@ pub struct Group {
     pub created_by: i64,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+    /// The client account a client support group belongs to.
+    pub account_id: Option<i64>,
 }
 
 impl Group {
@@ -55,6 +57,7 @@ pub struct NewGroup<'a> {
     pub created_by: i64,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+    pub account_id: Option<i64>,
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewGroup<'_>) -> QueryResult<i64> {
@@ -196,4 +199,19 @@ pub fn of_user(conn: &mut DbConn, user_id: i64, limit: i64) -> QueryResult<Vec<G
         .limit(limit)
         .select(Group::as_select())
         .load(conn)
+}
+
+/// Binds the group to a client account (None: to none).
+pub fn set_account(
+    conn: &mut DbConn,
+    id: i64,
+    account_id: Option<i64>,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(groups::table.find(id))
+        .set((
+            groups::account_id.eq(account_id),
+            groups::updated_at.eq(now),
+        ))
+        .execute(conn)
 }

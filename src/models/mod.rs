@@ -1,6 +1,9 @@
 //! Row structs and the queries on them. Every query takes `&mut DbConn`.
 
+pub mod audit;
 pub mod badges;
+pub mod case;
+pub mod company_account;
 pub mod email_verification;
 pub mod group;
 pub mod invitation;

@@ -21,6 +21,10 @@ pub struct User {
     pub approved_at: Option<PrimitiveDateTime>,
     pub session_epoch: i64,
     pub created_at: PrimitiveDateTime,
+    /// The company account the user belongs to, if any.
+    pub account_id: Option<i64>,
+    /// May manage the users and see every case of `account_id`.
+    pub is_super_user: bool,
 }
 
 impl User {
@@ -35,6 +39,24 @@ impl User {
     }
     pub fn username_or_email(&self) -> &str {
         self.username.as_deref().unwrap_or(&self.email)
+    }
+    /// Linked to an account and active: may raise cases, count as its member.
+    pub fn member_account(&self) -> Option<i64> {
+        self.account_id.filter(|_| self.is_active())
+    }
+    /// A super user of an account, and active: may manage its users.
+    pub fn super_user_of(&self) -> Option<i64> {
+        self.member_account().filter(|_| self.is_super_user)
+    }
+    /// Has logged in before (or can): shown as 'Community User' and may have
+    /// their Active Login toggled. Contacts (`invited`) and accounts awaiting
+    /// approval are not.
+    pub fn is_registered(&self) -> bool {
+        self.password_hash.is_some()
+            && matches!(
+                self.status(),
+                Some(UserStatus::Active | UserStatus::Deactivated)
+            )
     }
 }
 
@@ -57,6 +79,8 @@ pub struct NewUser<'a> {
     pub session_epoch: i64,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+    pub account_id: Option<i64>,
+    pub is_super_user: bool,
 }
 
 /// Which unique rule an insert broke.
@@ -214,10 +238,108 @@ pub fn search_usernames(
         .load(conn)
 }
 
-/// Any user by username, whatever their status.
-pub fn find_by_username(conn: &mut DbConn, username_key: &str) -> QueryResult<Option<User>> {
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// `%q%` for LIKE, with the wildcards in `q` matched literally.
+fn contains_pattern(q: &str) -> String {
+    let mut p = String::from("%");
+    for c in q.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// Manage Users: the account's people by e-mail key, `limit` after the
+/// cursor (an e-mail key: unique), optionally searched by username, e-mail
+/// or name, deactivated ones only when asked. One query whatever the page.
+pub fn account_page(
+    conn: &mut DbConn,
+    account_id: i64,
+    q: Option<&str>,
+    show_deactivated: bool,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<User>> {
+    let mut query = users::table
+        .filter(users::account_id.eq(account_id))
+        .order(users::email_key)
+        .limit(limit)
+        .select(User::as_select())
+        .into_boxed();
+    if !show_deactivated {
+        query = query.filter(users::status.ne(UserStatus::Deactivated.as_str()));
+    }
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        let p = contains_pattern(q);
+        query = query.filter(
+            users::username_key
+                .like(p.clone())
+                .escape('\\')
+                .or(users::email_key.like(p.clone()).escape('\\').nullable())
+                .or(lower(users::first_name)
+                    .like(p.clone())
+                    .escape('\\')
+                    .nullable())
+                .or(lower(users::last_name).like(p).escape('\\').nullable()),
+        );
+    }
+    if let Some(a) = after {
+        query = query.filter(users::email_key.gt(a.to_string()));
+    }
+    query.load(conn)
+}
+
+/// Active super users of the account other than `except`.
+pub fn count_other_active_super_users(
+    conn: &mut DbConn,
+    account_id: i64,
+    except: i64,
+) -> QueryResult<i64> {
     users::table
-        .filter(users::username_key.eq(username_key))
+        .filter(users::account_id.eq(account_id))
+        .filter(users::is_super_user.eq(true))
+        .filter(users::status.eq(UserStatus::Active.as_str()))
+        .filter(users::id.ne(except))
+        .count()
+        .get_result(conn)
+}
+
+/// Links the user to an account (None: to none). Leaving an account also
+/// ends super-user powers over it.
+pub fn set_account(
+    conn: &mut DbConn,
+    id: i64,
+    account_id: Option<i64>,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::account_id.eq(account_id),
+            users::is_super_user.eq(false),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn set_super_user(
+    conn: &mut DbConn,
+    id: i64,
+    on: bool,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((users::is_super_user.eq(on), users::updated_at.eq(now)))
+        .execute(conn)
+}
+
+/// Any user with this username (case-insensitive), whatever their status.
+pub fn find_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::username_key.eq(username.trim().to_lowercase()))
         .select(User::as_select())
         .first(conn)
         .optional()

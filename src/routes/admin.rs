@@ -1,47 +1,90 @@
-//! Site administration.
+//! Site administration: approvals, company accounts, super users, audit.
 
 use super::see_other;
 use crate::auth::SiteAdmin;
 use crate::db;
-use crate::error::AppResult;
-use crate::models::user;
+use crate::domain::FormErrors;
+use crate::error::{AppResult, urlencode};
+use crate::models::{audit, company_account, user};
 use crate::services::accounts;
+use crate::services::company_accounts::{self, AccountInput};
 use crate::startup::AppState;
-use crate::views::AdminPage;
-use actix_web::{HttpResponse, get, post, web};
+use crate::views::{AdminPage, AuditPage};
+use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(admin_home).service(approve_user);
+    cfg.service(admin_home)
+        .service(approve_user)
+        .service(create_account)
+        .service(attach_user)
+        .service(set_super_user)
+        .service(attach_group)
+        .service(admin_audit);
 }
 
 const PAGE: i64 = 50;
+const ACCOUNTS_PAGE: i64 = 100;
+pub(crate) const AUDIT_PAGE: i64 = 50;
 
 #[derive(Deserialize)]
-struct AfterQuery {
+struct AdminQuery {
     after: Option<i64>,
+    accounts_after: Option<String>,
 }
 
-#[get("/admin")]
-async fn admin_home(
+/// The admin page with the create-account form as given. Three queries.
+async fn admin_page(
     admin: SiteAdmin,
-    state: web::Data<AppState>,
-    q: web::Query<AfterQuery>,
+    state: &AppState,
+    after: Option<i64>,
+    accounts_after: Option<String>,
+    account_input: AccountInput,
+    errors: FormErrors,
 ) -> AppResult<AdminPage> {
-    let after = q.after.unwrap_or(0);
-    let mut pending = db::run(&state.pool, move |c| {
-        Ok(user::pending_approval(c, after, PAGE + 1)?)
+    let after = after.unwrap_or(0);
+    let (mut pending, mut accounts) = db::run(&state.pool, move |c| {
+        Ok((
+            user::pending_approval(c, after, PAGE + 1)?,
+            company_account::page(c, accounts_after.as_deref(), ACCOUNTS_PAGE + 1)?,
+        ))
     })
     .await?;
     let next_after = (pending.len() as i64 > PAGE).then(|| {
         pending.truncate(PAGE as usize);
         pending.last().map(|u| u.id).unwrap_or(after)
     });
+    let accounts_next = (accounts.len() as i64 > ACCOUNTS_PAGE).then(|| {
+        accounts.truncate(ACCOUNTS_PAGE as usize);
+        accounts[accounts.len() - 1].name_key.clone()
+    });
     Ok(AdminPage {
         ctx: admin.ctx,
         pending,
         next_after,
+        accounts,
+        accounts_next,
+        account_input,
+        errors,
     })
+}
+
+#[get("/admin")]
+async fn admin_home(
+    admin: SiteAdmin,
+    state: web::Data<AppState>,
+    q: web::Query<AdminQuery>,
+) -> AppResult<AdminPage> {
+    let q = q.into_inner();
+    admin_page(
+        admin,
+        &state,
+        q.after,
+        q.accounts_after,
+        AccountInput::default(),
+        FormErrors::default(),
+    )
+    .await
 }
 
 #[post("/admin/users/{id}/approve")]
@@ -66,4 +109,197 @@ async fn approve_user(
         );
     }
     Ok(see_other("/admin"))
+}
+
+#[post("/admin/accounts")]
+async fn create_account(
+    req: HttpRequest,
+    admin: SiteAdmin,
+    state: web::Data<AppState>,
+    form: web::Form<AccountInput>,
+) -> AppResult<HttpResponse> {
+    let input = form.into_inner();
+    let errors = match input.parse() {
+        Ok(spec) => {
+            let (actor, now) = (admin.user.id, state.clock.now());
+            match db::run(&state.pool, move |c| {
+                company_accounts::create_account(c, actor, &spec, now)
+            })
+            .await?
+            {
+                Ok(_) => {
+                    admin.ctx.flash(
+                        "success",
+                        format!("The account {} has been created.", input.name.trim()),
+                    );
+                    return Ok(see_other("/admin"));
+                }
+                Err(errors) => errors,
+            }
+        }
+        Err(errors) => errors,
+    };
+    let page = admin_page(admin, &state, None, None, input, errors).await?;
+    Ok(page
+        .customize()
+        .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+        .respond_to(&req)
+        .map_into_boxed_body())
+}
+
+/// `""` (the "No account" option) is None.
+fn optional_id(s: &str) -> Option<i64> {
+    s.trim().parse().ok()
+}
+
+#[derive(Deserialize)]
+struct AttachForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    account_id: String,
+}
+
+fn flash_outcome(admin: &SiteAdmin, o: Result<&'static str, &'static str>) {
+    match o {
+        Ok(m) => admin.ctx.flash("success", m),
+        Err(m) => admin.ctx.flash("error", m),
+    }
+}
+
+#[post("/admin/accounts/members")]
+async fn attach_user(
+    admin: SiteAdmin,
+    state: web::Data<AppState>,
+    form: web::Form<AttachForm>,
+) -> AppResult<HttpResponse> {
+    let f = form.into_inner();
+    let (actor, now, account) = (admin.user.id, state.clock.now(), optional_id(&f.account_id));
+    let o = db::run(&state.pool, move |c| {
+        company_accounts::attach_user(c, actor, &f.username, account, now)
+    })
+    .await?;
+    flash_outcome(&admin, o);
+    Ok(see_other("/admin"))
+}
+
+#[derive(Deserialize)]
+struct SuperUserForm {
+    #[serde(default)]
+    username: String,
+    on: bool,
+}
+
+#[post("/admin/super-users")]
+async fn set_super_user(
+    admin: SiteAdmin,
+    state: web::Data<AppState>,
+    form: web::Form<SuperUserForm>,
+) -> AppResult<HttpResponse> {
+    let f = form.into_inner();
+    let (actor, now) = (admin.user.id, state.clock.now());
+    let o = db::run(&state.pool, move |c| {
+        company_accounts::set_super_user(c, actor, &f.username, f.on, now)
+    })
+    .await?;
+    flash_outcome(&admin, o);
+    Ok(see_other("/admin"))
+}
+
+#[derive(Deserialize)]
+struct GroupAccountForm {
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    account_id: String,
+}
+
+#[post("/admin/groups/account")]
+async fn attach_group(
+    admin: SiteAdmin,
+    state: web::Data<AppState>,
+    form: web::Form<GroupAccountForm>,
+) -> AppResult<HttpResponse> {
+    let f = form.into_inner();
+    let (actor, now, account) = (admin.user.id, state.clock.now(), optional_id(&f.account_id));
+    let o = db::run(&state.pool, move |c| {
+        company_accounts::attach_group(c, actor, &f.slug, account, now)
+    })
+    .await?;
+    flash_outcome(&admin, o);
+    Ok(see_other("/admin"))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AuditQuery {
+    pub user: Option<String>,
+    pub before: Option<i64>,
+}
+
+/// An audit page of `account` (None: every event), filtered by username.
+/// Three queries at most: the user, the events, their names.
+pub(crate) async fn audit_page(
+    ctx: crate::auth::Ctx,
+    state: &AppState,
+    account: Option<i64>,
+    title: &'static str,
+    path: &'static str,
+    q: AuditQuery,
+) -> AppResult<AuditPage> {
+    let user = q.user.unwrap_or_default().trim().to_string();
+    let (name, before) = (user.clone(), q.before);
+    let found = db::run(&state.pool, move |c| {
+        let subject = if name.is_empty() {
+            None
+        } else {
+            match user::find_by_login(c, &name)? {
+                Some(u) => Some(u.id),
+                None => return Ok(None),
+            }
+        };
+        Ok(Some(audit::page(
+            c,
+            account,
+            subject,
+            before,
+            AUDIT_PAGE + 1,
+        )?))
+    })
+    .await?;
+    let unknown_user = found.is_none();
+    let mut rows = found.unwrap_or_default();
+    let next_href = (rows.len() as i64 > AUDIT_PAGE).then(|| {
+        rows.truncate(AUDIT_PAGE as usize);
+        let mut href = format!("{path}?before={}", rows[rows.len() - 1].event.id);
+        if !user.is_empty() {
+            href.push_str(&format!("&user={}", urlencode(&user)));
+        }
+        href
+    });
+    Ok(AuditPage {
+        ctx,
+        title,
+        path,
+        rows,
+        user,
+        unknown_user,
+        next_href,
+    })
+}
+
+#[get("/admin/audit")]
+async fn admin_audit(
+    admin: SiteAdmin,
+    state: web::Data<AppState>,
+    q: web::Query<AuditQuery>,
+) -> AppResult<AuditPage> {
+    audit_page(
+        admin.ctx,
+        &state,
+        None,
+        "Audit trail",
+        "/admin/audit",
+        q.into_inner(),
+    )
+    .await
 }

@@ -1,9 +1,11 @@
 //! HTTP handlers, one module per area, each exposing `config`.
 
+pub mod account;
 pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod cases;
 pub mod groups;
 pub mod health;
 pub mod home;
@@ -26,6 +28,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     groups::config(cfg);
     invitations::config(cfg);
     join::config(cfg);
+    account::config(cfg);
+    cases::config(cfg);
 }
 
 /// A 303 redirect, the answer to every successful form POST.

@@ -146,6 +146,8 @@ fn insert_user(
         session_epoch: 0,
         created_at: now,
         updated_at: now,
+        account_id: None,
+        is_super_user: false,
     };
     match user::insert(conn, &new) {
         Ok(id) => Ok(Ok(id)),
@@ -360,7 +362,7 @@ pub fn deactivate(conn: &mut DbConn, user_id: i64, now: PrimitiveDateTime) -> Ap
             now,
         )? == 1;
         if changed {
-            crate::services::invitations::revoke_sent_by(conn, user_id, None, now)?;
+            crate::services::invitations::revoke_sent_by(conn, user_id, None, None, now)?;
         }
         Ok(changed)
     })

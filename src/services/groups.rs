@@ -3,12 +3,14 @@
 //! rolls it back, so a refused action never leaves half-written rows.
 
 use crate::db::{self, DbConn};
+use crate::domain::segregation;
 use crate::domain::{
     Audience, FormErrors, GroupDescription, GroupName, JoinMethod, Permission, Permissions, Slug,
 };
 use crate::error::{AppError, AppResult};
+use crate::models::audit::{self, NewAuditEvent};
 use crate::models::membership::{self, NewMembership};
-use crate::models::{Group, Membership, Role, group, join_request, role};
+use crate::models::{Group, Membership, Role, company_account, group, join_request, role};
 use crate::services::invitations::revoke_sent_by;
 use crate::services::notifications::notify;
 use serde::Deserialize;
@@ -143,7 +145,7 @@ impl GroupInput {
 }
 
 /// Why a use case stopped. Every variant rolls the transaction back.
-enum Stop {
+pub(crate) enum Stop {
     /// Shown to the user as it is (flash or form error).
     Refused(&'static str),
     Form(FormErrors),
@@ -165,7 +167,7 @@ impl From<AppError> for Stop {
 /// Ok(message to flash as success) or Err(message to flash as a refusal).
 pub type Outcome = Result<&'static str, &'static str>;
 
-fn outcome(r: Result<&'static str, Stop>) -> AppResult<Outcome> {
+pub(crate) fn outcome(r: Result<&'static str, Stop>) -> AppResult<Outcome> {
     match r {
         Ok(m) => Ok(Ok(m)),
         Err(Stop::Refused(m)) => Ok(Err(m)),
@@ -181,6 +183,52 @@ fn refuse_if_duplicate(e: diesel::result::Error, msg: &'static str) -> Stop {
     } else {
         e.into()
     }
+}
+
+/// The segregation rule for `user_id` entering `group` (or keeping a
+/// membership whose role changes): Ok(the user's account id) or the refusal
+/// to show. One query. The invitation paths call this too, inside their
+/// transaction, before writing anything.
+pub fn may_enter_group(
+    conn: &mut DbConn,
+    group: &Group,
+    user_id: i64,
+) -> AppResult<Result<Option<i64>, &'static str>> {
+    let (account, kind) = company_account::of_user(conn, user_id)?;
+    // An audience written by a newer release is taken as the strictest.
+    let audience = group.audience().unwrap_or(Audience::Client);
+    Ok(segregation::may_join(kind, audience, group.account_id, account).map(|()| account))
+}
+
+fn segregated(conn: &mut DbConn, group: &Group, user_id: i64) -> Result<Option<i64>, Stop> {
+    may_enter_group(conn, group, user_id)?.map_err(Stop::Refused)
+}
+
+/// Records a membership change in the audit trail, under the subject's account.
+#[allow(clippy::too_many_arguments)] // one row of named columns
+fn audit_member(
+    conn: &mut DbConn,
+    actor: i64,
+    subject: i64,
+    account: Option<i64>,
+    group: &Group,
+    kind: &str,
+    detail: &str,
+    now: PrimitiveDateTime,
+) -> Result<(), Stop> {
+    audit::record(
+        conn,
+        &NewAuditEvent {
+            actor_id: actor,
+            subject_user_id: Some(subject),
+            account_id: account,
+            group_id: Some(group.id),
+            kind,
+            detail: &format!("{detail} ({})", group.name),
+            created_at: now,
+        },
+    )?;
+    Ok(())
 }
 
 /// Adds `user_id` to the group with `role_id`, copying the user's sort key.
@@ -237,6 +285,7 @@ pub fn create_group(
                 created_by: creator,
                 created_at: now,
                 updated_at: now,
+                account_id: None,
             },
         )
         .map_err(|e| {
@@ -283,9 +332,20 @@ pub fn join(
             }
             JoinMethod::InviteOnly => return Err(AppError::not_found().into()),
         }
+        let account = segregated(conn, &a.group, user)?;
         let member = role::builtin(conn, role::GROUP_MEMBER)?;
         add_member(conn, a.group.id, user, member.id, None, now)
             .map_err(|e| refuse_if_duplicate(e, ALREADY_MEMBER))?;
+        audit_member(
+            conn,
+            user,
+            user,
+            account,
+            &a.group,
+            audit::MEMBER_JOINED,
+            "Joined",
+            now,
+        )?;
         Ok("Welcome! You are a member of this group now.")
     }))
 }
@@ -308,6 +368,7 @@ pub fn request_to_join(
             JoinMethod::Open => return Err(Stop::Refused("This group is open: join it directly.")),
             JoinMethod::InviteOnly => return Err(AppError::not_found().into()),
         }
+        segregated(conn, &a.group, user)?;
         match join_request::find(conn, a.group.id, user)? {
             Some(r) if r.status == join_request::PENDING => {
                 return Err(Stop::Refused(ALREADY_REQUESTED));
@@ -375,6 +436,13 @@ pub fn decide_request(
         } else {
             join_request::REFUSED
         };
+        // Checked at approval too: the person's account may have changed
+        // since they asked. A refusal leaves the request pending.
+        let account = if approve {
+            segregated(conn, &a.group, r.user_id)?
+        } else {
+            None
+        };
         if join_request::decide(conn, r.id, status, actor, now)? == 0 {
             return Err(decided);
         }
@@ -396,6 +464,16 @@ pub fn decide_request(
         let member = role::builtin(conn, role::GROUP_MEMBER)?;
         add_member(conn, a.group.id, r.user_id, member.id, None, now)
             .map_err(|e| refuse_if_duplicate(e, "This person is a member already."))?;
+        audit_member(
+            conn,
+            actor,
+            r.user_id,
+            account,
+            &a.group,
+            audit::MEMBER_JOINED,
+            "Join request approved",
+            now,
+        )?;
         Ok("The request is approved: welcome to the new member.")
     }))
 }
@@ -441,7 +519,7 @@ pub fn leave(
         }
         membership::delete(conn, m.id)?;
         // Invitations of someone who left cannot let anyone in.
-        revoke_sent_by(conn, user, Some(a.group.id), now)?;
+        revoke_sent_by(conn, user, Some(a.group.id), Some(user), now)?;
         Ok("You have left the group.")
     }))
 }
@@ -491,11 +569,24 @@ pub fn change_role(
         if would_leave_no_manager(conn, a.group.id, &current, Some(&new_role), now)? {
             return Err(Stop::Refused(LAST_ADMIN_CHANGE));
         }
+        // A member whose account changed since joining (a client group member
+        // now in a partner account) gets no new role there.
+        let account = segregated(conn, &a.group, target)?;
         membership::set_role(conn, m.id, new_role.id)?;
         if !new_role.perms().has(Permission::ManageMember) {
             // Without the power to invite, their pending invitations end too.
-            revoke_sent_by(conn, m.user_id, Some(a.group.id), now)?;
+            revoke_sent_by(conn, m.user_id, Some(a.group.id), Some(actor), now)?;
         }
+        audit_member(
+            conn,
+            actor,
+            target,
+            account,
+            &a.group,
+            audit::ROLE_CHANGED,
+            &format!("Role changed from {} to {}", current.name, new_role.name),
+            now,
+        )?;
         Ok("The role has been changed.")
     }))
 }
@@ -515,7 +606,7 @@ pub fn remove_member(
             return Err(Stop::Refused(LAST_ADMIN_CHANGE));
         }
         membership::delete(conn, m.id)?;
-        revoke_sent_by(conn, m.user_id, Some(a.group.id), now)?;
+        revoke_sent_by(conn, m.user_id, Some(a.group.id), Some(actor), now)?;
         Ok("The member has been removed.")
     }))
 }

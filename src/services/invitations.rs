@@ -207,6 +207,10 @@ pub fn invite_one(
             {
                 return Err(Stop::Outcome(InviteOutcome::AlreadyMember));
             }
+            // Partners never into client groups, clients never into partner groups.
+            if let Err(why) = groups::may_enter_group(conn, &access.group, u.id)? {
+                return Err(Stop::Outcome(InviteOutcome::NotAllowed(why.to_string())));
+            }
         }
         let (email, email_key) = match (&invitee, address) {
             (Some(u), _) => (u.email.clone(), u.email.to_lowercase()),
@@ -482,11 +486,12 @@ pub fn revoke_sent_by(
     conn: &mut DbConn,
     inviter: i64,
     group_id: Option<i64>,
+    actor: Option<i64>,
     now: PrimitiveDateTime,
 ) -> diesel::QueryResult<usize> {
     let ids = invitation::cancel_sent_by(conn, inviter, group_id, now)?;
     for id in &ids {
-        invitation::add_event(conn, *id, "revoked", None, now)?;
+        invitation::add_event(conn, *id, "revoked", actor, now)?;
     }
     Ok(ids.len())
 }
@@ -577,6 +582,10 @@ fn apply_answer(
     } else {
         InvitationStatus::Declined
     };
+    if accept && let Err(why) = groups::may_enter_group(conn, &group, me.id)? {
+        // The account may have changed since the invitation was sent.
+        return Err(AppError::bad_request(why));
+    }
     if invitation::close_if_open(conn, inv.id, to, now)? == 0 {
         return Ok((
             AnswerOutcome::NoLongerOpen(inv.effective_status(now)),

@@ -1,7 +1,10 @@
 //! Use cases, one transaction each. Handlers parse the request, call one of
 //! these through `db::run`, and render or redirect.
 
+pub mod account_users;
 pub mod accounts;
+pub mod cases;
+pub mod company_accounts;
 pub mod groups;
 pub mod invitations;
 pub mod login;

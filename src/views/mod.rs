@@ -1,9 +1,12 @@
 //! Askama page structs, one per template.
 
 use crate::auth::Ctx;
-use crate::domain::InvitationStatus;
-use crate::domain::InviteOutcome;
-use crate::domain::{Audience, FormErrors, JoinMethod, Permission};
+use crate::domain::{
+    AccountKind, Audience, FormErrors, InvitationStatus, InviteOutcome, JoinMethod, Permission,
+};
+use crate::models::audit::AuditRow;
+use crate::models::case::{Case, CaseComment};
+use crate::models::company_account::CompanyAccount;
 use crate::models::group::{DirectoryEntry, Standing};
 use crate::models::invitation::{GroupRow as InvitationRow, InboxRow as InvitationInboxRow};
 use crate::models::join_request::PendingRow;
@@ -12,6 +15,8 @@ use crate::models::message::{InboxCursor, InboxRow};
 use crate::models::notification::Notification;
 use crate::models::{Group, Role, User};
 use crate::services::accounts::SignupInput;
+use crate::services::cases::CaseInput;
+use crate::services::company_accounts::AccountInput;
 use crate::services::groups::{GroupAccess, GroupInput};
 use crate::services::invitations::{InviteInput, LinkView};
 use crate::services::messages::{ComposeInput, ConversationView};
@@ -89,6 +94,88 @@ pub struct AdminPage {
     pub ctx: Ctx,
     pub pending: Vec<User>,
     pub next_after: Option<i64>,
+    /// Company accounts by name (one page).
+    pub accounts: Vec<CompanyAccount>,
+    pub accounts_next: Option<String>,
+    /// The create-account form, kept with its errors.
+    pub account_input: AccountInput,
+    pub errors: FormErrors,
+}
+
+impl AdminPage {
+    pub fn kinds(&self) -> [AccountKind; 3] {
+        AccountKind::ALL
+    }
+}
+
+/// The audit trail: `/admin/audit` (every event) or `/account/audit` (one
+/// account's).
+#[derive(Template, WebTemplate)]
+#[template(path = "audit/index.html")]
+pub struct AuditPage {
+    pub ctx: Ctx,
+    pub title: &'static str,
+    /// The page's own path, for the filter form and the next-page link.
+    pub path: &'static str,
+    pub rows: Vec<AuditRow>,
+    pub user: String,
+    /// The filter named nobody: say so rather than show everything.
+    pub unknown_user: bool,
+    pub next_href: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/users.html")]
+pub struct ManageUsersPage {
+    pub ctx: Ctx,
+    pub account: CompanyAccount,
+    pub users: Vec<User>,
+    pub q: String,
+    pub show_deactivated: bool,
+    pub next_href: Option<String>,
+    pub me: i64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/user.html")]
+pub struct UserDetailPage {
+    pub ctx: Ctx,
+    pub subject: User,
+    pub groups: Vec<Group>,
+    pub history: Vec<AuditRow>,
+    pub me: i64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "cases/index.html")]
+pub struct CasesPage {
+    pub ctx: Ctx,
+    /// False: the viewer is in no account (or not active in it).
+    pub member: bool,
+    pub all_of_account: bool,
+    pub rows: Vec<(Case, Option<String>)>,
+    pub next_href: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "cases/new.html")]
+pub struct NewCasePage {
+    pub ctx: Ctx,
+    pub member: bool,
+    pub input: CaseInput,
+    pub errors: FormErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "cases/show.html")]
+pub struct CasePage {
+    pub ctx: Ctx,
+    pub case: Case,
+    pub raised_by: String,
+    pub comments: Vec<(CaseComment, Option<String>)>,
+    pub next_href: Option<String>,
+    pub body: String,
+    pub errors: FormErrors,
 }
 
 /// A page with a heading and one paragraph.

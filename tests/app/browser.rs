@@ -731,6 +731,60 @@ async fn browser_account_flow(b: Backend) {
     eprintln!("browser_account_flow ({b:?}) took {:?}", started.elapsed());
 }
 
+backend_tests!(browser_manage_users);
+
+/// Manage Users as alice, super user of Acme: accessible at both widths,
+/// and toggling bob's Active Login works from the page.
+async fn browser_manage_users(b: Backend) {
+    use guildhall::services::company_accounts::{self, AccountInput};
+    let app = spawn_app(b).await;
+    let pw = "alice-password-1";
+    let root = app.create_admin("root", pw);
+    app.create_user("alice", pw);
+    app.create_user("bob", pw);
+    let now = app.clock.now();
+    app.db(|c| {
+        let spec = AccountInput {
+            name: "Acme".into(),
+            kind: "client".into(),
+        }
+        .parse()
+        .ok()
+        .unwrap();
+        let acme = company_accounts::create_account(c, root, &spec, now)
+            .unwrap()
+            .unwrap();
+        for u in ["alice", "bob"] {
+            company_accounts::attach_user(c, root, u, Some(acme), now)
+                .unwrap()
+                .unwrap();
+        }
+        company_accounts::set_super_user(c, root, "alice", true, now)
+            .unwrap()
+            .unwrap();
+    });
+    let browser = Browser::start(&app).await;
+    browser.log_in("alice", pw).await;
+    browser.follow("Manage Users").await;
+    browser.assert_path("/account/users").await;
+    browser
+        .assert_sees(&["Manage Users", "Acme", "Community User", "bob@example.com"])
+        .await;
+    browser.check_a11y("manage users").await;
+    browser.screenshot("manage-users").await;
+    browser.press("Turn off Active Login for bob").await;
+    browser.assert_path("/account/users").await;
+    browser.assert_sees(&["Active Login is off"]).await;
+    browser.click("#show_deactivated").await;
+    browser.press("Search").await;
+    browser.assert_sees(&["bob@example.com", "Off"]).await;
+    browser.check_a11y("manage users, deactivated shown").await;
+    browser.press("Turn on Active Login for bob").await;
+    browser.assert_sees(&["Active Login is on"]).await;
+    assert_eq!(app.user_by_username("bob").status, "active");
+    browser.quit().await;
+}
+
 /// The checker itself: a page with known problems must fail it, so a broken
 /// axe set-up cannot pass every page silently.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -482,6 +482,8 @@ async fn members_pages_walk_every_member_once_in_order(b: Backend) {
                         session_epoch: 0,
                         created_at: now,
                         updated_at: now,
+                        account_id: None,
+                        is_super_user: false,
                     },
                 )
                 .unwrap();
@@ -552,6 +554,7 @@ async fn directory_pages_and_searches(b: Backend) {
                     created_by: ann,
                     created_at: now,
                     updated_at: now,
+                    account_id: None,
                 },
             )
             .unwrap();

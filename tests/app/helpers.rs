@@ -318,6 +318,8 @@ impl TestApp {
                     session_epoch: 0,
                     created_at: now,
                     updated_at: now,
+                    account_id: None,
+                    is_super_user: false,
                 },
             )
             .unwrap()

@@ -18,6 +18,7 @@ backend_tests!(
     an_invitation_is_answered_once_even_by_fifty_requests,
     closed_and_expired_invitations_offer_nothing,
     invite_page_previews_the_mail_and_messages_are_text,
+    partners_are_never_invited_into_client_groups,
 );
 
 const PW: &str = "correct horse battery";
@@ -613,4 +614,53 @@ async fn invite_page_previews_the_mail_and_messages_are_text(b: Backend) {
     }
     let inbox = app.get_with(&w.bob, "/invitations").await;
     assert!(texts(&inbox.body, "blockquote").contains(&evil.to_string()));
+}
+
+async fn partners_are_never_invited_into_client_groups(b: Backend) {
+    use guildhall::models::company_account::{self, NewCompanyAccount};
+    let w = world(b).await;
+    let app = &w.app;
+    // A client group "acme-support"; bob works for partner Parto.
+    let p = app
+        .submit_with(
+            &w.alice,
+            "/groups/new",
+            "/groups",
+            &[
+                ("name", "Acme support"),
+                ("slug", "acme-support"),
+                ("description", ""),
+                ("join_method", "invite_only"),
+                ("audience", "client"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let now = app.clock.now();
+    app.db(|c| {
+        let parto = company_account::insert(
+            c,
+            &NewCompanyAccount {
+                name: "Parto",
+                name_key: "parto".into(),
+                kind: "partner",
+                created_at: now,
+            },
+        )
+        .unwrap();
+        guildhall::models::user::set_account(c, w.bob_id, Some(parto), now).unwrap();
+    });
+    let before = app.count("invitations");
+    let member = role_id(app, "GroupMember");
+    for entry in ["bob", "bob@example.com"] {
+        let p = invite(app, &w.alice, "acme-support", entry, member, "").await;
+        assert_eq!(
+            texts(&p.body, ".invite-results li"),
+            vec![format!(
+                "{entry}: not allowed: Partners cannot be added to client groups"
+            )]
+        );
+    }
+    assert_eq!(app.count("invitations"), before);
+    assert_eq!(app.count("outbox"), 0);
 }

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod accounts_admin;
 mod browser;
 mod browser_invitations;
 mod cli;

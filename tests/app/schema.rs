@@ -38,6 +38,10 @@ fn both_backends_migrate_to_the_same_schema() {
         "invitations",
         "invitation_events",
         "retired_invitation_links",
+        "company_accounts",
+        "audit_events",
+        "cases",
+        "case_comments",
     ] {
         assert!(cols.iter().any(|c| c.table == table), "no table {table}");
     }

@@ -1,0 +1,120 @@
+//! The audit trail: who did what to whom, when.
+
+use crate::db::DbConn;
+use crate::db::schema::{audit_events, users};
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+pub const ACCOUNT_CREATED: &str = "account_created";
+pub const ACCOUNT_ATTACHED: &str = "account_attached";
+pub const GROUP_ATTACHED: &str = "group_attached";
+pub const SUPER_USER_GRANTED: &str = "super_user_granted";
+pub const SUPER_USER_REVOKED: &str = "super_user_revoked";
+pub const ACTIVE_LOGIN_OFF: &str = "active_login_off";
+pub const ACTIVE_LOGIN_ON: &str = "active_login_on";
+pub const MEMBER_JOINED: &str = "member_joined";
+pub const ROLE_CHANGED: &str = "role_changed";
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub actor_id: i64,
+    pub subject_user_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub group_id: Option<i64>,
+    pub kind: String,
+    pub detail: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
+pub struct NewAuditEvent<'a> {
+    pub actor_id: i64,
+    pub subject_user_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub group_id: Option<i64>,
+    pub kind: &'a str,
+    pub detail: &'a str,
+    pub created_at: PrimitiveDateTime,
+}
+
+pub fn record(conn: &mut DbConn, e: &NewAuditEvent<'_>) -> QueryResult<usize> {
+    diesel::insert_into(audit_events::table)
+        .values(e)
+        .execute(conn)
+}
+
+/// An event with the usernames (or e-mails) of its actor and subject.
+pub struct AuditRow {
+    pub event: AuditEvent,
+    pub actor: String,
+    pub subject: Option<String>,
+}
+
+impl AuditRow {
+    pub fn when(&self) -> String {
+        crate::views::when(&self.event.created_at)
+    }
+}
+
+/// Newest first, `limit` before the cursor id: events of `account` (None:
+/// every event) about or by `user` (None: anyone). Two queries whatever the
+/// page: the events, then the names of the people in them.
+pub fn page(
+    conn: &mut DbConn,
+    account: Option<i64>,
+    user: Option<i64>,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
+    let mut q = audit_events::table
+        .order(audit_events::id.desc())
+        .limit(limit)
+        .select(AuditEvent::as_select())
+        .into_boxed();
+    if let Some(a) = account {
+        q = q.filter(audit_events::account_id.eq(a));
+    }
+    if let Some(u) = user {
+        q = q.filter(
+            audit_events::subject_user_id
+                .eq(u)
+                .or(audit_events::actor_id.eq(u)),
+        );
+    }
+    if let Some(b) = before {
+        q = q.filter(audit_events::id.lt(b));
+    }
+    let events: Vec<AuditEvent> = q.load(conn)?;
+    let mut ids: Vec<i64> = events
+        .iter()
+        .flat_map(|e| std::iter::once(e.actor_id).chain(e.subject_user_id))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names: Vec<(i64, Option<String>, String)> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        users::table
+            .filter(users::id.eq_any(&ids))
+            .select((users::id, users::username, users::email))
+            .load(conn)?
+    };
+    let name = |id: i64| {
+        names
+            .iter()
+            .find(|(i, _, _)| *i == id)
+            .map(|(_, u, e)| u.clone().unwrap_or_else(|| e.clone()))
+            .unwrap_or_else(|| format!("#{id}"))
+    };
+    Ok(events
+        .into_iter()
+        .map(|event| AuditRow {
+            actor: name(event.actor_id),
+            subject: event.subject_user_id.map(name),
+            event,
+        })
+        .collect())
+}

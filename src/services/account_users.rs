@@ -1,0 +1,107 @@
+//! Manage Users: a super user's view of their account's people, and the
+//! Active Login toggle.
+
+use super::groups::{Stop, outcome};
+use crate::db::{self, DbConn};
+use crate::domain::UserStatus;
+use crate::error::{AppError, AppResult};
+use crate::models::audit::{self, NewAuditEvent};
+use crate::models::{User, company_account, user};
+use time::PrimitiveDateTime;
+
+pub const NOT_SELF: &str = "You cannot turn off your own Active Login.";
+pub const LAST_SUPER_USER: &str =
+    "This is the account's last super user: make someone else a super user first.";
+pub const NOT_REGISTERED: &str =
+    "Only registered users (Community Users) have an Active Login to turn on or off.";
+
+/// The acting super user (reloaded inside the transaction: their powers may
+/// have gone since the page was shown) and the target, who must be in the
+/// same account. A user of another account is "not found": whether they
+/// exist is not disclosed.
+pub fn load_target(conn: &mut DbConn, actor: i64, target: i64) -> AppResult<(User, User)> {
+    let me = user::find(conn, actor)?;
+    let Some(account) = me.super_user_of() else {
+        return Err(AppError::forbidden());
+    };
+    let them = user::find(conn, target)?;
+    if them.account_id != Some(account) {
+        return Err(AppError::not_found());
+    }
+    Ok((me, them))
+}
+
+/// Turns `target`'s Active Login off (status deactivated: their sessions end
+/// at the next request on every server, log-in is refused, their pending
+/// sent invitations are cancelled) or on again. Audited.
+pub fn set_active_login(
+    conn: &mut DbConn,
+    actor: i64,
+    target: i64,
+    on: bool,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<&'static str, &'static str>> {
+    outcome(db::write_tx(conn, |conn| {
+        let (me, them) = load_target(conn, actor, target)?;
+        let account = me.account_id.expect("a super user has an account");
+        if !them.is_registered() {
+            return Err(Stop::Refused(NOT_REGISTERED));
+        }
+        let (from, to, kind, verb) = if on {
+            (
+                UserStatus::Deactivated,
+                UserStatus::Active,
+                audit::ACTIVE_LOGIN_ON,
+                "on",
+            )
+        } else {
+            if them.id == me.id {
+                return Err(Stop::Refused(NOT_SELF));
+            }
+            if them.is_super_user {
+                // Serialise with another super user doing the same to us.
+                company_account::lock(conn, account)?;
+                if user::count_other_active_super_users(conn, account, them.id)? == 0 {
+                    return Err(Stop::Refused(LAST_SUPER_USER));
+                }
+            }
+            (
+                UserStatus::Active,
+                UserStatus::Deactivated,
+                audit::ACTIVE_LOGIN_OFF,
+                "off",
+            )
+        };
+        if user::change_status(conn, them.id, from, to, now)? == 0 {
+            return Ok(if on {
+                "Active Login is on already."
+            } else {
+                "Active Login is off already."
+            });
+        }
+        if !on {
+            // Their pending invitations can no longer let anyone in.
+            super::invitations::revoke_sent_by(conn, them.id, None, Some(me.id), now)?;
+        }
+        audit::record(
+            conn,
+            &NewAuditEvent {
+                actor_id: me.id,
+                subject_user_id: Some(them.id),
+                account_id: Some(account),
+                group_id: None,
+                kind,
+                detail: &format!(
+                    "Active Login turned {verb} for {}",
+                    them.username_or_email()
+                ),
+                created_at: now,
+            },
+        )?;
+        Ok(if on {
+            "Active Login is on: they can log in again."
+        } else {
+            "Active Login is off: their sessions have ended and they cannot log in."
+        })
+    }))
+}

@@ -1,0 +1,113 @@
+//! Support cases: raised by a member of a company account, read by whoever
+//! raised them and by the account's super users, by no one else.
+
+use super::groups::Stop;
+use crate::db::{self, DbConn};
+use crate::domain::{BoundedText, FormErrors};
+use crate::error::{AppError, AppResult};
+use crate::models::case::{self, Case, NewCase};
+use crate::models::{User, user};
+use serde::Deserialize;
+use time::PrimitiveDateTime;
+
+pub const NOT_A_MEMBER: &str = "You are not a member of an Account";
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct CaseInput {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+pub struct CaseSpec {
+    pub title: BoundedText,
+    pub description: BoundedText,
+}
+
+impl CaseInput {
+    pub fn parse(&self) -> Result<CaseSpec, FormErrors> {
+        let mut e = FormErrors::default();
+        let title = e.check("title", BoundedText::parse(&self.title, "title", 3, 200));
+        let description = e.check(
+            "description",
+            BoundedText::parse(&self.description, "description", 1, 10_000),
+        );
+        match (title, description) {
+            (Some(title), Some(description)) if e.is_empty() => Ok(CaseSpec { title, description }),
+            _ => Err(e),
+        }
+    }
+}
+
+pub fn parse_comment(body: &str) -> Result<BoundedText, String> {
+    BoundedText::parse(body, "comment", 1, 10_000)
+}
+
+/// Raises a case for the user's account. The user is reloaded inside the
+/// transaction: deactivated, or in no account, is `Err(NOT_A_MEMBER)` and
+/// nothing is written.
+pub fn raise(
+    conn: &mut DbConn,
+    user_id: i64,
+    spec: &CaseSpec,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<i64, &'static str>> {
+    db::write_tx(conn, |conn| {
+        let u = user::find(conn, user_id)?;
+        let Some(account) = u.member_account() else {
+            return Ok(Err(NOT_A_MEMBER));
+        };
+        let id = case::insert(
+            conn,
+            &NewCase {
+                account_id: account,
+                raised_by: u.id,
+                title: spec.title.as_str(),
+                description: spec.description.as_str(),
+                status: case::OPEN,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        Ok(Ok(id))
+    })
+}
+
+/// True when `viewer` may read `c`: a member of its account who raised it,
+/// or a super user of its account.
+pub fn may_read(viewer: &User, c: &Case) -> bool {
+    viewer.member_account() == Some(c.account_id)
+        && (c.raised_by == viewer.id || viewer.super_user_of() == Some(c.account_id))
+}
+
+/// The case if `viewer` may read it; 404 otherwise (another account's case
+/// is not disclosed).
+pub fn visible(conn: &mut DbConn, viewer: &User, id: i64) -> AppResult<(Case, Option<String>)> {
+    match case::find(conn, id)? {
+        Some((c, by)) if may_read(viewer, &c) => Ok((c, by)),
+        _ => Err(AppError::not_found()),
+    }
+}
+
+/// Adds a comment to a case the user may read.
+pub fn comment(
+    conn: &mut DbConn,
+    user_id: i64,
+    case_id: i64,
+    body: &BoundedText,
+    now: PrimitiveDateTime,
+) -> AppResult<()> {
+    let r: Result<(), Stop> = db::write_tx(conn, |conn| {
+        let u = user::find(conn, user_id)?;
+        let (c, _) = visible(conn, &u, case_id)?;
+        case::add_comment(conn, c.id, u.id, body.as_str(), now)?;
+        case::touch(conn, c.id, now)?;
+        Ok(())
+    });
+    match r {
+        Ok(()) => Ok(()),
+        Err(Stop::App(e)) => Err(e),
+        Err(_) => Err(AppError::internal("unexpected refusal")),
+    }
+}

@@ -1,0 +1,265 @@
+//! Site administration of company accounts: create them, attach users and
+//! client groups to them, make and unmake super users. Every change is
+//! audited in the same transaction.
+
+use super::groups::{Stop, outcome};
+use crate::db::{self, DbConn};
+use crate::domain::{AccountKind, AccountName, Audience, FormErrors};
+use crate::error::AppResult;
+use crate::models::audit::{self, NewAuditEvent};
+use crate::models::company_account::{self, NewCompanyAccount};
+use crate::models::{group, user};
+use serde::Deserialize;
+use time::PrimitiveDateTime;
+
+pub const NAME_TAKEN: &str = "An account with this name exists already.";
+pub const NO_SUCH_USER: &str = "There is no user with this username.";
+pub const NO_SUCH_ACCOUNT: &str = "There is no such account.";
+pub const NO_SUCH_GROUP: &str = "There is no group at this address.";
+
+/// The create-account form as typed.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccountInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+}
+
+impl Default for AccountInput {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            kind: AccountKind::Client.as_str().into(),
+        }
+    }
+}
+
+pub struct AccountSpec {
+    pub name: AccountName,
+    pub kind: AccountKind,
+}
+
+impl AccountInput {
+    pub fn parse(&self) -> Result<AccountSpec, FormErrors> {
+        let mut e = FormErrors::default();
+        let name = e.check("name", AccountName::parse(&self.name));
+        let kind = e.check("kind", AccountKind::parse(&self.kind));
+        match (name, kind) {
+            (Some(name), Some(kind)) if e.is_empty() => Ok(AccountSpec { name, kind }),
+            _ => Err(e),
+        }
+    }
+}
+
+fn audit(
+    conn: &mut DbConn,
+    actor: i64,
+    subject: Option<i64>,
+    account: Option<i64>,
+    kind: &str,
+    detail: &str,
+    now: PrimitiveDateTime,
+) -> Result<(), Stop> {
+    audit::record(
+        conn,
+        &NewAuditEvent {
+            actor_id: actor,
+            subject_user_id: subject,
+            account_id: account,
+            group_id: None,
+            kind,
+            detail,
+            created_at: now,
+        },
+    )?;
+    Ok(())
+}
+
+/// Creates an account; a taken name (pre-check or the unique index, when two
+/// admins race) is a form error on `name`.
+pub fn create_account(
+    conn: &mut DbConn,
+    actor: i64,
+    spec: &AccountSpec,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<i64, FormErrors>> {
+    let taken = || {
+        let mut e = FormErrors::default();
+        e.add("name", NAME_TAKEN);
+        e
+    };
+    let r = db::write_tx(conn, |conn| {
+        if company_account::name_exists(conn, &spec.name.key())? {
+            return Err(Stop::Form(taken()));
+        }
+        let id = company_account::insert(
+            conn,
+            &NewCompanyAccount {
+                name: spec.name.as_str(),
+                name_key: spec.name.key(),
+                kind: spec.kind.as_str(),
+                created_at: now,
+            },
+        )
+        .map_err(|e| {
+            if db::is_unique_violation(&e) {
+                Stop::Form(taken())
+            } else {
+                e.into()
+            }
+        })?;
+        audit(
+            conn,
+            actor,
+            None,
+            Some(id),
+            audit::ACCOUNT_CREATED,
+            &format!(
+                "Account {} ({}) created",
+                spec.name.as_str(),
+                spec.kind.as_str()
+            ),
+            now,
+        )?;
+        Ok(id)
+    });
+    match r {
+        Ok(id) => Ok(Ok(id)),
+        Err(Stop::Form(e)) => Ok(Err(e)),
+        Err(Stop::Refused(m)) => {
+            let mut e = FormErrors::default();
+            e.add("name", m);
+            Ok(Err(e))
+        }
+        Err(Stop::App(e)) => Err(e),
+    }
+}
+
+/// Links the user to an account (`None`: to none). Moving to another
+/// account ends their super-user powers over the old one.
+pub fn attach_user(
+    conn: &mut DbConn,
+    actor: i64,
+    username: &str,
+    account_id: Option<i64>,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<&'static str, &'static str>> {
+    outcome(db::write_tx(conn, |conn| {
+        let Some(u) = user::find_by_username(conn, username)? else {
+            return Err(Stop::Refused(NO_SUCH_USER));
+        };
+        let account = match account_id {
+            Some(id) => {
+                Some(company_account::find(conn, id)?.ok_or(Stop::Refused(NO_SUCH_ACCOUNT))?)
+            }
+            None => None,
+        };
+        if u.account_id == account_id {
+            return Ok("This user is in this account already.");
+        }
+        user::set_account(conn, u.id, account_id, now)?;
+        let detail = match &account {
+            Some(a) => format!("{} attached to account {}", u.username_or_email(), a.name),
+            None => format!("{} detached from their account", u.username_or_email()),
+        };
+        // Recorded under both accounts, so each one's audit view shows it.
+        for acc in [u.account_id, account_id].into_iter().flatten() {
+            audit(
+                conn,
+                actor,
+                Some(u.id),
+                Some(acc),
+                audit::ACCOUNT_ATTACHED,
+                &detail,
+                now,
+            )?;
+        }
+        Ok("The user's account has been changed.")
+    }))
+}
+
+/// Makes (or unmakes) a user a super user of the account they belong to.
+pub fn set_super_user(
+    conn: &mut DbConn,
+    actor: i64,
+    username: &str,
+    on: bool,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<&'static str, &'static str>> {
+    outcome(db::write_tx(conn, |conn| {
+        let Some(u) = user::find_by_username(conn, username)? else {
+            return Err(Stop::Refused(NO_SUCH_USER));
+        };
+        let Some(account) = u.account_id else {
+            return Err(Stop::Refused(
+                "This user belongs to no account: attach them to one first.",
+            ));
+        };
+        if u.is_super_user == on {
+            return Ok(if on {
+                "This user is a super user already."
+            } else {
+                "This user is not a super user."
+            });
+        }
+        user::set_super_user(conn, u.id, on, now)?;
+        let (kind, what) = if on {
+            (audit::SUPER_USER_GRANTED, "made a super user")
+        } else {
+            (audit::SUPER_USER_REVOKED, "no longer a super user")
+        };
+        audit(
+            conn,
+            actor,
+            Some(u.id),
+            Some(account),
+            kind,
+            &format!("{} {what}", u.username_or_email()),
+            now,
+        )?;
+        Ok(if on {
+            "The user is a super user now."
+        } else {
+            "The user is no longer a super user."
+        })
+    }))
+}
+
+/// Binds a client group to a client account (its support group): then only
+/// that account's people (and internal staff) may be in it.
+pub fn attach_group(
+    conn: &mut DbConn,
+    actor: i64,
+    slug: &str,
+    account_id: Option<i64>,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<&'static str, &'static str>> {
+    outcome(db::write_tx(conn, |conn| {
+        let Some(g) = group::find_by_slug(conn, slug.trim())? else {
+            return Err(Stop::Refused(NO_SUCH_GROUP));
+        };
+        if let Some(id) = account_id {
+            let a = company_account::find(conn, id)?.ok_or(Stop::Refused(NO_SUCH_ACCOUNT))?;
+            if a.kind() != Some(AccountKind::Client) || g.audience() != Some(Audience::Client) {
+                return Err(Stop::Refused(
+                    "Only a client group can belong to an account, and only to a client account.",
+                ));
+            }
+        }
+        group::set_account(conn, g.id, account_id, now)?;
+        audit::record(
+            conn,
+            &NewAuditEvent {
+                actor_id: actor,
+                subject_user_id: None,
+                account_id,
+                group_id: Some(g.id),
+                kind: audit::GROUP_ATTACHED,
+                detail: &format!("Group {} attached", g.name),
+                created_at: now,
+            },
+        )?;
+        Ok("The group's account has been changed.")
+    }))
+}
