@@ -111,3 +111,60 @@ document.querySelectorAll("button[data-copy]").forEach((button) => {
     }
   });
 });
+
+// Long "Send to" lists: sent in slices of 25 so the page shows progress
+// (each slice is its own request and each entry its own transaction on the
+// server). Short lists, and browsers without this script, post the form.
+document.querySelectorAll("form.invite-form").forEach((form) => {
+  const section = document.querySelector(".bulk-progress");
+  if (!section || !window.fetch) return;
+  const SLICE = 25;
+  form.addEventListener("submit", async (e) => {
+    const submitter = e.submitter;
+    if (submitter && submitter.value !== "send") return;
+    const entries = form.elements.send_to.value.split(/[,;\s]+/).filter((s) => s.length > 0);
+    if (entries.length <= SLICE) return;
+    e.preventDefault();
+    const bar = section.querySelector("progress");
+    const count = section.querySelector(".bulk-count");
+    const list = section.querySelector(".invite-results");
+    section.hidden = false;
+    list.replaceChildren();
+    bar.max = entries.length;
+    let done = 0, ok = 0;
+    for (let i = 0; i < entries.length; i += SLICE) {
+      const body = new URLSearchParams(new FormData(form));
+      body.set("send_to", entries.slice(i, i + SLICE).join(", "));
+      body.set("action", "send");
+      let lines;
+      try {
+        const r = await fetch(form.action, {
+          method: "POST", body, credentials: "same-origin",
+          headers: { Accept: "application/json" },
+        });
+        if (r.status === 422 && i === 0) { form.submit(); return; }
+        if (!r.ok) throw new Error(String(r.status));
+        lines = await r.json();
+      } catch (err) {
+        count.textContent = `Stopped after ${done} of ${entries.length}: ${err.message}. The ones listed were handled; send the rest again.`;
+        return;
+      }
+      for (const l of lines) {
+        const li = document.createElement("li");
+        li.className = l.ok ? "ok" : "refused";
+        const strong = document.createElement("strong");
+        strong.textContent = l.entry;
+        const span = document.createElement("span");
+        span.className = "outcome";
+        span.textContent = l.outcome;
+        li.append(strong, ": ", span);
+        list.appendChild(li);
+        if (l.ok) ok += 1;
+      }
+      done = Math.min(entries.length, i + SLICE);
+      bar.value = done;
+      count.textContent = `${done} of ${entries.length} handled, ${ok} invited.`;
+    }
+    count.textContent = `Done: ${entries.length} handled, ${ok} invited.`;
+  });
+});

@@ -112,6 +112,17 @@ async fn send_invitations(
     let roles = db::run(&state.pool, move |c| invitations::grantable_roles(c, &a)).await?;
     let parsed = input.parse(&roles);
     let wants_preview = input.action.as_deref() == Some("preview");
+    // The page's script sends a long list in slices and shows progress; each
+    // slice answers in JSON. Without the script the whole list is one request.
+    let wants_json = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if wants_json && !wants_preview && parsed.is_err() {
+        return Ok(HttpResponse::UnprocessableEntity()
+            .json(serde_json::json!({ "error": "Please correct the form." })));
+    }
     let request = match parsed {
         Ok(r) if !wants_preview => r,
         Ok(_) => {
@@ -159,6 +170,19 @@ async fn send_invitations(
     .await?;
     if lines.iter().any(|l| l.outcome.is_success()) {
         state.mail_wakeup.notify_one();
+    }
+    if wants_json {
+        let out: Vec<_> = lines
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "entry": l.entry,
+                    "outcome": l.outcome.label(),
+                    "ok": l.outcome.is_success(),
+                })
+            })
+            .collect();
+        return Ok(HttpResponse::Ok().json(out));
     }
     Ok(InviteResultPage {
         ctx: me.ctx,

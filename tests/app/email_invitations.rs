@@ -22,6 +22,7 @@ backend_tests!(
     removed_inviters_invitations_are_revoked,
     no_header_injection_through_the_message,
     two_hundred_invitations_survive_an_smtp_outage,
+    long_lists_go_in_slices_that_answer_in_json,
 );
 
 const PW: &str = "correct horse battery";
@@ -625,4 +626,57 @@ async fn two_hundred_invitations_survive_an_smtp_outage(b: Backend) {
         .get_with(&alice, &format!("/groups/crew/invitations/{id}"))
         .await;
     assert!(texts(&detail.body, ".mail-state")[0].starts_with("delivered"));
+}
+
+/// The invite page's script sends long lists in slices of 25 with
+/// `Accept: application/json` and shows progress from the answers.
+async fn long_lists_go_in_slices_that_answer_in_json(b: Backend) {
+    let (app, alice) = setup(b).await;
+    let page = app.get_with(&alice, "/groups/crew/invite").await;
+    assert!(
+        page.body.contains("<progress"),
+        "the progress bar is on the page"
+    );
+    let token = csrf_from(&page.body);
+    let role = role_id(&app, "GroupMember");
+    let slice: Vec<String> = (0..25).map(|i| format!("guest{i}@example.com")).collect();
+    let mut slice_text = slice.join(", ");
+    slice_text.push_str(", not@an@address");
+    let r = alice
+        .post(app.url("/groups/crew/invite"))
+        .header("Origin", &app.address)
+        .header("Accept", "application/json")
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("send_to", &slice_text),
+            ("role_id", &role),
+            ("action", "send"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let lines: Vec<serde_json::Value> = r.json().await.unwrap();
+    assert_eq!(lines.len(), 26);
+    assert_eq!(lines[0]["entry"], "guest0@example.com");
+    assert_eq!(lines[0]["outcome"], "invited by e-mail");
+    assert_eq!(lines[0]["ok"], true);
+    assert_eq!(lines[25]["ok"], false);
+    assert_eq!(app.count("invitations"), 25);
+    // A bad form answers 422 in JSON and writes nothing.
+    let r = alice
+        .post(app.url("/groups/crew/invite"))
+        .header("Origin", &app.address)
+        .header("Accept", "application/json")
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("send_to", "x@example.com"),
+            ("role_id", "999999"),
+            ("action", "send"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert_eq!(app.count("invitations"), 25);
 }
