@@ -18,6 +18,7 @@
 //! | `GUILDHALL_LOGIN_WINDOW_MINUTES` | `15` | the throttling window |
 //! | `GUILDHALL_MAIL_RETRY_BASE_MS` | `2000` | first retry delay of the mail worker; doubles up to 10 minutes |
 //! | `GUILDHALL_MAIL_MAX_ATTEMPTS` | `30` | attempts before a mail is marked failed |
+//! | `GUILDHALL_MAIL_WORKER` | `on` | `off` runs a web server without a mail worker (another server delivers) |
 //! | `GUILDHALL_MAIL_POLL_MS` | `1000` | how often the worker looks for due mail |
 //! | `GUILDHALL_INVITATION_TTL_DAYS` | `7` | an invitation expires this long after it was (re)sent |
 //! | `GUILDHALL_INVITES_PER_INVITER_PER_DAY` | `1000` | invitations and resends one person may send in 24 h |
@@ -181,7 +182,15 @@ impl Config {
                         .map_err(|_| ConfigError("GUILDHALL_DB_POOL_SIZE: not a number".into()))
                 })
                 .transpose()?,
-            run_mail_worker: true,
+            run_mail_worker: match var("GUILDHALL_MAIL_WORKER").as_deref().map(str::trim) {
+                None | Some("on") | Some("true") | Some("1") => true,
+                Some("off") | Some("false") | Some("0") => false,
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "GUILDHALL_MAIL_WORKER must be on or off, not {other:?}"
+                    )));
+                }
+            },
         })
     }
 

@@ -66,11 +66,12 @@ impl ManageConnection for ConnectionManager {
             Backend::Sqlite => {
                 use diesel::connection::SimpleConnection;
                 let mut conn = diesel::SqliteConnection::establish(sqlite_path(&self.url))?;
-                // WAL lets readers run beside the one writer; busy_timeout makes
-                // writers wait instead of failing; foreign keys are off by default.
+                // busy_timeout first, so the other pragmas wait for a busy
+                // database instead of failing; WAL lets readers run beside the
+                // one writer; foreign keys are off by default.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )?;
                 Ok(DbConn::Sqlite(conn))
             }

@@ -7,12 +7,15 @@ use crate::clock::Clock;
 use crate::db::{self, DbPool};
 use crate::error::AppResult;
 use crate::models::outbox;
+use futures_util::StreamExt;
 use lettre::message::Mailbox;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 const BATCH: i64 = 50;
+/// Mails in flight at once (the SMTP pool keeps up to 10 connections).
+const PARALLEL_SENDS: usize = 8;
 /// A claimed mail not settled within this time is claimable again.
 const LEASE_SECS: i64 = 300;
 const MAX_BACKOFF: Duration = Duration::from_secs(600);
@@ -62,6 +65,37 @@ impl MailWorker {
         tracing::info!("mail worker stopped");
     }
 
+    /// Sends one claimed mail and records the result.
+    async fn deliver_one(&self, mail: outbox::OutboxMail) -> AppResult<()> {
+        let result = self.mailer.send(&self.from, &mail).await;
+        let id = mail.id;
+        let attempts = mail.attempts + 1;
+        let now = self.clock.now();
+        match result {
+            Ok(()) => {
+                tracing::info!(id, kind = %mail.kind, "mail sent");
+                db::run(&self.pool, move |c| Ok(outbox::mark_sent(c, id, now)?)).await?;
+            }
+            Err(e) if e.permanent || attempts >= self.max_attempts => {
+                tracing::warn!(id, reason = %e.reason, "mail failed permanently");
+                db::run(&self.pool, move |c| {
+                    Ok(outbox::mark_failed(c, id, &e.reason)?)
+                })
+                .await?;
+            }
+            Err(e) => {
+                let delay = backoff(self.retry_base, attempts);
+                tracing::warn!(id, attempts, retry_in_ms = delay.as_millis() as u64, reason = %e.reason, "mail not sent, will retry");
+                let next = now + time::Duration::try_from(delay).unwrap_or(time::Duration::MINUTE);
+                db::run(&self.pool, move |c| {
+                    Ok(outbox::mark_retry(c, id, next, &e.reason)?)
+                })
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// One round: claim due mail and try each once. Returns how many were tried.
     pub async fn deliver_due(&self) -> AppResult<usize> {
         let now = self.clock.now();
@@ -71,34 +105,15 @@ impl MailWorker {
         })
         .await?;
         let tried = batch.len();
-        for mail in batch {
-            let result = self.mailer.send(&self.from, &mail).await;
-            let id = mail.id;
-            let attempts = mail.attempts + 1;
-            let now = self.clock.now();
-            match result {
-                Ok(()) => {
-                    tracing::info!(id, kind = %mail.kind, "mail sent");
-                    db::run(&self.pool, move |c| Ok(outbox::mark_sent(c, id, now)?)).await?;
-                }
-                Err(e) if e.permanent || attempts >= self.max_attempts => {
-                    tracing::warn!(id, reason = %e.reason, "mail failed permanently");
-                    db::run(&self.pool, move |c| {
-                        Ok(outbox::mark_failed(c, id, &e.reason)?)
-                    })
-                    .await?;
-                }
-                Err(e) => {
-                    let delay = backoff(self.retry_base, attempts);
-                    tracing::warn!(id, attempts, retry_in_ms = delay.as_millis() as u64, reason = %e.reason, "mail not sent, will retry");
-                    let next =
-                        now + time::Duration::try_from(delay).unwrap_or(time::Duration::MINUTE);
-                    db::run(&self.pool, move |c| {
-                        Ok(outbox::mark_retry(c, id, next, &e.reason)?)
-                    })
-                    .await?;
-                }
-            }
+        // Several mails at once: each SMTP exchange spends most of its time
+        // waiting on the network, and the transport pools its connections.
+        let results: Vec<AppResult<()>> = futures_util::stream::iter(batch)
+            .map(|mail| self.deliver_one(mail))
+            .buffer_unordered(PARALLEL_SENDS)
+            .collect()
+            .await;
+        for r in results {
+            r?;
         }
         Ok(tried)
     }
