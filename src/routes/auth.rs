@@ -1,6 +1,6 @@
 //! Sign-up, log-in, log-out, e-mail verification and the first-admin set-up.
 
-use super::see_other;
+use super::{no_referrer, see_other};
 use crate::auth::{Ctx, session};
 use crate::config::SignupMode;
 use crate::db;
@@ -15,7 +15,6 @@ use crate::startup::AppState;
 use crate::views::{
     CheckEmailPage, LoginPage, SetupPage, SignupPage, VerifyEmailPage, VerifyState,
 };
-use actix_web::http::header;
 use actix_web::{Either, HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;
 
@@ -90,9 +89,7 @@ async fn signup_form(
     }
     let mut page = signup_page(ctx, &state, input, FormErrors::default());
     page.invited_to = invited_to;
-    Ok(crate::routes::join::no_referrer(
-        page.respond_to(&req).map_into_boxed_body(),
-    ))
+    Ok(no_referrer(page.respond_to(&req).map_into_boxed_body()))
 }
 
 #[post("/signup")]
@@ -296,14 +293,6 @@ async fn resend_verification(ctx: Ctx, state: web::Data<AppState>) -> AppResult<
         );
     }
     Ok(see_other("/login"))
-}
-
-fn no_referrer(mut resp: HttpResponse) -> HttpResponse {
-    resp.headers_mut().insert(
-        header::REFERRER_POLICY,
-        header::HeaderValue::from_static("no-referrer"),
-    );
-    resp
 }
 
 /// The link from the mail opens this page; only its button (a POST) verifies,

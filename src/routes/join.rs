@@ -2,7 +2,7 @@
 //! Opening it changes nothing (mail scanners follow links); only its buttons
 //! (POSTs) answer, and only for the address the invitation was sent to.
 
-use super::see_other;
+use super::{no_referrer, see_other};
 use crate::auth::{Ctx, CurrentUser};
 use crate::db;
 use crate::domain::AnswerOutcome;
@@ -10,22 +10,12 @@ use crate::error::{AppError, AppResult};
 use crate::services::invitations::{self, LinkRefusal};
 use crate::startup::AppState;
 use crate::views::JoinPage;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(join_page)
         .service(accept_by_link)
         .service(decline_by_link);
-}
-
-/// Token pages never leak their address through a Referer.
-pub fn no_referrer(mut resp: HttpResponse) -> HttpResponse {
-    resp.headers_mut().insert(
-        header::REFERRER_POLICY,
-        header::HeaderValue::from_static("no-referrer"),
-    );
-    resp
 }
 
 #[get("/join/{token}")]

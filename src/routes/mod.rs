@@ -38,3 +38,13 @@ pub fn see_other(location: &str) -> actix_web::HttpResponse {
         .insert_header((actix_web::http::header::LOCATION, location))
         .finish()
 }
+
+/// Token pages (verification and invitation links) never leak their address
+/// through a Referer header.
+pub fn no_referrer(mut resp: actix_web::HttpResponse) -> actix_web::HttpResponse {
+    resp.headers_mut().insert(
+        actix_web::http::header::REFERRER_POLICY,
+        actix_web::http::header::HeaderValue::from_static("no-referrer"),
+    );
+    resp
+}
