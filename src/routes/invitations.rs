@@ -382,12 +382,24 @@ fn report(ctx: &crate::auth::Ctx, outcome: invitations::AdminActionOutcome, done
     }
 }
 
-#[post("/groups/{slug}/invitations/{id}/resend")]
-async fn resend_invitation(
+/// Resend and renew share their shape: load the group as an admin, run the
+/// service with the link key, report, and go back where the button was.
+type AdminAction = fn(
+    &mut crate::db::DbConn,
+    &InviteEnv<'_>,
+    &GroupAccess,
+    &crate::models::User,
+    i64,
+    time::PrimitiveDateTime,
+) -> AppResult<invitations::AdminActionOutcome>;
+
+async fn admin_action(
     me: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
     form: web::Form<ReturnTo>,
+    action: AdminAction,
+    done: &str,
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let access = admin_access(&state, slug, me.user.id).await?;
@@ -402,16 +414,23 @@ async fn resend_invitation(
             config: &st.config,
             links: &st.links,
         };
-        invitations::resend(c, &env, &a, &actor, id, now)
+        action(c, &env, &a, &actor, id, now)
     })
     .await?;
     state.mail_wakeup.notify_one();
-    report(
-        &me.ctx,
-        outcome,
-        "The invitation has been sent again; it is valid for another 7 days.",
-    );
+    report(&me.ctx, outcome, done);
     Ok(see_other(&back_to(&access, id, &form)))
+}
+
+#[post("/groups/{slug}/invitations/{id}/resend")]
+async fn resend_invitation(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    form: web::Form<ReturnTo>,
+) -> AppResult<HttpResponse> {
+    let done = "The invitation has been sent again; its validity starts over.";
+    admin_action(me, state, path, form, invitations::resend, done).await
 }
 
 #[post("/groups/{slug}/invitations/{id}/renew")]
@@ -421,26 +440,7 @@ async fn renew_invitation(
     path: web::Path<(String, i64)>,
     form: web::Form<ReturnTo>,
 ) -> AppResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    let access = admin_access(&state, slug, me.user.id).await?;
-    let (actor, now, a, st) = (
-        me.user.clone(),
-        state.clock.now(),
-        access.clone(),
-        state.clone(),
-    );
-    let outcome = db::run(&state.pool, move |c| {
-        let env = InviteEnv {
-            config: &st.config,
-            links: &st.links,
-        };
-        invitations::renew(c, &env, &a, &actor, id, now)
-    })
-    .await?;
-    report(
-        &me.ctx,
-        outcome,
-        "A new invitation link has been made; the old one no longer works. Copy it or send it again.",
-    );
-    Ok(see_other(&back_to(&access, id, &form)))
+    let done = "A new invitation link has been made; the old one no longer works. \
+                Copy it or send it again.";
+    admin_action(me, state, path, form, invitations::renew, done).await
 }
