@@ -19,6 +19,7 @@ diesel::table! {
         session_epoch -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        seeded -> Bool,
     }
 }
 

@@ -21,6 +21,8 @@ pub struct User {
     pub approved_at: Option<PrimitiveDateTime>,
     pub session_epoch: i64,
     pub created_at: PrimitiveDateTime,
+    /// Made by `guildhall seed`: demo data with the documented default password.
+    pub seeded: bool,
 }
 
 impl User {
@@ -57,6 +59,7 @@ pub struct NewUser<'a> {
     pub session_epoch: i64,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+    pub seeded: bool,
 }
 
 /// Which unique rule an insert broke.
@@ -212,4 +215,12 @@ pub fn search_usernames(
         .limit(limit)
         .select((users::username, users::first_name, users::last_name))
         .load(conn)
+}
+
+/// Whether any user was made by `guildhall seed` (`serve` warns then).
+pub fn seeded_exist(conn: &mut DbConn) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        users::table.filter(users::seeded.eq(true)),
+    ))
+    .get_result(conn)
 }

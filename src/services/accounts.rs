@@ -143,6 +143,7 @@ fn insert_user(
         session_epoch: 0,
         created_at: now,
         updated_at: now,
+        seeded: false,
     };
     match user::insert(conn, &new) {
         Ok(id) => Ok(Ok(id)),

@@ -472,6 +472,7 @@ async fn members_pages_walk_every_member_once_in_order(b: Backend) {
                         session_epoch: 0,
                         created_at: now,
                         updated_at: now,
+                        seeded: false,
                     },
                 )
                 .unwrap();

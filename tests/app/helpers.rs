@@ -315,6 +315,7 @@ impl TestApp {
                     session_epoch: 0,
                     created_at: now,
                     updated_at: now,
+                    seeded: false,
                 },
             )
             .unwrap()
