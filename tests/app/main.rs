@@ -9,5 +9,6 @@ mod cli;
 mod groups;
 mod mail;
 mod messages;
+mod queries;
 mod schema;
 mod security;
