@@ -25,6 +25,7 @@
 //! | `GUILDHALL_INVITES_PER_GROUP_PER_DAY` | `5000` | invitations and resends of one group in 24 h |
 //! | `GUILDHALL_WORKERS` | number of cores | HTTP worker threads |
 //! | `GUILDHALL_DB_POOL_SIZE` | `4` (SQLite) / `8` (PostgreSQL) | connections per server |
+//! | `GUILDHALL_COUNT_QUERIES` | `false` | `true`: count each request's SQL statements into an `X-Query-Count` response header (tests, diagnosis) |
 //! | `RUST_LOG` | `info` | log filter (tracing-subscriber syntax) |
 
 use std::path::PathBuf;
@@ -78,6 +79,8 @@ pub struct Config {
     pub db_pool_size: Option<u32>,
     /// Run the mail delivery worker inside `serve` (tests turn it off to drive it by hand).
     pub run_mail_worker: bool,
+    /// Count each request's SQL statements into `X-Query-Count` (`db::query_count`).
+    pub count_queries: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -191,6 +194,7 @@ impl Config {
                     )));
                 }
             },
+            count_queries: parse_var("GUILDHALL_COUNT_QUERIES", false)?,
         })
     }
 

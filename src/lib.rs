@@ -10,6 +10,7 @@ pub mod error;
 pub mod mail;
 pub mod models;
 pub mod routes;
+pub mod seed;
 pub mod services;
 pub mod startup;
 pub mod views;

@@ -30,6 +30,18 @@ enum Command {
         #[arg(long, default_value = "Admin")]
         last_name: String,
     },
+    /// Fill an EMPTY database with deterministic demo/benchmark data: users
+    /// alice, bob, carol and user0…user{N-1}, all with the password
+    /// `guildhall-demo`; groups, memberships (group `big` holds everyone) and
+    /// private messages. Seeded users are marked; `serve` warns while they exist.
+    Seed {
+        /// Number of generated users (besides alice, bob and carol).
+        #[arg(long, default_value_t = 10_000)]
+        users: u64,
+        /// No progress line on stderr.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -57,6 +69,7 @@ fn main() -> ExitCode {
             first_name,
             last_name,
         } => create_admin(&config, username, email, first_name, last_name),
+        Command::Seed { users, quiet } => seed(&config, users, quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -82,6 +95,17 @@ fn serve(config: Config) -> CliResult {
         if !has_admin {
             tracing::warn!("no site administrator yet: open {base}/setup to create one");
         }
+        let seeded = guildhall::db::run(&state.pool, |c| {
+            Ok(guildhall::models::user::seeded_exist(c)?)
+        })
+        .await?;
+        if seeded {
+            tracing::warn!(
+                "this database holds users made by `guildhall seed`, all with the public password {:?}: \
+                 never expose it to the Internet",
+                guildhall::seed::DEFAULT_PASSWORD
+            );
+        }
         tracing::info!("listening on {base} (port {})", app.port());
         app.run_until_stopped().await?;
         Ok(())
@@ -92,6 +116,27 @@ fn migrate(config: &Config) -> CliResult {
     let pool = open_database(config)?;
     drop(pool);
     println!("database is up to date");
+    Ok(())
+}
+
+fn seed(config: &Config, users: u64, quiet: bool) -> CliResult {
+    let started = std::time::Instant::now();
+    let pool = open_database(config)?;
+    let mut conn = pool.get()?;
+    let opts = guildhall::seed::SeedOptions { users };
+    let r = guildhall::seed::seed(&mut conn, &opts, quiet)?;
+    println!(
+        "seeded {} users, {} groups, {} memberships, {} conversations, {} messages, \
+         {} notifications in {:.1} s; every seeded user's password is {:?}",
+        r.users,
+        r.groups,
+        r.memberships,
+        r.conversations,
+        r.messages,
+        r.notifications,
+        started.elapsed().as_secs_f64(),
+        guildhall::seed::DEFAULT_PASSWORD
+    );
     Ok(())
 }
 

@@ -53,8 +53,12 @@ pub struct Application {
 
 /// Opens the pool and applies pending migrations.
 pub fn open_database(config: &Config) -> Result<DbPool, StartError> {
-    let pool = db::build_pool(&config.database_url, config.db_pool_size)
-        .map_err(|e| StartError::Database(e.to_string()))?;
+    let pool = db::build_pool_with(
+        &config.database_url,
+        config.db_pool_size,
+        config.count_queries,
+    )
+    .map_err(|e| StartError::Database(e.to_string()))?;
     let mut conn = pool
         .get()
         .map_err(|e| StartError::Database(e.to_string()))?;
@@ -165,6 +169,7 @@ impl Application {
         config: &Config,
     ) -> Result<Server, StartError> {
         let secure = config.is_https();
+        let count_queries = config.count_queries;
         let max_age =
             actix_web::cookie::time::Duration::seconds(config.session_max.as_secs() as i64);
         let server = HttpServer::new(move || {
@@ -185,6 +190,10 @@ impl Application {
                 .app_data(web::FormConfig::default().limit(256 * 1024))
                 .wrap(middleware::from_fn(crate::auth::csrf::verify))
                 .wrap(session)
+                .wrap(middleware::Condition::new(
+                    count_queries,
+                    middleware::from_fn(crate::db::query_count::middleware),
+                ))
                 .wrap(
                     DefaultHeaders::new()
                         .add(("Content-Security-Policy", CSP))

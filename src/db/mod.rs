@@ -4,12 +4,13 @@
 mod conn;
 mod migrations;
 mod pool;
+pub mod query_count;
 pub mod schema;
 pub mod stats;
 
 pub use conn::DbConn;
 pub use migrations::run_migrations;
-pub use pool::{Backend, DbPool, build_pool};
+pub use pool::{Backend, DbPool, build_pool, build_pool_with};
 
 use crate::error::{AppError, AppResult};
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -57,8 +58,10 @@ where
     T: Send + 'static,
 {
     let pool = pool.clone();
+    let counter = query_count::request_counter();
     actix_web::web::block(move || {
         let mut conn = pool.get().map_err(AppError::internal)?;
+        let _counting = counter.map(query_count::Counting::enter);
         f(&mut conn)
     })
     .await

@@ -38,6 +38,8 @@ pub enum ConnError {
 pub struct ConnectionManager {
     url: String,
     backend: Backend,
+    /// Put the statement counter (`db::query_count`) on every connection.
+    count_queries: bool,
 }
 
 impl ConnectionManager {
@@ -45,6 +47,7 @@ impl ConnectionManager {
         Self {
             url: url.to_string(),
             backend: Backend::from_url(url),
+            count_queries: false,
         }
     }
 }
@@ -61,6 +64,27 @@ impl ManageConnection for ConnectionManager {
     type Error = ConnError;
 
     fn connect(&self) -> Result<DbConn, ConnError> {
+        let mut conn = self.connect_backend()?;
+        if self.count_queries {
+            conn.set_instrumentation(super::query_count::instrumentation());
+        }
+        Ok(conn)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnError> {
+        use diesel::connection::SimpleConnection;
+        Ok(conn.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        use diesel::connection::TransactionManager;
+        type Tm = <DbConn as diesel::Connection>::TransactionManager;
+        Tm::is_broken_transaction_manager(conn)
+    }
+}
+
+impl ConnectionManager {
+    fn connect_backend(&self) -> Result<DbConn, ConnError> {
         match self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite => {
@@ -85,17 +109,6 @@ impl ManageConnection for ConnectionManager {
             ))),
         }
     }
-
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnError> {
-        use diesel::connection::SimpleConnection;
-        Ok(conn.batch_execute("SELECT 1")?)
-    }
-
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        use diesel::connection::TransactionManager;
-        type Tm = <DbConn as diesel::Connection>::TransactionManager;
-        Tm::is_broken_transaction_manager(conn)
-    }
 }
 
 fn feature_of(backend: Backend) -> &'static str {
@@ -106,7 +119,18 @@ fn feature_of(backend: Backend) -> &'static str {
 }
 
 pub fn build_pool(url: &str, size: Option<u32>) -> Result<DbPool, ConnError> {
-    let manager = ConnectionManager::new(url);
+    build_pool_with(url, size, false)
+}
+
+/// `build_pool`, with the per-request statement counter on every connection
+/// when `count_queries` (see `db::query_count`).
+pub fn build_pool_with(
+    url: &str,
+    size: Option<u32>,
+    count_queries: bool,
+) -> Result<DbPool, ConnError> {
+    let mut manager = ConnectionManager::new(url);
+    manager.count_queries = count_queries;
     let backend = Backend::from_url(url);
     if backend == Backend::Sqlite
         && let Some(dir) = std::path::Path::new(sqlite_path(url)).parent()

@@ -21,6 +21,7 @@ diesel::table! {
         updated_at -> Timestamp,
         account_id -> Nullable<BigInt>,
         is_super_user -> Bool,
+        seeded -> Bool,
     }
 }
 

@@ -25,6 +25,8 @@ pub struct User {
     pub account_id: Option<i64>,
     /// May manage the users and see every case of `account_id`.
     pub is_super_user: bool,
+    /// Made by `guildhall seed`: demo data with the documented default password.
+    pub seeded: bool,
 }
 
 impl User {
@@ -81,6 +83,7 @@ pub struct NewUser<'a> {
     pub updated_at: PrimitiveDateTime,
     pub account_id: Option<i64>,
     pub is_super_user: bool,
+    pub seeded: bool,
 }
 
 /// Which unique rule an insert broke.
@@ -352,4 +355,12 @@ pub fn find_by_email_key(conn: &mut DbConn, email_key: &str) -> QueryResult<Opti
         .select(User::as_select())
         .first(conn)
         .optional()
+}
+
+/// Whether any user was made by `guildhall seed` (`serve` warns then).
+pub fn seeded_exist(conn: &mut DbConn) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        users::table.filter(users::seeded.eq(true)),
+    ))
+    .get_result(conn)
 }

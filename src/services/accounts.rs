@@ -148,6 +148,7 @@ fn insert_user(
         updated_at: now,
         account_id: None,
         is_super_user: false,
+        seeded: false,
     };
     match user::insert(conn, &new) {
         Ok(id) => Ok(Ok(id)),

@@ -484,6 +484,7 @@ async fn members_pages_walk_every_member_once_in_order(b: Backend) {
                         updated_at: now,
                         account_id: None,
                         is_super_user: false,
+                        seeded: false,
                     },
                 )
                 .unwrap();

@@ -150,6 +150,7 @@ pub fn test_config(db_url: &str, data_dir: &std::path::Path) -> Config {
         workers: 2,
         db_pool_size: Some(4),
         run_mail_worker: true,
+        count_queries: false,
     }
 }
 
@@ -320,6 +321,7 @@ impl TestApp {
                     updated_at: now,
                     account_id: None,
                     is_super_user: false,
+                    seeded: false,
                 },
             )
             .unwrap()

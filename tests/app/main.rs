@@ -13,5 +13,6 @@ mod groups;
 mod invitations;
 mod mail;
 mod messages;
+mod queries;
 mod schema;
 mod security;

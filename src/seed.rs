@@ -1,0 +1,743 @@
+//! `guildhall seed`: fills an empty database with a deterministic demo and
+//! benchmark data set — users, groups, memberships (one group, `big`, holds
+//! everyone), private messages and a few notifications.
+//!
+//! Every seeded user has the password [`DEFAULT_PASSWORD`] through one argon2
+//! hash computed once (hashing per user would take hours) and is marked
+//! `users.seeded`, so `serve` warns while such users exist.
+//!
+//! Speed comes from multi-row INSERTs (thousands of rows per statement, under
+//! SQLite's 32,766 and PostgreSQL's 65,535 bound parameters) committed every
+//! [`ROWS_PER_TX`] rows, explicit ids (so memberships and messages need no
+//! lookups), and on SQLite `synchronous=OFF`, foreign-key checks off and a
+//! large page cache for this one connection only.
+//!
+//! Layout, for `--users N` (all derived from N, no random numbers):
+//! - users: id 1 alice, 2 bob, 3 carol, then `user{i}` (id 4 + i) for i in 0..N;
+//! - groups: `group-{i}` (id i + 1) for i in 0..max(N/10, 1), join methods and
+//!   audiences in rotation; user j (id j + 1) created group j and is its
+//!   GroupAdmin; then `big` (open), created by alice, its GroupAdmin;
+//! - memberships: every user is in `big` and in min(9, groups) other groups
+//!   chosen by a stride, so 10 per user and ~90 members per group;
+//! - conversations: min(N/2, 20,000) (at least 50), 1–4 messages each; bob is in
+//!   the first 50, some of them unread;
+//! - notifications: 30 each for alice, bob and carol.
+
+use crate::db::schema::{
+    conversation_members, conversations, groups, memberships, messages, notifications, roles, users,
+};
+use crate::db::{DbConn, write_tx};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use std::io::Write;
+use std::time::{Duration, Instant};
+use time::PrimitiveDateTime;
+
+/// The password of every seeded user (README and `guildhall seed --help` say so).
+pub const DEFAULT_PASSWORD: &str = "guildhall-demo";
+
+/// The users with names, before `user0`.
+pub const NAMED_USERS: [&str; 3] = ["alice", "bob", "carol"];
+
+/// Rows per transaction: big enough to amortise the commit, small enough to
+/// keep the WAL and PostgreSQL's transaction state modest.
+pub const ROWS_PER_TX: usize = 200_000;
+
+#[derive(Debug, Clone)]
+pub struct SeedOptions {
+    pub users: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub users: u64,
+    pub groups: u64,
+    pub memberships: u64,
+    pub conversations: u64,
+    pub messages: u64,
+    pub notifications: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("the database is not empty (it has users or groups): seed only fills a fresh database")]
+    NotEmpty,
+    #[error("--users must be at least 1")]
+    TooFew,
+    #[error("database: {0}")]
+    Db(#[from] diesel::result::Error),
+    #[error("password hashing: {0}")]
+    Hash(String),
+}
+
+/// Sizes derived from the number of users.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    /// All users, named ones included.
+    users: u64,
+    /// Regular groups (`group-{i}`), `big` not included.
+    groups: u64,
+    /// Regular groups per user.
+    per_user: u64,
+    /// Distance between a user's groups.
+    step: u64,
+    conversations: u64,
+}
+
+impl Plan {
+    fn new(n: u64) -> Self {
+        let users = n + NAMED_USERS.len() as u64;
+        let groups = (n / 10).max(1);
+        let per_user = groups.min(9);
+        Plan {
+            users,
+            groups,
+            per_user,
+            // per_user distinct multiples of step stay below `groups`.
+            step: (groups / per_user).max(1),
+            conversations: (n / 2).clamp(50, 20_000),
+        }
+    }
+
+    fn big_id(&self) -> i64 {
+        self.groups as i64 + 1
+    }
+
+    /// The first group of user j. Users below `groups` start at their own
+    /// group (they created it); the others are spread by a multiplier.
+    fn first_group(&self, j: u64) -> u64 {
+        (j + (j / self.groups) * 7919) % self.groups
+    }
+}
+
+fn username(j: u64) -> String {
+    match NAMED_USERS.get(j as usize) {
+        Some(n) => (*n).to_string(),
+        None => format!("user{}", j - NAMED_USERS.len() as u64),
+    }
+}
+
+fn base_time() -> PrimitiveDateTime {
+    time::macros::datetime!(2026-01-01 00:00:00)
+}
+
+fn at(seconds: u64) -> PrimitiveDateTime {
+    base_time() + Duration::from_secs(seconds)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users, treat_none_as_default_value = false)]
+struct SeedUser<'a> {
+    id: i64,
+    username: String,
+    username_key: String,
+    email: String,
+    email_key: String,
+    first_name: &'a str,
+    last_name: String,
+    password_hash: &'a str,
+    status: &'a str,
+    is_site_admin: bool,
+    email_verified_at: PrimitiveDateTime,
+    approved_at: PrimitiveDateTime,
+    created_at: PrimitiveDateTime,
+    updated_at: PrimitiveDateTime,
+    seeded: bool,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = groups, treat_none_as_default_value = false)]
+struct SeedGroup {
+    id: i64,
+    name: String,
+    name_key: String,
+    slug: String,
+    description: String,
+    join_method: &'static str,
+    audience: &'static str,
+    parent_id: Option<i64>,
+    created_by: i64,
+    created_at: PrimitiveDateTime,
+    updated_at: PrimitiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = memberships, treat_none_as_default_value = false)]
+struct SeedMembership {
+    group_id: i64,
+    user_id: i64,
+    role_id: i64,
+    username_key: String,
+    joined_at: PrimitiveDateTime,
+    invited_by: Option<i64>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = conversations)]
+struct SeedConversation {
+    id: i64,
+    subject: String,
+    created_at: PrimitiveDateTime,
+    last_message_at: PrimitiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = messages, treat_none_as_default_value = false)]
+struct SeedMessage {
+    id: i64,
+    conversation_id: i64,
+    sender_id: Option<i64>,
+    body: String,
+    kind: Option<&'static str>,
+    ref_id: Option<i64>,
+    created_at: PrimitiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = conversation_members, treat_none_as_default_value = false)]
+struct SeedConversationMember {
+    conversation_id: i64,
+    user_id: i64,
+    other_user_id: Option<i64>,
+    unread: bool,
+    last_message_id: i64,
+    last_read_at: Option<PrimitiveDateTime>,
+    created_at: PrimitiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = notifications, treat_none_as_default_value = false)]
+struct SeedNotification {
+    user_id: i64,
+    kind: &'static str,
+    text: String,
+    link_path: Option<String>,
+    created_at: PrimitiveDateTime,
+    read_at: Option<PrimitiveDateTime>,
+}
+
+/// One multi-row INSERT on the backend's own connection (MultiConnection has
+/// no batch insert), as `membership::insert_many` does.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            #[cfg(feature = "sqlite")]
+            DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+            #[cfg(feature = "postgres")]
+            DbConn::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+
+/// A `\r` progress line on stderr, redrawn at most ten times a second.
+pub struct Progress {
+    phase: &'static str,
+    total: u64,
+    done: u64,
+    started: Instant,
+    last_draw: Instant,
+    quiet: bool,
+}
+
+impl Progress {
+    fn new(phase: &'static str, total: u64, quiet: bool) -> Self {
+        let now = Instant::now();
+        let mut p = Progress {
+            phase,
+            total,
+            done: 0,
+            started: now,
+            last_draw: now,
+            quiet,
+        };
+        p.draw();
+        p
+    }
+
+    fn add(&mut self, n: u64) {
+        self.done += n;
+        if self.last_draw.elapsed() >= Duration::from_millis(100) {
+            self.draw();
+        }
+    }
+
+    fn draw(&mut self) {
+        self.last_draw = Instant::now();
+        if self.quiet {
+            return;
+        }
+        let pct = if self.total == 0 {
+            100.0
+        } else {
+            self.done as f64 * 100.0 / self.total as f64
+        };
+        let secs = self.started.elapsed().as_secs_f64();
+        let rate = if secs > 0.0 {
+            self.done as f64 / secs
+        } else {
+            0.0
+        };
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r{:<14} {:>11}/{:<11} {:>5.1}%  {:>9.0} rows/s  {:>6.1}s",
+            self.phase, self.done, self.total, pct, rate, secs
+        );
+        let _ = err.flush();
+    }
+
+    fn finish(mut self) {
+        self.draw();
+        if !self.quiet {
+            eprintln!();
+        }
+    }
+}
+
+/// Inserts rows made by `make(i)` for i in 0..total, `per_stmt` rows to a
+/// statement, committing every [`ROWS_PER_TX`] rows.
+fn insert_all<T, F, I>(
+    conn: &mut DbConn,
+    progress: &mut Progress,
+    total: u64,
+    per_stmt: usize,
+    mut make: F,
+    mut insert: I,
+) -> Result<(), SeedError>
+where
+    F: FnMut(u64, &mut Vec<T>),
+    I: FnMut(&mut DbConn, &[T]) -> QueryResult<usize>,
+{
+    let mut next = 0u64;
+    let mut buf: Vec<T> = Vec::with_capacity(per_stmt + 16);
+    while next < total {
+        write_tx(conn, |c| -> Result<(), SeedError> {
+            let mut in_tx = 0usize;
+            while next < total && in_tx < ROWS_PER_TX {
+                buf.clear();
+                // `make` may push several rows for one i; stop at a full statement.
+                while next < total && buf.len() < per_stmt {
+                    make(next, &mut buf);
+                    next += 1;
+                }
+                let n = insert(c, &buf)?;
+                in_tx += n;
+                progress.add(n as u64);
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+fn is_empty(conn: &mut DbConn) -> QueryResult<bool> {
+    let any_user: bool =
+        diesel::select(diesel::dsl::exists(users::table.select(users::id))).get_result(conn)?;
+    let any_group: bool =
+        diesel::select(diesel::dsl::exists(groups::table.select(groups::id))).get_result(conn)?;
+    Ok(!any_user && !any_group)
+}
+
+fn role_id(conn: &mut DbConn, name: &str) -> QueryResult<i64> {
+    roles::table
+        .filter(roles::name_key.eq(crate::models::role::name_key(None, name)))
+        .select(roles::id)
+        .first(conn)
+}
+
+/// Fills the (empty) database behind `conn`. Progress goes to stderr unless `quiet`.
+pub fn seed(conn: &mut DbConn, opts: &SeedOptions, quiet: bool) -> Result<SeedReport, SeedError> {
+    if opts.users == 0 {
+        return Err(SeedError::TooFew);
+    }
+    if !is_empty(conn)? {
+        return Err(SeedError::NotEmpty);
+    }
+    let hash = crate::auth::password::hash(DEFAULT_PASSWORD)
+        .map_err(|e| SeedError::Hash(e.to_string()))?;
+    let admin_role = role_id(conn, crate::models::role::GROUP_ADMIN)?;
+    let member_role = role_id(conn, crate::models::role::GROUP_MEMBER)?;
+    let plan = Plan::new(opts.users);
+
+    tune_for_bulk(conn, true)?;
+    let result = seed_rows(conn, &plan, &hash, admin_role, member_role, quiet);
+    tune_for_bulk(conn, false)?;
+    let report = result?;
+
+    if !quiet {
+        eprintln!("analysing…");
+    }
+    analyse(conn)?;
+    Ok(report)
+}
+
+fn seed_rows(
+    conn: &mut DbConn,
+    plan: &Plan,
+    hash: &str,
+    admin_role: i64,
+    member_role: i64,
+    quiet: bool,
+) -> Result<SeedReport, SeedError> {
+    let mut report = SeedReport::default();
+
+    // Users: 15 columns, 2,000 rows = 30,000 parameters.
+    let mut p = Progress::new("users", plan.users, quiet);
+    insert_all(
+        conn,
+        &mut p,
+        plan.users,
+        2_000,
+        |j, buf| {
+            let name = username(j);
+            let named = (j as usize) < NAMED_USERS.len();
+            let t = at(j);
+            buf.push(SeedUser {
+                id: j as i64 + 1,
+                email: format!("{name}@example.com"),
+                email_key: format!("{name}@example.com"),
+                username_key: name.clone(),
+                first_name: if named { "Demo" } else { "User" },
+                last_name: if named {
+                    capitalise(&name)
+                } else {
+                    (j - NAMED_USERS.len() as u64).to_string()
+                },
+                username: name,
+                password_hash: hash,
+                status: "active",
+                is_site_admin: false,
+                email_verified_at: t,
+                approved_at: t,
+                created_at: t,
+                updated_at: t,
+                seeded: true,
+            });
+        },
+        |c, rows| insert_rows!(c, users::table, rows),
+    )?;
+    p.finish();
+    report.users = plan.users;
+
+    // Groups, then `big`.
+    const JOIN: [&str; 3] = ["open", "request", "invite_only"];
+    const AUDIENCE: [&str; 3] = ["client", "partner", "internal"];
+    let mut p = Progress::new("groups", plan.groups + 1, quiet);
+    let groups_total = plan.groups + 1;
+    let big = plan.big_id();
+    insert_all(
+        conn,
+        &mut p,
+        groups_total,
+        2_000,
+        |i, buf| {
+            let t = at(plan.users + i);
+            if i == plan.groups {
+                buf.push(SeedGroup {
+                    id: big,
+                    name: "Big".into(),
+                    name_key: "big".into(),
+                    slug: "big".into(),
+                    description: "Every seeded user is a member of this group.".into(),
+                    join_method: "open",
+                    audience: "internal",
+                    parent_id: None,
+                    created_by: 1,
+                    created_at: t,
+                    updated_at: t,
+                });
+            } else {
+                buf.push(SeedGroup {
+                    id: i as i64 + 1,
+                    name: format!("Group {i}"),
+                    name_key: format!("group {i}"),
+                    slug: format!("group-{i}"),
+                    description: format!("Seeded group number {i}."),
+                    join_method: JOIN[(i % 3) as usize],
+                    audience: AUDIENCE[((i / 3) % 3) as usize],
+                    parent_id: None,
+                    // User j created group j (there are fewer groups than users).
+                    created_by: (i % plan.users) as i64 + 1,
+                    created_at: t,
+                    updated_at: t,
+                });
+            }
+        },
+        |c, rows| insert_rows!(c, groups::table, rows),
+    )?;
+    p.finish();
+    report.groups = groups_total;
+
+    // Memberships: per user, `per_user` groups and `big`. 6 columns, 5,000
+    // rows = 30,000 parameters. Generated user by user, so one user's rows
+    // land together in the (user_id, group_id) index.
+    let per_user = plan.per_user + 1;
+    let total = plan.users * per_user;
+    let mut p = Progress::new("memberships", total, quiet);
+    insert_all(
+        conn,
+        &mut p,
+        plan.users,
+        5_000,
+        |j, buf| {
+            let key = username(j);
+            let user_id = j as i64 + 1;
+            let joined = at(plan.users + plan.groups + j);
+            let first = plan.first_group(j);
+            for k in 0..plan.per_user {
+                let g = (first + k * plan.step) % plan.groups;
+                let admin = k == 0 && j < plan.groups;
+                buf.push(SeedMembership {
+                    group_id: g as i64 + 1,
+                    user_id,
+                    role_id: if admin { admin_role } else { member_role },
+                    username_key: key.clone(),
+                    joined_at: joined,
+                    invited_by: None,
+                });
+            }
+            buf.push(SeedMembership {
+                group_id: big,
+                user_id,
+                role_id: if j == 0 { admin_role } else { member_role },
+                username_key: key,
+                joined_at: joined,
+                invited_by: None,
+            });
+        },
+        |c, rows| insert_rows!(c, memberships::table, rows),
+    )?;
+    p.finish();
+    report.memberships = total;
+
+    // invitations: bob gets 20 pending — added with the invitations work
+    // (and company accounts of both kinds, when they exist).
+
+    report.conversations = plan.conversations;
+    report.messages = seed_conversations(conn, plan, quiet)?;
+    report.notifications = seed_notifications(conn, quiet)?;
+    Ok(report)
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// The two people of conversation c (user indexes, distinct). Bob (j = 1)
+/// starts the first 50.
+fn conversation_pair(plan: &Plan, c: u64) -> (u64, u64) {
+    let u = plan.users;
+    if c < 50 {
+        // u ≥ 4 (the named users and at least one more): b is in 2..u.
+        (1, 2 + (c * 97) % (u - 2))
+    } else {
+        let a = (c * 7919 + 11) % u;
+        let b = (a + 1 + (c * 31) % (u - 1)) % u;
+        (a, b)
+    }
+}
+
+fn messages_in(c: u64) -> u64 {
+    1 + c % 4
+}
+
+/// Conversations with their messages and member rows; returns the message count.
+fn seed_conversations(conn: &mut DbConn, plan: &Plan, quiet: bool) -> Result<u64, SeedError> {
+    let t0 = plan.users * 2 + plan.groups;
+    let n = plan.conversations;
+    // Message ids are dense in conversation order: the first id of each.
+    let mut firsts = Vec::with_capacity(n as usize);
+    let mut next_id = 1u64;
+    for c in 0..n {
+        firsts.push(next_id);
+        next_id += messages_in(c);
+    }
+    let messages_total = next_id - 1;
+    let msg_time = |id: u64| at(t0 + id * 60);
+
+    let mut p = Progress::new("conversations", n, quiet);
+    insert_all(
+        conn,
+        &mut p,
+        n,
+        5_000,
+        |c, buf| {
+            let last = firsts[c as usize] + messages_in(c) - 1;
+            buf.push(SeedConversation {
+                id: c as i64 + 1,
+                subject: format!("Conversation {c}"),
+                created_at: msg_time(firsts[c as usize]),
+                last_message_at: msg_time(last),
+            });
+        },
+        |c, rows| insert_rows!(c, conversations::table, rows),
+    )?;
+    p.finish();
+
+    let mut p = Progress::new("messages", messages_total, quiet);
+    insert_all(
+        conn,
+        &mut p,
+        n,
+        4_000,
+        |c, buf| {
+            let (a, b) = conversation_pair(plan, c);
+            for k in 0..messages_in(c) {
+                let id = firsts[c as usize] + k;
+                let sender = if k.is_multiple_of(2) { a } else { b };
+                buf.push(SeedMessage {
+                    id: id as i64,
+                    conversation_id: c as i64 + 1,
+                    sender_id: Some(sender as i64 + 1),
+                    body: format!(
+                        "Message {} of conversation {c}, from {}.",
+                        k + 1,
+                        username(sender)
+                    ),
+                    kind: None,
+                    ref_id: None,
+                    created_at: msg_time(id),
+                });
+            }
+        },
+        |c, rows| insert_rows!(c, messages::table, rows),
+    )?;
+    p.finish();
+
+    let mut p = Progress::new("participants", n * 2, quiet);
+    insert_all(
+        conn,
+        &mut p,
+        n,
+        4_000,
+        |c, buf| {
+            let (a, b) = conversation_pair(plan, c);
+            let count = messages_in(c);
+            let last = firsts[c as usize] + count - 1;
+            let last_sender = if (count - 1).is_multiple_of(2) { a } else { b };
+            for (me, other) in [(a, b), (b, a)] {
+                let unread = me != last_sender;
+                buf.push(SeedConversationMember {
+                    conversation_id: c as i64 + 1,
+                    user_id: me as i64 + 1,
+                    other_user_id: Some(other as i64 + 1),
+                    unread,
+                    last_message_id: last as i64,
+                    last_read_at: (!unread).then(|| msg_time(last)),
+                    created_at: msg_time(firsts[c as usize]),
+                });
+            }
+        },
+        |c, rows| insert_rows!(c, conversation_members::table, rows),
+    )?;
+    p.finish();
+    Ok(messages_total)
+}
+
+/// 30 notifications for each named user, the older half read.
+fn seed_notifications(conn: &mut DbConn, quiet: bool) -> Result<u64, SeedError> {
+    const EACH: u64 = 30;
+    let total = EACH * NAMED_USERS.len() as u64;
+    let mut p = Progress::new("notifications", total, quiet);
+    insert_all(
+        conn,
+        &mut p,
+        total,
+        1_000,
+        |i, buf| {
+            let t = at(i);
+            buf.push(SeedNotification {
+                user_id: (i / EACH) as i64 + 1,
+                kind: "seed",
+                text: format!("Seeded notification {}.", i % EACH + 1),
+                link_path: Some("/groups/big".into()),
+                created_at: t,
+                read_at: (i % EACH < EACH / 2).then_some(t),
+            });
+        },
+        |c, rows| insert_rows!(c, notifications::table, rows),
+    )?;
+    p.finish();
+    Ok(total)
+}
+
+/// SQLite: no fsync, no foreign-key lookups and a 1 GiB cache for this
+/// connection while seeding (the data is consistent by construction).
+/// PostgreSQL: asynchronous commit for this session.
+fn tune_for_bulk(conn: &mut DbConn, on: bool) -> QueryResult<()> {
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => c.batch_execute(if on {
+            "PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; \
+             PRAGMA cache_size = -1048576; PRAGMA temp_store = MEMORY;"
+        } else {
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+             PRAGMA cache_size = -2000; PRAGMA wal_checkpoint(TRUNCATE);"
+        }),
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(c) => c.batch_execute(if on {
+            "SET synchronous_commit = off"
+        } else {
+            "SET synchronous_commit = on"
+        }),
+    }
+}
+
+/// Ids were given explicitly: move PostgreSQL's sequences past them. Then
+/// refresh the planner's statistics (realistic spreads choose the indexes).
+fn analyse(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => c.batch_execute("PRAGMA analysis_limit = 1000; ANALYZE;"),
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(c) => {
+            for t in ["users", "groups", "conversations", "messages"] {
+                c.batch_execute(&format!(
+                    "SELECT setval(pg_get_serial_sequence('{t}', 'id'), \
+                     (SELECT COALESCE(MAX(id), 1) FROM {t}))"
+                ))?;
+            }
+            c.batch_execute("ANALYZE")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_user_has_distinct_groups() {
+        for n in [1u64, 5, 89, 90, 100, 1000, 10_000, 123_457] {
+            let plan = Plan::new(n);
+            for j in (0..plan.users).step_by(((plan.users / 500) as usize).max(1)) {
+                let first = plan.first_group(j);
+                let mut gs: Vec<u64> = (0..plan.per_user)
+                    .map(|k| (first + k * plan.step) % plan.groups)
+                    .collect();
+                gs.sort();
+                gs.dedup();
+                assert_eq!(gs.len() as u64, plan.per_user, "n={n} j={j}");
+            }
+            for j in 0..plan.groups.min(plan.users) {
+                assert_eq!(plan.first_group(j), j, "user j created group j");
+            }
+        }
+    }
+
+    #[test]
+    fn conversation_pairs_are_two_people() {
+        for n in [1u64, 2, 100, 10_000] {
+            let plan = Plan::new(n);
+            for c in 0..plan.conversations {
+                let (a, b) = conversation_pair(&plan, c);
+                assert_ne!(a, b, "n={n} c={c}");
+                assert!(a < plan.users && b < plan.users);
+            }
+        }
+    }
+}

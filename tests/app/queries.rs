@@ -1,0 +1,185 @@
+//! Query discipline: the main pages run a fixed number of SQL statements,
+//! whatever the amount of data (no N+1). Counted by the server itself
+//! (`GUILDHALL_COUNT_QUERIES` → `X-Query-Count`).
+
+use crate::backend_tests;
+use crate::helpers::*;
+use guildhall::models::{group, membership, notification, role, user};
+use std::collections::BTreeMap;
+
+backend_tests!(
+    main_pages_run_as_many_statements_with_60_rows_as_with_3,
+    query_count_header_is_absent_unless_configured
+);
+
+const PW: &str = "correct horse battery staple";
+
+const PAGES: [&str; 6] = [
+    "/",
+    "/groups",
+    "/groups/club",
+    "/groups/club/members",
+    "/messages",
+    "/notifications",
+];
+
+/// Grows the data seen by ann to `n` of each: members of `club`, groups she
+/// belongs to, conversations with her and notifications for her.
+fn grow_to(app: &TestApp, ann: i64, club: i64, from: usize, n: usize) {
+    let now = app.clock.now();
+    app.db(|c| {
+        let admin = role::builtin(c, role::GROUP_ADMIN).unwrap().id;
+        let member = role::builtin(c, role::GROUP_MEMBER).unwrap().id;
+        let mut rows = Vec::new();
+        for i in from..n {
+            let name = format!("member{i:03}");
+            let email = format!("{name}@example.com");
+            let id = user::insert(
+                c,
+                &user::NewUser {
+                    username: Some(&name),
+                    username_key: Some(name.clone()),
+                    email: &email,
+                    email_key: email.clone(),
+                    first_name: "M",
+                    last_name: "Ember",
+                    country_code: None,
+                    phone: None,
+                    password_hash: None,
+                    status: "active",
+                    is_site_admin: false,
+                    email_verified_at: Some(now),
+                    approved_at: Some(now),
+                    session_epoch: 0,
+                    created_at: now,
+                    updated_at: now,
+                    seeded: false,
+                    account_id: None,
+                    is_super_user: false,
+                },
+            )
+            .unwrap();
+            rows.push(membership::NewMembership {
+                group_id: club,
+                user_id: id,
+                role_id: member,
+                username_key: name.clone(),
+                joined_at: now,
+                invited_by: None,
+            });
+            // A group ann is in, created by the new user; every other one ann runs.
+            let slug = format!("group-{i:03}");
+            let g = group::insert(
+                c,
+                &group::NewGroup {
+                    name: &format!("Group {i:03}"),
+                    name_key: format!("group {i:03}"),
+                    slug: &slug,
+                    description: "",
+                    join_method: ["open", "request", "invite_only"][i % 3],
+                    audience: "client",
+                    parent_id: None,
+                    account_id: None,
+                    created_by: id,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .unwrap();
+            rows.push(membership::NewMembership {
+                group_id: g,
+                user_id: ann,
+                role_id: if i % 2 == 0 { admin } else { member },
+                username_key: "ann".into(),
+                joined_at: now,
+                invited_by: None,
+            });
+            guildhall::services::messages::send_message_tx(
+                c,
+                Some(id),
+                ann,
+                &format!("Hello {i}"),
+                "A message to count queries by.",
+                now,
+            )
+            .unwrap();
+            notification::insert(
+                c,
+                &notification::NewNotification {
+                    user_id: ann,
+                    kind: "test",
+                    text: &format!("Notification {i}"),
+                    link_path: Some("/groups/club"),
+                    created_at: now,
+                },
+            )
+            .unwrap();
+        }
+        membership::insert_many(c, &rows).unwrap();
+    });
+}
+
+async fn counts(app: &TestApp, client: &reqwest::Client) -> BTreeMap<&'static str, u64> {
+    let mut out = BTreeMap::new();
+    for path in PAGES {
+        let r = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "GET {path}");
+        let n = r
+            .headers()
+            .get("x-query-count")
+            .unwrap_or_else(|| panic!("GET {path} has no X-Query-Count"))
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        out.insert(path, n);
+    }
+    out
+}
+
+async fn main_pages_run_as_many_statements_with_60_rows_as_with_3(b: Backend) {
+    let app = spawn_app_with(b, |c| c.count_queries = true).await;
+    let ann = app.create_user("ann", PW);
+    app.login("ann", PW).await;
+    let p = app
+        .submit(
+            "/groups/new",
+            "/groups",
+            &[
+                ("name", "Club"),
+                ("slug", "club"),
+                ("description", ""),
+                ("join_method", "open"),
+                ("audience", "client"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let club: i64 = app.db(|c| {
+        group::find_by_slug(c, "club")
+            .unwrap()
+            .expect("club exists")
+            .id
+    });
+
+    grow_to(&app, ann, club, 0, 3);
+    let small = counts(&app, &app.client).await;
+    grow_to(&app, ann, club, 3, 60);
+    let large = counts(&app, &app.client).await;
+
+    assert_eq!(
+        small, large,
+        "statements per page, 3 rows vs 60 rows (an N+1 grows with data)"
+    );
+    // A page stays a handful of statements: user + header counts, then the page.
+    for (path, n) in &large {
+        assert!(*n >= 1 && *n <= 10, "{path} runs {n} statements");
+    }
+}
+
+async fn query_count_header_is_absent_unless_configured(b: Backend) {
+    let app = spawn_app(b).await;
+    let r = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.headers().get("x-query-count").is_none());
+}
