@@ -123,17 +123,22 @@ fn seed(config: &Config, users: u64, quiet: bool) -> CliResult {
     let started = std::time::Instant::now();
     let pool = open_database(config)?;
     let mut conn = pool.get()?;
-    let opts = guildhall::seed::SeedOptions { users };
+    let key = guildhall::startup::secret_key(config)?;
+    let opts = guildhall::seed::SeedOptions {
+        users,
+        links: guildhall::auth::links::LinkKey::derive(key.master()),
+    };
     let r = guildhall::seed::seed(&mut conn, &opts, quiet)?;
     println!(
         "seeded {} users, {} groups, {} memberships, {} conversations, {} messages, \
-         {} notifications in {:.1} s; every seeded user's password is {:?}",
+         {} notifications, {} invitations in {:.1} s; every seeded user's password is {:?}",
         r.users,
         r.groups,
         r.memberships,
         r.conversations,
         r.messages,
         r.notifications,
+        r.invitations,
         started.elapsed().as_secs_f64(),
         guildhall::seed::DEFAULT_PASSWORD
     );

@@ -43,9 +43,11 @@ pub const NAMED_USERS: [&str; 3] = ["alice", "bob", "carol"];
 /// keep the WAL and PostgreSQL's transaction state modest.
 pub const ROWS_PER_TX: usize = 200_000;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SeedOptions {
     pub users: u64,
+    /// The server's link key, so seeded invitation links work on that server.
+    pub links: crate::auth::links::LinkKey,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,6 +58,7 @@ pub struct SeedReport {
     pub conversations: u64,
     pub messages: u64,
     pub notifications: u64,
+    pub invitations: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -362,7 +365,8 @@ pub fn seed(conn: &mut DbConn, opts: &SeedOptions, quiet: bool) -> Result<SeedRe
     tune_for_bulk(conn, true)?;
     let result = seed_rows(conn, &plan, &hash, admin_role, member_role, quiet);
     tune_for_bulk(conn, false)?;
-    let report = result?;
+    let mut report = result?;
+    report.invitations = seed_invitations(conn, &plan, member_role, &opts.links)?;
 
     if !quiet {
         eprintln!("analysing…");
@@ -509,9 +513,6 @@ fn seed_rows(
     )?;
     p.finish();
     report.memberships = total;
-
-    // invitations: bob gets 20 pending — added with the invitations work
-    // (and company accounts of both kinds, when they exist).
 
     report.conversations = plan.conversations;
     report.messages = seed_conversations(conn, plan, quiet)?;
@@ -740,4 +741,51 @@ mod tests {
             }
         }
     }
+}
+
+/// Pending invitations for bob: 20 groups he is not in, each from its admin
+/// (user j administers `group-{j}` for j below the number of groups).
+fn seed_invitations(
+    conn: &mut DbConn,
+    plan: &Plan,
+    member_role: i64,
+    links: &crate::auth::links::LinkKey,
+) -> Result<u64, SeedError> {
+    use crate::models::invitation::{self, NewInvitation};
+    let bob = 1u64;
+    let bobs: std::collections::HashSet<u64> = (0..plan.per_user)
+        .map(|k| (plan.first_group(bob) + k * plan.step) % plan.groups)
+        .collect();
+    let groups: Vec<u64> = (0..plan.groups.min(plan.users))
+        .filter(|g| *g != bob && !bobs.contains(g))
+        .take(20)
+        .collect();
+    let sent = at(plan.users * 3);
+    write_tx(conn, |c| -> Result<(), SeedError> {
+        for g in &groups {
+            let (nonce, _token, hash) = links.fresh();
+            let id = invitation::insert(
+                c,
+                &NewInvitation {
+                    group_id: *g as i64 + 1,
+                    inviter_id: *g as i64 + 1,
+                    invitee_user_id: Some(bob as i64 + 1),
+                    invitee_email: "bob@example.com",
+                    invitee_email_key: "bob@example.com",
+                    role_id: member_role,
+                    message: Some("Seeded invitation: come and join us."),
+                    status: "pending",
+                    link_nonce: &nonce,
+                    token_hash: &hash,
+                    created_at: sent,
+                    sent_at: sent,
+                    // Far ahead, so the demo data does not expire under a benchmark.
+                    expires_at: at(plan.users * 3 + 10 * 365 * 86_400),
+                },
+            )?;
+            invitation::add_event(c, id, "sent", Some(*g as i64 + 1), sent)?;
+        }
+        Ok(())
+    })?;
+    Ok(groups.len() as u64)
 }

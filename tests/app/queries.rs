@@ -14,13 +14,15 @@ backend_tests!(
 
 const PW: &str = "correct horse battery staple";
 
-const PAGES: [&str; 6] = [
+const PAGES: [&str; 8] = [
     "/",
     "/groups",
     "/groups/club",
     "/groups/club/members",
     "/messages",
     "/notifications",
+    "/invitations",
+    "/groups/club/invitations",
 ];
 
 /// Grows the data seen by ann to `n` of each: members of `club`, groups she
@@ -114,6 +116,33 @@ fn grow_to(app: &TestApp, ann: i64, club: i64, from: usize, n: usize) {
                 },
             )
             .unwrap();
+            // An invitation for ann into the new group, and one from ann in club.
+            for (group_id, inviter, invitee, who) in [
+                (g, id, ann, "ann@example.com"),
+                (club, ann, id, email.as_str()),
+            ] {
+                let nonce = format!("q-{i}-{group_id}");
+                let hash = guildhall::auth::tokens::hash(&nonce);
+                guildhall::models::invitation::insert(
+                    c,
+                    &guildhall::models::invitation::NewInvitation {
+                        group_id,
+                        inviter_id: inviter,
+                        invitee_user_id: Some(invitee),
+                        invitee_email: who,
+                        invitee_email_key: who,
+                        role_id: member,
+                        message: Some("Join us"),
+                        status: "pending",
+                        link_nonce: &nonce,
+                        token_hash: &hash,
+                        created_at: now,
+                        sent_at: now,
+                        expires_at: now + time::Duration::days(7),
+                    },
+                )
+                .unwrap();
+            }
         }
         membership::insert_many(c, &rows).unwrap();
     });
