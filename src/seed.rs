@@ -707,42 +707,6 @@ fn analyse(conn: &mut DbConn) -> QueryResult<()> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_user_has_distinct_groups() {
-        for n in [1u64, 5, 89, 90, 100, 1000, 10_000, 123_457] {
-            let plan = Plan::new(n);
-            for j in (0..plan.users).step_by(((plan.users / 500) as usize).max(1)) {
-                let first = plan.first_group(j);
-                let mut gs: Vec<u64> = (0..plan.per_user)
-                    .map(|k| (first + k * plan.step) % plan.groups)
-                    .collect();
-                gs.sort();
-                gs.dedup();
-                assert_eq!(gs.len() as u64, plan.per_user, "n={n} j={j}");
-            }
-            for j in 0..plan.groups.min(plan.users) {
-                assert_eq!(plan.first_group(j), j, "user j created group j");
-            }
-        }
-    }
-
-    #[test]
-    fn conversation_pairs_are_two_people() {
-        for n in [1u64, 2, 100, 10_000] {
-            let plan = Plan::new(n);
-            for c in 0..plan.conversations {
-                let (a, b) = conversation_pair(&plan, c);
-                assert_ne!(a, b, "n={n} c={c}");
-                assert!(a < plan.users && b < plan.users);
-            }
-        }
-    }
-}
-
 /// Pending invitations for bob: 20 groups he is not in, each from its admin
 /// (user j administers `group-{j}` for j below the number of groups).
 fn seed_invitations(
@@ -788,4 +752,40 @@ fn seed_invitations(
         Ok(())
     })?;
     Ok(groups.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_user_has_distinct_groups() {
+        for n in [1u64, 5, 89, 90, 100, 1000, 10_000, 123_457] {
+            let plan = Plan::new(n);
+            for j in (0..plan.users).step_by(((plan.users / 500) as usize).max(1)) {
+                let first = plan.first_group(j);
+                let mut gs: Vec<u64> = (0..plan.per_user)
+                    .map(|k| (first + k * plan.step) % plan.groups)
+                    .collect();
+                gs.sort();
+                gs.dedup();
+                assert_eq!(gs.len() as u64, plan.per_user, "n={n} j={j}");
+            }
+            for j in 0..plan.groups.min(plan.users) {
+                assert_eq!(plan.first_group(j), j, "user j created group j");
+            }
+        }
+    }
+
+    #[test]
+    fn conversation_pairs_are_two_people() {
+        for n in [1u64, 2, 100, 10_000] {
+            let plan = Plan::new(n);
+            for c in 0..plan.conversations {
+                let (a, b) = conversation_pair(&plan, c);
+                assert_ne!(a, b, "n={n} c={c}");
+                assert!(a < plan.users && b < plan.users);
+            }
+        }
+    }
 }
