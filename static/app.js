@@ -57,7 +57,10 @@ document.querySelectorAll("textarea[data-autocomplete]").forEach((area) => {
     const start = Math.max(...[",", ";", " ", "\n", "\t"].map((s) => upto.lastIndexOf(s))) + 1;
     return { start, word: upto.slice(start) };
   };
-  const hide = () => { list.hidden = true; list.replaceChildren(); };
+  const status = document.getElementById(area.id + "-suggestions-status");
+  const say = (text) => { if (status) status.textContent = text; };
+  const hide = () => { list.hidden = true; list.replaceChildren(); say(""); };
+  area.addEventListener("keydown", (e) => { if (e.key === "Escape") hide(); });
   area.addEventListener("input", () => {
     clearTimeout(timer);
     timer = setTimeout(async () => {
@@ -89,6 +92,7 @@ document.querySelectorAll("textarea[data-autocomplete]").forEach((area) => {
           return li;
         }));
         list.hidden = false;
+        say(`${users.length} suggestion${users.length === 1 ? "" : "s"} below; press Tab to reach them.`);
       } catch (_) {
         hide();
       }
