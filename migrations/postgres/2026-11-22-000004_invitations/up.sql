@@ -31,6 +31,8 @@ CREATE TABLE invitations (
 CREATE UNIQUE INDEX invitations_one_pending ON invitations (group_id, invitee_email_key) WHERE status = 'pending';
 CREATE UNIQUE INDEX invitations_token_hash ON invitations (token_hash);
 CREATE INDEX invitations_group ON invitations (group_id, id);
+-- The per-group daily quota counts what a group sent since a time.
+CREATE INDEX invitations_group_sent ON invitations (group_id, sent_at);
 CREATE INDEX invitations_invitee ON invitations (invitee_user_id, status, id);
 CREATE INDEX invitations_inviter ON invitations (inviter_id, status);
 CREATE INDEX invitations_role_id ON invitations (role_id);
@@ -46,7 +48,8 @@ CREATE TABLE invitation_events (
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX invitation_events_invitation ON invitation_events (invitation_id, id);
-CREATE INDEX invitation_events_actor_id ON invitation_events (actor_id);
+-- The per-inviter daily quota counts recent events of one actor.
+CREATE INDEX invitation_events_actor_id ON invitation_events (actor_id, created_at);
 
 -- Links replaced by "Generate new invitation": kept (hashed) so an old link
 -- can say it is no longer valid instead of looking like a random one.
