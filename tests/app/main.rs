@@ -15,3 +15,4 @@ mod mail;
 mod messages;
 mod schema;
 mod security;
+mod wizard;
