@@ -7,6 +7,7 @@ mod accounts;
 mod accounts_admin;
 mod browser;
 mod browser_invitations;
+mod browser_wizard;
 mod cli;
 mod email_invitations;
 mod groups;
