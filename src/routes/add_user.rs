@@ -1,6 +1,9 @@
 //! `/account/users/new`: the Add user wizard (super users). One POST
 //! endpoint takes every step; the service re-checks all earlier steps each
 //! time, so the hidden fields carrying them are never trusted.
+//! The groups step's search is a submit button of the same POST form, not
+//! a GET: a GET would put the contact's name and address (and the CSRF
+//! token) in URLs and logs, and would drop the groups already ticked.
 //! Registered before `account::config`, whose `/account/users/{id}` would
 //! otherwise take "new" for an id.
 
