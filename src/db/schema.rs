@@ -240,6 +240,7 @@ diesel::table! {
         expires_at -> Timestamp,
         answered_at -> Nullable<Timestamp>,
         last_mail_id -> Nullable<BigInt>,
+        batch_id -> Nullable<BigInt>,
     }
 }
 

@@ -1,5 +1,5 @@
 use crate::db::DbConn;
-use crate::db::schema::{groups, join_requests, memberships};
+use crate::db::schema::{groups, join_requests, memberships, roles};
 use crate::domain::{Audience, JoinMethod};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
@@ -214,4 +214,17 @@ pub fn set_account(
             groups::updated_at.eq(now),
         ))
         .execute(conn)
+}
+
+/// The groups `user_id` belongs to, with their role there, by name.
+pub fn with_roles_of(
+    conn: &mut DbConn,
+    user_id: i64,
+) -> QueryResult<Vec<(Group, crate::models::Role)>> {
+    groups::table
+        .inner_join(memberships::table.inner_join(roles::table))
+        .filter(memberships::user_id.eq(user_id))
+        .order((groups::name_key, groups::id))
+        .select((Group::as_select(), crate::models::Role::as_select()))
+        .load(conn)
 }

@@ -30,6 +30,9 @@ pub struct Invitation {
     pub expires_at: PrimitiveDateTime,
     pub answered_at: Option<PrimitiveDateTime>,
     pub last_mail_id: Option<i64>,
+    /// Shared by the invitations the Add user wizard sent together: the id
+    /// of the first one, whose link the mail carries.
+    pub batch_id: Option<i64>,
 }
 
 impl Invitation {
@@ -54,6 +57,7 @@ pub struct NewInvitation<'a> {
     pub created_at: PrimitiveDateTime,
     pub sent_at: PrimitiveDateTime,
     pub expires_at: PrimitiveDateTime,
+    pub batch_id: Option<i64>,
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewInvitation<'_>) -> QueryResult<i64> {
@@ -393,4 +397,40 @@ pub fn count_sends_in_group(
         .filter(inv::sent_at.ge(since))
         .count()
         .get_result(conn)
+}
+
+/// Marks `ids` as one batch named after its first invitation.
+pub fn set_batch(conn: &mut DbConn, ids: &[i64], batch_id: i64) -> QueryResult<usize> {
+    diesel::update(inv::table.filter(inv::id.eq_any(ids)))
+        .set(inv::batch_id.eq(batch_id))
+        .execute(conn)
+}
+
+/// The other still-pending invitations of `inv`'s batch (none outside a batch).
+pub fn pending_siblings(conn: &mut DbConn, of: &Invitation) -> QueryResult<Vec<Invitation>> {
+    let Some(batch) = of.batch_id else {
+        return Ok(Vec::new());
+    };
+    inv::table
+        .filter(inv::batch_id.eq(batch))
+        .filter(inv::id.ne(of.id))
+        .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
+        .order(inv::id)
+        .select(Invitation::as_select())
+        .load(conn)
+}
+
+/// A contact's pending invitations (expired by date included: they may be
+/// re-sent), with their groups' names, oldest first.
+pub fn pending_for_contact(
+    conn: &mut DbConn,
+    user_id: i64,
+) -> QueryResult<Vec<(Invitation, String)>> {
+    inv::table
+        .inner_join(groups::table)
+        .filter(inv::invitee_user_id.eq(user_id))
+        .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
+        .order(inv::id)
+        .select((Invitation::as_select(), groups::name))
+        .load(conn)
 }

@@ -364,3 +364,45 @@ pub fn seeded_exist(conn: &mut DbConn) -> QueryResult<bool> {
     ))
     .get_result(conn)
 }
+
+/// What a contact gives when registering from their invitation link.
+pub struct ContactRegistration<'a> {
+    pub username: &'a str,
+    pub username_key: String,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub country_code: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub password_hash: &'a str,
+}
+
+/// Turns a contact (status `invited`, no password) into an active, verified
+/// user, keeping its id and account. 0 when it is not a contact any more
+/// (someone registered it first).
+pub fn register_contact(
+    conn: &mut DbConn,
+    id: i64,
+    r: &ContactRegistration<'_>,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::status.eq(UserStatus::Invited.as_str()))
+            .filter(users::password_hash.is_null()),
+    )
+    .set((
+        users::username.eq(r.username),
+        users::username_key.eq(&r.username_key),
+        users::first_name.eq(r.first_name),
+        users::last_name.eq(r.last_name),
+        users::country_code.eq(r.country_code),
+        users::phone.eq(r.phone),
+        users::password_hash.eq(r.password_hash),
+        users::status.eq(UserStatus::Active.as_str()),
+        users::email_verified_at.eq(now),
+        users::approved_at.eq(now),
+        users::updated_at.eq(now),
+    ))
+    .execute(conn)
+}

@@ -9,8 +9,9 @@ use crate::db;
 use crate::error::{AppResult, urlencode};
 use crate::models::{audit, company_account, group, user};
 use crate::services::account_users;
+use crate::services::invitations::{self, InviteEnv};
 use crate::startup::AppState;
-use crate::views::{AuditPage, ManageUsersPage, UserDetailPage};
+use crate::views::{AuditPage, ContactInvitationView, ManageUsersPage, UserDetailPage};
 use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 
@@ -18,7 +19,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(manage_users)
         .service(account_audit)
         .service(user_details)
-        .service(set_active_login);
+        .service(set_active_login)
+        .service(resend_contact_invitation)
+        .service(renew_contact_invitation);
 }
 
 const USERS_PAGE: i64 = 50;
@@ -90,11 +93,24 @@ async fn user_details(
     id: web::Path<i64>,
 ) -> AppResult<UserDetailPage> {
     let (actor, target) = (me.user.id, id.into_inner());
-    let (subject, groups, history) = db::run(&state.pool, move |c| {
+    let st = state.clone();
+    let (subject, groups, history, invitation) = db::run(&state.pool, move |c| {
         let (_, subject) = account_users::load_target(c, actor, target)?;
         let groups = group::of_user(c, subject.id, USER_GROUPS)?;
         let history = audit::page(c, subject.account_id, Some(subject.id), None, USER_HISTORY)?;
-        Ok((subject, groups, history))
+        let env = InviteEnv {
+            config: &st.config,
+            links: &st.links,
+        };
+        let now = st.clock.now();
+        let invitation =
+            account_users::contact_invitation(c, &subject)?.map(|ci| ContactInvitationView {
+                link: invitations::link_of(&env, &ci.invitation),
+                status: ci.invitation.effective_status(now),
+                expires: invitations::format_when(ci.invitation.expires_at),
+                groups: ci.groups,
+            });
+        Ok((subject, groups, history, invitation))
     })
     .await?;
     Ok(UserDetailPage {
@@ -103,6 +119,7 @@ async fn user_details(
         subject,
         groups,
         history,
+        invitation,
     })
 }
 
@@ -145,4 +162,49 @@ async fn account_audit(
         q.into_inner(),
     )
     .await
+}
+
+/// "Resend Invitation" / "Generate New Invitation" on an unregistered
+/// contact's page (the super user of the contact's account only).
+async fn contact_invitation(
+    me: SuperUser,
+    state: web::Data<AppState>,
+    target: i64,
+    renew: bool,
+) -> AppResult<HttpResponse> {
+    let (actor, st) = (me.user.id, state.clone());
+    let o = db::run(&state.pool, move |c| {
+        let env = InviteEnv {
+            config: &st.config,
+            links: &st.links,
+        };
+        account_users::contact_invitation_action(c, &env, actor, target, renew, st.clock.now())
+    })
+    .await?;
+    match o {
+        Ok(m) => {
+            state.mail_wakeup.notify_one();
+            me.ctx.flash("success", m)
+        }
+        Err(m) => me.ctx.flash("error", m),
+    }
+    Ok(see_other(&format!("/account/users/{target}#invitation")))
+}
+
+#[post("/account/users/{id}/invitation/resend")]
+async fn resend_contact_invitation(
+    me: SuperUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    contact_invitation(me, state, id.into_inner(), false).await
+}
+
+#[post("/account/users/{id}/invitation/renew")]
+async fn renew_contact_invitation(
+    me: SuperUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    contact_invitation(me, state, id.into_inner(), true).await
 }

@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per area, each exposing `config`.
 
 pub mod account;
+pub mod add_user;
 pub mod admin;
 pub mod api;
 pub mod assets;
@@ -28,6 +29,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     groups::config(cfg);
     invitations::config(cfg);
     join::config(cfg);
+    // Before account: /account/users/{id} would take "new" for an id.
+    add_user::config(cfg);
     account::config(cfg);
     cases::config(cfg);
 }

@@ -105,3 +105,78 @@ pub fn set_active_login(
         })
     }))
 }
+
+/// The invitation a contact's detail page acts on: the first of their
+/// pending invitations (the one whose link their mail carries), and the
+/// names of every group they are invited to.
+pub struct ContactInvitation {
+    pub invitation: crate::models::invitation::Invitation,
+    pub groups: String,
+}
+
+pub fn contact_invitation(
+    conn: &mut DbConn,
+    contact: &User,
+) -> AppResult<Option<ContactInvitation>> {
+    if contact.status() != Some(UserStatus::Invited) {
+        return Ok(None);
+    }
+    let pending = crate::models::invitation::pending_for_contact(conn, contact.id)?;
+    let names: Vec<String> = pending.iter().map(|(_, n)| n.clone()).collect();
+    Ok(pending
+        .into_iter()
+        .next()
+        .map(|(invitation, _)| ContactInvitation {
+            invitation,
+            groups: super::invitations::join_names(&names),
+        }))
+}
+
+/// "Resend Invitation" / "Generate New Invitation" on a contact's page: the
+/// super user of the contact's account only (another account's contact is
+/// not found), and only while the contact has not registered. Resending
+/// mails the current link again naming every group; both restart the
+/// period of the whole batch, so one link keeps answering all of it.
+pub fn contact_invitation_action(
+    conn: &mut DbConn,
+    env: &super::invitations::InviteEnv<'_>,
+    actor: i64,
+    target: i64,
+    renew: bool,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<&'static str, &'static str>> {
+    use super::invitations::{self, AdminActionOutcome};
+    db::write_tx(conn, |conn| {
+        let (me, them) = load_target(conn, actor, target)?;
+        let Some(ci) = contact_invitation(conn, &them)? else {
+            return Ok(Err(
+                "This person has no pending invitation: they may have registered already.",
+            ));
+        };
+        let outcome = if renew {
+            invitations::renew_checked(conn, env, &me, &ci.invitation, now)?
+        } else {
+            invitations::resend_checked(conn, env, &me, &ci.invitation, &ci.groups, now)?
+        };
+        match outcome {
+            AdminActionOutcome::Done => {}
+            AdminActionOutcome::QuotaReached => {
+                return Ok(Err(
+                    "The daily limit of invitations is reached: try again tomorrow.",
+                ));
+            }
+            AdminActionOutcome::NotOpen(_) => {
+                return Ok(Err("This invitation is no longer open."));
+            }
+        }
+        let until = invitations::expiry(env.config, now);
+        for sibling in crate::models::invitation::pending_siblings(conn, &ci.invitation)? {
+            crate::models::invitation::restart(conn, sibling.id, now, until)?;
+        }
+        Ok(Ok(if renew {
+            "A new invitation link was generated: the previous one no longer works."
+        } else {
+            "The invitation was sent again."
+        }))
+    })
+}

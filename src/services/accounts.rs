@@ -234,8 +234,45 @@ pub fn register_invited(
     }
     let hash = hash_password(&acc.password)?;
     db::write_tx(conn, |conn| {
+        // A contact added by a super user (the Add user wizard) already has a
+        // row with this address: it becomes the registered user, keeping its
+        // id, account and invitations.
+        if let Some(contact) = user::find_by_email_key(conn, &acc.email.key())?
+            && contact.status() == Some(UserStatus::Invited)
+            && contact.password_hash.is_none()
+        {
+            return register_contact(conn, &contact, acc, &hash, now);
+        }
         insert_user(conn, acc, &hash, UserStatus::Active, false, Some(now), now)
     })
+}
+
+fn register_contact(
+    conn: &mut DbConn,
+    contact: &User,
+    acc: &NewAccount,
+    hash: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<i64, FormErrors>> {
+    if user::find_by_username(conn, &acc.username.key())?.is_some() {
+        return Ok(Err(taken_errors(&[Taken::Username])));
+    }
+    let r = user::ContactRegistration {
+        username: acc.username.as_str(),
+        username_key: acc.username.key(),
+        first_name: acc.first_name.as_str(),
+        last_name: acc.last_name.as_str(),
+        country_code: acc.country_code.as_ref().map(CountryCode::as_str),
+        phone: acc.phone.as_ref().map(PhoneNumber::as_str),
+        password_hash: hash,
+    };
+    match user::register_contact(conn, contact.id, &r, now) {
+        Ok(1) => Ok(Ok(contact.id)),
+        // Registered by a twin request in the meantime.
+        Ok(_) => Ok(Err(taken_errors(&[Taken::Email]))),
+        Err(e) if db::is_unique_violation(&e) => Ok(Err(taken_errors(&[Taken::Username]))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Creates a site admin: active, approved and verified. With `only_first`

@@ -157,7 +157,7 @@ impl InviteEnv<'_> {
 }
 
 /// True when the inviter or the group has used up today's invitations.
-fn quota_reached(
+pub(crate) fn quota_reached(
     conn: &mut DbConn,
     config: &Config,
     inviter: i64,
@@ -240,6 +240,7 @@ pub fn invite_one(
                 created_at: now,
                 sent_at: now,
                 expires_at: expires_at(config, now),
+                batch_id: None,
             },
         )
         .map_err(|e| {
@@ -251,7 +252,7 @@ pub fn invite_one(
         })?;
         invitation::add_event(conn, id, "sent", Some(inviter.id), now)?;
         let sent = Sent {
-            access,
+            groups: &access.group.name,
             inviter,
             role: &req.role,
             message: req.message.as_deref(),
@@ -272,7 +273,8 @@ pub fn invite_one(
 
 /// An invitation just sent (or re-sent), for the messages that announce it.
 struct Sent<'a> {
-    access: &'a GroupAccess,
+    /// The group's name, or the batch's names joined ("A, B and C").
+    groups: &'a str,
     inviter: &'a User,
     role: &'a Role,
     message: Option<&'a str>,
@@ -289,7 +291,7 @@ fn deliver_in_app(
     invitee: &User,
     now: PrimitiveDateTime,
 ) -> Result<(), Stop> {
-    let group = &sent.access.group.name;
+    let group = sent.groups;
     let inviter_name = sent.inviter.display_name();
     let mut body = format!(
         "{inviter_name} invites you to join {group} as {}.",
@@ -360,7 +362,7 @@ fn queue_mail(
         to,
         name,
         inviter: &sent.inviter.display_name(),
-        groups: &sent.access.group.name,
+        groups: sent.groups,
         role: &sent.role.name,
         message: sent.message,
         registered,
@@ -400,55 +402,83 @@ pub fn resend(
     access.require(Permission::ManageMember)?;
     db::write_tx(conn, |conn| {
         let inv = of_group(conn, access, id)?;
-        let status = inv.effective_status(now);
-        // An expired invitation may be re-sent: that is what restarting is for.
-        if !matches!(
-            status,
-            InvitationStatus::Pending | InvitationStatus::Expired
-        ) || inv.status != InvitationStatus::Pending.as_str()
-        {
-            return Ok(AdminActionOutcome::NotOpen(status));
-        }
-        if quota_reached(conn, env.config, actor.id, access.group.id, now)? {
-            return Ok(AdminActionOutcome::QuotaReached);
-        }
-        let until = expires_at(env.config, now);
-        invitation::restart(conn, inv.id, now, until)?;
-        invitation::add_event(conn, inv.id, "resent", Some(actor.id), now)?;
-        let inviter = user::find(conn, inv.inviter_id)?;
-        let role = role::find(conn, inv.role_id)?.ok_or_else(AppError::not_found)?;
-        let sent = Sent {
-            access,
-            inviter: &inviter,
-            role: &role,
-            message: inv.message.as_deref(),
-            invitation_id: inv.id,
-            expires_at: until,
-        };
-        let token = env.links.token(&inv.link_nonce);
-        let result = match inv.invitee_user_id {
-            Some(uid) => {
-                let invitee = user::find(conn, uid)?;
-                let link = format!("{}/invitations", env.config.base_url);
-                queue_mail(
-                    conn,
-                    env,
-                    &sent,
-                    &invitee.email,
-                    Some(&invitee.first_name),
-                    true,
-                    &link,
-                    now,
-                )
-            }
-            None => mail_link(conn, env, &sent, &inv.invitee_email, &token, now),
-        };
-        result.map_err(|s| match s {
-            Stop::Failed(e) => e,
-            Stop::Outcome(_) => AppError::internal("unexpected outcome"),
-        })?;
-        Ok(AdminActionOutcome::Done)
+        resend_checked(conn, env, actor, &inv, &access.group.name, now)
     })
+}
+
+/// Resends `inv` once the caller has checked `actor` may (a group admin of
+/// its group, or the super user of the contact's account); inside the
+/// caller's transaction. `groups` names what the mail invites to.
+pub(crate) fn resend_checked(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    actor: &User,
+    inv: &invitation::Invitation,
+    groups: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<AdminActionOutcome> {
+    let status = inv.effective_status(now);
+    // An expired invitation may be re-sent: that is what restarting is for.
+    if !matches!(
+        status,
+        InvitationStatus::Pending | InvitationStatus::Expired
+    ) || inv.status != InvitationStatus::Pending.as_str()
+    {
+        return Ok(AdminActionOutcome::NotOpen(status));
+    }
+    if quota_reached(conn, env.config, actor.id, inv.group_id, now)? {
+        return Ok(AdminActionOutcome::QuotaReached);
+    }
+    let until = expires_at(env.config, now);
+    invitation::restart(conn, inv.id, now, until)?;
+    invitation::add_event(conn, inv.id, "resent", Some(actor.id), now)?;
+    let inviter = user::find(conn, inv.inviter_id)?;
+    let role = role::find(conn, inv.role_id)?.ok_or_else(AppError::not_found)?;
+    let sent = Sent {
+        groups,
+        inviter: &inviter,
+        role: &role,
+        message: inv.message.as_deref(),
+        invitation_id: inv.id,
+        expires_at: until,
+    };
+    let token = env.links.token(&inv.link_nonce);
+    let invitee = match inv.invitee_user_id {
+        Some(uid) => Some(user::find(conn, uid)?),
+        None => None,
+    };
+    let result = match invitee {
+        // A contact (no login yet) needs the link to register, like an address.
+        Some(invitee) if invitee.status() != Some(crate::domain::UserStatus::Invited) => {
+            let link = format!("{}/invitations", env.config.base_url);
+            queue_mail(
+                conn,
+                env,
+                &sent,
+                &invitee.email,
+                Some(&invitee.first_name),
+                true,
+                &link,
+                now,
+            )
+        }
+        Some(contact) => queue_mail(
+            conn,
+            env,
+            &sent,
+            &contact.email,
+            Some(&contact.first_name),
+            false,
+            &env.join_url(&token),
+            now,
+        ),
+        None => mail_link(conn, env, &sent, &inv.invitee_email, &token, now),
+    };
+    result.map_err(|s| match s {
+        Stop::Failed(e) => e,
+        Stop::Outcome(_) => AppError::internal("unexpected outcome"),
+    })?;
+    Ok(AdminActionOutcome::Done)
 }
 
 /// "Generate new invitation": a new link (every earlier one stops working at
@@ -464,15 +494,73 @@ pub fn renew(
     access.require(Permission::ManageMember)?;
     db::write_tx(conn, |conn| {
         let inv = of_group(conn, access, id)?;
-        if inv.status != InvitationStatus::Pending.as_str() {
-            return Ok(AdminActionOutcome::NotOpen(inv.effective_status(now)));
-        }
-        let (nonce, _token, hash) = env.links.fresh();
-        invitation::replace_link(conn, &inv, &nonce, &hash, now)?;
-        invitation::restart(conn, inv.id, now, expires_at(env.config, now))?;
-        invitation::add_event(conn, inv.id, "renewed", Some(actor.id), now)?;
-        Ok(AdminActionOutcome::Done)
+        renew_checked(conn, env, actor, &inv, now)
     })
+}
+
+/// Renews `inv` once the caller has checked `actor` may; inside the
+/// caller's transaction.
+pub(crate) fn renew_checked(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    actor: &User,
+    inv: &invitation::Invitation,
+    now: PrimitiveDateTime,
+) -> AppResult<AdminActionOutcome> {
+    if inv.status != InvitationStatus::Pending.as_str() {
+        return Ok(AdminActionOutcome::NotOpen(inv.effective_status(now)));
+    }
+    let (nonce, _token, hash) = env.links.fresh();
+    invitation::replace_link(conn, inv, &nonce, &hash, now)?;
+    invitation::restart(conn, inv.id, now, expires_at(env.config, now))?;
+    invitation::add_event(conn, inv.id, "renewed", Some(actor.id), now)?;
+    Ok(AdminActionOutcome::Done)
+}
+
+/// "A", "A and B", "A, B and C": group names as a mail or a message says them.
+pub fn join_names(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The expiry of an invitation sent now.
+pub(crate) fn expiry(config: &Config, now: PrimitiveDateTime) -> PrimitiveDateTime {
+    expires_at(config, now)
+}
+
+/// Queues the one invitation mail of a wizard batch (a contact, several
+/// groups, the first invitation's link) and records it on every invitation.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn mail_batch(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    inviter: &User,
+    role: &Role,
+    contact: &User,
+    ids: &[i64],
+    groups: &str,
+    token: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<()> {
+    let m = mail::messages::invitation(&InvitationMail {
+        to: &contact.email,
+        name: Some(&contact.first_name),
+        inviter: &inviter.display_name(),
+        groups,
+        role: &role.name,
+        message: None,
+        registered: false,
+        link: &env.join_url(token),
+        expires: &format_when(expires_at(env.config, now)),
+    })?;
+    let mail_id = mail::enqueue(conn, &m, now, &env.config.host())?;
+    for id in ids {
+        invitation::set_last_mail(conn, *id, mail_id)?;
+    }
+    Ok(())
 }
 
 /// The link of an invitation, for "Copy invitation link" (admins only).
@@ -562,7 +650,23 @@ pub fn answer_by_link(
             return Ok(Err(LinkRefusal::SentTo(inv.invitee_email)));
         }
         invitation::bind_invitee(conn, inv.id, me.id)?;
-        apply_answer(conn, me, &inv, accept, now).map(Ok)
+        let answered = apply_answer(conn, me, &inv, accept, now)?;
+        if matches!(answered.0, AnswerOutcome::NoLongerOpen(_)) {
+            return Ok(Ok(answered));
+        }
+        // The wizard's mail carried one link for the whole batch: its answer
+        // answers the sibling invitations too (same transaction, so all or none).
+        let mut names = vec![answered.1];
+        for sibling in invitation::pending_siblings(conn, &inv)? {
+            if is_addressed_to(&sibling, me) {
+                invitation::bind_invitee(conn, sibling.id, me.id)?;
+                let (o, name) = apply_answer(conn, me, &sibling, accept, now)?;
+                if !matches!(o, AnswerOutcome::NoLongerOpen(_)) {
+                    names.push(name);
+                }
+            }
+        }
+        Ok(Ok((answered.0, join_names(&names))))
     })
 }
 
@@ -670,10 +774,17 @@ pub fn link_view(
     let group = crate::models::group::find(conn, inv.group_id)?;
     let role = role::find(conn, inv.role_id)?.ok_or_else(AppError::not_found)?;
     let inviter = user::find(conn, inv.inviter_id)?;
+    // A wizard batch: the link answers every group of it, so it names them all.
+    let mut names = vec![group.name];
+    if inv.status == InvitationStatus::Pending.as_str() {
+        for sibling in invitation::pending_siblings(conn, &inv)? {
+            names.push(crate::models::group::find(conn, sibling.group_id)?.name);
+        }
+    }
     Ok(Some(Ok(LinkView {
         status: inv.effective_status(now),
         invitation: inv,
-        group_name: group.name,
+        group_name: join_names(&names),
         group_slug: group.slug,
         role_name: role.name,
         inviter_name: inviter.display_name(),

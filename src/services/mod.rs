@@ -3,6 +3,7 @@
 
 pub mod account_users;
 pub mod accounts;
+pub mod add_user;
 pub mod cases;
 pub mod company_accounts;
 pub mod groups;

@@ -144,6 +144,8 @@ pub struct UserDetailPage {
     pub groups: Vec<Group>,
     pub history: Vec<AuditRow>,
     pub me: i64,
+    /// While the subject is an unregistered contact with a pending invitation.
+    pub invitation: Option<ContactInvitationView>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -383,4 +385,39 @@ pub struct InvitationPage {
     pub events: Vec<crate::models::invitation::EventRow>,
     /// The last mail sent for it.
     pub mail: Option<crate::models::outbox::OutboxMail>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/new.html")]
+pub struct AddUserPage {
+    pub ctx: Ctx,
+    /// 1 details, 2 groups, 3 overview.
+    pub step: u8,
+    pub input: crate::services::add_user::AddUserInput,
+    pub errors: FormErrors,
+    /// Step 2: the offered groups matching the search.
+    pub shown: Vec<Group>,
+    /// Every offered group (to name the chosen ones and keep the chosen
+    /// ones the search hides).
+    pub offered: Vec<Group>,
+}
+
+impl AddUserPage {
+    pub fn chosen(&self) -> Vec<&Group> {
+        self.offered
+            .iter()
+            .filter(|g| self.input.has_group(&g.id))
+            .collect()
+    }
+    pub fn is_shown(&self, id: &i64) -> bool {
+        self.shown.iter().any(|g| g.id == *id)
+    }
+}
+
+/// A contact's invitation as their detail page shows it.
+pub struct ContactInvitationView {
+    pub groups: String,
+    pub link: String,
+    pub status: InvitationStatus,
+    pub expires: String,
 }

@@ -139,6 +139,7 @@ fn grow_to(app: &TestApp, ann: i64, club: i64, from: usize, n: usize) {
                         created_at: now,
                         sent_at: now,
                         expires_at: now + time::Duration::days(7),
+                        batch_id: None,
                     },
                 )
                 .unwrap();

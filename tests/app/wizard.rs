@@ -1,0 +1,509 @@
+//! The Add user wizard (`/account/users/new`) and a contact's invitation
+//! actions: alice, super user of the client account Acme, adds carol
+//! through the three steps; carol registers from the mailed link and lands
+//! in the chosen groups as a user of Acme. Refused cases change nothing.
+
+use crate::backend_tests;
+use crate::helpers::*;
+use diesel::prelude::*;
+use guildhall::db::schema::{invitations, memberships, users};
+use guildhall::error::FORBIDDEN_TEXT;
+use guildhall::services::add_user::{EMAIL_IN_USE, NO_GROUP, NOT_OFFERED};
+use guildhall::services::company_accounts::{self, AccountInput};
+use guildhall::services::groups::{self, GroupInput};
+
+backend_tests!(
+    super_user_adds_a_contact_who_registers_and_joins,
+    contact_invitation_resend_and_renew,
+    refused_wizard_and_contact_actions_change_nothing
+);
+
+const PW: &str = "a-long-password-1";
+
+/// Acme (client): alice (super user), bob. Parto (partner): pete (super
+/// user). Groups alice administers: Acme Support (client, bound to Acme),
+/// Acme Lounge (client) and Partner Hub (partner: not for Acme's people);
+/// Bob's Club is bob's (alice may not invite there).
+pub(crate) struct World {
+    pub app: TestApp,
+    pub alice: reqwest::Client,
+    pub groups: [i64; 4],
+}
+
+fn group_id(app: &TestApp, slug: &str) -> i64 {
+    app.db(|c| {
+        guildhall::models::group::find_by_slug(c, slug)
+            .unwrap()
+            .unwrap()
+            .id
+    })
+}
+
+pub(crate) async fn world(b: Backend) -> World {
+    let app = spawn_app(b).await;
+    let root = app.create_admin("root", PW);
+    let (alice, bob) = (app.create_user("alice", PW), app.create_user("bob", PW));
+    app.create_user("pete", PW);
+    let now = app.clock.now();
+    app.db(|c| {
+        let account = |c: &mut guildhall::db::DbConn, name: &str, kind: &str| {
+            let spec = AccountInput {
+                name: name.into(),
+                kind: kind.into(),
+            }
+            .parse()
+            .ok()
+            .unwrap();
+            company_accounts::create_account(c, root, &spec, now)
+                .unwrap()
+                .unwrap()
+        };
+        let (acme, parto) = (account(c, "Acme", "client"), account(c, "Parto", "partner"));
+        for (u, a) in [("alice", acme), ("bob", acme), ("pete", parto)] {
+            company_accounts::attach_user(c, root, u, Some(a), now)
+                .unwrap()
+                .unwrap();
+        }
+        for u in ["alice", "pete"] {
+            company_accounts::set_super_user(c, root, u, true, now)
+                .unwrap()
+                .unwrap();
+        }
+        for (owner, name, slug, audience) in [
+            (alice, "Acme Support", "acme-support", "client"),
+            (alice, "Acme Lounge", "acme-lounge", "client"),
+            (alice, "Partner Hub", "partner-hub", "partner"),
+            (bob, "Bob's Club", "bobs-club", "client"),
+        ] {
+            let spec = GroupInput {
+                name: name.into(),
+                slug: slug.into(),
+                description: String::new(),
+                join_method: "invite_only".into(),
+                audience: audience.into(),
+            }
+            .parse()
+            .ok()
+            .unwrap();
+            groups::create_group(c, owner, &spec, now).unwrap().unwrap();
+        }
+        company_accounts::attach_group(c, root, "acme-support", Some(acme), now)
+            .unwrap()
+            .unwrap();
+    });
+    let client = new_client();
+    app.login_with(&client, "alice", PW).await;
+    let groups = [
+        group_id(&app, "acme-support"),
+        group_id(&app, "acme-lounge"),
+        group_id(&app, "partner-hub"),
+        group_id(&app, "bobs-club"),
+    ];
+    World {
+        app,
+        alice: client,
+        groups,
+    }
+}
+
+const CAROL: [(&str, &str); 5] = [
+    ("first_name", "Carol"),
+    ("last_name", "Contact"),
+    ("email", "carol@example.com"),
+    ("country_code", "+44"),
+    ("phone", "20 7946 0000"),
+];
+
+/// Posts one wizard step as alice: the details, `extra` fields, and a fresh CSRF token.
+async fn step(w: &World, details: &[(&str, &str)], extra: &[(&str, &str)]) -> Page {
+    let token = csrf_from(&w.app.get_with(&w.alice, "/account/users/new").await.body);
+    let mut form: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+    form.extend_from_slice(details);
+    form.extend_from_slice(extra);
+    w.app.post_with(&w.alice, "/account/users/new", &form).await
+}
+
+/// What a refusal must leave untouched.
+fn counts(app: &TestApp) -> [i64; 5] {
+    [
+        app.count("users"),
+        app.count("invitations"),
+        app.count("invitation_events"),
+        app.count("outbox"),
+        app.count("audit_events"),
+    ]
+}
+
+fn carol(app: &TestApp) -> guildhall::models::User {
+    app.db(|c| {
+        users::table
+            .filter(users::email_key.eq("carol@example.com"))
+            .select(guildhall::models::User::as_select())
+            .first(c)
+            .unwrap()
+    })
+}
+
+/// Walks the wizard to **Add** for carol into Acme Support and Acme Lounge.
+pub(crate) async fn add_carol(w: &World) -> i64 {
+    let (support, lounge) = (w.groups[0].to_string(), w.groups[1].to_string());
+    let p = step(
+        w,
+        &CAROL,
+        &[
+            ("step", "overview"),
+            ("group", &support),
+            ("group", &lounge),
+            ("action", "add"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    carol(&w.app).id
+}
+
+fn path_of(app: &TestApp, link: &str) -> String {
+    link.trim_start_matches(&app.address).to_string()
+}
+
+/// carol signs up from `link` (a /join/ path) and accepts; returns her client.
+async fn carol_registers_and_accepts(app: &TestApp, path: &str) -> reqwest::Client {
+    let carol_c = new_client();
+    let page = app.get_with(&carol_c, path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let token = path.trim_start_matches("/join/").to_string();
+    let signup = app
+        .get_with(&carol_c, &format!("/signup?invitation={token}"))
+        .await;
+    let csrf = csrf_from(&signup.body);
+    let p = app
+        .post_with(
+            &carol_c,
+            "/signup",
+            &[
+                ("csrf_token", &csrf),
+                ("invitation", &token),
+                ("username", "carol"),
+                ("first_name", "Carol"),
+                ("last_name", "Contact"),
+                ("email", "carol@example.com"),
+                ("password", PW),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(p.location.as_deref(), Some(path));
+    let csrf = csrf_from(&app.get_with(&carol_c, path).await.body);
+    let p = app
+        .post_with(
+            &carol_c,
+            &format!("{path}/accept"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    carol_c
+}
+
+fn group_ids_of(app: &TestApp, user: i64) -> Vec<i64> {
+    app.db(|c| {
+        memberships::table
+            .filter(memberships::user_id.eq(user))
+            .order(memberships::group_id)
+            .select(memberships::group_id)
+            .load(c)
+            .unwrap()
+    })
+}
+
+async fn super_user_adds_a_contact_who_registers_and_joins(b: Backend) {
+    let w = world(b).await;
+    let app = &w.app;
+    let users_page = app.get_with(&w.alice, "/account/users").await;
+    assert!(users_page.body.contains(r#"href="/account/users/new""#));
+    let p = app.get_with(&w.alice, "/account/users/new").await;
+    assert_eq!(p.status, 200);
+    assert_eq!(texts(&p.body, "h1"), vec!["Add user".to_string()]);
+    for label in ["First name", "Last name", "E-mail", "Country code", "Phone"] {
+        assert!(p.body.contains(label), "{label}");
+    }
+    let before = counts(app);
+
+    // Step 1: an address in use is refused beside the field, input kept.
+    let mut taken = CAROL;
+    taken[2] = ("email", "BOB@example.com");
+    let p = step(&w, &taken, &[("step", "details"), ("action", "next")]).await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains(EMAIL_IN_USE), "{}", p.body);
+    assert!(p.body.contains(r#"id="email-error""#));
+    assert!(p.body.contains(r#"value="Carol""#) && p.body.contains(r#"value="20 7946 0000""#));
+    let mut bad_phone = CAROL;
+    bad_phone[4] = ("phone", "call me maybe");
+    let p = step(&w, &bad_phone, &[("step", "details"), ("action", "next")]).await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains(r#"id="phone-error""#), "{}", p.body);
+
+    // Step 2: the groups alice may invite an Acme contact into, and only those.
+    let p = step(&w, &CAROL, &[("step", "details"), ("action", "next")]).await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(
+        p.body
+            .contains(r#"type="hidden" name="email" value="carol@example.com""#)
+    );
+    assert!(p.body.contains("Acme Support") && p.body.contains("Acme Lounge"));
+    assert!(!p.body.contains("Partner Hub"), "partner group offered");
+    assert!(!p.body.contains("Bob&#x27;s Club") && !p.body.contains("Bob's Club"));
+    // The search keeps what was chosen, even when it hides it.
+    let support = w.groups[0].to_string();
+    let p = step(
+        &w,
+        &CAROL,
+        &[
+            ("step", "groups"),
+            ("q", "lounge"),
+            ("group", &support),
+            ("action", "search"),
+        ],
+    )
+    .await;
+    assert!(p.body.contains("Acme Lounge") && !p.body.contains(">Acme Support<"));
+    assert!(
+        p.body
+            .contains(&format!(r#"type="hidden" name="group" value="{support}""#))
+    );
+    let p = step(&w, &CAROL, &[("step", "groups"), ("action", "next")]).await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains(NO_GROUP), "{}", p.body);
+    // A forged group id (the partner group, and bob's) is refused.
+    for forged in [w.groups[2], w.groups[3]] {
+        let p = step(
+            &w,
+            &CAROL,
+            &[
+                ("step", "groups"),
+                ("group", &forged.to_string()),
+                ("action", "next"),
+            ],
+        )
+        .await;
+        assert_eq!(p.status, 422);
+        assert!(p.body.contains(NOT_OFFERED));
+        let p = step(
+            &w,
+            &CAROL,
+            &[
+                ("step", "overview"),
+                ("group", &support),
+                ("group", &forged.to_string()),
+                ("action", "add"),
+            ],
+        )
+        .await;
+        assert_eq!(p.status, 422);
+        assert!(p.body.contains(NOT_OFFERED));
+    }
+    // Tampered details at the last step go back to step 1.
+    let mut tampered = CAROL;
+    tampered[2] = ("email", "alice@example.com");
+    let p = step(
+        &w,
+        &tampered,
+        &[("step", "overview"), ("group", &support), ("action", "add")],
+    )
+    .await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains(EMAIL_IN_USE));
+    assert_eq!(counts(app), before, "refusals wrote nothing");
+
+    // Step 3: the overview, then Add.
+    let lounge = w.groups[1].to_string();
+    let p = step(
+        &w,
+        &CAROL,
+        &[
+            ("step", "groups"),
+            ("group", &support),
+            ("group", &lounge),
+            ("action", "next"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 200);
+    assert!(p.body.contains("Step 3 of 3") && p.body.contains("Acme Lounge"));
+    let id = add_carol(&w).await;
+    let c = carol(app);
+    assert_eq!(c.status, "invited");
+    assert_eq!(c.account_id, app.user_by_username("alice").account_id);
+    assert!(c.username.is_none() && c.password_hash.is_none() && c.email_verified_at.is_none());
+    assert_eq!(c.phone.as_deref(), Some("20 7946 0000"));
+    let after = counts(app);
+    assert_eq!(
+        [
+            after[0] - before[0],
+            after[1] - before[1],
+            after[2] - before[2],
+            after[3] - before[3],
+            after[4] - before[4]
+        ],
+        [1, 2, 2, 1, 1],
+        "one contact, two invitations and their 'sent' events, one mail, one audit event"
+    );
+    let mail = app.outbox().into_iter().last().unwrap();
+    assert_eq!(mail.recipient, "carol@example.com");
+    assert!(
+        mail.text_body.contains("Acme Support and Acme Lounge"),
+        "{}",
+        mail.text_body
+    );
+    let path = path_of(app, &app.link_in_last_mail_to("carol@example.com"));
+    assert!(path.starts_with("/join/"));
+
+    // Manage Users offers Invite to Community; her page the invitation actions.
+    let users_page = app.get_with(&w.alice, "/account/users").await;
+    assert!(users_page.body.contains("Invite to Community"));
+    let detail = app
+        .get_with(&w.alice, &format!("/account/users/{id}"))
+        .await;
+    for t in [
+        "Resend Invitation",
+        "Generate New Invitation",
+        "Copy Invitation Link",
+    ] {
+        assert!(detail.body.contains(t), "{t}");
+    }
+    assert!(
+        detail
+            .body
+            .contains(&format!("value=\"{}{path}\"", app.address))
+    );
+
+    // carol registers from the link: the contact row becomes her account.
+    let link_page = app.get_with(&new_client(), &path).await;
+    assert!(link_page.body.contains("Acme Support and Acme Lounge"));
+    carol_registers_and_accepts(app, &path).await;
+    let c = carol(app);
+    assert_eq!(c.id, id, "the contact row became the user");
+    assert!(c.is_active() && c.email_verified_at.is_some());
+    assert_eq!(c.username.as_deref(), Some("carol"));
+    assert_eq!(c.account_id, app.user_by_username("alice").account_id);
+    assert_eq!(group_ids_of(app, id), vec![w.groups[0], w.groups[1]]);
+    let statuses: Vec<String> = app.db(|conn| {
+        invitations::table
+            .filter(invitations::invitee_user_id.eq(id))
+            .select(invitations::status)
+            .load(conn)
+            .unwrap()
+    });
+    assert_eq!(statuses, vec!["accepted", "accepted"]);
+    let users_page = app.get_with(&w.alice, "/account/users").await;
+    assert!(!users_page.body.contains("Invite to Community"));
+}
+
+async fn contact_invitation_resend_and_renew(b: Backend) {
+    let w = world(b).await;
+    let app = &w.app;
+    let id = add_carol(&w).await;
+    let first = app.link_in_last_mail_to("carol@example.com");
+    let page = format!("/account/users/{id}");
+    let mails = app.outbox().len();
+    let p = app
+        .submit_with(&w.alice, &page, &format!("{page}/invitation/resend"), &[])
+        .await;
+    assert_eq!(p.status, 303);
+    assert_eq!(app.outbox().len(), mails + 1);
+    let again = app.outbox().into_iter().last().unwrap();
+    assert!(again.text_body.contains("Acme Support and Acme Lounge"));
+    assert_eq!(app.link_in_last_mail_to("carol@example.com"), first);
+
+    let p = app
+        .submit_with(&w.alice, &page, &format!("{page}/invitation/renew"), &[])
+        .await;
+    assert_eq!(p.status, 303);
+    let shown = app.get_with(&w.alice, &page).await;
+    assert!(shown.body.contains("A new invitation link was generated"));
+    assert!(!shown.body.contains(&first), "the page shows the new link");
+    let old = app.get_with(&new_client(), &path_of(app, &first)).await;
+    assert_eq!(old.status, 410);
+    assert!(old.body.contains("no longer valid"));
+    // Resending now mails the new link, which works and answers the batch.
+    app.submit_with(&w.alice, &page, &format!("{page}/invitation/resend"), &[])
+        .await;
+    let fresh = app.link_in_last_mail_to("carol@example.com");
+    assert_ne!(fresh, first);
+    carol_registers_and_accepts(app, &path_of(app, &fresh)).await;
+    assert_eq!(group_ids_of(app, id), vec![w.groups[0], w.groups[1]]);
+    // Registered: no invitation actions any more.
+    let shown = app.get_with(&w.alice, &page).await;
+    assert!(!shown.body.contains("Resend Invitation"));
+}
+
+async fn refused_wizard_and_contact_actions_change_nothing(b: Backend) {
+    let w = world(b).await;
+    let app = &w.app;
+    let id = add_carol(&w).await;
+    let before = counts(app);
+    let page = format!("/account/users/{id}");
+
+    // A regular user of Acme: the wizard and the actions are forbidden.
+    let bob = new_client();
+    app.login_with(&bob, "bob", PW).await;
+    let p = app.get_with(&bob, "/account/users/new").await;
+    assert_eq!(p.status, 403);
+    assert!(p.body.contains(FORBIDDEN_TEXT));
+    let token = csrf_from(&app.get_with(&bob, "/").await.body);
+    let support = w.groups[0].to_string();
+    let mut form = vec![("csrf_token", token.as_str())];
+    form.extend_from_slice(&CAROL);
+    form[3] = ("email", "dora@example.com");
+    form.extend_from_slice(&[("step", "overview"), ("group", &support), ("action", "add")]);
+    let p = app.post_with(&bob, "/account/users/new", &form).await;
+    assert_eq!(p.status, 403);
+    for action in ["resend", "renew"] {
+        let p = app
+            .post_with(
+                &bob,
+                &format!("{page}/invitation/{action}"),
+                &[("csrf_token", &token)],
+            )
+            .await;
+        assert_eq!(p.status, 403, "bob {action}");
+    }
+
+    // The super user of another account: carol is not found.
+    let pete = new_client();
+    app.login_with(&pete, "pete", PW).await;
+    let token = csrf_from(&app.get_with(&pete, "/").await.body);
+    assert_eq!(app.get_with(&pete, &page).await.status, 404);
+    for action in ["resend", "renew"] {
+        let p = app
+            .post_with(
+                &pete,
+                &format!("{page}/invitation/{action}"),
+                &[("csrf_token", &token)],
+            )
+            .await;
+        assert_eq!(p.status, 404, "pete {action}");
+    }
+    // pete's wizard offers no Acme group, and refuses one forged into the form.
+    let p = app.get_with(&pete, "/account/users/new").await;
+    assert_eq!(p.status, 200);
+    let mut form = vec![("csrf_token", token.as_str())];
+    form.extend_from_slice(&CAROL);
+    form[3] = ("email", "dora@example.com");
+    form.extend_from_slice(&[("step", "details"), ("action", "next")]);
+    let p = app.post_with(&pete, "/account/users/new", &form).await;
+    assert!(!p.body.contains("Acme Support"));
+    let n = form.len();
+    form[n - 2] = ("step", "overview");
+    form[n - 1] = ("action", "add");
+    form.push(("group", &support));
+    let p = app.post_with(&pete, "/account/users/new", &form).await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains(NOT_OFFERED));
+    // Without CSRF, nothing happens either.
+    let p = app
+        .post_with(&w.alice, &format!("{page}/invitation/renew"), &[])
+        .await;
+    assert_eq!(p.status, 403);
+    assert_eq!(counts(app), before, "refusals wrote nothing");
+}
