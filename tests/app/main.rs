@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod accounts_admin;
 mod browser;
+mod browser_email_invitations;
 mod browser_invitations;
 mod browser_wizard;
 mod cli;
