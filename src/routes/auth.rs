@@ -141,8 +141,9 @@ async fn signup(
     .await?;
     if let (Some(_), Ok(id)) = (&invited, &result) {
         // Logged in straight away, back to the invitation to answer it.
-        let epoch = 0;
-        session::log_in(&ctx.session, *id, epoch, state.clock.unix());
+        let uid = *id;
+        let u = db::run(&state.pool, move |c| Ok(user::find(c, uid)?)).await?;
+        session::log_in(&ctx.session, u.id, u.session_epoch, state.clock.unix());
         return Ok(see_other(&format!(
             "/join/{}",
             urlencode(input.invitation.trim())
