@@ -75,3 +75,21 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
 }
+
+/// `q` lower-cased with LIKE's wildcards escaped (use with `.escape('\\')`),
+/// so a search for "50%" means the text "50%".
+pub fn like_literal(q: &str) -> String {
+    let mut out = String::with_capacity(q.len() + 2);
+    for c in q.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `%q%` for a LIKE "contains" search, wildcards in `q` taken literally.
+pub fn like_contains(q: &str) -> String {
+    format!("%{}%", like_literal(q))
+}

@@ -111,19 +111,6 @@ pub struct DirectoryEntry {
     pub standing: Standing,
 }
 
-/// Escapes LIKE wildcards so a search for "50%" means the text "50%".
-fn like_pattern(q: &str) -> String {
-    let mut p = String::from("%");
-    for c in q.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
-}
-
 /// The directory: groups the viewer may see (open, on request, and
 /// invitation-only ones they belong to), by name, `limit` after the cursor
 /// `(name_key, id)`. Two queries whatever the page.
@@ -150,7 +137,11 @@ pub fn directory(
         .limit(limit)
         .into_boxed();
     if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
-        query = query.filter(groups::name_key.like(like_pattern(q)).escape('\\'));
+        query = query.filter(
+            groups::name_key
+                .like(crate::db::like_contains(q))
+                .escape('\\'),
+        );
     }
     if let Some((key, id)) = after {
         query = query.filter(

@@ -223,15 +223,8 @@ pub fn search_usernames(
     prefix: &str,
     limit: i64,
 ) -> QueryResult<Vec<(Option<String>, String, String)>> {
-    let key = prefix.trim().to_lowercase();
     // `_` and `%` may be in a username: match them literally.
-    let escaped: String = key
-        .chars()
-        .flat_map(|c| match c {
-            '\\' | '%' | '_' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
+    let escaped = crate::db::like_literal(prefix.trim());
     users::table
         .filter(users::username_key.like(format!("{escaped}%")).escape('\\'))
         .filter(users::status.eq(UserStatus::Active.as_str()))
@@ -242,19 +235,6 @@ pub fn search_usernames(
 }
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
-
-/// `%q%` for LIKE, with the wildcards in `q` matched literally.
-fn contains_pattern(q: &str) -> String {
-    let mut p = String::from("%");
-    for c in q.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
-}
 
 /// Manage Users: the account's people by e-mail key, `limit` after the
 /// cursor (an e-mail key: unique), optionally searched by username, e-mail
@@ -277,7 +257,7 @@ pub fn account_page(
         query = query.filter(users::status.ne(UserStatus::Deactivated.as_str()));
     }
     if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
-        let p = contains_pattern(q);
+        let p = crate::db::like_contains(q);
         query = query.filter(
             users::username_key
                 .like(p.clone())
