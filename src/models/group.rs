@@ -192,6 +192,27 @@ pub fn of_user(conn: &mut DbConn, user_id: i64, limit: i64) -> QueryResult<Vec<G
         .load(conn)
 }
 
+/// Other groups where `user_id`'s role lets them invite (holds
+/// `manage_member`), by name: the invite form's "Also invite to".
+pub fn managed_by(
+    conn: &mut DbConn,
+    user_id: i64,
+    except: i64,
+    limit: i64,
+) -> QueryResult<Vec<Group>> {
+    use crate::db::schema::roles;
+    groups::table
+        .inner_join(memberships::table.inner_join(roles::table))
+        .filter(memberships::user_id.eq(user_id))
+        .filter(groups::id.ne(except))
+        // Permission names are comma-separated; none contains another.
+        .filter(roles::permissions.like("%manage_member%"))
+        .order((groups::name_key, groups::id))
+        .limit(limit)
+        .select(Group::as_select())
+        .load(conn)
+}
+
 /// Binds the group to a client account (None: to none).
 pub fn set_account(
     conn: &mut DbConn,

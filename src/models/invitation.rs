@@ -399,6 +399,17 @@ pub fn count_sends_in_group(
         .get_result(conn)
 }
 
+/// Whether this person already has a pending invitation to the group.
+pub fn pending_exists(conn: &mut DbConn, group_id: i64, email_key: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        inv::table
+            .filter(inv::group_id.eq(group_id))
+            .filter(inv::invitee_email_key.eq(email_key))
+            .filter(inv::status.eq(InvitationStatus::Pending.as_str())),
+    ))
+    .get_result(conn)
+}
+
 /// Marks `ids` as one batch named after its first invitation.
 pub fn set_batch(conn: &mut DbConn, ids: &[i64], batch_id: i64) -> QueryResult<usize> {
     diesel::update(inv::table.filter(inv::id.eq_any(ids)))

@@ -31,6 +31,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 
 const INBOX_SHOWN: i64 = 100;
 const TAB_PAGE: i64 = 50;
+/// Other groups offered under "Also invite to", at most.
+const ALSO_SHOWN: i64 = 50;
 
 /// Loads the group for an admin page: 404 when hidden, 403 without `manage_member`.
 async fn admin_access(state: &AppState, slug: String, viewer: i64) -> AppResult<GroupAccess> {
@@ -50,8 +52,14 @@ async fn invite_page(
     errors: FormErrors,
     preview_open: bool,
 ) -> AppResult<InvitePage> {
-    let a = access.clone();
-    let roles = db::run(&state.pool, move |c| invitations::grantable_roles(c, &a)).await?;
+    let (a, viewer) = (access.clone(), me.user.id);
+    let (roles, also_groups) = db::run(&state.pool, move |c| {
+        Ok((
+            invitations::grantable_roles(c, &a)?,
+            crate::models::group::managed_by(c, viewer, a.group.id, ALSO_SHOWN)?,
+        ))
+    })
+    .await?;
     let chosen = input.role_id.trim().parse::<i64>().ok();
     let role = roles.iter().find(|r| Some(r.id) == chosen).or_else(|| {
         roles
@@ -71,6 +79,7 @@ async fn invite_page(
     Ok(InvitePage {
         ctx: me.ctx,
         access,
+        also_groups,
         roles,
         selected_role,
         input,
@@ -104,13 +113,21 @@ async fn send_invitations(
     me: CurrentUser,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    form: web::Form<InviteInput>,
+    form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     let access = admin_access(&state, slug.into_inner(), me.user.id).await?;
-    let input = form.into_inner();
-    let a = access.clone();
-    let roles = db::run(&state.pool, move |c| invitations::grantable_roles(c, &a)).await?;
-    let parsed = input.parse(&roles);
+    let input = InviteInput::from_pairs(form.into_inner());
+    let (a, viewer, also) = (access.clone(), me.user.id, input.also.clone());
+    let (roles, extra) = db::run(&state.pool, move |c| {
+        Ok((
+            invitations::grantable_roles(c, &a)?,
+            invitations::extra_groups(c, viewer, &also)?,
+        ))
+    })
+    .await?;
+    let parsed = input
+        .parse(&roles)
+        .and_then(|r| invitations::check_extra(r, &extra));
     let wants_preview = input.action.as_deref() == Some("preview");
     // The page's script sends a long list in slices and shows progress; each
     // slice answers in JSON. Without the script the whole list is one request.
@@ -157,12 +174,15 @@ async fn send_invitations(
             config: &st.config,
             links: &st.links,
         };
+        let targets: Vec<&GroupAccess> = std::iter::once(&a).chain(extra.iter()).collect();
         let mut lines = Vec::with_capacity(request.recipients.len());
         for r in &request.recipients {
-            let outcome = invitations::invite_one(c, &env, &a, &inviter, &request, r, now)?;
+            let (outcome, groups) =
+                invitations::invite_one(c, &env, &targets, &inviter, &request, r, now)?;
             lines.push(ResultLine {
                 entry: r.label().to_string(),
                 outcome,
+                groups: crate::services::invitations::join_names(&groups),
             });
         }
         Ok(lines)
@@ -178,6 +198,7 @@ async fn send_invitations(
                 serde_json::json!({
                     "entry": l.entry,
                     "outcome": l.outcome.label(),
+                    "groups": l.groups,
                     "ok": l.outcome.is_success(),
                 })
             })

@@ -34,6 +34,34 @@ pub struct InviteInput {
     pub message: String,
     /// `preview` re-renders the form with the e-mail preview open.
     pub action: Option<String>,
+    /// "Also invite to": ids of other groups the inviter administers.
+    #[serde(skip)]
+    pub also: Vec<i64>,
+}
+
+impl InviteInput {
+    /// From the raw form pairs: `also` may repeat, which serde_urlencoded
+    /// cannot put in a Vec.
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut input = InviteInput::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "send_to" => input.send_to = v,
+                "role_id" => input.role_id = v,
+                "message" => input.message = v,
+                "action" => input.action = Some(v),
+                "also" => {
+                    if let Ok(id) = v.trim().parse()
+                        && !input.also.contains(&id)
+                    {
+                        input.also.push(id);
+                    }
+                }
+                _ => {}
+            }
+        }
+        input
+    }
 }
 
 /// A checked invite request.
@@ -86,6 +114,37 @@ impl InviteInput {
             _ => Err(e),
         }
     }
+}
+
+/// The "Also invite to" groups: each must be one where the inviter may
+/// invite (a forged id is refused with 404 or 403, like its page would be).
+pub fn extra_groups(conn: &mut DbConn, viewer: i64, ids: &[i64]) -> AppResult<Vec<GroupAccess>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let group = crate::models::group::find(conn, *id)?;
+        let access = GroupAccess::load(conn, &group.slug, Some(viewer))?;
+        access.require(Permission::ManageMember)?;
+        out.push(access);
+    }
+    Ok(out)
+}
+
+/// The chosen role must be one the inviter may give in every extra group too.
+pub fn check_extra(req: InviteRequest, extra: &[GroupAccess]) -> Result<InviteRequest, FormErrors> {
+    for a in extra {
+        if !req.role.usable_in(a.group.id) || !a.perms.covers(req.role.perms()) {
+            let mut e = FormErrors::default();
+            e.add(
+                "also",
+                format!(
+                    "The role {} cannot be given in {}.",
+                    req.role.name, a.group.name
+                ),
+            );
+            return Err(e);
+        }
+    }
+    Ok(req)
 }
 
 /// Why a transaction stopped: a plain outcome to report, or a real error.
@@ -172,21 +231,24 @@ pub(crate) fn quota_reached(
     )
 }
 
-/// Invites one entry of the form in its own transaction.
+/// Invites one entry of the form into `groups` (the page's group first, then
+/// any "Also invite to" ones) in its own transaction: one invitation per
+/// group, announced once. Returns the outcome and, when several groups were
+/// asked for, the names of those the person was invited to.
 pub fn invite_one(
     conn: &mut DbConn,
     env: &InviteEnv<'_>,
-    access: &GroupAccess,
+    groups_: &[&GroupAccess],
     inviter: &User,
     req: &InviteRequest,
     recipient: &Recipient,
     now: PrimitiveDateTime,
-) -> AppResult<InviteOutcome> {
-    if !access.can(Permission::ManageMember) {
+) -> AppResult<(InviteOutcome, Vec<String>)> {
+    if groups_.is_empty() || groups_.iter().any(|a| !a.can(Permission::ManageMember)) {
         return Err(AppError::forbidden());
     }
     let config = env.config;
-    let result = db::write_tx(conn, |conn| -> Result<InviteOutcome, Stop> {
+    let result = db::write_tx(conn, |conn| -> Result<(InviteOutcome, Vec<String>), Stop> {
         let (invitee, address, success) = match recipient {
             Recipient::Invalid(_) => return Err(Stop::Outcome(InviteOutcome::InvalidEntry)),
             Recipient::Username(u) => match user::find_by_username(conn, &u.key())? {
@@ -202,14 +264,8 @@ pub fn invite_one(
             if !u.is_active() || u.email_verified_at.is_none() {
                 return Err(Stop::Outcome(InviteOutcome::AccountNotActive));
             }
-            if u.id == inviter.id
-                || membership::find_with_role(conn, access.group.id, u.id)?.is_some()
-            {
+            if u.id == inviter.id {
                 return Err(Stop::Outcome(InviteOutcome::AlreadyMember));
-            }
-            // Partners never into client groups, clients never into partner groups.
-            if let Err(why) = groups::may_enter_group(conn, &access.group, u.id)? {
-                return Err(Stop::Outcome(InviteOutcome::NotAllowed(why.to_string())));
             }
         }
         let (email, email_key) = match (&invitee, address) {
@@ -217,56 +273,106 @@ pub fn invite_one(
             (None, Some(a)) => (a.as_str().to_string(), a.key()),
             (None, None) => unreachable!("an entry is a user or an address"),
         };
-        if quota_reached(conn, config, inviter.id, access.group.id, now)? {
-            return Err(Stop::Outcome(InviteOutcome::QuotaReached));
-        }
-        for stale in invitation::expire_stale(conn, access.group.id, &email_key, now)? {
-            invitation::add_event(conn, stale, "expired", None, now)?;
-        }
-        let (nonce, token, token_hash) = env.links.fresh();
-        let id = invitation::insert(
-            conn,
-            &NewInvitation {
-                group_id: access.group.id,
-                inviter_id: inviter.id,
-                invitee_user_id: invitee.as_ref().map(|u| u.id),
-                invitee_email: &email,
-                invitee_email_key: &email_key,
-                role_id: req.role.id,
-                message: req.message.as_deref(),
-                status: InvitationStatus::Pending.as_str(),
-                link_nonce: &nonce,
-                token_hash: &token_hash,
-                created_at: now,
-                sent_at: now,
-                expires_at: expires_at(config, now),
-                batch_id: None,
-            },
-        )
-        .map_err(|e| {
-            if db::is_unique_violation(&e) {
-                Stop::Outcome(InviteOutcome::AlreadyInvited)
+        let mut created: Vec<(i64, String, String)> = Vec::new();
+        let mut first_refusal = None;
+        for access in groups_ {
+            let group = &access.group;
+            let refusal = if let Some(u) = &invitee {
+                if membership::find_with_role(conn, group.id, u.id)?.is_some() {
+                    Some(InviteOutcome::AlreadyMember)
+                } else {
+                    // Partners never into client groups, clients never into partner groups.
+                    groups::may_enter_group(conn, group, u.id)?
+                        .err()
+                        .map(|why| InviteOutcome::NotAllowed(why.to_string()))
+                }
             } else {
-                e.into()
+                None
+            };
+            let refusal = match refusal {
+                Some(r) => Some(r),
+                None if quota_reached(conn, config, inviter.id, group.id, now)? => {
+                    Some(InviteOutcome::QuotaReached)
+                }
+                None => {
+                    for stale in invitation::expire_stale(conn, group.id, &email_key, now)? {
+                        invitation::add_event(conn, stale, "expired", None, now)?;
+                    }
+                    // Checked first so one taken group does not abort the
+                    // others; the unique index still decides a race.
+                    invitation::pending_exists(conn, group.id, &email_key)?
+                        .then_some(InviteOutcome::AlreadyInvited)
+                }
+            };
+            if let Some(r) = refusal {
+                first_refusal.get_or_insert(r);
+                continue;
             }
-        })?;
-        invitation::add_event(conn, id, "sent", Some(inviter.id), now)?;
+            let (nonce, token, token_hash) = env.links.fresh();
+            let id = invitation::insert(
+                conn,
+                &NewInvitation {
+                    group_id: group.id,
+                    inviter_id: inviter.id,
+                    invitee_user_id: invitee.as_ref().map(|u| u.id),
+                    invitee_email: &email,
+                    invitee_email_key: &email_key,
+                    role_id: req.role.id,
+                    message: req.message.as_deref(),
+                    status: InvitationStatus::Pending.as_str(),
+                    link_nonce: &nonce,
+                    token_hash: &token_hash,
+                    created_at: now,
+                    sent_at: now,
+                    expires_at: expires_at(config, now),
+                    batch_id: None,
+                },
+            )
+            .map_err(|e| {
+                if db::is_unique_violation(&e) {
+                    Stop::Outcome(InviteOutcome::AlreadyInvited)
+                } else {
+                    e.into()
+                }
+            })?;
+            invitation::add_event(conn, id, "sent", Some(inviter.id), now)?;
+            created.push((id, token, group.name.clone()));
+        }
+        let Some((first_id, first_token, _)) = created.first().cloned() else {
+            return Err(Stop::Outcome(
+                first_refusal.unwrap_or(InviteOutcome::AlreadyInvited),
+            ));
+        };
+        let names: Vec<String> = created.iter().map(|(_, _, n)| n.clone()).collect();
+        if created.len() > 1 {
+            // One mail, one link: answering it answers every group of the batch.
+            let ids: Vec<i64> = created.iter().map(|(id, _, _)| *id).collect();
+            invitation::set_batch(conn, &ids, first_id)?;
+        }
+        let groups_named = join_names(&names);
         let sent = Sent {
-            groups: &access.group.name,
+            groups: &groups_named,
             inviter,
             role: &req.role,
             message: req.message.as_deref(),
-            invitation_id: id,
+            invitation_id: first_id,
             expires_at: expires_at(config, now),
         };
         match &invitee {
             Some(u) => deliver_in_app(conn, env, &sent, u, now)?,
-            None => mail_link(conn, env, &sent, &email, &token, now)?,
+            None => mail_link(conn, env, &sent, &email, &first_token, now)?,
         }
-        Ok(success)
+        if let Some(mail) = invitation::find(conn, first_id)?.and_then(|i| i.last_mail_id) {
+            for (id, _, _) in &created[1..] {
+                invitation::set_last_mail(conn, *id, mail)?;
+            }
+        }
+        let listed = if groups_.len() > 1 { names } else { Vec::new() };
+        Ok((success, listed))
     });
     match result {
-        Ok(o) | Err(Stop::Outcome(o)) => Ok(o),
+        Ok(o) => Ok(o),
+        Err(Stop::Outcome(o)) => Ok((o, Vec::new())),
         Err(Stop::Failed(e)) => Err(e),
     }
 }

@@ -309,6 +309,8 @@ impl MembersPage {
 pub struct InvitePage {
     pub ctx: Ctx,
     pub access: GroupAccess,
+    /// Other groups the inviter administers, for "Also invite to".
+    pub also_groups: Vec<Group>,
     /// The roles the inviter may give.
     pub roles: Vec<Role>,
     pub selected_role: i64,
@@ -322,6 +324,8 @@ pub struct InvitePage {
 pub struct ResultLine {
     pub entry: String,
     pub outcome: InviteOutcome,
+    /// The groups invited to, when several were asked for ("A and B").
+    pub groups: String,
 }
 
 #[derive(Template, WebTemplate)]

@@ -23,6 +23,7 @@ backend_tests!(
     no_header_injection_through_the_message,
     two_hundred_invitations_survive_an_smtp_outage,
     long_lists_go_in_slices_that_answer_in_json,
+    several_groups_at_once_one_mail_one_link,
 );
 
 const PW: &str = "correct horse battery";
@@ -679,4 +680,113 @@ async fn long_lists_go_in_slices_that_answer_in_json(b: Backend) {
         .unwrap();
     assert_eq!(r.status().as_u16(), 422);
     assert_eq!(app.count("invitations"), 25);
+}
+
+/// "Also invite to": one invitation per group, one mail per person listing
+/// them, and its link answers them all.
+async fn several_groups_at_once_one_mail_one_link(b: Backend) {
+    let (app, alice) = setup(b).await;
+    create_group(&app, &alice, "other").await;
+    app.create_user("bob", PW);
+    let (_, mallory) = logged_in(&app, "mallory").await;
+    create_group(&app, &mallory, "elsewhere").await;
+    let id_of = |slug: &str| -> String {
+        use guildhall::db::schema::groups;
+        app.db(|c| {
+            groups::table
+                .filter(groups::slug.eq(slug))
+                .select(groups::id)
+                .first::<i64>(c)
+                .unwrap()
+        })
+        .to_string()
+    };
+    let (other, elsewhere) = (id_of("other"), id_of("elsewhere"));
+    let page = app.get_with(&alice, "/groups/crew/invite").await;
+    assert!(texts(&page.body, "fieldset.also label").contains(&"Group other".to_string()));
+    assert!(
+        !page.body.contains("Group elsewhere"),
+        "only groups alice administers"
+    );
+    let token = csrf_from(&page.body);
+    let role = role_id(&app, "GroupMember");
+    // A group alice does not administer, forged into the form: refused, nothing written.
+    let p = app
+        .post_with(
+            &alice,
+            "/groups/crew/invite",
+            &[
+                ("csrf_token", &token),
+                ("send_to", "dave@example.com"),
+                ("role_id", &role),
+                ("also", &elsewhere),
+                ("action", "send"),
+            ],
+        )
+        .await;
+    // An invite-only group alice is not in does not even exist for her.
+    assert_eq!(p.status, 404);
+    assert_eq!(app.count("invitations"), 0);
+    let p = app
+        .post_with(
+            &alice,
+            "/groups/crew/invite",
+            &[
+                ("csrf_token", &token),
+                ("send_to", "dave@example.com, bob"),
+                ("role_id", &role),
+                ("also", &other),
+                ("action", "send"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        texts(&p.body, ".invite-results li"),
+        vec![
+            "dave@example.com: invited by e-mail (Group crew and Group other)",
+            "bob: invited (Group crew and Group other)",
+        ]
+    );
+    assert_eq!(app.count("invitations"), 4);
+    let to_dave: Vec<_> = app
+        .outbox()
+        .into_iter()
+        .filter(|m| m.recipient == "dave@example.com")
+        .collect();
+    assert_eq!(to_dave.len(), 1, "one mail per person");
+    assert!(to_dave[0].subject.contains("Group crew and Group other"));
+    // dave signs up from the link and accepts both with one button.
+    let path = link_path(&app, "dave@example.com");
+    let dave = new_client();
+    let token_part = path.trim_start_matches("/join/").to_string();
+    let signup = app
+        .get_with(&dave, &format!("/signup?invitation={token_part}"))
+        .await;
+    let csrf = csrf_from(&signup.body);
+    let p = app
+        .post_with(
+            &dave,
+            "/signup",
+            &[
+                ("csrf_token", &csrf),
+                ("invitation", &token_part),
+                ("username", "dave"),
+                ("first_name", "Dave"),
+                ("last_name", "Diver"),
+                ("email", "dave@example.com"),
+                ("password", PW),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    post(&app, &dave, &format!("{path}/accept")).await;
+    let dave_id = app.user_by_username("dave").id;
+    let n: i64 = app.db(|c| {
+        memberships::table
+            .filter(memberships::user_id.eq(dave_id))
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(n, 2, "member of both groups");
 }
