@@ -471,6 +471,15 @@ fn seed_rows(
     )?;
     p.finish();
     report.groups = groups_total;
+    // Seeded groups are all top-level: each is its own only ancestor.
+    {
+        use crate::db::schema::group_ancestors as ga;
+        use diesel::sql_types::Integer;
+        diesel::insert_into(ga::table)
+            .values(groups::table.select((groups::id, groups::id, 0.into_sql::<Integer>())))
+            .into_columns((ga::group_id, ga::ancestor_id, ga::depth))
+            .execute(conn)?;
+    }
 
     // Memberships: per user, `per_user` groups and `big`. 6 columns, 5,000
     // rows = 30,000 parameters. Generated user by user, so one user's rows

@@ -140,6 +140,15 @@ diesel::table! {
         permissions -> Text,
         builtin -> Bool,
         created_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    group_ancestors (group_id, ancestor_id) {
+        group_id -> BigInt,
+        ancestor_id -> BigInt,
+        depth -> Integer,
     }
 }
 
@@ -277,6 +286,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     notifications,
     groups,
+    group_ancestors,
     roles,
     memberships,
     join_requests,

@@ -54,6 +54,9 @@ impl Permissions {
     pub fn none() -> Self {
         Self(0)
     }
+    pub fn union(self, other: Permissions) -> Self {
+        Self(self.0 | other.0)
+    }
     pub fn has(self, p: Permission) -> bool {
         self.0 & p.bit() != 0
     }

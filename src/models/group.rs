@@ -60,11 +60,14 @@ pub struct NewGroup<'a> {
     pub account_id: Option<i64>,
 }
 
+/// Inserts the group and its place in the community tree.
 pub fn insert(conn: &mut DbConn, new: &NewGroup<'_>) -> QueryResult<i64> {
-    diesel::insert_into(groups::table)
+    let id = diesel::insert_into(groups::table)
         .values(new)
         .returning(groups::id)
-        .get_result(conn)
+        .get_result(conn)?;
+    super::group_tree::insert_node(conn, id, new.parent_id)?;
+    Ok(id)
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Group> {
@@ -112,8 +115,8 @@ pub struct DirectoryEntry {
 }
 
 /// The directory: groups the viewer may see (open, on request, and
-/// invitation-only ones they belong to), by name, `limit` after the cursor
-/// `(name_key, id)`. Two queries whatever the page.
+/// invitation-only ones they reach), by name, `limit` after the cursor
+/// `(name_key, id)`. Three queries whatever the page.
 pub fn directory(
     conn: &mut DbConn,
     viewer: i64,
@@ -122,17 +125,12 @@ pub fn directory(
     limit: i64,
 ) -> QueryResult<Vec<DirectoryEntry>> {
     let mut query = groups::table
-        .left_join(
-            memberships::table.on(memberships::group_id
-                .eq(groups::id)
-                .and(memberships::user_id.eq(viewer))),
-        )
         .filter(
             groups::join_method
                 .ne(JoinMethod::InviteOnly.as_str())
-                .or(memberships::id.is_not_null()),
+                .or(groups::id.eq_any(super::group_tree::reachable_by(viewer))),
         )
-        .select((Group::as_select(), memberships::id.nullable()))
+        .select(Group::as_select())
         .order((groups::name_key, groups::id))
         .limit(limit)
         .into_boxed();
@@ -150,12 +148,11 @@ pub fn directory(
                 .or(groups::name_key.eq(key.to_string()).and(groups::id.gt(id))),
         );
     }
-    let rows: Vec<(Group, Option<i64>)> = query.load(conn)?;
-    let ids: Vec<i64> = rows
-        .iter()
-        .filter(|(_, m)| m.is_none())
-        .map(|(g, _)| g.id)
-        .collect();
+    let rows: Vec<Group> = query.load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|g| g.id).collect();
+    // Members of the group itself or of a community above it.
+    let member_of = super::group_tree::reachable_among(conn, viewer, &ids)?;
+    let ids: Vec<i64> = ids.into_iter().filter(|i| !member_of.contains(i)).collect();
     let requested: Vec<i64> = if ids.is_empty() {
         Vec::new()
     } else {
@@ -168,8 +165,8 @@ pub fn directory(
     };
     Ok(rows
         .into_iter()
-        .map(|(group, m)| {
-            let standing = if m.is_some() {
+        .map(|group| {
+            let standing = if member_of.contains(&group.id) {
                 Standing::Member
             } else if requested.contains(&group.id) {
                 Standing::Requested

@@ -1,7 +1,11 @@
 use crate::db::DbConn;
-use crate::db::schema::{memberships, roles, users};
+use crate::db::schema::{group_ancestors as ga, groups, memberships, roles, users};
+use crate::domain::Permission;
+use crate::models::Group;
 use crate::models::role::Role;
 use diesel::prelude::*;
+
+diesel::alias!(users as inviters: InvitersAlias);
 use time::PrimitiveDateTime;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -80,6 +84,36 @@ pub fn find_with_role(
         .optional()
 }
 
+/// One row per community on the way from the group (by slug) up to the top:
+/// the group, that community's id, its depth (0 = the group itself) and the
+/// user's membership there with its role, if any. One query: this is every
+/// page's access check.
+#[allow(clippy::type_complexity)] // one row of a join, used in one place
+pub fn along_path(
+    conn: &mut DbConn,
+    slug: &str,
+    user_id: i64,
+) -> QueryResult<Vec<(Group, i64, i32, Option<Membership>, Option<Role>)>> {
+    groups::table
+        .inner_join(ga::table.on(ga::group_id.eq(groups::id)))
+        .left_join(
+            memberships::table.on(memberships::group_id
+                .eq(ga::ancestor_id)
+                .and(memberships::user_id.eq(user_id))),
+        )
+        .left_join(roles::table.on(roles::id.eq(memberships::role_id)))
+        .filter(groups::slug.eq(slug))
+        .order(ga::depth)
+        .select((
+            Group::as_select(),
+            ga::ancestor_id,
+            ga::depth,
+            Option::<Membership>::as_select(),
+            Option::<Role>::as_select(),
+        ))
+        .load(conn)
+}
+
 pub fn set_role(conn: &mut DbConn, id: i64, role_id: i64) -> QueryResult<usize> {
     diesel::update(memberships::table.find(id))
         .set(memberships::role_id.eq(role_id))
@@ -90,25 +124,35 @@ pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::delete(memberships::table.find(id)).execute(conn)
 }
 
-/// How many members of the group hold one of `role_ids`.
-pub fn count_with_roles(conn: &mut DbConn, group_id: i64, role_ids: &[i64]) -> QueryResult<i64> {
+/// `roles.permissions` pattern of the roles holding `p`: the names are
+/// comma-separated and none contains another, so a LIKE finds the holders
+/// without loading any role first.
+fn holds(p: Permission) -> String {
+    format!("%{}%", p.as_str())
+}
+
+/// How many members of the group hold `p` there.
+pub fn count_holding(conn: &mut DbConn, group_id: i64, p: Permission) -> QueryResult<i64> {
     memberships::table
+        .inner_join(roles::table)
         .filter(memberships::group_id.eq(group_id))
-        .filter(memberships::role_id.eq_any(role_ids))
+        .filter(roles::permissions.like(holds(p)))
         .count()
         .get_result(conn)
 }
 
-/// Up to `limit` members holding one of `role_ids` (e.g. the group's admins).
-pub fn user_ids_with_roles(
+/// Up to `limit` members of `group_ids` holding `p` (e.g. who hears of a
+/// join request: the group's and its communities' member managers).
+pub fn user_ids_holding(
     conn: &mut DbConn,
-    group_id: i64,
-    role_ids: &[i64],
+    group_ids: &[i64],
+    p: Permission,
     limit: i64,
 ) -> QueryResult<Vec<i64>> {
     memberships::table
-        .filter(memberships::group_id.eq(group_id))
-        .filter(memberships::role_id.eq_any(role_ids))
+        .inner_join(roles::table)
+        .filter(memberships::group_id.eq_any(group_ids))
+        .filter(roles::permissions.like(holds(p)))
         .order(memberships::id)
         .limit(limit)
         .select(memberships::user_id)
@@ -126,6 +170,10 @@ pub struct MemberRow {
     pub username: Option<String>,
     pub first_name: String,
     pub last_name: String,
+    /// The group the membership is in (a community above, when inherited).
+    pub group_id: i64,
+    /// Who invited them, when they came by invitation.
+    pub invited_by: Option<String>,
 }
 
 impl MemberRow {
@@ -160,6 +208,7 @@ pub fn page(
     let mut q = memberships::table
         .inner_join(users::table)
         .inner_join(roles::table)
+        .left_join(inviters.on(memberships::invited_by.eq(inviters.field(users::id).nullable())))
         .filter(memberships::group_id.eq(group_id))
         .order((memberships::username_key, memberships::user_id))
         .limit(limit)
@@ -172,6 +221,8 @@ pub fn page(
             users::username,
             users::first_name,
             users::last_name,
+            memberships::group_id,
+            inviters.field(users::username).nullable(),
         ))
         .into_boxed();
     if let Some((key, id)) = after {

@@ -6,6 +6,7 @@ pub mod case;
 pub mod company_account;
 pub mod email_verification;
 pub mod group;
+pub mod group_tree;
 pub mod invitation;
 pub mod join_request;
 pub mod login_attempt;

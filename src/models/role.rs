@@ -25,9 +25,11 @@ impl Role {
     pub fn perms(&self) -> Permissions {
         Permissions::parse(&self.permissions)
     }
-    /// Built-in roles work in every group; custom roles only in their own.
-    pub fn usable_in(&self, group_id: i64) -> bool {
-        self.group_id.map_or(self.builtin, |g| g == group_id)
+    /// Built-in roles work in every group; a custom role in the community
+    /// that defines it and every community below (`path`: a group and its
+    /// ancestors).
+    pub fn usable_in(&self, path: &[i64]) -> bool {
+        self.group_id.map_or(self.builtin, |g| path.contains(&g))
     }
 }
 
@@ -40,9 +42,11 @@ pub fn name_key(group_id: Option<i64>, name: &str) -> String {
     }
 }
 
+/// A role that has not been deleted.
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Role>> {
     roles::table
         .find(id)
+        .filter(roles::deleted_at.is_null())
         .select(Role::as_select())
         .first(conn)
         .optional()
@@ -55,11 +59,13 @@ pub fn builtin(conn: &mut DbConn, name: &str) -> QueryResult<Role> {
         .first(conn)
 }
 
-/// Every role a member of `group_id` may hold: the built-in ones first, then
-/// the group's own, by name.
-pub fn for_group(conn: &mut DbConn, group_id: i64) -> QueryResult<Vec<Role>> {
+/// Every role a member of a group may hold (`path`: the group and its
+/// ancestors): the built-in ones first, then those of the group and of the
+/// communities above it, by name.
+pub fn for_path(conn: &mut DbConn, path: &[i64]) -> QueryResult<Vec<Role>> {
     roles::table
-        .filter(roles::group_id.is_null().or(roles::group_id.eq(group_id)))
+        .filter(roles::group_id.is_null().or(roles::group_id.eq_any(path)))
+        .filter(roles::deleted_at.is_null())
         .order((roles::builtin.desc(), roles::name_key, roles::id))
         .select(Role::as_select())
         .load(conn)

@@ -6,7 +6,7 @@ use crate::auth::{Ctx, CurrentUser};
 use crate::db;
 use crate::domain::{FormErrors, Permission};
 use crate::error::{AppResult, urlencode};
-use crate::models::{group, join_request, membership, role};
+use crate::models::{group, group_tree, join_request, membership, role};
 use crate::services::groups::{self, GroupAccess, GroupInput, Outcome};
 use crate::startup::AppState;
 use crate::views::{GroupPage, GroupsPage, MembersPage, NewGroupPage};
@@ -32,6 +32,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 const DIRECTORY_PAGE: i64 = 25;
 const MEMBERS_PAGE: i64 = 50;
 const HOME_MEMBERS: i64 = 10;
+const HOME_COMMUNITIES: i64 = 100;
 const PENDING_SHOWN: i64 = 50;
 
 #[derive(Deserialize)]
@@ -91,6 +92,7 @@ async fn new_group_form(me: CurrentUser) -> NewGroupPage {
         ctx: me.ctx,
         input: GroupInput::default(),
         errors: FormErrors::default(),
+        parent: None,
     }
 }
 
@@ -103,11 +105,16 @@ async fn create_group(
 ) -> AppResult<HttpResponse> {
     let input = form.into_inner();
     let render_errors = |ctx, input, errors| {
-        NewGroupPage { ctx, input, errors }
-            .customize()
-            .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
-            .respond_to(&req)
-            .map_into_boxed_body()
+        NewGroupPage {
+            ctx,
+            input,
+            errors,
+            parent: None,
+        }
+        .customize()
+        .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+        .respond_to(&req)
+        .map_into_boxed_body()
     };
     let spec = match input.parse() {
         Ok(spec) => spec,
@@ -137,21 +144,35 @@ async fn group_home(
 ) -> AppResult<GroupPage> {
     let viewer = ctx.user.as_ref().map(|u| u.id);
     let slug = slug.into_inner();
-    let (access, members, requested) = db::run(&state.pool, move |c| {
+    let (access, members, requested, path, communities) = db::run(&state.pool, move |c| {
         let access = GroupAccess::load(c, &slug, viewer)?;
         let members = if access.can(Permission::ViewMembers) {
-            membership::page(c, access.group.id, None, HOME_MEMBERS)?
+            crate::services::members::page(c, &access, None, HOME_MEMBERS)?
         } else {
             Vec::new()
         };
         let requested = match viewer {
-            Some(uid) if !access.is_member() && access.group.is_on_request() => {
+            Some(uid) if !access.has_access() && access.group.is_on_request() => {
                 join_request::find(c, access.group.id, uid)?
                     .is_some_and(|r| r.status == join_request::PENDING)
             }
             _ => false,
         };
-        Ok((access, members, requested))
+        // The communities above, top first, for the breadcrumb.
+        let mut path = if access.ancestors.len() > 1 {
+            group_tree::ancestors(c, access.group.id)?.split_off(1)
+        } else {
+            Vec::new()
+        };
+        path.reverse();
+        // Managed communities: all of them for those with access here;
+        // others see only the ones that are not invitation-only.
+        let communities: Vec<group::Group> =
+            group_tree::descendants(c, access.group.id, HOME_COMMUNITIES)?
+                .into_iter()
+                .filter(|g| access.has_access() || !g.is_invite_only())
+                .collect();
+        Ok((access, members, requested, path, communities))
     })
     .await?;
     Ok(GroupPage {
@@ -159,6 +180,8 @@ async fn group_home(
         access,
         members,
         requested,
+        path,
+        communities,
     })
 }
 
@@ -181,9 +204,9 @@ async fn members_page(
         let access = GroupAccess::load(c, &slug, Some(viewer))?;
         access.require(Permission::ViewMembers)?;
         let after = after.as_ref().map(|(k, id)| (k.as_str(), *id));
-        let members = membership::page(c, access.group.id, after, MEMBERS_PAGE + 1)?;
+        let members = crate::services::members::page(c, &access, after, MEMBERS_PAGE + 1)?;
         let (roles, pending) = if access.can(Permission::ManageMember) {
-            let roles: Vec<role::Role> = role::for_group(c, access.group.id)?
+            let roles: Vec<role::Role> = role::for_path(c, &access.ancestors)?
                 .into_iter()
                 .filter(|r| access.perms.covers(r.perms()))
                 .collect();
@@ -199,7 +222,7 @@ async fn members_page(
     .await?;
     let next_href = (members.len() as i64 > MEMBERS_PAGE).then(|| {
         members.truncate(MEMBERS_PAGE as usize);
-        let cursor = members[members.len() - 1].cursor();
+        let cursor = members[members.len() - 1].row.cursor();
         format!(
             "/groups/{}/members?after={}",
             access.group.slug,

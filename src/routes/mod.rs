@@ -7,6 +7,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod cases;
+pub mod communities;
 pub mod groups;
 pub mod health;
 pub mod home;
@@ -27,6 +28,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     notifications::config(cfg);
     api::config(cfg);
     groups::config(cfg);
+    communities::config(cfg);
     invitations::config(cfg);
     join::config(cfg);
     // Before account: /account/users/{id} would take "new" for an id.

@@ -30,44 +30,72 @@ pub const ALREADY_MEMBER: &str = "You are already a member of this group.";
 pub const ALREADY_REQUESTED: &str = "Your request to join is waiting for a group admin.";
 pub const NOT_A_MEMBER: &str = "This person is not a member of this group.";
 
-/// What the viewer may do in a group: the group, their membership and role
-/// (if any) and the permissions the role grants. Every check asks
-/// `can(Permission)`; nothing compares role names.
+/// What the viewer may do in a group: the group, their own membership and
+/// role (if any), the membership they inherit from the nearest community
+/// above (if any), and the permissions all of these grant together. Every
+/// check asks `can(Permission)`; nothing compares role names.
 #[derive(Debug, Clone)]
 pub struct GroupAccess {
     pub group: Group,
     pub membership: Option<Membership>,
     pub role: Option<Role>,
+    pub inherited: Option<Inherited>,
+    /// The group and the communities above it, nearest first.
+    pub ancestors: Vec<i64>,
     pub perms: Permissions,
 }
 
+/// Access that comes from membership of a community above the group.
+#[derive(Debug, Clone)]
+pub struct Inherited {
+    pub from: i64,
+    pub role: Role,
+}
+
 impl GroupAccess {
-    /// Loads the group by slug and the viewer's membership (two queries).
-    /// Unknown groups, and invitation-only groups the viewer is not in, are
-    /// both "not found": their existence is not disclosed.
+    /// Loads the group by slug with the viewer's memberships of it and of
+    /// every community above it, in one query. Unknown groups, and
+    /// invitation-only groups the viewer has no access to, are both "not
+    /// found": their existence is not disclosed.
     pub fn load(conn: &mut DbConn, slug: &str, viewer: Option<i64>) -> AppResult<GroupAccess> {
-        let group = group::find_by_slug(conn, slug)?.ok_or_else(AppError::not_found)?;
-        let found = match viewer {
-            Some(uid) => membership::find_with_role(conn, group.id, uid)?,
-            None => None,
+        let rows = membership::along_path(conn, slug, viewer.unwrap_or(-1))?;
+        let Some(group) = rows.first().map(|r| r.0.clone()) else {
+            return Err(AppError::not_found());
         };
-        if found.is_none() && group.is_invite_only() {
+        let mut access = GroupAccess {
+            group,
+            membership: None,
+            role: None,
+            inherited: None,
+            ancestors: Vec::with_capacity(rows.len()),
+            perms: Permissions::none(),
+        };
+        for (_, ancestor, depth, m, r) in rows {
+            access.ancestors.push(ancestor);
+            let (Some(m), Some(r)) = (m, r) else { continue };
+            access.perms = access.perms.union(r.perms());
+            if depth == 0 {
+                access.membership = Some(m);
+                access.role = Some(r);
+            } else if access.inherited.is_none() {
+                access.inherited = Some(Inherited {
+                    from: ancestor,
+                    role: r,
+                });
+            }
+        }
+        if !access.has_access() && access.group.is_invite_only() {
             return Err(AppError::not_found());
         }
-        let (membership, role) = match found {
-            Some((m, r)) => (Some(m), Some(r)),
-            None => (None, None),
-        };
-        let perms = role.as_ref().map(Role::perms).unwrap_or_default();
-        Ok(GroupAccess {
-            group,
-            membership,
-            role,
-            perms,
-        })
+        Ok(access)
     }
+    /// A member of the group itself (not only through a community above).
     pub fn is_member(&self) -> bool {
         self.membership.is_some()
+    }
+    /// A member of the group or of a community above it.
+    pub fn has_access(&self) -> bool {
+        self.membership.is_some() || self.inherited.is_some()
     }
     pub fn can(&self, p: Permission) -> bool {
         self.perms.has(p)
@@ -79,6 +107,10 @@ impl GroupAccess {
         } else {
             Err(AppError::forbidden())
         }
+    }
+    /// Built-in roles, and custom roles of this group or a community above.
+    pub fn offers(&self, role: &Role) -> bool {
+        role.usable_in(&self.ancestors)
     }
 }
 
@@ -256,11 +288,24 @@ pub fn add_member(
     )
 }
 
-/// Creates the group; the creator becomes its first `GroupAdmin`.
+/// Creates a top-level group; the creator becomes its first `GroupAdmin`.
 pub fn create_group(
     conn: &mut DbConn,
     creator: i64,
     spec: &GroupSpec,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<Group, FormErrors>> {
+    create_in(conn, creator, spec, None, now)
+}
+
+/// Creates a group, inside `parent` when given (a managed community takes
+/// its main community's audience and account, so inherited access never
+/// crosses the client/partner line). The caller checked the creator's right.
+pub(crate) fn create_in(
+    conn: &mut DbConn,
+    creator: i64,
+    spec: &GroupSpec,
+    parent: Option<&Group>,
     now: PrimitiveDateTime,
 ) -> AppResult<Result<Group, FormErrors>> {
     let taken = || {
@@ -280,12 +325,12 @@ pub fn create_group(
                 slug: spec.slug.as_str(),
                 description: spec.description.as_str(),
                 join_method: spec.join_method.as_str(),
-                audience: spec.audience.as_str(),
-                parent_id: None,
+                audience: parent.map_or(spec.audience.as_str(), |p| p.audience.as_str()),
+                parent_id: parent.map(|p| p.id),
                 created_by: creator,
                 created_at: now,
                 updated_at: now,
-                account_id: None,
+                account_id: parent.and_then(|p| p.account_id),
             },
         )
         .map_err(|e| {
@@ -381,7 +426,7 @@ pub fn request_to_join(
                     .map_err(|e| refuse_if_duplicate(e, ALREADY_REQUESTED))?;
             }
         }
-        notify_managers_of_request(conn, &a.group, user, now)?;
+        notify_managers_of_request(conn, &a, user, now)?;
         Ok("Your request to join has been sent to the group admins.")
     }))
 }
@@ -392,20 +437,24 @@ const REQUEST_NOTIFIED: i64 = 50;
 /// Tells the group's member managers that `user` asks to join.
 fn notify_managers_of_request(
     conn: &mut DbConn,
-    group: &Group,
+    access: &GroupAccess,
     user: i64,
     now: PrimitiveDateTime,
 ) -> Result<(), Stop> {
+    let group = &access.group;
     let requester = crate::models::user::find(conn, user)?;
-    let manager_roles: Vec<i64> = role::for_group(conn, group.id)?
-        .into_iter()
-        .filter(|r| r.perms().has(Permission::ManageMember))
-        .map(|r| r.id)
-        .collect();
     let text = format!("{} asks to join {}.", requester.display_name(), group.name);
     let link = format!("/groups/{}/members", group.slug);
-    for admin in membership::user_ids_with_roles(conn, group.id, &manager_roles, REQUEST_NOTIFIED)?
-    {
+    let mut managers = membership::user_ids_holding(
+        conn,
+        &access.ancestors,
+        Permission::ManageMember,
+        REQUEST_NOTIFIED,
+    )?;
+    // Someone may manage members both here and in a community above.
+    managers.sort_unstable();
+    managers.dedup();
+    for admin in managers {
         notify(conn, admin, "join_request", &text, Some(&link), now)?;
     }
     Ok(())
@@ -494,12 +543,7 @@ fn would_leave_no_manager(
         return Ok(false);
     }
     group::touch(conn, group_id, now)?;
-    let manager_roles: Vec<i64> = role::for_group(conn, group_id)?
-        .into_iter()
-        .filter(|r| r.perms().has(Permission::ManageMember))
-        .map(|r| r.id)
-        .collect();
-    Ok(membership::count_with_roles(conn, group_id, &manager_roles)? <= 1)
+    Ok(membership::count_holding(conn, group_id, Permission::ManageMember)? <= 1)
 }
 
 /// Leaves a group. The last holder of `manage_member` cannot leave.
@@ -557,7 +601,7 @@ pub fn change_role(
     outcome(db::write_tx(conn, |conn| {
         let (a, m, current) = managed_target(conn, slug, actor, target)?;
         let new_role = match role::find(conn, role_id)? {
-            Some(r) if r.usable_in(a.group.id) => r,
+            Some(r) if a.offers(&r) => r,
             _ => return Err(Stop::Refused(FOREIGN_ROLE)),
         };
         if !a.perms.covers(new_role.perms()) {

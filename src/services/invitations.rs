@@ -74,9 +74,9 @@ pub struct InviteRequest {
 /// The roles the viewer may hand out in this group: built-in ones and the
 /// group's own, and only those whose permissions the viewer holds too.
 pub fn grantable_roles(conn: &mut DbConn, access: &GroupAccess) -> AppResult<Vec<Role>> {
-    Ok(role::for_group(conn, access.group.id)?
+    Ok(role::for_path(conn, &access.ancestors)?
         .into_iter()
-        .filter(|r| r.usable_in(access.group.id) && access.perms.covers(r.perms()))
+        .filter(|r| access.perms.covers(r.perms()))
         .collect())
 }
 
@@ -132,7 +132,7 @@ pub fn extra_groups(conn: &mut DbConn, viewer: i64, ids: &[i64]) -> AppResult<Ve
 /// The chosen role must be one the inviter may give in every extra group too.
 pub fn check_extra(req: InviteRequest, extra: &[GroupAccess]) -> Result<InviteRequest, FormErrors> {
     for a in extra {
-        if !req.role.usable_in(a.group.id) || !a.perms.covers(req.role.perms()) {
+        if !a.offers(&req.role) || !a.perms.covers(req.role.perms()) {
             let mut e = FormErrors::default();
             e.add(
                 "also",

@@ -10,7 +10,6 @@ use crate::models::company_account::CompanyAccount;
 use crate::models::group::{DirectoryEntry, Standing};
 use crate::models::invitation::{GroupRow as InvitationRow, InboxRow as InvitationInboxRow};
 use crate::models::join_request::PendingRow;
-use crate::models::membership::MemberRow;
 use crate::models::message::{InboxCursor, InboxRow};
 use crate::models::notification::Notification;
 use crate::models::{Group, Role, User};
@@ -255,6 +254,8 @@ pub struct NewGroupPage {
     pub ctx: Ctx,
     pub input: GroupInput,
     pub errors: FormErrors,
+    /// The main community a managed community is created in.
+    pub parent: Option<Group>,
 }
 
 impl NewGroupPage {
@@ -266,15 +267,32 @@ impl NewGroupPage {
     }
 }
 
+/// A group's settings: where it sits among communities.
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/settings.html")]
+pub struct GroupSettingsPage {
+    pub ctx: Ctx,
+    pub access: GroupAccess,
+    /// The group's main community, if it has one.
+    pub parent: Option<Group>,
+    /// The `parent` field as typed, and its error.
+    pub parent_input: String,
+    pub errors: FormErrors,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "groups/show.html")]
 pub struct GroupPage {
     pub ctx: Ctx,
     pub access: GroupAccess,
     /// The first members by username (empty without `view_members`).
-    pub members: Vec<MemberRow>,
+    pub members: Vec<crate::services::members::MemberEntry>,
     /// The viewer's request to join is waiting.
     pub requested: bool,
+    /// The communities above the group, the top one first.
+    pub path: Vec<Group>,
+    /// Managed communities below it, by name.
+    pub communities: Vec<Group>,
 }
 
 impl GroupPage {
@@ -284,6 +302,15 @@ impl GroupPage {
     pub fn can_view_members(&self) -> bool {
         self.access.can(Permission::ViewMembers)
     }
+    pub fn can_manage_group(&self) -> bool {
+        self.access.can(Permission::ManageGroup) || self.ctx.is_site_admin()
+    }
+    /// The community the viewer's inherited access comes from.
+    pub fn inherited_from(&self) -> Option<(&str, &str)> {
+        let i = self.access.inherited.as_ref()?;
+        let g = self.path.iter().find(|g| g.id == i.from)?;
+        Some((g.name.as_str(), i.role.name.as_str()))
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -291,7 +318,7 @@ impl GroupPage {
 pub struct MembersPage {
     pub ctx: Ctx,
     pub access: GroupAccess,
-    pub members: Vec<MemberRow>,
+    pub members: Vec<crate::services::members::MemberEntry>,
     pub next_href: Option<String>,
     /// Roles the viewer may give (empty without `manage_member`).
     pub roles: Vec<Role>,

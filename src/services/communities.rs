@@ -1,0 +1,101 @@
+//! Communities: groups inside groups. A main community's members reach
+//! every managed community below it with their role there (see
+//! `GroupAccess::load`); this module creates managed communities and moves
+//! a group under another one, refusing cycles.
+
+use crate::db::{self, DbConn};
+use crate::domain::{FormErrors, Permission};
+use crate::error::{AppResult, ErrorKind};
+use crate::models::{Group, User, group, group_tree};
+use crate::services::groups::{self, GroupAccess, GroupSpec, Outcome};
+use time::PrimitiveDateTime;
+
+pub const CYCLE: &str =
+    "A community cannot be placed inside itself or inside one of its managed communities.";
+pub const OTHER_AUDIENCE: &str =
+    "A managed community must have the audience and account of its main community.";
+
+/// Site admins may shape every community; others need `manage_group` there.
+fn require_manage_group(access: &GroupAccess, actor: &User) -> AppResult<()> {
+    if actor.is_site_admin {
+        Ok(())
+    } else {
+        access.require(Permission::ManageGroup)
+    }
+}
+
+/// Loads the community a managed one is created in, checking the right.
+pub fn parent_for_new(conn: &mut DbConn, slug: &str, actor: &User) -> AppResult<GroupAccess> {
+    let access = GroupAccess::load(conn, slug, Some(actor.id))?;
+    require_manage_group(&access, actor)?;
+    Ok(access)
+}
+
+/// Creates a managed community inside the community at `parent_slug`.
+pub fn create_managed(
+    conn: &mut DbConn,
+    parent_slug: &str,
+    actor: &User,
+    spec: &GroupSpec,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<Group, FormErrors>> {
+    let parent = parent_for_new(conn, parent_slug, actor)?;
+    groups::create_in(conn, actor.id, spec, Some(&parent.group), now)
+}
+
+pub const NO_SUCH_COMMUNITY: &str = "No community you manage has this address.";
+
+/// Places the group at `slug` inside the community at `parent` (None: at
+/// the top). Needs the right to manage both; refuses a cycle and a change
+/// of audience. An unknown address and one the actor does not manage get
+/// the same answer, so the form discloses no hidden group.
+pub fn set_parent(
+    conn: &mut DbConn,
+    slug: &str,
+    actor: &User,
+    parent: Option<&str>,
+    now: PrimitiveDateTime,
+) -> AppResult<Outcome> {
+    groups::outcome(db::write_tx(conn, |conn| {
+        let a = GroupAccess::load(conn, slug, Some(actor.id))?;
+        require_manage_group(&a, actor)?;
+        let target = match parent {
+            Some(p) => {
+                let pa = GroupAccess::load(conn, p, Some(actor.id))
+                    .and_then(|pa| require_manage_group(&pa, actor).map(|()| pa))
+                    .map_err(|e| match e.kind {
+                        ErrorKind::NotFound | ErrorKind::Forbidden => {
+                            groups::Stop::Refused(NO_SUCH_COMMUNITY)
+                        }
+                        _ => e.into(),
+                    })?;
+                Some(pa.group)
+            }
+            None => None,
+        };
+        if target.as_ref().map(|p| p.id) == a.group.parent_id {
+            return Ok("Nothing changed.");
+        }
+        // Lock both rows in id order, then look at the tree: two moves that
+        // would close a loop together are serialised and the second refused.
+        let mut ids = vec![a.group.id];
+        ids.extend(target.as_ref().map(|p| p.id));
+        ids.sort_unstable();
+        for id in ids {
+            group::touch(conn, id, now)?;
+        }
+        if let Some(p) = &target {
+            if group_tree::is_within(conn, p.id, a.group.id)? {
+                return Err(groups::Stop::Refused(CYCLE));
+            }
+            if p.audience != a.group.audience || p.account_id != a.group.account_id {
+                return Err(groups::Stop::Refused(OTHER_AUDIENCE));
+            }
+        }
+        group_tree::move_subtree(conn, a.group.id, target.as_ref().map(|p| p.id), now)?;
+        Ok(match target {
+            Some(_) => "The group is now a managed community of its new main community.",
+            None => "The group is no longer inside another community.",
+        })
+    }))
+}
