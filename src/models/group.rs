@@ -178,15 +178,56 @@ pub fn directory(
         .collect())
 }
 
-/// The viewer's groups by name, for the dashboard: one query.
-pub fn of_user(conn: &mut DbConn, user_id: i64, limit: i64) -> QueryResult<Vec<Group>> {
-    groups::table
-        .inner_join(memberships::table)
+/// A group someone reaches, and how: their own membership or that of the
+/// nearest community above.
+#[derive(Debug, Clone)]
+pub struct Reached {
+    pub group: Group,
+    pub role: String,
+    pub joined_at: PrimitiveDateTime,
+    /// The community the access comes from; None for a membership of the group itself.
+    pub through: Option<String>,
+}
+
+diesel::alias!(groups as community: CommunityAlias);
+
+/// The groups `user_id` reaches (their own and every one below them), by
+/// name, at most `limit`: one query.
+pub fn of_user(conn: &mut DbConn, user_id: i64, limit: i64) -> QueryResult<Vec<Reached>> {
+    use crate::db::schema::group_ancestors as ga;
+    let rows: Vec<(Group, i32, String, String, PrimitiveDateTime)> = ga::table
+        .inner_join(groups::table.on(groups::id.eq(ga::group_id)))
+        .inner_join(memberships::table.on(memberships::group_id.eq(ga::ancestor_id)))
+        .inner_join(roles::table.on(roles::id.eq(memberships::role_id)))
+        .inner_join(community.on(community.field(groups::id).eq(ga::ancestor_id)))
         .filter(memberships::user_id.eq(user_id))
-        .order((groups::name_key, groups::id))
-        .limit(limit)
-        .select(Group::as_select())
-        .load(conn)
+        .order((groups::name_key, groups::id, ga::depth))
+        // A group can come once per community above it the user is in.
+        .limit(limit * 4)
+        .select((
+            Group::as_select(),
+            ga::depth,
+            community.field(groups::name),
+            roles::name,
+            memberships::joined_at,
+        ))
+        .load(conn)?;
+    let mut out: Vec<Reached> = Vec::new();
+    for (group, depth, from, role, joined_at) in rows {
+        if out.last().is_some_and(|r| r.group.id == group.id) {
+            continue;
+        }
+        if out.len() as i64 == limit {
+            break;
+        }
+        out.push(Reached {
+            group,
+            role,
+            joined_at,
+            through: (depth > 0).then_some(from),
+        });
+    }
+    Ok(out)
 }
 
 /// Other groups where `user_id`'s role lets them invite (holds

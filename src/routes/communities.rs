@@ -29,7 +29,7 @@ async fn new_community_form(
 ) -> AppResult<NewGroupPage> {
     let user = me.user.clone();
     let parent = db::run(&state.pool, move |c| {
-        communities::parent_for_new(c, &slug, &user)
+        communities::managed_group(c, &slug, &user)
     })
     .await?;
     Ok(NewGroupPage {
@@ -54,7 +54,7 @@ async fn create_community(
     let slug = slug.into_inner();
     let (user, s) = (me.user.clone(), slug.clone());
     let parent = db::run(&state.pool, move |c| {
-        communities::parent_for_new(c, &s, &user)
+        communities::managed_group(c, &s, &user)
     })
     .await?
     .group;
@@ -101,7 +101,7 @@ async fn settings_page(
 ) -> AppResult<GroupSettingsPage> {
     let user = me.user.clone();
     let (access, parent) = db::run(&state.pool, move |c| {
-        let access = communities::parent_for_new(c, &slug, &user)?;
+        let access = communities::managed_group(c, &slug, &user)?;
         let parent = match access.group.parent_id {
             Some(id) => Some(group::find(c, id)?),
             None => None,

@@ -5,8 +5,8 @@ use super::see_other;
 use crate::auth::CurrentUser;
 use crate::db;
 use crate::domain::{AnswerOutcome, FormErrors, Permission};
-use crate::error::AppResult;
-use crate::models::invitation;
+use crate::error::{AppError, AppResult};
+use crate::models::{group_tree, invitation};
 use crate::services::groups::GroupAccess;
 use crate::services::invitations::{self, InviteEnv, InviteInput};
 use crate::startup::AppState;
@@ -33,6 +33,8 @@ const INBOX_SHOWN: i64 = 100;
 const TAB_PAGE: i64 = 50;
 /// Other groups offered under "Also invite to", at most.
 const ALSO_SHOWN: i64 = 50;
+/// Managed communities offered on a community's invite form, at most.
+const MANAGED_SHOWN: i64 = 200;
 
 /// Loads the group for an admin page: 404 when hidden, 403 without `manage_member`.
 async fn admin_access(state: &AppState, slug: String, viewer: i64) -> AppResult<GroupAccess> {
@@ -53,10 +55,11 @@ async fn invite_page(
     preview_open: bool,
 ) -> AppResult<InvitePage> {
     let (a, viewer) = (access.clone(), me.user.id);
-    let (roles, also_groups) = db::run(&state.pool, move |c| {
+    let (roles, also_groups, managed) = db::run(&state.pool, move |c| {
         Ok((
             invitations::grantable_roles(c, &a)?,
             crate::models::group::managed_by(c, viewer, a.group.id, ALSO_SHOWN)?,
+            group_tree::descendants(c, a.group.id, MANAGED_SHOWN)?,
         ))
     })
     .await?;
@@ -67,9 +70,10 @@ async fn invite_page(
             .find(|r| r.name == crate::models::role::GROUP_MEMBER)
     });
     let message = input.message.trim();
+    let reach = invitations::reach(&access.group, &managed, &input);
     let preview = invitations::preview(
         &state.config,
-        &access,
+        &reach,
         &me.user,
         role,
         (!message.is_empty()).then_some(message),
@@ -80,6 +84,8 @@ async fn invite_page(
         ctx: me.ctx,
         access,
         also_groups,
+        managed,
+        reach,
         roles,
         selected_role,
         input,
@@ -118,16 +124,44 @@ async fn send_invitations(
     let access = admin_access(&state, slug.into_inner(), me.user.id).await?;
     let input = InviteInput::from_pairs(form.into_inner());
     let (a, viewer, also) = (access.clone(), me.user.id, input.also.clone());
-    let (roles, extra) = db::run(&state.pool, move |c| {
-        Ok((
-            invitations::grantable_roles(c, &a)?,
-            invitations::extra_groups(c, viewer, &also)?,
-        ))
+    let (only_chosen, chosen) = (input.only_chosen(), input.communities.clone());
+    let (roles, extra, targets, managed) = db::run(&state.pool, move |c| {
+        let roles = invitations::grantable_roles(c, &a)?;
+        let extra = invitations::extra_groups(c, viewer, &also)?;
+        // The community itself, or only the chosen managed communities
+        // below it (each checked like its own invite page would be).
+        let managed = group_tree::count_descendants(c, a.group.id)?;
+        let targets = if only_chosen && managed > 0 {
+            let chosen = invitations::extra_groups(c, viewer, &chosen)?;
+            if chosen
+                .iter()
+                .any(|g| !g.ancestors[1..].contains(&a.group.id))
+            {
+                return Err(AppError::not_found());
+            }
+            chosen
+        } else {
+            vec![a]
+        };
+        Ok((roles, extra, targets, managed))
     })
     .await?;
     let parsed = input
         .parse(&roles)
-        .and_then(|r| invitations::check_extra(r, &extra));
+        .and_then(|r| invitations::check_extra(r, &extra))
+        .and_then(|r| invitations::check_extra(r, &targets))
+        .and_then(|mut r| {
+            if targets.is_empty() {
+                let mut e = FormErrors::default();
+                e.add("community", invitations::CHOOSE_COMMUNITY);
+                return Err(e);
+            }
+            if !only_chosen && managed > 0 {
+                let label = invitations::whole_community(&access.group, managed as usize);
+                r.labels.push((access.group.id, label));
+            }
+            Ok(r)
+        });
     let wants_preview = input.action.as_deref() == Some("preview");
     // The page's script sends a long list in slices and shows progress; each
     // slice answers in JSON. Without the script the whole list is one request.
@@ -167,14 +201,13 @@ async fn send_invitations(
     };
     let now = state.clock.now();
     let inviter = me.user.clone();
-    let a = access.clone();
     let st = state.clone();
     let lines = db::run(&state.pool, move |c| {
         let env = InviteEnv {
             config: &st.config,
             links: &st.links,
         };
-        let targets: Vec<&GroupAccess> = std::iter::once(&a).chain(extra.iter()).collect();
+        let targets: Vec<&GroupAccess> = targets.iter().chain(extra.iter()).collect();
         let mut lines = Vec::with_capacity(request.recipients.len());
         for r in &request.recipients {
             let (outcome, groups) =

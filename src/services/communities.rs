@@ -16,7 +16,7 @@ pub const OTHER_AUDIENCE: &str =
     "A managed community must have the audience and account of its main community.";
 
 /// Site admins may shape every community; others need `manage_group` there.
-fn require_manage_group(access: &GroupAccess, actor: &User) -> AppResult<()> {
+pub fn require_manage_group(access: &GroupAccess, actor: &User) -> AppResult<()> {
     if actor.is_site_admin {
         Ok(())
     } else {
@@ -24,9 +24,14 @@ fn require_manage_group(access: &GroupAccess, actor: &User) -> AppResult<()> {
     }
 }
 
-/// Loads the community a managed one is created in, checking the right.
-pub fn parent_for_new(conn: &mut DbConn, slug: &str, actor: &User) -> AppResult<GroupAccess> {
-    let access = GroupAccess::load(conn, slug, Some(actor.id))?;
+/// Loads a group whose settings, roles or managed communities `actor`
+/// changes: 404 when hidden from them, 403 without `manage_group`.
+pub fn managed_group(conn: &mut DbConn, slug: &str, actor: &User) -> AppResult<GroupAccess> {
+    let access = if actor.is_site_admin {
+        GroupAccess::load_unhidden(conn, slug, Some(actor.id))?
+    } else {
+        GroupAccess::load(conn, slug, Some(actor.id))?
+    };
     require_manage_group(&access, actor)?;
     Ok(access)
 }
@@ -39,7 +44,7 @@ pub fn create_managed(
     spec: &GroupSpec,
     now: PrimitiveDateTime,
 ) -> AppResult<Result<Group, FormErrors>> {
-    let parent = parent_for_new(conn, parent_slug, actor)?;
+    let parent = managed_group(conn, parent_slug, actor)?;
     groups::create_in(conn, actor.id, spec, Some(&parent.group), now)
 }
 
@@ -57,18 +62,15 @@ pub fn set_parent(
     now: PrimitiveDateTime,
 ) -> AppResult<Outcome> {
     groups::outcome(db::write_tx(conn, |conn| {
-        let a = GroupAccess::load(conn, slug, Some(actor.id))?;
-        require_manage_group(&a, actor)?;
+        let a = managed_group(conn, slug, actor)?;
         let target = match parent {
             Some(p) => {
-                let pa = GroupAccess::load(conn, p, Some(actor.id))
-                    .and_then(|pa| require_manage_group(&pa, actor).map(|()| pa))
-                    .map_err(|e| match e.kind {
-                        ErrorKind::NotFound | ErrorKind::Forbidden => {
-                            groups::Stop::Refused(NO_SUCH_COMMUNITY)
-                        }
-                        _ => e.into(),
-                    })?;
+                let pa = managed_group(conn, p, actor).map_err(|e| match e.kind {
+                    ErrorKind::NotFound | ErrorKind::Forbidden => {
+                        groups::Stop::Refused(NO_SUCH_COMMUNITY)
+                    }
+                    _ => e.into(),
+                })?;
                 Some(pa.group)
             }
             None => None,

@@ -13,7 +13,7 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, messages::InvitationMail};
 use crate::models::invitation::{self, NewInvitation};
-use crate::models::{Role, User, membership, role, user};
+use crate::models::{Group, Role, User, membership, role, user};
 use crate::services::groups::{self, GroupAccess};
 use crate::services::messages::{MessageRef, send_message_with_ref};
 use crate::services::notifications::notify;
@@ -37,6 +37,12 @@ pub struct InviteInput {
     /// "Also invite to": ids of other groups the inviter administers.
     #[serde(skip)]
     pub also: Vec<i64>,
+    /// On a community: `chosen` invites to the managed communities in
+    /// `communities` only; anything else to the community and all of them.
+    #[serde(skip)]
+    pub scope: String,
+    #[serde(skip)]
+    pub communities: Vec<i64>,
 }
 
 impl InviteInput {
@@ -50,17 +56,58 @@ impl InviteInput {
                 "role_id" => input.role_id = v,
                 "message" => input.message = v,
                 "action" => input.action = Some(v),
-                "also" => {
-                    if let Ok(id) = v.trim().parse()
-                        && !input.also.contains(&id)
-                    {
-                        input.also.push(id);
-                    }
-                }
+                "also" => push_id(&mut input.also, &v),
+                "scope" => input.scope = v,
+                "community" => push_id(&mut input.communities, &v),
                 _ => {}
             }
         }
         input
+    }
+}
+
+fn push_id(ids: &mut Vec<i64>, v: &str) {
+    if let Ok(id) = v.trim().parse()
+        && !ids.contains(&id)
+    {
+        ids.push(id);
+    }
+}
+
+pub const CHOOSE_COMMUNITY: &str = "Choose at least one managed community.";
+
+impl InviteInput {
+    /// Only some managed communities, not the community itself.
+    pub fn only_chosen(&self) -> bool {
+        self.scope == "chosen"
+    }
+}
+
+/// What an invitation to a community grants, as the preview and the mail
+/// say it: "Main + 12 managed communities", or the chosen ones by name.
+pub fn reach(group: &Group, managed: &[Group], input: &InviteInput) -> String {
+    if input.only_chosen() {
+        let names: Vec<String> = managed
+            .iter()
+            .filter(|g| input.communities.contains(&g.id))
+            .map(|g| g.name.clone())
+            .collect();
+        if names.is_empty() {
+            "(the managed communities you choose)".into()
+        } else {
+            join_names(&names)
+        }
+    } else {
+        whole_community(group, managed.len())
+    }
+}
+
+/// "Main", "Main + 1 managed community", "Main + 12 managed communities".
+pub fn whole_community(group: &Group, managed: usize) -> String {
+    match managed {
+        0 => group.name.clone(),
+        1 => format!("{} + 1 managed community", group.name),
+        n => format!("{} + {n} managed communities", group.name),
     }
 }
 
@@ -69,6 +116,9 @@ pub struct InviteRequest {
     pub recipients: Vec<Recipient>,
     pub role: Role,
     pub message: Option<String>,
+    /// How a group is named in the mail when it says more than the name
+    /// (a community and its managed communities).
+    pub labels: Vec<(i64, String)>,
 }
 
 /// The roles the viewer may hand out in this group: built-in ones and the
@@ -110,6 +160,7 @@ impl InviteInput {
                 recipients,
                 role,
                 message: (!message.is_empty()).then_some(message),
+                labels: Vec::new(),
             }),
             _ => Err(e),
         }
@@ -183,7 +234,7 @@ pub fn format_when(t: PrimitiveDateTime) -> String {
 /// The invitation mail as the invitee will see it, for the invite page's preview.
 pub fn preview(
     config: &Config,
-    access: &GroupAccess,
+    groups: &str,
     inviter: &User,
     role: Option<&Role>,
     message: Option<&str>,
@@ -193,7 +244,7 @@ pub fn preview(
         to: "invitee@example.com",
         name: Some("(the invitee's first name)"),
         inviter: &inviter.display_name(),
-        groups: &access.group.name,
+        groups,
         role: role.map_or("(the role you choose)", |r| r.name.as_str()),
         message,
         registered: true,
@@ -336,7 +387,8 @@ pub fn invite_one(
                 }
             })?;
             invitation::add_event(conn, id, "sent", Some(inviter.id), now)?;
-            created.push((id, token, group.name.clone()));
+            let label = req.labels.iter().find(|(g, _)| *g == group.id);
+            created.push((id, token, label.map_or(&group.name, |(_, l)| l).clone()));
         }
         let Some((first_id, first_token, _)) = created.first().cloned() else {
             return Err(Stop::Outcome(

@@ -28,7 +28,7 @@ pub struct HomePage {
     pub ctx: Ctx,
     pub needs_setup: bool,
     /// Up to 10 of the viewer's groups, by name.
-    pub my_groups: Vec<Group>,
+    pub my_groups: Vec<crate::models::group::Reached>,
     /// Up to 5 of the viewer's open invitations, newest first.
     pub pending: Vec<InvitationInboxRow>,
 }
@@ -140,7 +140,7 @@ pub struct ManageUsersPage {
 pub struct UserDetailPage {
     pub ctx: Ctx,
     pub subject: User,
-    pub groups: Vec<Group>,
+    pub groups: Vec<crate::models::group::Reached>,
     pub history: Vec<AuditRow>,
     pub me: i64,
     /// While the subject is an unregistered contact with a pending invitation.
@@ -338,6 +338,10 @@ pub struct InvitePage {
     pub access: GroupAccess,
     /// Other groups the inviter administers, for "Also invite to".
     pub also_groups: Vec<Group>,
+    /// The managed communities below the group (empty for a plain group).
+    pub managed: Vec<Group>,
+    /// What the invitation grants, as the preview says it.
+    pub reach: String,
     /// The roles the inviter may give.
     pub roles: Vec<Role>,
     pub selected_role: i64,

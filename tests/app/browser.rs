@@ -10,6 +10,7 @@
 
 use crate::backend_tests;
 use crate::helpers::*;
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -818,4 +819,143 @@ async fn browser_a11y_check_reports_problems() {
         "only the phone width is checked for sideways scrolling:\n{problems}"
     );
     browser.quit().await;
+}
+
+// Form and page helpers shared by the browser tests: fields are found by
+// their <label>, as a person would.
+
+/// How long a script-driven change may take to show.
+pub const SCRIPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The CSS selector (`#id`) of the field that the one `<label>` whose own
+/// text is `label` points at; panics unless both exist.
+pub async fn field(browser: &Browser, label: &str) -> String {
+    let xpath = format!("//label[normalize-space(text())={}]", xpath_literal(label));
+    let labels = browser
+        .client
+        .find_all(Locator::XPath(&xpath))
+        .await
+        .expect("look for labels");
+    assert_eq!(
+        labels.len(),
+        1,
+        "expected one label {label:?} on {}",
+        browser.path().await
+    );
+    let id = labels[0]
+        .attr("for")
+        .await
+        .expect("read the label's for")
+        .unwrap_or_else(|| panic!("the label {label:?} has no `for`"));
+    let css = format!("#{id}");
+    if let Err(e) = browser.client.find(Locator::Css(&css)).await {
+        panic!("the label {label:?} points at {css}, which is not on the page: {e}");
+    }
+    css
+}
+
+/// Types `value` into the field labelled `label`.
+pub async fn fill_in(browser: &Browser, label: &str, value: &str) {
+    let css = field(browser, label).await;
+    browser.fill(&css, value).await;
+}
+
+pub async fn element(browser: &Browser, css: &str) -> Element {
+    match browser.client.find(Locator::Css(css)).await {
+        Ok(e) => e,
+        Err(e) => panic!("no {css} on {}: {e}", browser.path().await),
+    }
+}
+
+/// The current value of a form field.
+pub async fn value_of(browser: &Browser, css: &str) -> String {
+    element(browser, css)
+        .await
+        .prop("value")
+        .await
+        .expect("read the value")
+        .unwrap_or_default()
+}
+
+/// The text of the option chosen in a `<select>`.
+pub async fn chosen(browser: &Browser, css: &str) -> String {
+    let select = element(browser, css).await;
+    for option in select
+        .find_all(Locator::Css("option"))
+        .await
+        .expect("options")
+    {
+        if option.is_selected().await.expect("is selected") {
+            return option.text().await.expect("option text");
+        }
+    }
+    panic!("nothing chosen in {css}");
+}
+
+/// Chooses the option with this text in the `<select>` labelled `label`.
+pub async fn choose(browser: &Browser, label: &str, option: &str) {
+    let css = field(browser, label).await;
+    element(browser, &css)
+        .await
+        .select_by_label(option)
+        .await
+        .unwrap_or_else(|e| panic!("cannot choose {option:?} in {label:?}: {e}"));
+    assert_eq!(chosen(browser, &css).await, option, "{label}");
+}
+
+/// Waits until an element matching `css` is shown (script-driven changes).
+pub async fn wait_shown(browser: &Browser, css: &str) -> Element {
+    let deadline = Instant::now() + SCRIPT_TIMEOUT;
+    loop {
+        if let Ok(e) = browser.client.find(Locator::Css(css)).await
+            && e.is_displayed().await.unwrap_or(false)
+        {
+            return e;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{css} did not appear within {SCRIPT_TIMEOUT:?}; the page shows:\n{}",
+            browser.body_text().await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub async fn is_shown(browser: &Browser, css: &str) -> bool {
+    match browser.client.find(Locator::Css(css)).await {
+        Ok(e) => e.is_displayed().await.unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+pub async fn is_open(browser: &Browser, details: &str) -> bool {
+    element(browser, details)
+        .await
+        .attr("open")
+        .await
+        .expect("read open")
+        .is_some()
+}
+
+/// The visible text of every element matching `css`, whitespace collapsed.
+pub async fn texts_of(browser: &Browser, css: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in browser
+        .client
+        .find_all(Locator::Css(css))
+        .await
+        .expect("find elements")
+    {
+        let t = e.text().await.expect("element text");
+        out.push(t.split_whitespace().collect::<Vec<_>>().join(" "));
+    }
+    out
+}
+
+/// (first cell, cell `col`) of every body row of the table matching `table`.
+pub async fn rows_of(browser: &Browser, table: &str, col: &str) -> Vec<(String, String)> {
+    let firsts = texts_of(browser, &format!("{table} tbody tr > td:first-child")).await;
+    let cols = texts_of(browser, &format!("{table} tbody tr > td{col}")).await;
+    assert_eq!(firsts.len(), cols.len(), "every row of {table} has a {col}");
+    firsts.into_iter().zip(cols).collect()
 }

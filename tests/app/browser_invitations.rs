@@ -5,7 +5,10 @@
 //! checked with axe-core at a desktop and a phone width.
 
 use crate::backend_tests;
-use crate::browser::{Browser, xpath_literal};
+use crate::browser::{
+    Browser, choose, chosen, element, field, fill_in, is_open, is_shown, rows_of, texts_of,
+    value_of, wait_shown,
+};
 use crate::helpers::*;
 use diesel::prelude::*;
 use fantoccini::Locator;
@@ -19,141 +22,6 @@ const PW: &str = "correct horse battery";
 const GROUP: &str = "Night Shift Crew";
 const SLUG: &str = "night-shift";
 const MESSAGE: &str = "Welcome aboard, we meet on Thursdays.";
-/// How long a script-driven change (the suggestions) may take to show.
-const SCRIPT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The CSS selector (`#id`) of the field that the one `<label>` whose own
-/// text is `label` points at; panics unless both exist.
-async fn field(browser: &Browser, label: &str) -> String {
-    let xpath = format!("//label[normalize-space(text())={}]", xpath_literal(label));
-    let labels = browser
-        .client
-        .find_all(Locator::XPath(&xpath))
-        .await
-        .expect("look for labels");
-    assert_eq!(
-        labels.len(),
-        1,
-        "expected one label {label:?} on {}",
-        browser.path().await
-    );
-    let id = labels[0]
-        .attr("for")
-        .await
-        .expect("read the label's for")
-        .unwrap_or_else(|| panic!("the label {label:?} has no `for`"));
-    let css = format!("#{id}");
-    if let Err(e) = browser.client.find(Locator::Css(&css)).await {
-        panic!("the label {label:?} points at {css}, which is not on the page: {e}");
-    }
-    css
-}
-
-/// Types `value` into the field labelled `label`.
-async fn fill_in(browser: &Browser, label: &str, value: &str) {
-    let css = field(browser, label).await;
-    browser.fill(&css, value).await;
-}
-
-async fn element(browser: &Browser, css: &str) -> Element {
-    match browser.client.find(Locator::Css(css)).await {
-        Ok(e) => e,
-        Err(e) => panic!("no {css} on {}: {e}", browser.path().await),
-    }
-}
-
-/// The current value of a form field.
-async fn value_of(browser: &Browser, css: &str) -> String {
-    element(browser, css)
-        .await
-        .prop("value")
-        .await
-        .expect("read the value")
-        .unwrap_or_default()
-}
-
-/// The text of the option chosen in a `<select>`.
-async fn chosen(browser: &Browser, css: &str) -> String {
-    let select = element(browser, css).await;
-    for option in select
-        .find_all(Locator::Css("option"))
-        .await
-        .expect("options")
-    {
-        if option.is_selected().await.expect("is selected") {
-            return option.text().await.expect("option text");
-        }
-    }
-    panic!("nothing chosen in {css}");
-}
-
-/// Chooses the option with this text in the `<select>` labelled `label`.
-async fn choose(browser: &Browser, label: &str, option: &str) {
-    let css = field(browser, label).await;
-    element(browser, &css)
-        .await
-        .select_by_label(option)
-        .await
-        .unwrap_or_else(|e| panic!("cannot choose {option:?} in {label:?}: {e}"));
-    assert_eq!(chosen(browser, &css).await, option, "{label}");
-}
-
-/// Waits until an element matching `css` is shown (script-driven changes).
-async fn wait_shown(browser: &Browser, css: &str) -> Element {
-    let deadline = Instant::now() + SCRIPT_TIMEOUT;
-    loop {
-        if let Ok(e) = browser.client.find(Locator::Css(css)).await
-            && e.is_displayed().await.unwrap_or(false)
-        {
-            return e;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{css} did not appear within {SCRIPT_TIMEOUT:?}; the page shows:\n{}",
-            browser.body_text().await
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn is_shown(browser: &Browser, css: &str) -> bool {
-    match browser.client.find(Locator::Css(css)).await {
-        Ok(e) => e.is_displayed().await.unwrap_or(false),
-        Err(_) => false,
-    }
-}
-
-async fn is_open(browser: &Browser, details: &str) -> bool {
-    element(browser, details)
-        .await
-        .attr("open")
-        .await
-        .expect("read open")
-        .is_some()
-}
-
-/// The visible text of every element matching `css`, whitespace collapsed.
-async fn texts_of(browser: &Browser, css: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in browser
-        .client
-        .find_all(Locator::Css(css))
-        .await
-        .expect("find elements")
-    {
-        let t = e.text().await.expect("element text");
-        out.push(t.split_whitespace().collect::<Vec<_>>().join(" "));
-    }
-    out
-}
-
-/// (first cell, cell `col`) of every body row of the table matching `table`.
-async fn rows_of(browser: &Browser, table: &str, col: &str) -> Vec<(String, String)> {
-    let firsts = texts_of(browser, &format!("{table} tbody tr > td:first-child")).await;
-    let cols = texts_of(browser, &format!("{table} tbody tr > td{col}")).await;
-    assert_eq!(firsts.len(), cols.len(), "every row of {table} has a {col}");
-    firsts.into_iter().zip(cols).collect()
-}
 
 /// Fills in "Send to" and waits until the suggestions have been shown for
 /// it, so that nothing moves under the next click.

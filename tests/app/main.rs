@@ -10,6 +10,7 @@ mod browser_email_invitations;
 mod browser_invitations;
 mod browser_wizard;
 mod cli;
+mod communities;
 mod email_invitations;
 mod groups;
 mod invitations;
