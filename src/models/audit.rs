@@ -14,6 +14,59 @@ pub const ACTIVE_LOGIN_OFF: &str = "active_login_off";
 pub const ACTIVE_LOGIN_ON: &str = "active_login_on";
 pub const MEMBER_JOINED: &str = "member_joined";
 pub const ROLE_CHANGED: &str = "role_changed";
+pub const MEMBER_LEFT: &str = "member_left";
+pub const MEMBER_REMOVED: &str = "member_removed";
+pub const CONTACT_ADDED: &str = "contact_added";
+pub const CONTACT_INVITED: &str = "contact_invited";
+pub const CONTACT_REGISTERED: &str = "contact_registered";
+/// Invitation events are audited as `invitation_` + their history kind
+/// (`invitation_sent`, `invitation_cancelled`, …).
+pub const INVITATION_PREFIX: &str = "invitation_";
+
+/// A readable name for an event kind (a kind written by a newer release
+/// shows as itself).
+pub fn label(kind: &str) -> &str {
+    match kind {
+        ACCOUNT_CREATED => "Account created",
+        ACCOUNT_ATTACHED => "Attached to account",
+        GROUP_ATTACHED => "Group attached",
+        SUPER_USER_GRANTED => "Super user granted",
+        SUPER_USER_REVOKED => "Super user revoked",
+        ACTIVE_LOGIN_OFF => "Active Login off",
+        ACTIVE_LOGIN_ON => "Active Login on",
+        MEMBER_JOINED => "Member joined",
+        MEMBER_LEFT => "Member left",
+        MEMBER_REMOVED => "Member removed",
+        ROLE_CHANGED => "Role changed",
+        CONTACT_ADDED => "Contact added",
+        CONTACT_INVITED => "Invited to Community",
+        CONTACT_REGISTERED => "Contact registered",
+        "invitation_sent" => "Invitation sent",
+        "invitation_resent" => "Invitation resent",
+        "invitation_renewed" => "New invitation link",
+        "invitation_cancelled" => "Invitation cancelled",
+        "invitation_revoked" => "Invitation revoked",
+        "invitation_accepted" => "Invitation accepted",
+        "invitation_declined" => "Invitation declined",
+        other => other,
+    }
+}
+
+/// How the audit trail words an invitation event: the text before the
+/// invitee's address and the text after it (the group's name follows in
+/// parentheses). `None` for events nobody did (expiry), which are not audited.
+pub fn invitation_wording(kind: &str) -> Option<(&'static str, &'static str)> {
+    Some(match kind {
+        "sent" => ("Invitation sent to ", ""),
+        "resent" => ("Invitation resent to ", ""),
+        "renewed" => ("New invitation link generated for ", ""),
+        "cancelled" => ("Invitation to ", " cancelled"),
+        "revoked" => ("Invitation to ", " revoked"),
+        "accepted" => ("Invitation accepted by ", ""),
+        "declined" => ("Invitation declined by ", ""),
+        _ => return None,
+    })
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = audit_events)]
@@ -54,6 +107,9 @@ pub struct AuditRow {
 }
 
 impl AuditRow {
+    pub fn label(&self) -> &str {
+        label(&self.event.kind)
+    }
     pub fn when(&self) -> String {
         crate::views::when(&self.event.created_at)
     }

@@ -2,8 +2,8 @@
 
 use crate::db::DbConn;
 use crate::db::schema::{
-    groups, invitation_events as ev, invitations as inv, retired_invitation_links as retired,
-    roles, users,
+    audit_events, groups, invitation_events as ev, invitations as inv,
+    retired_invitation_links as retired, roles, users,
 };
 use crate::domain::InvitationStatus;
 use diesel::prelude::*;
@@ -138,6 +138,77 @@ pub fn add_event(
             ev::created_at.eq(now),
         ))
         .execute(conn)
+}
+
+diesel::define_sql_function!(fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::BigInt>, y: diesel::sql_types::Nullable<diesel::sql_types::BigInt>) -> diesel::sql_types::Nullable<diesel::sql_types::BigInt>);
+
+/// Records `kind` in the history of every invitation of `ids` and, when
+/// someone did it (`actor`), in the audit trail too: about the invitee (if
+/// they have an account), under the invitee's company account or else the
+/// group's. Two statements whatever the number of invitations (each an
+/// INSERT … SELECT over the invitations), none for an empty list.
+pub fn log(
+    conn: &mut DbConn,
+    ids: &[i64],
+    kind: &str,
+    actor: Option<i64>,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    use diesel::sql_types::{BigInt, Text, Timestamp};
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let events = inv::table
+        .filter(inv::id.eq_any(ids))
+        .order(inv::id)
+        .select((
+            inv::id,
+            kind.into_sql::<Text>(),
+            actor.into_sql::<diesel::sql_types::Nullable<BigInt>>(),
+            now.into_sql::<Timestamp>(),
+        ));
+    diesel::insert_into(ev::table)
+        .values(events)
+        .into_columns((ev::invitation_id, ev::kind, ev::actor_id, ev::created_at))
+        .execute(conn)?;
+    let (Some(actor), Some((before, after))) =
+        (actor, crate::models::audit::invitation_wording(kind))
+    else {
+        return Ok(());
+    };
+    let audit_kind = format!("{}{kind}", crate::models::audit::INVITATION_PREFIX);
+    let audited = inv::table
+        .inner_join(groups::table)
+        .left_join(users::table.on(inv::invitee_user_id.eq(users::id.nullable())))
+        .filter(inv::id.eq_any(ids))
+        .select((
+            actor.into_sql::<BigInt>(),
+            inv::invitee_user_id,
+            coalesce(users::account_id.nullable(), groups::account_id),
+            inv::group_id.nullable(),
+            audit_kind.into_sql::<Text>(),
+            before
+                .into_sql::<Text>()
+                .concat(inv::invitee_email)
+                .concat(after)
+                .concat(" (")
+                .concat(groups::name)
+                .concat(")"),
+            now.into_sql::<Timestamp>(),
+        ));
+    diesel::insert_into(audit_events::table)
+        .values(audited)
+        .into_columns((
+            audit_events::actor_id,
+            audit_events::subject_user_id,
+            audit_events::account_id,
+            audit_events::group_id,
+            audit_events::kind,
+            audit_events::detail,
+            audit_events::created_at,
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// A pending invitation as the invitee's inbox shows it.

@@ -6,13 +6,17 @@ use super::admin::{AuditQuery, audit_page};
 use super::see_other;
 use crate::auth::SuperUser;
 use crate::db;
+use crate::domain::{FormErrors, InvitationStatus, UserStatus};
 use crate::error::{AppResult, urlencode};
 use crate::models::{audit, company_account, group, user};
 use crate::services::account_users;
+use crate::services::add_user::{self, AddUserInput};
 use crate::services::invitations::{self, InviteEnv};
 use crate::startup::AppState;
-use crate::views::{AuditPage, ContactInvitationView, ManageUsersPage, UserDetailPage};
-use actix_web::{HttpResponse, get, post, web};
+use crate::views::{
+    AuditPage, ContactInvitationView, ManageUsersPage, ReinviteView, UserDetailPage,
+};
+use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -21,7 +25,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(user_details)
         .service(set_active_login)
         .service(resend_contact_invitation)
-        .service(renew_contact_invitation);
+        .service(renew_contact_invitation)
+        .service(invite_to_community);
 }
 
 const USERS_PAGE: i64 = 50;
@@ -92,9 +97,20 @@ async fn user_details(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> AppResult<UserDetailPage> {
-    let (actor, target) = (me.user.id, id.into_inner());
+    detail_page(me, &state, id.into_inner(), None).await
+}
+
+/// A contact's page; `form` keeps the **Invite to Community** form's input
+/// and errors across a search or a refusal.
+async fn detail_page(
+    me: SuperUser,
+    state: &web::Data<AppState>,
+    target: i64,
+    form: Option<(AddUserInput, FormErrors)>,
+) -> AppResult<UserDetailPage> {
+    let actor = me.user.id;
     let st = state.clone();
-    let (subject, groups, history, invitation) = db::run(&state.pool, move |c| {
+    let (subject, groups, history, invitation, reinvite) = db::run(&state.pool, move |c| {
         let (_, subject) = account_users::load_target(c, actor, target)?;
         let groups = group::of_user(c, subject.id, USER_GROUPS)?;
         let history = audit::page(c, subject.account_id, Some(subject.id), None, USER_HISTORY)?;
@@ -110,7 +126,25 @@ async fn user_details(
                 expires: invitations::format_when(ci.invitation.expires_at),
                 groups: ci.groups,
             });
-        Ok((subject, groups, history, invitation))
+        // No open invitation (none, cancelled or expired): offer a new one.
+        let reinvite = if subject.status() == Some(UserStatus::Invited)
+            && invitation
+                .as_ref()
+                .is_none_or(|i| i.status != InvitationStatus::Pending)
+        {
+            let (_, offered) = add_user::offered_groups(c, actor)?;
+            let (input, errors) = form.unwrap_or_default();
+            Some(ReinviteView {
+                shown: add_user::filter(&offered, &input.q),
+                offered,
+                input,
+                errors,
+                ttl_days: st.config.invitation_ttl_days,
+            })
+        } else {
+            None
+        };
+        Ok((subject, groups, history, invitation, reinvite))
     })
     .await?;
     Ok(UserDetailPage {
@@ -120,7 +154,62 @@ async fn user_details(
         groups,
         history,
         invitation,
+        reinvite,
     })
+}
+
+/// **Invite to Community** on a contact's page with no open invitation
+/// (the super user of the contact's account only). The search button
+/// re-renders the page with the groups filtered, keeping the ticked ones.
+#[post("/account/users/{id}/invite")]
+async fn invite_to_community(
+    req: HttpRequest,
+    me: SuperUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let input = AddUserInput::from_pairs(url::form_urlencoded::parse(&body).into_owned());
+    let (actor, target) = (me.user.id, id.into_inner());
+    if input.action == "search" {
+        let page = detail_page(me, &state, target, Some((input, FormErrors::default()))).await?;
+        return Ok(page.respond_to(&req).map_into_boxed_body());
+    }
+    let st = state.clone();
+    let sent = input.clone();
+    let result = db::run(&state.pool, move |c| {
+        let env = InviteEnv {
+            config: &st.config,
+            links: &st.links,
+        };
+        add_user::invite_to_community(c, &env, actor, target, &sent, st.clock.now())
+    })
+    .await?;
+    match result {
+        Ok(names) => {
+            state.mail_wakeup.notify_one();
+            me.ctx.flash(
+                "success",
+                format!("Invited to {names}: the invitation e-mail is on its way."),
+            );
+            Ok(see_other(&format!("/account/users/{target}#invitation")))
+        }
+        Err(errors) => {
+            let page = detail_page(me, &state, target, Some((input, errors.clone()))).await?;
+            if page.reinvite.is_none() {
+                // Registered or invited meanwhile: the form is gone, say why.
+                if let Some(msg) = errors.get("groups") {
+                    page.ctx.flash("error", msg.to_string());
+                }
+                return Ok(see_other(&format!("/account/users/{target}#invitation")));
+            }
+            Ok(page
+                .customize()
+                .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+                .respond_to(&req)
+                .map_into_boxed_body())
+        }
+    }
 }
 
 #[derive(Deserialize)]

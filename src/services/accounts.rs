@@ -267,7 +267,21 @@ fn register_contact(
         password_hash: hash,
     };
     match user::register_contact(conn, contact.id, &r, now) {
-        Ok(1) => Ok(Ok(contact.id)),
+        Ok(1) => {
+            crate::models::audit::record(
+                conn,
+                &crate::models::audit::NewAuditEvent {
+                    actor_id: contact.id,
+                    subject_user_id: Some(contact.id),
+                    account_id: contact.account_id,
+                    group_id: None,
+                    kind: crate::models::audit::CONTACT_REGISTERED,
+                    detail: &format!("Registered from an invitation as {}", acc.username.as_str()),
+                    created_at: now,
+                },
+            )?;
+            Ok(Ok(contact.id))
+        }
         // Registered by a twin request in the meantime.
         Ok(_) => Ok(Err(taken_errors(&[Taken::Email]))),
         Err(e) if db::is_unique_violation(&e) => Ok(Err(taken_errors(&[Taken::Username]))),

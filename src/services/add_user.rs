@@ -20,6 +20,7 @@ use crate::models::audit::{self, NewAuditEvent};
 use crate::models::invitation::{self, NewInvitation};
 use crate::models::user::{self, NewUser};
 use crate::models::{Group, User, company_account, group, role};
+use crate::services::account_users;
 use crate::services::invitations::{self, InviteEnv};
 use time::PrimitiveDateTime;
 
@@ -29,7 +30,10 @@ pub const NOT_OFFERED: &str = "Choose among the groups listed.";
 pub const ALREADY_INVITED: &str =
     "This address already has a pending invitation to one of these groups.";
 pub const QUOTA: &str = "The daily limit of invitations is reached: try again tomorrow.";
-pub const AUDIT_KIND: &str = "contact_added";
+pub const REGISTERED: &str =
+    "This person has registered already: invite them from their group's page.";
+pub const STILL_PENDING: &str =
+    "This person has a pending invitation: resend it or generate a new one instead.";
 
 /// The wizard's fields as sent (any step). Repeated `group` fields are the
 /// chosen groups, so this is read from the raw pairs, not serde.
@@ -261,52 +265,7 @@ pub fn add(
             }
         })?;
         let contact = user::find(conn, contact_id)?;
-        let member = role::builtin(conn, role::GROUP_MEMBER)?;
-        let mut ids = Vec::new();
-        let mut first_token = None;
-        for g in &chosen {
-            if invitations::quota_reached(conn, env.config, me.id, g.id, now)? {
-                return Err(refused_groups(QUOTA));
-            }
-            for stale in invitation::expire_stale(conn, g.id, &email_key, now)? {
-                invitation::add_event(conn, stale, "expired", None, now)?;
-            }
-            let (nonce, token, token_hash) = env.links.fresh();
-            let id = invitation::insert(
-                conn,
-                &NewInvitation {
-                    group_id: g.id,
-                    inviter_id: me.id,
-                    invitee_user_id: Some(contact_id),
-                    invitee_email: details.email.as_str(),
-                    invitee_email_key: &email_key,
-                    role_id: member.id,
-                    message: None,
-                    status: InvitationStatus::Pending.as_str(),
-                    link_nonce: &nonce,
-                    token_hash: &token_hash,
-                    created_at: now,
-                    sent_at: now,
-                    expires_at: invitations::expiry(env.config, now),
-                    batch_id: None,
-                },
-            )
-            .map_err(|e| {
-                if db::is_unique_violation(&e) {
-                    refused_groups(ALREADY_INVITED)
-                } else {
-                    e.into()
-                }
-            })?;
-            invitation::add_event(conn, id, "sent", Some(me.id), now)?;
-            first_token.get_or_insert(token);
-            ids.push(id);
-        }
-        invitation::set_batch(conn, &ids, ids[0])?;
-        let names: Vec<String> = chosen.iter().map(|g| g.name.clone()).collect();
-        let names = invitations::join_names(&names);
-        let token = first_token.expect("at least one group");
-        invitations::mail_batch(conn, env, &me, &member, &contact, &ids, &names, &token, now)?;
+        let names = invite_contact(conn, env, &me, &contact, &chosen, now)?;
         audit::record(
             conn,
             &NewAuditEvent {
@@ -314,7 +273,7 @@ pub fn add(
                 subject_user_id: Some(contact_id),
                 account_id: Some(account),
                 group_id: None,
-                kind: AUDIT_KIND,
+                kind: audit::CONTACT_ADDED,
                 detail: &format!(
                     "Contact {} added and invited to {names}",
                     details.email.as_str()
@@ -327,6 +286,127 @@ pub fn add(
     match result {
         Ok(id) => Ok(Ok(id)),
         Err(Stop::Refused(r)) => Ok(Err(r)),
+        Err(Stop::App(e)) => Err(e),
+    }
+}
+
+/// Invites `contact`, an unregistered contact of `me`'s account, into
+/// `chosen` (already checked against the offered groups): one pending
+/// GroupMember invitation per group, as one batch whose first link answers
+/// them all, their 'sent' history and audit, and one mail listing the
+/// groups with the link. Inside the caller's transaction; returns the
+/// groups' names as the mail says them. The Add user wizard's **Add** and
+/// **Invite to Community** both end here.
+fn invite_contact(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    me: &User,
+    contact: &User,
+    chosen: &[Group],
+    now: PrimitiveDateTime,
+) -> Result<String, Stop> {
+    let member = role::builtin(conn, role::GROUP_MEMBER)?;
+    let email_key = contact.email.to_lowercase();
+    let mut ids = Vec::new();
+    let mut first_token = None;
+    for g in chosen {
+        if invitations::quota_reached(conn, env.config, me.id, g.id, ids.len(), now)? {
+            return Err(refused_groups(QUOTA));
+        }
+        let stale = invitation::expire_stale(conn, g.id, &email_key, now)?;
+        invitation::log(conn, &stale, "expired", None, now)?;
+        let (nonce, token, token_hash) = env.links.fresh();
+        let id = invitation::insert(
+            conn,
+            &NewInvitation {
+                group_id: g.id,
+                inviter_id: me.id,
+                invitee_user_id: Some(contact.id),
+                invitee_email: &contact.email,
+                invitee_email_key: &email_key,
+                role_id: member.id,
+                message: None,
+                status: InvitationStatus::Pending.as_str(),
+                link_nonce: &nonce,
+                token_hash: &token_hash,
+                created_at: now,
+                sent_at: now,
+                expires_at: invitations::expiry(env.config, now),
+                batch_id: None,
+            },
+        )
+        .map_err(|e| {
+            if db::is_unique_violation(&e) {
+                refused_groups(ALREADY_INVITED)
+            } else {
+                e.into()
+            }
+        })?;
+        first_token.get_or_insert(token);
+        ids.push(id);
+    }
+    let token = first_token.ok_or_else(|| refused_groups(NO_GROUP))?;
+    invitation::log(conn, &ids, "sent", Some(me.id), now)?;
+    invitation::set_batch(conn, &ids, ids[0])?;
+    let names: Vec<String> = chosen.iter().map(|g| g.name.clone()).collect();
+    let names = invitations::join_names(&names);
+    invitations::mail_batch(conn, env, me, &member, contact, &ids, &names, &token, now)?;
+    Ok(names)
+}
+
+/// **Invite to Community** on the page of a contact who has no open
+/// invitation (never invited, cancelled, or expired): the super user of the
+/// contact's account (another account's contact is not found) chooses
+/// groups among those the wizard offers, and the contact gets a fresh link,
+/// exactly as the wizard's **Add** sends one. Their invitations whose date
+/// has passed are marked expired first, so the page then shows the new one.
+/// Returns the groups' names, or why nothing was written.
+pub fn invite_to_community(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    actor: i64,
+    target: i64,
+    input: &AddUserInput,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<String, FormErrors>> {
+    let result = db::write_tx(conn, |conn| -> Result<String, Stop> {
+        let (me, contact) = account_users::load_target(conn, actor, target)?;
+        if contact.status() != Some(UserStatus::Invited) {
+            return Err(refused_groups(REGISTERED));
+        }
+        let pending = invitation::pending_for_contact(conn, contact.id)?;
+        if pending
+            .iter()
+            .any(|(i, _)| i.effective_status(now) == InvitationStatus::Pending)
+        {
+            return Err(refused_groups(STILL_PENDING));
+        }
+        let (_, offered) = offered_groups(conn, actor)?;
+        let chosen =
+            check_groups(&offered, input).map_err(|e| Stop::Refused(Refused::Groups(e)))?;
+        let email_key = contact.email.to_lowercase();
+        for (old, _) in &pending {
+            let stale = invitation::expire_stale(conn, old.group_id, &email_key, now)?;
+            invitation::log(conn, &stale, "expired", None, now)?;
+        }
+        let names = invite_contact(conn, env, &me, &contact, &chosen, now)?;
+        audit::record(
+            conn,
+            &NewAuditEvent {
+                actor_id: me.id,
+                subject_user_id: Some(contact.id),
+                account_id: contact.account_id,
+                group_id: None,
+                kind: audit::CONTACT_INVITED,
+                detail: &format!("Contact {} invited to Community: {names}", contact.email),
+                created_at: now,
+            },
+        )?;
+        Ok(names)
+    });
+    match result {
+        Ok(names) => Ok(Ok(names)),
+        Err(Stop::Refused(Refused::Groups(e) | Refused::Details(e))) => Ok(Err(e)),
         Err(Stop::App(e)) => Err(e),
     }
 }

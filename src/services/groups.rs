@@ -572,6 +572,17 @@ pub fn leave(
             return Err(Stop::Refused(LAST_ADMIN_LEAVE));
         }
         membership::delete(conn, m.id)?;
+        let (account, _) = company_account::of_user(conn, user)?;
+        audit_member(
+            conn,
+            user,
+            user,
+            account,
+            &a.group,
+            audit::MEMBER_LEFT,
+            "Left",
+            now,
+        )?;
         // Invitations of someone who left cannot let anyone in.
         revoke_sent_by(conn, user, Some(a.group.id), Some(user), now)?;
         Ok("You have left the group.")
@@ -660,6 +671,17 @@ pub fn remove_member(
             return Err(Stop::Refused(LAST_ADMIN_CHANGE));
         }
         membership::delete(conn, m.id)?;
+        let (account, _) = company_account::of_user(conn, m.user_id)?;
+        audit_member(
+            conn,
+            actor,
+            m.user_id,
+            account,
+            &a.group,
+            audit::MEMBER_REMOVED,
+            "Removed",
+            now,
+        )?;
         revoke_sent_by(conn, m.user_id, Some(a.group.id), Some(actor), now)?;
         Ok("The member has been removed.")
     }))

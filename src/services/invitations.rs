@@ -12,6 +12,7 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, messages::InvitationMail};
+use crate::models::audit::{self, NewAuditEvent};
 use crate::models::invitation::{self, NewInvitation};
 use crate::models::{Group, Role, User, membership, role, user};
 use crate::services::groups::{self, GroupAccess};
@@ -267,16 +268,20 @@ impl InviteEnv<'_> {
 }
 
 /// True when the inviter or the group has used up today's invitations.
+/// `in_flight`: invitations the inviter created in this transaction whose
+/// 'sent' events are not written yet.
 pub(crate) fn quota_reached(
     conn: &mut DbConn,
     config: &Config,
     inviter: i64,
     group_id: i64,
+    in_flight: usize,
     now: PrimitiveDateTime,
 ) -> diesel::QueryResult<bool> {
     let since = now - time::Duration::days(1);
     Ok(
-        invitation::count_sends_by(conn, inviter, since)? >= config.invites_per_inviter_per_day
+        invitation::count_sends_by(conn, inviter, since)? + in_flight as i64
+            >= config.invites_per_inviter_per_day
             || invitation::count_sends_in_group(conn, group_id, since)?
                 >= config.invites_per_group_per_day,
     )
@@ -342,13 +347,12 @@ pub fn invite_one(
             };
             let refusal = match refusal {
                 Some(r) => Some(r),
-                None if quota_reached(conn, config, inviter.id, group.id, now)? => {
+                None if quota_reached(conn, config, inviter.id, group.id, created.len(), now)? => {
                     Some(InviteOutcome::QuotaReached)
                 }
                 None => {
-                    for stale in invitation::expire_stale(conn, group.id, &email_key, now)? {
-                        invitation::add_event(conn, stale, "expired", None, now)?;
-                    }
+                    let stale = invitation::expire_stale(conn, group.id, &email_key, now)?;
+                    invitation::log(conn, &stale, "expired", None, now)?;
                     // Checked first so one taken group does not abort the
                     // others; the unique index still decides a race.
                     invitation::pending_exists(conn, group.id, &email_key)?
@@ -386,7 +390,6 @@ pub fn invite_one(
                     e.into()
                 }
             })?;
-            invitation::add_event(conn, id, "sent", Some(inviter.id), now)?;
             let label = req.labels.iter().find(|(g, _)| *g == group.id);
             created.push((id, token, label.map_or(&group.name, |(_, l)| l).clone()));
         }
@@ -396,9 +399,11 @@ pub fn invite_one(
             ));
         };
         let names: Vec<String> = created.iter().map(|(_, _, n)| n.clone()).collect();
+        let ids: Vec<i64> = created.iter().map(|(id, _, _)| *id).collect();
+        // History and audit of every group's invitation at once.
+        invitation::log(conn, &ids, "sent", Some(inviter.id), now)?;
         if created.len() > 1 {
             // One mail, one link: answering it answers every group of the batch.
-            let ids: Vec<i64> = created.iter().map(|(id, _, _)| *id).collect();
             invitation::set_batch(conn, &ids, first_id)?;
         }
         let groups_named = join_names(&names);
@@ -584,12 +589,12 @@ pub(crate) fn resend_checked(
     {
         return Ok(AdminActionOutcome::NotOpen(status));
     }
-    if quota_reached(conn, env.config, actor.id, inv.group_id, now)? {
+    if quota_reached(conn, env.config, actor.id, inv.group_id, 0, now)? {
         return Ok(AdminActionOutcome::QuotaReached);
     }
     let until = expires_at(env.config, now);
     invitation::restart(conn, inv.id, now, until)?;
-    invitation::add_event(conn, inv.id, "resent", Some(actor.id), now)?;
+    invitation::log(conn, &[inv.id], "resent", Some(actor.id), now)?;
     let inviter = user::find(conn, inv.inviter_id)?;
     let role = role::find(conn, inv.role_id)?.ok_or_else(AppError::not_found)?;
     let sent = Sent {
@@ -671,7 +676,7 @@ pub(crate) fn renew_checked(
     let (nonce, _token, hash) = env.links.fresh();
     invitation::replace_link(conn, inv, &nonce, &hash, now)?;
     invitation::restart(conn, inv.id, now, expires_at(env.config, now))?;
-    invitation::add_event(conn, inv.id, "renewed", Some(actor.id), now)?;
+    invitation::log(conn, &[inv.id], "renewed", Some(actor.id), now)?;
     Ok(AdminActionOutcome::Done)
 }
 
@@ -736,9 +741,7 @@ pub fn revoke_sent_by(
     now: PrimitiveDateTime,
 ) -> diesel::QueryResult<usize> {
     let ids = invitation::cancel_sent_by(conn, inviter, group_id, now)?;
-    for id in &ids {
-        invitation::add_event(conn, *id, "revoked", actor, now)?;
-    }
+    invitation::log(conn, &ids, "revoked", actor, now)?;
     Ok(ids.len())
 }
 
@@ -844,10 +847,15 @@ fn apply_answer(
     } else {
         InvitationStatus::Declined
     };
-    if accept && let Err(why) = groups::may_enter_group(conn, &group, me.id)? {
-        // The account may have changed since the invitation was sent.
-        return Err(AppError::bad_request(why));
-    }
+    let account = if accept {
+        match groups::may_enter_group(conn, &group, me.id)? {
+            Ok(account) => account,
+            // The account may have changed since the invitation was sent.
+            Err(why) => return Err(AppError::bad_request(why)),
+        }
+    } else {
+        None
+    };
     if invitation::close_if_open(conn, inv.id, to, now)? == 0 {
         return Ok((
             AnswerOutcome::NoLongerOpen(inv.effective_status(now)),
@@ -863,8 +871,20 @@ fn apply_answer(
             Some(inv.inviter_id),
             now,
         )?;
+        audit::record(
+            conn,
+            &NewAuditEvent {
+                actor_id: me.id,
+                subject_user_id: Some(me.id),
+                account_id: account,
+                group_id: Some(group.id),
+                kind: audit::MEMBER_JOINED,
+                detail: &format!("Joined by invitation ({})", group.name),
+                created_at: now,
+            },
+        )?;
     }
-    invitation::add_event(conn, inv.id, to.as_str(), Some(me.id), now)?;
+    invitation::log(conn, &[inv.id], to.as_str(), Some(me.id), now)?;
     let verb = if accept { "accepted" } else { "declined" };
     notify(
         conn,
@@ -903,7 +923,7 @@ pub fn cancel(
         if invitation::close_if_open(conn, inv.id, InvitationStatus::Cancelled, now)? == 0 {
             return Ok(false);
         }
-        invitation::add_event(conn, inv.id, "cancelled", Some(actor.id), now)?;
+        invitation::log(conn, &[inv.id], "cancelled", Some(actor.id), now)?;
         Ok(true)
     })
 }

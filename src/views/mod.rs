@@ -145,6 +145,33 @@ pub struct UserDetailPage {
     pub me: i64,
     /// While the subject is an unregistered contact with a pending invitation.
     pub invitation: Option<ContactInvitationView>,
+    /// **Invite to Community**, while the subject is an unregistered contact
+    /// with no open invitation.
+    pub reinvite: Option<ReinviteView>,
+}
+
+/// The **Invite to Community** form of a contact's page: the wizard's
+/// groups step (the offered groups, its search box), kept across a search
+/// or a refusal.
+pub struct ReinviteView {
+    pub input: crate::services::add_user::AddUserInput,
+    pub errors: FormErrors,
+    /// Offered groups matching the search.
+    pub shown: Vec<Group>,
+    pub offered: Vec<Group>,
+    pub ttl_days: i64,
+}
+
+impl ReinviteView {
+    pub fn chosen(&self) -> Vec<&Group> {
+        self.offered
+            .iter()
+            .filter(|g| self.input.has_group(&g.id))
+            .collect()
+    }
+    pub fn is_shown(&self, id: &i64) -> bool {
+        self.shown.iter().any(|g| g.id == *id)
+    }
 }
 
 #[derive(Template, WebTemplate)]

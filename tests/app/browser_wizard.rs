@@ -1,7 +1,8 @@
 //! The Add user wizard in a real browser, on both backends: alice walks the
 //! three steps (an address in use refused first, no group refused, the
 //! search), adds carol and sees her contact page with the invitation
-//! actions. Each page is checked with axe-core at a desktop and a phone
+//! actions; once that invitation is cancelled, she invites carol again
+//! with **Invite to Community** on her page. Each page is checked with axe-core at a desktop and a phone
 //! width; the overview is saved as `target/screenshots/add-user-wizard.png`.
 
 use crate::backend_tests;
@@ -56,5 +57,30 @@ async fn browser_add_user_wizard(b: crate::helpers::Backend) {
             .unwrap()
     });
     assert_eq!(carol.status, "invited");
+
+    // Her invitation cancelled, her page offers Invite to Community again.
+    browser.goto("/groups/acme-support/invitations").await;
+    browser.press("Cancel").await;
+    let page = format!("/account/users/{}", carol.id);
+    browser.goto(&page).await;
+    browser
+        .assert_sees(&["no invitation is pending", "Invite to Community"])
+        .await;
+    browser.check_a11y("contact with Invite to Community").await;
+    browser.press("Invite to Community").await;
+    browser.assert_sees(&["Choose at least one group."]).await;
+    browser
+        .check_a11y("Invite to Community with an error")
+        .await;
+    browser.click(&format!("#group-{}", w.groups[1])).await;
+    browser.press("Invite to Community").await;
+    browser
+        .assert_sees(&["the invitation e-mail is on its way", "Resend Invitation"])
+        .await;
+    assert!(
+        w.app
+            .link_in_last_mail_to("carol@example.com")
+            .contains("/join/")
+    );
     browser.quit().await;
 }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod accounts_admin;
+mod audit;
 mod browser;
 mod browser_email_invitations;
 mod browser_invitations;

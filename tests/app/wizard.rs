@@ -8,14 +8,17 @@ use crate::helpers::*;
 use diesel::prelude::*;
 use guildhall::db::schema::{invitations, memberships, users};
 use guildhall::error::FORBIDDEN_TEXT;
-use guildhall::services::add_user::{EMAIL_IN_USE, NO_GROUP, NOT_OFFERED};
+use guildhall::services::add_user::{EMAIL_IN_USE, NO_GROUP, NOT_OFFERED, STILL_PENDING};
 use guildhall::services::company_accounts::{self, AccountInput};
 use guildhall::services::groups::{self, GroupInput};
 
 backend_tests!(
     super_user_adds_a_contact_who_registers_and_joins,
     contact_invitation_resend_and_renew,
-    refused_wizard_and_contact_actions_change_nothing
+    refused_wizard_and_contact_actions_change_nothing,
+    contact_whose_invitation_was_cancelled_is_invited_to_community_again,
+    contact_whose_invitation_expired_is_invited_again,
+    refused_invite_to_community_changes_nothing
 );
 
 const PW: &str = "a-long-password-1";
@@ -345,8 +348,9 @@ async fn super_user_adds_a_contact_who_registers_and_joins(b: Backend) {
             after[3] - before[3],
             after[4] - before[4]
         ],
-        [1, 2, 2, 1, 1],
-        "one contact, two invitations and their 'sent' events, one mail, one audit event"
+        [1, 2, 2, 1, 3],
+        "one contact, two invitations and their 'sent' events, one mail, \
+         three audit events (contact added, two invitations sent)"
     );
     let mail = app.outbox().into_iter().last().unwrap();
     assert_eq!(mail.recipient, "carol@example.com");
@@ -506,4 +510,304 @@ async fn refused_wizard_and_contact_actions_change_nothing(b: Backend) {
         .await;
     assert_eq!(p.status, 403);
     assert_eq!(counts(app), before, "refusals wrote nothing");
+}
+
+/// The ids of a contact's invitations, oldest first.
+fn invitation_ids_of(app: &TestApp, user: i64) -> Vec<i64> {
+    app.db(|c| {
+        invitations::table
+            .filter(invitations::invitee_user_id.eq(user))
+            .order(invitations::id)
+            .select(invitations::id)
+            .load(c)
+            .unwrap()
+    })
+}
+
+/// Posts the **Invite to Community** form of `id`'s page as `client`, with
+/// a CSRF token of that client's session.
+async fn invite_to_community(
+    app: &TestApp,
+    client: &reqwest::Client,
+    id: i64,
+    fields: &[(&str, &str)],
+) -> Page {
+    let token = csrf_from(&app.get_with(client, "/").await.body);
+    let mut form = vec![("csrf_token", token.as_str())];
+    form.extend_from_slice(fields);
+    app.post_with(client, &format!("/account/users/{id}/invite"), &form)
+        .await
+}
+
+async fn contact_whose_invitation_was_cancelled_is_invited_to_community_again(b: Backend) {
+    let w = world(b).await;
+    let app = &w.app;
+    let id = add_carol(&w).await;
+    let first = app.link_in_last_mail_to("carol@example.com");
+    let page = format!("/account/users/{id}");
+    // While the invitation is open, there is nothing to invite again.
+    let p = app.get_with(&w.alice, &page).await;
+    assert!(!p.body.contains(&format!("/account/users/{id}/invite\"")));
+
+    // alice cancels both invitations from the groups' pages.
+    for (slug, inv) in ["acme-support", "acme-lounge"]
+        .iter()
+        .zip(invitation_ids_of(app, id))
+    {
+        let list = format!("/groups/{slug}/invitations");
+        let p = app
+            .submit_with(
+                &w.alice,
+                &list,
+                &format!("/groups/{slug}/invitations/{inv}/cancel"),
+                &[],
+            )
+            .await;
+        assert_eq!(p.status, 303, "{}", p.body);
+    }
+    let p = app.get_with(&w.alice, &page).await;
+    assert!(!p.body.contains("Resend Invitation"));
+    assert_eq!(
+        texts(&p.body, "#invite-heading"),
+        vec!["Invite to Community"]
+    );
+    assert!(
+        p.body
+            .contains(&format!(r#"action="/account/users/{id}/invite""#))
+    );
+    assert!(p.body.contains(r#"name="csrf_token""#));
+    assert!(p.body.contains("valid 7 days"));
+    // The wizard's groups: Acme's client groups alice manages, no others.
+    assert!(p.body.contains(r#"<label for="q">Search groups</label>"#));
+    for g in [w.groups[0], w.groups[1]] {
+        assert!(
+            p.body.contains(&format!(r#"<label for="group-{g}""#)),
+            "{g}"
+        );
+    }
+    assert!(!p.body.contains("Partner Hub") && !p.body.contains("Bob&#x27;s Club"));
+
+    // The search keeps a ticked group it hides.
+    let support = w.groups[0].to_string();
+    let lounge = w.groups[1].to_string();
+    let p = invite_to_community(
+        app,
+        &w.alice,
+        id,
+        &[("q", "lounge"), ("group", &support), ("action", "search")],
+    )
+    .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains(r#"for="group-"#) && p.body.contains("Acme Lounge"));
+    assert!(!p.body.contains(&format!(r#"for="group-{support}""#)));
+    assert!(
+        p.body
+            .contains(&format!(r#"type="hidden" name="group" value="{support}""#))
+    );
+
+    // Invite to Acme Lounge: a new mail with a new link.
+    let (mails, invs) = (app.outbox().len(), app.count("invitations"));
+    let p = invite_to_community(
+        app,
+        &w.alice,
+        id,
+        &[("group", &lounge), ("action", "invite")],
+    )
+    .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(p.location.as_deref(), Some(&*format!("{page}#invitation")));
+    assert_eq!(app.outbox().len(), mails + 1);
+    assert_eq!(app.count("invitations"), invs + 1);
+    let mail = app.outbox().into_iter().last().unwrap();
+    assert_eq!(mail.recipient, "carol@example.com");
+    assert!(mail.text_body.contains("Acme Lounge"), "{}", mail.text_body);
+    let fresh = app.link_in_last_mail_to("carol@example.com");
+    assert_ne!(fresh, first);
+    // The page now shows the open invitation, and no form.
+    let p = app.get_with(&w.alice, &page).await;
+    assert!(
+        p.body
+            .contains("Invited to Community: the invitation e-mail is on its way")
+            || p.body.contains("the invitation e-mail is on its way")
+    );
+    assert!(p.body.contains("Resend Invitation"));
+    assert!(p.body.contains(&format!("value=\"{fresh}\"")));
+    assert!(
+        !p.body
+            .contains(&format!(r#"action="/account/users/{id}/invite""#))
+    );
+    // A second invitation while this one is open is refused.
+    let before = counts(app);
+    let p = invite_to_community(
+        app,
+        &w.alice,
+        id,
+        &[("group", &support), ("action", "invite")],
+    )
+    .await;
+    assert_eq!(p.status, 303);
+    assert_eq!(counts(app), before);
+    let p = app.get_with(&w.alice, &page).await;
+    assert!(p.body.contains(STILL_PENDING), "{}", p.body);
+
+    // The old link answers nothing; the new one registers carol into Acme Lounge.
+    let old = app.get_with(&new_client(), &path_of(app, &first)).await;
+    assert!(old.body.contains("cancelled"), "{}", old.body);
+    carol_registers_and_accepts(app, &path_of(app, &fresh)).await;
+    let c = carol(app);
+    assert_eq!(c.id, id);
+    assert!(c.is_active());
+    assert_eq!(c.account_id, app.user_by_username("alice").account_id);
+    assert_eq!(group_ids_of(app, id), vec![w.groups[1]]);
+
+    // Audited: the account's history of carol tells the whole story.
+    let audit = app.get_with(&w.alice, "/account/audit?user=carol").await;
+    let rows = texts(&audit.body, "tbody tr");
+    for expected in [
+        "Invitation sent alice Invitation sent to carol@example.com (Acme Support) carol",
+        "Invitation cancelled alice Invitation to carol@example.com cancelled (Acme Lounge) carol",
+        "Invited to Community alice Contact carol@example.com invited to Community: Acme Lounge carol",
+        "Invitation sent alice Invitation sent to carol@example.com (Acme Lounge) carol",
+        "Contact registered carol Registered from an invitation as carol carol",
+        "Member joined carol Joined by invitation (Acme Lounge) carol",
+        "Invitation accepted carol Invitation accepted by carol@example.com (Acme Lounge) carol",
+    ] {
+        assert!(
+            rows.iter().any(|r| r.contains(expected)),
+            "{expected}: {rows:?}"
+        );
+    }
+}
+
+async fn contact_whose_invitation_expired_is_invited_again(b: Backend) {
+    let w = world(b).await;
+    let app = &w.app;
+    let id = add_carol(&w).await;
+    let page = format!("/account/users/{id}");
+    app.clock.advance(time::Duration::days(8));
+    // A week later her session has ended too.
+    app.login_with(&w.alice, "alice", PW).await;
+    let p = app.get_with(&w.alice, &page).await;
+    assert!(p.body.contains("expired"), "{}", p.body);
+    assert!(
+        p.body
+            .contains(&format!(r#"action="/account/users/{id}/invite""#))
+    );
+    let support = w.groups[0].to_string();
+    let mails = app.outbox().len();
+    let p = invite_to_community(
+        app,
+        &w.alice,
+        id,
+        &[("group", &support), ("action", "invite")],
+    )
+    .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(app.outbox().len(), mails + 1);
+    // Both old invitations are marked expired; one new pending one.
+    let statuses: Vec<String> = app.db(|c| {
+        invitations::table
+            .filter(invitations::invitee_user_id.eq(id))
+            .order(invitations::id)
+            .select(invitations::status)
+            .load(c)
+            .unwrap()
+    });
+    assert_eq!(statuses, vec!["expired", "expired", "pending"]);
+    let p = app.get_with(&w.alice, &page).await;
+    assert!(
+        p.body.contains("Invited to Acme Support · pending"),
+        "{}",
+        p.body
+    );
+    let fresh = app.link_in_last_mail_to("carol@example.com");
+    carol_registers_and_accepts(app, &path_of(app, &fresh)).await;
+    assert_eq!(group_ids_of(app, id), vec![w.groups[0]]);
+}
+
+async fn refused_invite_to_community_changes_nothing(b: Backend) {
+    let w = world(b).await;
+    let app = &w.app;
+    let id = add_carol(&w).await;
+    for inv in invitation_ids_of(app, id) {
+        let slug = if inv == invitation_ids_of(app, id)[0] {
+            "acme-support"
+        } else {
+            "acme-lounge"
+        };
+        app.submit_with(
+            &w.alice,
+            &format!("/groups/{slug}/invitations"),
+            &format!("/groups/{slug}/invitations/{inv}/cancel"),
+            &[],
+        )
+        .await;
+    }
+    let before = counts(app);
+    let before_members = app.count("memberships");
+    let page = format!("/account/users/{id}");
+    let support = w.groups[0].to_string();
+
+    // No group chosen: the form again, with the message beside the groups.
+    let p = invite_to_community(app, &w.alice, id, &[("q", ""), ("action", "invite")]).await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains(NO_GROUP) && p.body.contains(r#"id="groups-error""#));
+    // A group of the wrong audience (partner), or one alice does not manage.
+    for forged in [w.groups[2], w.groups[3]] {
+        let forged = forged.to_string();
+        let p = invite_to_community(
+            app,
+            &w.alice,
+            id,
+            &[
+                ("group", &support),
+                ("group", &forged),
+                ("action", "invite"),
+            ],
+        )
+        .await;
+        assert_eq!(p.status, 422, "{forged}");
+        assert!(p.body.contains(NOT_OFFERED));
+        assert!(
+            p.body.contains(&format!(
+                r#"id="group-{support}" name="group" value="{support}" checked"#
+            )),
+            "ticked group kept: {}",
+            p.body
+        );
+    }
+    // A regular user of Acme: forbidden.
+    let bob = new_client();
+    app.login_with(&bob, "bob", PW).await;
+    let p = invite_to_community(app, &bob, id, &[("group", &support), ("action", "invite")]).await;
+    assert_eq!(p.status, 403);
+    assert!(p.body.contains(FORBIDDEN_TEXT));
+    // The super user of another account: not found.
+    let pete = new_client();
+    app.login_with(&pete, "pete", PW).await;
+    let p = invite_to_community(app, &pete, id, &[("group", &support), ("action", "invite")]).await;
+    assert_eq!(p.status, 404);
+    let p = invite_to_community(app, &pete, id, &[("q", "acme"), ("action", "search")]).await;
+    assert_eq!(p.status, 404);
+    // Without a CSRF token.
+    let p = app
+        .post_with(
+            &w.alice,
+            &format!("{page}/invite"),
+            &[("group", support.as_str()), ("action", "invite")],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    // A registered user (alice herself, bob) is not a contact to invite.
+    let bob_id = app.user_by_username("bob").id;
+    let p = invite_to_community(
+        app,
+        &w.alice,
+        bob_id,
+        &[("group", &support), ("action", "invite")],
+    )
+    .await;
+    assert_eq!(p.status, 303);
+    assert_eq!(counts(app), before, "refusals wrote nothing");
+    assert_eq!(app.count("memberships"), before_members);
 }
