@@ -172,3 +172,27 @@ document.querySelectorAll("form.invite-form").forEach((form) => {
     count.textContent = `Done: ${entries.length} handled, ${ok} invited.`;
   });
 });
+
+// A community's invite form: the "gives access to" line follows the choice
+// of the whole community or some managed communities as it is made (the
+// server says the same after "Update preview" without this script).
+document.querySelectorAll("form.invite-form p.reach[data-whole]").forEach((line) => {
+  const form = line.closest("form");
+  const strong = line.querySelector("strong");
+  const names = (list) =>
+    list.length <= 1 ? list.join("") : `${list.slice(0, -1).join(", ")} and ${list[list.length - 1]}`;
+  const update = () => {
+    const chosen = form.querySelector("input[name=scope][value=chosen]:checked");
+    if (!chosen) {
+      strong.textContent = line.dataset.whole;
+      return;
+    }
+    const picked = [...form.querySelectorAll("input[name=community]:checked")].map((c) =>
+      c.parentElement.textContent.trim(),
+    );
+    strong.textContent = picked.length ? names(picked) : "(the managed communities you choose)";
+  };
+  form.addEventListener("change", (e) => {
+    if (e.target.name === "scope" || e.target.name === "community") update();
+  });
+});

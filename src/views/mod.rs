@@ -379,6 +379,13 @@ pub struct InvitePage {
     pub preview_open: bool,
 }
 
+impl InvitePage {
+    /// What inviting to the whole community grants, for the page's script.
+    pub fn whole_reach(&self) -> String {
+        crate::services::invitations::whole_community(&self.access.group, self.managed.len())
+    }
+}
+
 pub struct ResultLine {
     pub entry: String,
     pub outcome: InviteOutcome,

@@ -7,6 +7,7 @@ mod accounts;
 mod accounts_admin;
 mod audit;
 mod browser;
+mod browser_communities;
 mod browser_email_invitations;
 mod browser_invitations;
 mod browser_wizard;
