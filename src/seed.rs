@@ -16,12 +16,14 @@
 //! - users: id 1 alice, 2 bob, 3 carol, then `user{i}` (id 4 + i) for i in 0..N;
 //! - groups: `group-{i}` (id i + 1) for i in 0..max(N/10, 1), join methods and
 //!   audiences in rotation; user j (id j + 1) created group j and is its
-//!   GroupAdmin; then `big` (open), created by alice, its GroupAdmin;
+//!   GroupAdmin; then `big` (open), created by alice, its GroupAdmin, and
+//!   `big-team`, a managed community inside `big` (alice its admin);
 //! - memberships: every user is in `big` and in min(9, groups) other groups
 //!   chosen by a stride, so 10 per user and ~90 members per group;
 //! - conversations: min(N/2, 20,000) (at least 50), 1–4 messages each; bob is in
 //!   the first 50, some of them unread;
-//! - notifications: 30 each for alice, bob and carol.
+//! - notifications: 30 each for alice, bob and carol;
+//! - pending invitations: 20 for bob, up to 5,000 for carol (see `seed_invitations`).
 
 use crate::db::schema::{
     conversation_members, conversations, groups, memberships, messages, notifications, roles, users,
@@ -372,7 +374,44 @@ pub fn seed(conn: &mut DbConn, opts: &SeedOptions, quiet: bool) -> Result<SeedRe
         eprintln!("analysing…");
     }
     analyse(conn)?;
+    seed_community(conn, &plan, admin_role, &mut report)?;
     Ok(report)
+}
+
+/// `big-team`, a managed community inside `big`: everyone reaches it
+/// through `big` (the inherited-members benchmark); alice is its own admin.
+/// Inserted after the sequences moved past the explicit ids.
+fn seed_community(
+    conn: &mut DbConn,
+    plan: &Plan,
+    admin_role: i64,
+    report: &mut SeedReport,
+) -> Result<(), SeedError> {
+    use crate::models::group::{self, NewGroup};
+    let t = at(plan.users + plan.groups + 1);
+    write_tx(conn, |c| -> Result<(), SeedError> {
+        let id = group::insert(
+            c,
+            &NewGroup {
+                name: "Big Team",
+                name_key: "big team".into(),
+                slug: "big-team",
+                description: "A managed community of Big: its members are Big's.",
+                join_method: "invite_only",
+                audience: "internal",
+                parent_id: Some(plan.big_id()),
+                created_by: 1,
+                created_at: t,
+                updated_at: t,
+                account_id: None,
+            },
+        )?;
+        crate::services::groups::add_member(c, id, 1, admin_role, None, t)?;
+        Ok(())
+    })?;
+    report.groups += 1;
+    report.memberships += 1;
+    Ok(())
 }
 
 fn seed_rows(
@@ -716,23 +755,42 @@ fn analyse(conn: &mut DbConn) -> QueryResult<()> {
     }
 }
 
-/// Pending invitations for bob: 20 groups he is not in, each from its admin
-/// (user j administers `group-{j}` for j below the number of groups).
+/// Pending invitations for bob (20: the inbox benchmark) and carol (up to
+/// [`CAROL_INVITATIONS`]: one to accept per request of the accept
+/// benchmark), each into a group they are not in, from its admin (user j
+/// administers `group-{j}` for j below the number of groups).
 fn seed_invitations(
     conn: &mut DbConn,
     plan: &Plan,
     member_role: i64,
     links: &crate::auth::links::LinkKey,
 ) -> Result<u64, SeedError> {
+    let mut n = invite_user(conn, plan, 1, 20, member_role, links)?;
+    n += invite_user(conn, plan, 2, CAROL_INVITATIONS, member_role, links)?;
+    Ok(n)
+}
+
+/// carol's pending invitations, at most (fewer groups, fewer invitations).
+pub const CAROL_INVITATIONS: u64 = 5_000;
+
+/// `count` pending invitations for user index `who`, oldest first.
+fn invite_user(
+    conn: &mut DbConn,
+    plan: &Plan,
+    who: u64,
+    count: u64,
+    member_role: i64,
+    links: &crate::auth::links::LinkKey,
+) -> Result<u64, SeedError> {
     use crate::models::invitation::{self, NewInvitation};
-    let bob = 1u64;
-    let bobs: std::collections::HashSet<u64> = (0..plan.per_user)
-        .map(|k| (plan.first_group(bob) + k * plan.step) % plan.groups)
+    let theirs: std::collections::HashSet<u64> = (0..plan.per_user)
+        .map(|k| (plan.first_group(who) + k * plan.step) % plan.groups)
         .collect();
     let groups: Vec<u64> = (0..plan.groups.min(plan.users))
-        .filter(|g| *g != bob && !bobs.contains(g))
-        .take(20)
+        .filter(|g| *g != who && !theirs.contains(g))
+        .take(count as usize)
         .collect();
+    let email = format!("{}@example.com", username(who));
     let sent = at(plan.users * 3);
     write_tx(conn, |c| -> Result<(), SeedError> {
         for g in &groups {
@@ -742,9 +800,9 @@ fn seed_invitations(
                 &NewInvitation {
                     group_id: *g as i64 + 1,
                     inviter_id: *g as i64 + 1,
-                    invitee_user_id: Some(bob as i64 + 1),
-                    invitee_email: "bob@example.com",
-                    invitee_email_key: "bob@example.com",
+                    invitee_user_id: Some(who as i64 + 1),
+                    invitee_email: &email,
+                    invitee_email_key: &email,
                     role_id: member_role,
                     message: Some("Seeded invitation: come and join us."),
                     status: "pending",

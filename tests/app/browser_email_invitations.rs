@@ -14,7 +14,6 @@ use crate::helpers::*;
 use crate::mail::{SmtpServer, free_port, header};
 use diesel::prelude::*;
 use fantoccini::Locator;
-use fantoccini::elements::Element;
 use guildhall::db::schema::{groups, invitations, memberships};
 use guildhall::models::outbox;
 use std::time::{Duration, Instant};

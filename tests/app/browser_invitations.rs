@@ -11,10 +11,9 @@ use crate::browser::{
 };
 use crate::helpers::*;
 use diesel::prelude::*;
-use fantoccini::Locator;
 use fantoccini::elements::Element;
 use guildhall::db::schema::{memberships, roles};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 backend_tests!(browser_invitation_flow);
 

@@ -519,7 +519,7 @@ async fn child_members_list_merges_inherited_members_in_pages(b: Backend) {
             if i < 70 {
                 add_member(c, mssp_id, id, member, None, now).unwrap();
             }
-            if i < 10 || i >= 70 {
+            if !(10..70).contains(&i) {
                 add_member(c, m1_id, id, member, None, now).unwrap();
             }
         });

@@ -21,4 +21,5 @@ mod messages;
 mod queries;
 mod schema;
 mod security;
+mod seed;
 mod wizard;

@@ -14,11 +14,15 @@ backend_tests!(
 
 const PW: &str = "correct horse battery staple";
 
-const PAGES: [&str; 8] = [
+const PAGES: [&str; 11] = [
     "/",
     "/groups",
     "/groups/club",
     "/groups/club/members",
+    // A managed community of club: its members are club's, inherited.
+    "/groups/club-team",
+    "/groups/club-team/members",
+    "/groups/club-team/invite",
     "/messages",
     "/notifications",
     "/invitations",
@@ -180,6 +184,20 @@ async fn main_pages_run_as_many_statements_with_60_rows_as_with_3(b: Backend) {
                 ("slug", "club"),
                 ("description", ""),
                 ("join_method", "open"),
+                ("audience", "client"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let p = app
+        .submit(
+            "/groups/club/communities/new",
+            "/groups/club/communities",
+            &[
+                ("name", "Club Team"),
+                ("slug", "club-team"),
+                ("description", ""),
+                ("join_method", "invite_only"),
                 ("audience", "client"),
             ],
         )

@@ -1,0 +1,78 @@
+//! `guildhall seed` on both backends: the data set it promises, and a server
+//! on it that logs seeded users in and shows their pages.
+
+use crate::backend_tests;
+use crate::helpers::*;
+use diesel::prelude::*;
+use guildhall::db::schema::{groups, invitations, memberships, users};
+use guildhall::seed::{self, DEFAULT_PASSWORD, SeedError, SeedOptions};
+
+backend_tests!(seed_fills_an_empty_database_once);
+
+async fn seed_fills_an_empty_database_once(b: Backend) {
+    let app = spawn_app(b).await;
+    let opts = SeedOptions {
+        users: 300,
+        links: app.state.links.clone(),
+    };
+    let report = app.db(|c| seed::seed(c, &opts, true)).expect("seed");
+    // 300 users besides alice, bob and carol; 30 groups, `big` and `big-team`.
+    assert_eq!(app.count("users") as u64, 303);
+    assert_eq!(report.groups, 32);
+    assert_eq!(app.count("groups") as u64, report.groups);
+    assert_eq!(app.count("memberships") as u64, report.memberships);
+    let in_big: i64 = app.db(|c| {
+        memberships::table
+            .inner_join(groups::table)
+            .filter(groups::slug.eq("big"))
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(in_big, 303);
+    let bob = app.user_by_username("bob");
+    let bobs: i64 = app.db(|c| {
+        invitations::table
+            .filter(invitations::invitee_user_id.eq(bob.id))
+            .filter(invitations::status.eq("pending"))
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(bobs, 20);
+    // carol: one per group she is not in (30 groups, she is in 9), for
+    // the accept benchmark.
+    assert_eq!(report.invitations, 20 + 21);
+    let seeded: i64 = app.db(|c| {
+        users::table
+            .filter(users::seeded.eq(true))
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(seeded, 303);
+
+    // A second run refuses and adds nothing.
+    let again = app.db(|c| seed::seed(c, &opts, true));
+    assert!(matches!(again, Err(SeedError::NotEmpty)));
+    assert_eq!(app.count("users"), 303);
+
+    // bob logs in with the documented password and sees his invitations;
+    // big-team lists Big's members as inherited, 50 a page.
+    app.login("bob", DEFAULT_PASSWORD).await;
+    let inbox = app.get("/invitations").await;
+    assert_eq!(inbox.status, 200);
+    assert_eq!(
+        texts(&inbox.body, "button")
+            .iter()
+            .filter(|t| *t == "Accept")
+            .count(),
+        20
+    );
+    let team = app.get("/groups/big-team/members").await;
+    assert_eq!(team.status, 200);
+    let access = texts(&team.body, "table.members td.access");
+    assert_eq!(access.len(), 50);
+    assert_eq!(access[0], "Direct; also through Big", "alice sorts first");
+    assert!(access[1..].iter().all(|a| a == "Inherited from Big"));
+}
