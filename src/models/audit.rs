@@ -14,6 +14,9 @@ pub const ACTIVE_LOGIN_OFF: &str = "active_login_off";
 pub const ACTIVE_LOGIN_ON: &str = "active_login_on";
 pub const MEMBER_JOINED: &str = "member_joined";
 pub const ROLE_CHANGED: &str = "role_changed";
+pub const ROLE_CREATED: &str = "role_created";
+pub const ROLE_UPDATED: &str = "role_updated";
+pub const ROLE_DELETED: &str = "role_deleted";
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = audit_events)]

@@ -16,7 +16,7 @@ pub const OTHER_AUDIENCE: &str =
     "A managed community must have the audience and account of its main community.";
 
 /// Site admins may shape every community; others need `manage_group` there.
-fn require_manage_group(access: &GroupAccess, actor: &User) -> AppResult<()> {
+pub fn require_manage_group(access: &GroupAccess, actor: &User) -> AppResult<()> {
     if actor.is_site_admin {
         Ok(())
     } else {
