@@ -27,6 +27,16 @@ impl Permission {
             Self::ViewCases => "view_cases",
         }
     }
+    /// What the permission lets a member do, as the roles page shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ManageMember => "Invite and manage members",
+            Self::ManageGroup => "Manage settings, roles and managed communities",
+            Self::ViewMembers => "View members",
+            Self::PostMessages => "Post messages",
+            Self::ViewCases => "View cases",
+        }
+    }
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|p| p.as_str() == s.trim())
     }

@@ -15,6 +15,7 @@ pub mod invitations;
 pub mod join;
 pub mod messages;
 pub mod notifications;
+pub mod roles;
 
 use actix_web::web;
 
@@ -29,6 +30,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     api::config(cfg);
     groups::config(cfg);
     communities::config(cfg);
+    roles::config(cfg);
     invitations::config(cfg);
     join::config(cfg);
     // Before account: /account/users/{id} would take "new" for an id.

@@ -13,3 +13,4 @@ pub mod login;
 pub mod members;
 pub mod messages;
 pub mod notifications;
+pub mod roles;

@@ -19,6 +19,7 @@ use crate::services::company_accounts::AccountInput;
 use crate::services::groups::{GroupAccess, GroupInput};
 use crate::services::invitations::{InviteInput, LinkView};
 use crate::services::messages::{ComposeInput, ConversationView};
+use crate::services::roles::{RoleInput, RoleLine};
 use askama::Template;
 use askama_web::WebTemplate;
 
@@ -305,6 +306,36 @@ pub struct GroupSettingsPage {
     /// The `parent` field as typed, and its error.
     pub parent_input: String,
     pub errors: FormErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/roles.html")]
+pub struct RolesPage {
+    pub ctx: Ctx,
+    pub access: GroupAccess,
+    pub entries: Vec<RoleEntry>,
+    /// The new-role form as typed, and its errors.
+    pub input: RoleInput,
+    pub errors: FormErrors,
+}
+
+/// A role of the roles page with its edit form (the role as it is, or as
+/// typed when saving it was refused).
+pub struct RoleEntry {
+    pub line: RoleLine,
+    pub input: RoleInput,
+    pub errors: FormErrors,
+    /// Its edit form starts open.
+    pub open: bool,
+}
+
+impl RolesPage {
+    pub fn all_perms(&self) -> [Permission; 5] {
+        Permission::ALL
+    }
+    pub fn has_own(&self) -> bool {
+        self.entries.iter().any(|e| e.line.is_own())
+    }
 }
 
 #[derive(Template, WebTemplate)]

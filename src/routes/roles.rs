@@ -1,0 +1,166 @@
+//! A community's roles page (`/groups/{slug}/roles`): the roles offered
+//! there, and creating, changing and deleting the community's own roles.
+
+use super::see_other;
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::domain::FormErrors;
+use crate::error::AppResult;
+use crate::services::roles::{self, Change, Refused, RoleInput};
+use crate::startup::AppState;
+use crate::views::{RoleEntry, RolesPage};
+use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(roles_page)
+        .service(create_role)
+        .service(save_role)
+        .service(delete_role);
+}
+
+/// The form shown again: the new-role form or one role's edit form.
+enum Retry {
+    Create(RoleInput, FormErrors),
+    Edit(i64, RoleInput, FormErrors),
+}
+
+async fn render(
+    me: CurrentUser,
+    state: &AppState,
+    slug: String,
+    retry: Option<Retry>,
+) -> AppResult<RolesPage> {
+    let user = me.user.clone();
+    let view = db::run(&state.pool, move |c| roles::page(c, &slug, &user)).await?;
+    let (mut input, mut errors) = (RoleInput::default(), FormErrors::default());
+    let mut edit = None;
+    match retry {
+        Some(Retry::Create(i, e)) => (input, errors) = (i, e),
+        Some(Retry::Edit(id, i, e)) => edit = Some((id, i, e)),
+        None => {}
+    }
+    let entries = view
+        .lines
+        .into_iter()
+        .map(
+            |line| match edit.take_if(|(id, _, _)| *id == line.role.id) {
+                Some((_, input, errors)) => RoleEntry {
+                    line,
+                    input,
+                    errors,
+                    open: true,
+                },
+                None => RoleEntry {
+                    input: RoleInput::of(&line.role),
+                    line,
+                    errors: FormErrors::default(),
+                    open: false,
+                },
+            },
+        )
+        .collect();
+    Ok(RolesPage {
+        ctx: me.ctx,
+        access: view.access,
+        entries,
+        input,
+        errors,
+    })
+}
+
+#[get("/groups/{slug}/roles")]
+async fn roles_page(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<RolesPage> {
+    render(me, &state, slug.into_inner(), None).await
+}
+
+/// Done or refused with a message: flash and back to the page. A form
+/// refusal: the page again with the form as typed, 422.
+async fn answer(
+    req: &HttpRequest,
+    me: CurrentUser,
+    state: &AppState,
+    slug: String,
+    change: Change,
+    retry: impl FnOnce(FormErrors) -> Retry,
+) -> AppResult<HttpResponse> {
+    let to = format!("/groups/{slug}/roles");
+    match change {
+        Ok(m) => {
+            me.ctx.flash("success", m);
+            Ok(see_other(&to))
+        }
+        Err(Refused::Message(m)) => {
+            me.ctx.flash("error", m);
+            Ok(see_other(&to))
+        }
+        Err(Refused::Form(errors)) => Ok(render(me, state, slug, Some(retry(errors)))
+            .await?
+            .customize()
+            .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+            .respond_to(req)
+            .map_into_boxed_body()),
+    }
+}
+
+#[post("/groups/{slug}/roles")]
+async fn create_role(
+    req: HttpRequest,
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let slug = slug.into_inner();
+    let input = RoleInput::from_pairs(form.into_inner());
+    let (user, s, i, now) = (
+        me.user.clone(),
+        slug.clone(),
+        input.clone(),
+        state.clock.now(),
+    );
+    let change = db::run(&state.pool, move |c| roles::create(c, &s, &user, &i, now)).await?;
+    answer(&req, me, &state, slug, change, |e| Retry::Create(input, e)).await
+}
+
+#[post("/groups/{slug}/roles/{id}")]
+async fn save_role(
+    req: HttpRequest,
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let input = RoleInput::from_pairs(form.into_inner());
+    let (user, s, i, now) = (
+        me.user.clone(),
+        slug.clone(),
+        input.clone(),
+        state.clock.now(),
+    );
+    let change = db::run(&state.pool, move |c| roles::save(c, &s, &user, id, &i, now)).await?;
+    answer(&req, me, &state, slug, change, |e| {
+        Retry::Edit(id, input, e)
+    })
+    .await
+}
+
+#[post("/groups/{slug}/roles/{id}/delete")]
+async fn delete_role(
+    req: HttpRequest,
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let (user, s, now) = (me.user.clone(), slug.clone(), state.clock.now());
+    let change = db::run(&state.pool, move |c| roles::delete(c, &s, &user, id, now)).await?;
+    answer(&req, me, &state, slug, change, |e| {
+        Retry::Edit(id, RoleInput::default(), e)
+    })
+    .await
+}
