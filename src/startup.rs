@@ -170,6 +170,7 @@ impl Application {
     ) -> Result<Server, StartError> {
         let secure = config.is_https();
         let count_queries = config.count_queries;
+        let blocking_threads = state.pool.max_size() as usize;
         let max_age =
             actix_web::cookie::time::Duration::seconds(config.session_max.as_secs() as i64);
         let server = HttpServer::new(move || {
@@ -208,6 +209,10 @@ impl Application {
         })
         .listen(listener)?
         .workers(config.workers.max(1))
+        // Database work runs on the blocking pool and waits for one of the
+        // pool's connections: threads beyond that only queue, and each one
+        // costs memory (stack, allocator arena). 512 by default.
+        .worker_max_blocking_threads(blocking_threads)
         .shutdown_timeout(10)
         .run();
         Ok(server)
