@@ -16,8 +16,15 @@ use crate::error::{AppError, AppResult};
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
 
+/// SQLite has one writer at a time. Writers of this process take turns on
+/// this lock instead of meeting SQLITE_BUSY, whose busy handler sleeps in
+/// growing steps (up to 100 ms): the lock hands over at once. Writers of
+/// other processes on the same file still wait on `busy_timeout`.
+#[cfg(feature = "sqlite")]
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `f` in a write transaction. SQLite begins it IMMEDIATE so two writers
-/// never deadlock upgrading a read lock (they wait on `busy_timeout` instead).
+/// never deadlock upgrading a read lock. Write transactions do not nest.
 pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
@@ -26,6 +33,11 @@ where
     match conn {
         #[cfg(feature = "sqlite")]
         DbConn::Sqlite(inner) => {
+            // A panic while holding it leaves no transaction open (the
+            // connection rolls back when dropped), so poisoning is ignored.
+            let _turn = SQLITE_WRITER
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
             let result = f(conn);
             #[allow(irrefutable_let_patterns)] // with only the sqlite feature
