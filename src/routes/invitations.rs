@@ -63,6 +63,11 @@ async fn invite_page(
         ))
     })
     .await?;
+    // The managed communities are offered under "Invite to" already.
+    let also_groups: Vec<_> = also_groups
+        .into_iter()
+        .filter(|g| !managed.iter().any(|m| m.id == g.id))
+        .collect();
     let chosen = input.role_id.trim().parse::<i64>().ok();
     let role = roles.iter().find(|r| Some(r.id) == chosen).or_else(|| {
         roles

@@ -82,6 +82,8 @@ async fn browser_communities_flow(b: Backend) {
         texts_of(&browser, ".reach strong").await,
         vec!["MSSP + 2 managed communities"]
     );
+    // Its managed communities are not offered again under "Also invite to".
+    assert!(!browser.body_text().await.contains("Also invite to"));
     browser.click("input[name=scope][value=chosen]").await;
     let m1 = app.db(|c| {
         guildhall::models::group::find_by_slug(c, "m1")
