@@ -8,15 +8,10 @@ use crate::helpers::*;
 use crate::wizard::world;
 use diesel::prelude::*;
 use guildhall::db::schema::invitations;
-use guildhall::models::role;
 
 backend_tests!(audit_lists_membership_and_invitation_changes_by_user);
 
 const PW: &str = "a-long-password-1";
-
-fn role_id(app: &TestApp, name: &str) -> String {
-    app.db(|c| role::builtin(c, name).unwrap().id).to_string()
-}
 
 async fn invite(app: &TestApp, client: &reqwest::Client, slug: &str, to: &str, role: &str) {
     let page = format!("/groups/{slug}/invite");
@@ -74,7 +69,10 @@ fn has(rows: &[String], expected: &str) -> bool {
 async fn audit_lists_membership_and_invitation_changes_by_user(b: Backend) {
     let w = world(b).await;
     let app = &w.app;
-    let (member, admin) = (role_id(app, "GroupMember"), role_id(app, "GroupAdmin"));
+    let (member, admin) = (
+        app.builtin_role("GroupMember").to_string(),
+        app.builtin_role("GroupAdmin").to_string(),
+    );
     let bob = new_client();
     app.login_with(&bob, "bob", PW).await;
     let bob_id = app.user_by_username("bob").id.to_string();

@@ -5,7 +5,7 @@
 use crate::backend_tests;
 use crate::helpers::*;
 use diesel::prelude::*;
-use guildhall::db::schema::{group_ancestors, groups, invitations, roles};
+use guildhall::db::schema::{group_ancestors, groups, invitations};
 
 backend_tests!(
     parent_members_reach_every_managed_community,
@@ -19,13 +19,6 @@ backend_tests!(
 );
 
 const PW: &str = "correct horse battery";
-
-async fn user(app: &TestApp, name: &str) -> (i64, reqwest::Client) {
-    let id = app.create_user(name, PW);
-    let client = new_client();
-    app.login_with(&client, name, PW).await;
-    (id, client)
-}
 
 async fn create_group(app: &TestApp, c: &reqwest::Client, name: &str, slug: &str) -> Page {
     app.submit_with(
@@ -69,7 +62,7 @@ async fn create_managed(
 /// alice runs the invite-only main community `mssp` with managed
 /// communities `m1`, `m2`, `m3`.
 async fn mssp(app: &TestApp) -> reqwest::Client {
-    let (_, alice) = user(app, "alice").await;
+    let (_, alice) = app.logged_in("alice", PW).await;
     assert_eq!(create_group(app, &alice, "MSSP", "mssp").await.status, 303);
     for (name, slug) in [
         ("Managed One", "m1"),
@@ -82,34 +75,10 @@ async fn mssp(app: &TestApp) -> reqwest::Client {
     alice
 }
 
-fn group_id(app: &TestApp, slug: &str) -> i64 {
-    app.db(|c| {
-        groups::table
-            .filter(groups::slug.eq(slug))
-            .select(groups::id)
-            .first(c)
-            .unwrap()
-    })
-}
-
-fn builtin_role(app: &TestApp, name: &str) -> i64 {
-    app.db(|c| {
-        roles::table
-            .filter(roles::name.eq(name))
-            .filter(roles::builtin.eq(true))
-            .select(roles::id)
-            .first(c)
-            .unwrap()
-    })
-}
-
-fn add_member(app: &TestApp, slug: &str, user_id: i64, role: &str) {
-    let (g, r, now) = (
-        group_id(app, slug),
-        builtin_role(app, role),
-        app.clock.now(),
-    );
-    app.db(|c| guildhall::services::groups::add_member(c, g, user_id, r, None, now).unwrap());
+/// POSTs the invite form of `mssp` as `client`.
+async fn invite_mssp(app: &TestApp, client: &reqwest::Client, form: &[(&str, &str)]) -> Page {
+    app.submit_with(client, "/groups/mssp/invite", "/groups/mssp/invite", form)
+        .await
 }
 
 /// The closure rows of the whole tree, for "nothing changed" checks.
@@ -147,7 +116,7 @@ async fn parent_members_reach_every_managed_community(b: Backend) {
     // Managed communities take the main community's audience.
     let audiences: Vec<String> = app.db(|c| {
         groups::table
-            .filter(groups::parent_id.eq(group_id(&app, "mssp")))
+            .filter(groups::parent_id.eq(app.group_id("mssp")))
             .select(groups::audience)
             .load(c)
             .unwrap()
@@ -163,8 +132,8 @@ async fn parent_members_reach_every_managed_community(b: Backend) {
     );
 
     // carol belongs to the main community only, as a plain member.
-    let (carol_id, carol) = user(&app, "carol").await;
-    add_member(&app, "mssp", carol_id, "GroupMember");
+    let (carol_id, carol) = app.logged_in("carol", PW).await;
+    app.add_member("mssp", carol_id, app.builtin_role("GroupMember"));
     for slug in ["mssp", "m1", "m2", "m3"] {
         assert_eq!(status(&app, &carol, &format!("/groups/{slug}")).await, 200);
     }
@@ -200,26 +169,24 @@ async fn parent_members_reach_every_managed_community(b: Backend) {
 async fn invited_to_two_managed_communities_sees_exactly_those(b: Backend) {
     let app = spawn_app(b).await;
     let alice = mssp(&app).await;
-    let (dan_id, dan) = user(&app, "dan").await;
-    let (m1, m2) = (group_id(&app, "m1"), group_id(&app, "m2"));
-    let member = builtin_role(&app, "GroupMember").to_string();
+    let (dan_id, dan) = app.logged_in("dan", PW).await;
+    let (m1, m2) = (app.group_id("m1"), app.group_id("m2"));
+    let member = app.builtin_role("GroupMember").to_string();
     let mails_before = app.outbox().len();
-    let p = app
-        .submit_with(
-            &alice,
-            "/groups/mssp/invite",
-            "/groups/mssp/invite",
-            &[
-                ("send_to", "dan"),
-                ("role_id", &member),
-                ("scope", "chosen"),
-                ("community", &m1.to_string()),
-                ("community", &m2.to_string()),
-                ("message", ""),
-                ("action", "send"),
-            ],
-        )
-        .await;
+    let p = invite_mssp(
+        &app,
+        &alice,
+        &[
+            ("send_to", "dan"),
+            ("role_id", &member),
+            ("scope", "chosen"),
+            ("community", &m1.to_string()),
+            ("community", &m2.to_string()),
+            ("message", ""),
+            ("action", "send"),
+        ],
+    )
+    .await;
     assert_eq!(p.status, 200, "{}", p.body);
     // One invitation per chosen community, none on the main one, one mail.
     let invited: Vec<(i64, i64)> = app.db(|c| {
@@ -262,37 +229,33 @@ async fn invited_to_two_managed_communities_sees_exactly_those(b: Backend) {
 
     // A managed community that is not below this one cannot be slipped in.
     create_group(&app, &alice, "Elsewhere", "elsewhere").await;
-    let other = group_id(&app, "elsewhere").to_string();
+    let other = app.group_id("elsewhere").to_string();
     let before = app.count("invitations");
-    let p = app
-        .submit_with(
-            &alice,
-            "/groups/mssp/invite",
-            "/groups/mssp/invite",
-            &[
-                ("send_to", "erin@example.com"),
-                ("role_id", &member),
-                ("scope", "chosen"),
-                ("community", &other),
-                ("action", "send"),
-            ],
-        )
-        .await;
+    let p = invite_mssp(
+        &app,
+        &alice,
+        &[
+            ("send_to", "erin@example.com"),
+            ("role_id", &member),
+            ("scope", "chosen"),
+            ("community", &other),
+            ("action", "send"),
+        ],
+    )
+    .await;
     assert_eq!(p.status, 404);
     // Choosing none is a form error.
-    let p = app
-        .submit_with(
-            &alice,
-            "/groups/mssp/invite",
-            "/groups/mssp/invite",
-            &[
-                ("send_to", "erin@example.com"),
-                ("role_id", &member),
-                ("scope", "chosen"),
-                ("action", "send"),
-            ],
-        )
-        .await;
+    let p = invite_mssp(
+        &app,
+        &alice,
+        &[
+            ("send_to", "erin@example.com"),
+            ("role_id", &member),
+            ("scope", "chosen"),
+            ("action", "send"),
+        ],
+    )
+    .await;
     assert_eq!(p.status, 422);
     assert!(p.body.contains("Choose at least one managed community."));
     assert_eq!(app.count("invitations"), before);
@@ -301,8 +264,8 @@ async fn invited_to_two_managed_communities_sees_exactly_those(b: Backend) {
 async fn removal_from_the_parent_ends_inherited_access(b: Backend) {
     let app = spawn_app(b).await;
     let alice = mssp(&app).await;
-    let (carol_id, carol) = user(&app, "carol").await;
-    add_member(&app, "mssp", carol_id, "GroupAdmin");
+    let (carol_id, carol) = app.logged_in("carol", PW).await;
+    app.add_member("mssp", carol_id, app.builtin_role("GroupAdmin"));
     assert_eq!(status(&app, &carol, "/groups/m2").await, 200);
     // Inherited GroupAdmin: she manages the managed communities too.
     assert_eq!(status(&app, &carol, "/groups/m2/invite").await, 200);
@@ -374,7 +337,7 @@ async fn cycles_and_other_audiences_are_refused(b: Backend) {
             .contains("must have the audience and account of its main community")
     );
     // A community one does not manage is "no such community".
-    let (_, bob) = user(&app, "bob").await;
+    let (_, bob) = app.logged_in("bob", PW).await;
     create_group(&app, &bob, "Bobs", "bobs").await;
     let p = app
         .submit_with(
@@ -398,8 +361,8 @@ async fn a_group_moved_under_a_community_is_reached_through_it(b: Backend) {
     let alice = mssp(&app).await;
     create_group(&app, &alice, "Lone", "lone").await;
     create_managed(&app, &alice, "lone", "Lone Child", "lone-child").await;
-    let (carol_id, carol) = user(&app, "carol").await;
-    add_member(&app, "mssp", carol_id, "GroupMember");
+    let (carol_id, carol) = app.logged_in("carol", PW).await;
+    app.add_member("mssp", carol_id, app.builtin_role("GroupMember"));
     assert_eq!(status(&app, &carol, "/groups/lone-child").await, 404);
     let p = app
         .submit_with(
@@ -410,12 +373,12 @@ async fn a_group_moved_under_a_community_is_reached_through_it(b: Backend) {
         )
         .await;
     assert_eq!(p.status, 303);
-    assert_eq!(parent_of(&app, "lone"), Some(group_id(&app, "mssp")));
+    assert_eq!(parent_of(&app, "lone"), Some(app.group_id("mssp")));
     // The whole subtree moved: the child is two levels below mssp now.
     let depth: i32 = app.db(|c| {
         group_ancestors::table
-            .filter(group_ancestors::group_id.eq(group_id(&app, "lone-child")))
-            .filter(group_ancestors::ancestor_id.eq(group_id(&app, "mssp")))
+            .filter(group_ancestors::group_id.eq(app.group_id("lone-child")))
+            .filter(group_ancestors::ancestor_id.eq(app.group_id("mssp")))
             .select(group_ancestors::depth)
             .first(c)
             .unwrap()
@@ -436,7 +399,7 @@ async fn a_group_moved_under_a_community_is_reached_through_it(b: Backend) {
     assert_eq!(status(&app, &carol, "/groups/lone-child").await, 404);
     let rows = tree(&app)
         .into_iter()
-        .filter(|(g, _, _)| *g == group_id(&app, "lone-child"))
+        .filter(|(g, _, _)| *g == app.group_id("lone-child"))
         .count();
     assert_eq!(rows, 2, "itself and lone");
 }
@@ -453,39 +416,35 @@ async fn invite_preview_and_mail_state_the_reach(b: Backend) {
         form.body
             .contains("MSSP + 3 managed communities on Guildhall")
     );
-    let member = builtin_role(&app, "GroupMember").to_string();
-    let m3 = group_id(&app, "m3").to_string();
-    let p = app
-        .submit_with(
-            &alice,
-            "/groups/mssp/invite",
-            "/groups/mssp/invite",
-            &[
-                ("send_to", "erin@example.com"),
-                ("role_id", &member),
-                ("scope", "chosen"),
-                ("community", &m3),
-                ("action", "preview"),
-            ],
-        )
-        .await;
+    let member = app.builtin_role("GroupMember").to_string();
+    let m3 = app.group_id("m3").to_string();
+    let p = invite_mssp(
+        &app,
+        &alice,
+        &[
+            ("send_to", "erin@example.com"),
+            ("role_id", &member),
+            ("scope", "chosen"),
+            ("community", &m3),
+            ("action", "preview"),
+        ],
+    )
+    .await;
     assert_eq!(p.status, 200);
     assert_eq!(texts(&p.body, ".reach strong"), vec!["Managed Three"]);
     assert_eq!(app.count("invitations"), 0, "a preview sends nothing");
     // Sent to the whole community: one invitation, on the main community.
-    let p = app
-        .submit_with(
-            &alice,
-            "/groups/mssp/invite",
-            "/groups/mssp/invite",
-            &[
-                ("send_to", "erin@example.com"),
-                ("role_id", &member),
-                ("scope", "whole"),
-                ("action", "send"),
-            ],
-        )
-        .await;
+    let p = invite_mssp(
+        &app,
+        &alice,
+        &[
+            ("send_to", "erin@example.com"),
+            ("role_id", &member),
+            ("scope", "whole"),
+            ("action", "send"),
+        ],
+    )
+    .await;
     assert_eq!(p.status, 200);
     let groups: Vec<i64> = app.db(|c| {
         invitations::table
@@ -493,7 +452,7 @@ async fn invite_preview_and_mail_state_the_reach(b: Backend) {
             .load(c)
             .unwrap()
     });
-    assert_eq!(groups, vec![group_id(&app, "mssp")]);
+    assert_eq!(groups, vec![app.group_id("mssp")]);
     let mail = app
         .outbox()
         .into_iter()
@@ -508,8 +467,8 @@ async fn child_members_list_merges_inherited_members_in_pages(b: Backend) {
     // 70 members of the main community, 10 of them also in m1 directly,
     // and 5 of m1 only: 76 people in all with alice.
     let mut expected = vec!["alice".to_string()];
-    let (mssp_id, m1_id) = (group_id(&app, "mssp"), group_id(&app, "m1"));
-    let member = builtin_role(&app, "GroupMember");
+    let (mssp_id, m1_id) = (app.group_id("mssp"), app.group_id("m1"));
+    let member = app.builtin_role("GroupMember");
     let now = app.clock.now();
     for i in 0..75 {
         let name = format!("u{i:03}");
@@ -562,8 +521,8 @@ async fn child_members_list_merges_inherited_members_in_pages(b: Backend) {
 async fn only_community_managers_create_managed_communities(b: Backend) {
     let app = spawn_app(b).await;
     let _alice = mssp(&app).await;
-    let (carol_id, carol) = user(&app, "carol").await;
-    add_member(&app, "mssp", carol_id, "GroupMember");
+    let (carol_id, carol) = app.logged_in("carol", PW).await;
+    app.add_member("mssp", carol_id, app.builtin_role("GroupMember"));
     let before = app.count("groups");
     assert_eq!(
         status(&app, &carol, "/groups/mssp/communities/new").await,
@@ -594,5 +553,5 @@ async fn only_community_managers_create_managed_communities(b: Backend) {
     app.login_with(&root, "root", PW).await;
     let p = create_managed(&app, &root, "mssp", "By Admin", "by-admin").await;
     assert_eq!(p.status, 303, "{}", p.body);
-    assert_eq!(parent_of(&app, "by-admin"), Some(group_id(&app, "mssp")));
+    assert_eq!(parent_of(&app, "by-admin"), Some(app.group_id("mssp")));
 }

@@ -6,7 +6,7 @@ use crate::backend_tests;
 use crate::helpers::*;
 use crate::mail::{SmtpServer, free_port, header};
 use diesel::prelude::*;
-use guildhall::db::schema::{invitation_events, invitations, memberships, roles};
+use guildhall::db::schema::{invitation_events, invitations, memberships};
 use std::time::Duration;
 
 backend_tests!(
@@ -28,13 +28,6 @@ backend_tests!(
 
 const PW: &str = "correct horse battery";
 
-async fn logged_in(app: &TestApp, name: &str) -> (i64, reqwest::Client) {
-    let id = app.create_user(name, PW);
-    let c = new_client();
-    app.login_with(&c, name, PW).await;
-    (id, c)
-}
-
 async fn create_group(app: &TestApp, c: &reqwest::Client, slug: &str) {
     let p = app
         .submit_with(
@@ -53,18 +46,6 @@ async fn create_group(app: &TestApp, c: &reqwest::Client, slug: &str) {
     assert_eq!(p.status, 303, "{}", p.body);
 }
 
-fn role_id(app: &TestApp, name: &str) -> String {
-    app.db(|c| {
-        roles::table
-            .filter(roles::name.eq(name))
-            .filter(roles::builtin.eq(true))
-            .select(roles::id)
-            .first::<i64>(c)
-            .unwrap()
-    })
-    .to_string()
-}
-
 async fn invite(
     app: &TestApp,
     c: &reqwest::Client,
@@ -73,7 +54,7 @@ async fn invite(
     message: &str,
 ) -> Vec<String> {
     let page = format!("/groups/{slug}/invite");
-    let role = role_id(app, "GroupMember");
+    let role = app.builtin_role("GroupMember").to_string();
     let p = app
         .submit_with(
             c,
@@ -122,7 +103,7 @@ async fn post(app: &TestApp, c: &reqwest::Client, path: &str) -> Page {
 /// alice administers the invite-only group `crew`.
 async fn setup(b: Backend) -> (TestApp, reqwest::Client) {
     let app = spawn_app(b).await;
-    let (_, alice) = logged_in(&app, "alice").await;
+    let (_, alice) = app.logged_in("alice", PW).await;
     create_group(&app, &alice, "crew").await;
     (app, alice)
 }
@@ -310,7 +291,7 @@ async fn generate_new_invitation_retires_the_old_link(b: Backend) {
             .any(|h| h.starts_with("renewed by alice"))
     );
     // Answering through the old link does nothing.
-    let (_, erin) = logged_in(&app, "erin").await;
+    let (_, erin) = app.logged_in("erin", PW).await;
     let p = post(&app, &erin, &format!("{old}/accept")).await;
     assert_eq!(p.status, 404);
     assert_eq!(invitation_of(&app, "erin@example.com").1, "pending");
@@ -320,7 +301,7 @@ async fn the_invitation_is_bound_to_its_address(b: Backend) {
     let (app, alice) = setup(b).await;
     invite(&app, &alice, "crew", "dave@example.com", "").await;
     let path = link_path(&app, "dave@example.com");
-    let (_, mallory) = logged_in(&app, "mallory").await;
+    let (_, mallory) = app.logged_in("mallory", PW).await;
     let page = app.get_with(&mallory, &path).await;
     assert!(
         page.body
@@ -344,8 +325,8 @@ async fn closed_invitations_accept_nothing(b: Backend) {
         "",
     )
     .await;
-    let (_, dave) = logged_in(&app, "dave").await;
-    let (_, erin) = logged_in(&app, "erin").await;
+    let (_, dave) = app.logged_in("dave", PW).await;
+    let (_, erin) = app.logged_in("erin", PW).await;
     // Declined, then accepted: nothing.
     let dpath = link_path(&app, "dave@example.com");
     post(&app, &dave, &format!("{dpath}/decline")).await;
@@ -441,7 +422,7 @@ async fn actions_only_through_the_invitations_own_group(b: Backend) {
 
 async fn quotas_stop_sending(b: Backend) {
     let app = spawn_app_with(b, |c| c.invites_per_inviter_per_day = 2).await;
-    let (_, alice) = logged_in(&app, "alice").await;
+    let (_, alice) = app.logged_in("alice", PW).await;
     create_group(&app, &alice, "crew").await;
     let lines = invite(
         &app,
@@ -487,7 +468,7 @@ async fn quotas_stop_sending(b: Backend) {
 
 async fn removed_inviters_invitations_are_revoked(b: Backend) {
     let (app, alice) = setup(b).await;
-    let (bob_id, bob) = logged_in(&app, "bob").await;
+    let (bob_id, bob) = app.logged_in("bob", PW).await;
     // bob becomes a second admin, invites erin, then alice demotes him.
     invite(&app, &alice, "crew", "bob", "").await;
     let inv: i64 = app.db(|c| {
@@ -498,8 +479,8 @@ async fn removed_inviters_invitations_are_revoked(b: Backend) {
             .unwrap()
     });
     post(&app, &bob, &format!("/invitations/{inv}/accept")).await;
-    let admin = role_id(&app, "GroupAdmin");
-    let member = role_id(&app, "GroupMember");
+    let admin = app.builtin_role("GroupAdmin").to_string();
+    let member = app.builtin_role("GroupMember").to_string();
     let bob_s = bob_id.to_string();
     let p = app
         .submit_with(
@@ -536,7 +517,7 @@ async fn no_header_injection_through_the_message(b: Backend) {
     let maildir = tempfile::tempdir().unwrap();
     let smtp = SmtpServer::start(port, maildir.path());
     let app = spawn_app_with(b, |c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
-    let (_, alice) = logged_in(&app, "alice").await;
+    let (_, alice) = app.logged_in("alice", PW).await;
     create_group(&app, &alice, "crew").await;
     let lines = invite(
         &app,
@@ -576,7 +557,7 @@ async fn no_header_injection_through_the_message(b: Backend) {
 async fn two_hundred_invitations_survive_an_smtp_outage(b: Backend) {
     let port = free_port();
     let app = spawn_app_with(b, |c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
-    let (_, alice) = logged_in(&app, "alice").await;
+    let (_, alice) = app.logged_in("alice", PW).await;
     create_group(&app, &alice, "crew").await;
     let to: Vec<String> = (0..200).map(|i| format!("guest{i}@example.com")).collect();
     let lines = invite(&app, &alice, "crew", &to.join(", "), "").await;
@@ -639,7 +620,7 @@ async fn long_lists_go_in_slices_that_answer_in_json(b: Backend) {
         "the progress bar is on the page"
     );
     let token = csrf_from(&page.body);
-    let role = role_id(&app, "GroupMember");
+    let role = app.builtin_role("GroupMember").to_string();
     let slice: Vec<String> = (0..25).map(|i| format!("guest{i}@example.com")).collect();
     let mut slice_text = slice.join(", ");
     slice_text.push_str(", not@an@address");
@@ -688,7 +669,7 @@ async fn several_groups_at_once_one_mail_one_link(b: Backend) {
     let (app, alice) = setup(b).await;
     create_group(&app, &alice, "other").await;
     app.create_user("bob", PW);
-    let (_, mallory) = logged_in(&app, "mallory").await;
+    let (_, mallory) = app.logged_in("mallory", PW).await;
     create_group(&app, &mallory, "elsewhere").await;
     let id_of = |slug: &str| -> String {
         use guildhall::db::schema::groups;
@@ -709,7 +690,7 @@ async fn several_groups_at_once_one_mail_one_link(b: Backend) {
         "only groups alice administers"
     );
     let token = csrf_from(&page.body);
-    let role = role_id(&app, "GroupMember");
+    let role = app.builtin_role("GroupMember").to_string();
     // A group alice does not administer, forged into the form: refused, nothing written.
     let p = app
         .post_with(

@@ -21,14 +21,6 @@ backend_tests!(
 
 const PW: &str = "correct horse battery";
 
-/// A logged-in client for a fresh user.
-async fn user(app: &TestApp, name: &str) -> (i64, reqwest::Client) {
-    let id = app.create_user(name, PW);
-    let client = new_client();
-    app.login_with(&client, name, PW).await;
-    (id, client)
-}
-
 async fn create_group(
     app: &TestApp,
     c: &reqwest::Client,
@@ -65,52 +57,9 @@ fn members_of(app: &TestApp, slug: &str) -> Vec<(i64, String)> {
     })
 }
 
-fn group_id(app: &TestApp, slug: &str) -> i64 {
-    app.db(|c| {
-        groups::table
-            .filter(groups::slug.eq(slug))
-            .select(groups::id)
-            .first(c)
-            .unwrap()
-    })
-}
-
-fn role_id(app: &TestApp, name: &str) -> i64 {
-    app.db(|c| {
-        roles::table
-            .filter(roles::name.eq(name))
-            .filter(roles::group_id.is_null())
-            .select(roles::id)
-            .first(c)
-            .unwrap()
-    })
-}
-
-/// Adds a member directly, as an invitation would.
-fn add_member(app: &TestApp, slug: &str, user_id: i64, role: &str) {
-    let g = group_id(app, slug);
-    let r = role_id(app, role);
-    let now = app.clock.now();
-    app.db(|c| {
-        let key = membership::sort_key_of(c, user_id).unwrap();
-        membership::insert(
-            c,
-            &NewMembership {
-                group_id: g,
-                user_id,
-                role_id: r,
-                username_key: key,
-                joined_at: now,
-                invited_by: None,
-            },
-        )
-        .unwrap()
-    });
-}
-
 async fn create_group_makes_the_creator_group_admin(b: Backend) {
     let app = spawn_app(b).await;
-    let (ann, c) = user(&app, "ann").await;
+    let (ann, c) = app.logged_in("ann", PW).await;
     let form = app.get_with(&c, "/groups/new").await;
     assert_eq!(form.status, 200);
     assert_eq!(texts(&form.body, "h1"), vec!["Create group"]);
@@ -148,7 +97,7 @@ async fn create_group_makes_the_creator_group_admin(b: Backend) {
 
 async fn invalid_or_taken_slug_is_refused_and_writes_nothing(b: Backend) {
     let app = spawn_app(b).await;
-    let (_, c) = user(&app, "ann").await;
+    let (_, c) = app.logged_in("ann", PW).await;
     let p = create_group(&app, &c, "Bad", "no spaces!", "open").await;
     assert_eq!(p.status, 422);
     assert!(texts(&p.body, "#slug-error")[0].contains("Use only"));
@@ -179,9 +128,9 @@ async fn invalid_or_taken_slug_is_refused_and_writes_nothing(b: Backend) {
 
 async fn join_an_open_group(b: Backend) {
     let app = spawn_app(b).await;
-    let (_, admin) = user(&app, "ann").await;
+    let (_, admin) = app.logged_in("ann", PW).await;
     create_group(&app, &admin, "Open House", "open-house", "open").await;
-    let (bob, c) = user(&app, "bob").await;
+    let (bob, c) = app.logged_in("bob", PW).await;
 
     let dir = app.get_with(&c, "/groups").await;
     assert!(texts(&dir.body, "button").contains(&"Join".to_string()));
@@ -203,9 +152,9 @@ async fn join_an_open_group(b: Backend) {
 
 async fn request_then_admin_approves(b: Backend) {
     let app = spawn_app(b).await;
-    let (_, admin) = user(&app, "ann").await;
+    let (_, admin) = app.logged_in("ann", PW).await;
     create_group(&app, &admin, "Ask First", "ask-first", "request").await;
-    let (bob, c) = user(&app, "bob").await;
+    let (bob, c) = app.logged_in("bob", PW).await;
 
     // Joining directly is refused.
     app.submit_with(&c, "/groups/ask-first", "/groups/ask-first/join", &[])
@@ -259,9 +208,9 @@ async fn request_then_admin_approves(b: Backend) {
 
 async fn invite_only_group_is_hidden_from_non_members(b: Backend) {
     let app = spawn_app(b).await;
-    let (_, admin) = user(&app, "ann").await;
+    let (_, admin) = app.logged_in("ann", PW).await;
     create_group(&app, &admin, "Secret Club", "secret", "invite_only").await;
-    let (_, c) = user(&app, "bob").await;
+    let (_, c) = app.logged_in("bob", PW).await;
 
     assert_eq!(app.get_with(&c, "/groups/secret").await.status, 404);
     assert_eq!(
@@ -288,9 +237,9 @@ async fn invite_only_group_is_hidden_from_non_members(b: Backend) {
 
 async fn last_admin_cannot_leave(b: Backend) {
     let app = spawn_app(b).await;
-    let (ann, admin) = user(&app, "ann").await;
+    let (ann, admin) = app.logged_in("ann", PW).await;
     create_group(&app, &admin, "Solo", "solo", "open").await;
-    let (bob, c) = user(&app, "bob").await;
+    let (bob, c) = app.logged_in("bob", PW).await;
     app.submit_with(&c, "/groups/solo", "/groups/solo/join", &[])
         .await;
 
@@ -313,7 +262,7 @@ async fn last_admin_cannot_leave(b: Backend) {
         vec![(ann, "GroupAdmin".to_string())]
     );
     // Once there is a second admin, the first may go.
-    add_member(&app, "solo", bob, "GroupAdmin");
+    app.add_member("solo", bob, app.builtin_role("GroupAdmin"));
     app.submit_with(&admin, "/groups/solo", "/groups/solo/leave", &[])
         .await;
     assert_eq!(
@@ -324,18 +273,18 @@ async fn last_admin_cannot_leave(b: Backend) {
 
 async fn plain_member_cannot_change_roles_or_remove(b: Backend) {
     let app = spawn_app(b).await;
-    let (ann, admin) = user(&app, "ann").await;
+    let (ann, admin) = app.logged_in("ann", PW).await;
     create_group(&app, &admin, "Club", "club", "open").await;
-    let (bob, c) = user(&app, "bob").await;
-    let (carl, _) = user(&app, "carl").await;
-    add_member(&app, "club", bob, "GroupMember");
-    add_member(&app, "club", carl, "GroupMember");
+    let (bob, c) = app.logged_in("bob", PW).await;
+    let (carl, _) = app.logged_in("carl", PW).await;
+    app.add_member("club", bob, app.builtin_role("GroupMember"));
+    app.add_member("club", carl, app.builtin_role("GroupMember"));
     let before = members_of(&app, "club");
 
     let page = app.get_with(&c, "/groups/club/members").await;
     assert_eq!(page.status, 200);
     assert!(!texts(&page.body, "button").contains(&"Remove".to_string()));
-    let admin_role = role_id(&app, "GroupAdmin").to_string();
+    let admin_role = app.builtin_role("GroupAdmin").to_string();
     for (path, form) in [
         (
             format!("/groups/club/members/{bob}/role"),
@@ -366,7 +315,7 @@ async fn plain_member_cannot_change_roles_or_remove(b: Backend) {
     assert_eq!(p.status, 303);
     assert_eq!(members_of(&app, "club").len(), 2);
     // But cannot remove or demote the last admin (themselves).
-    let member_role = role_id(&app, "GroupMember").to_string();
+    let member_role = app.builtin_role("GroupMember").to_string();
     app.submit_with(
         &admin,
         "/groups/club/members",
@@ -386,13 +335,13 @@ async fn plain_member_cannot_change_roles_or_remove(b: Backend) {
 
 async fn role_of_another_group_is_refused(b: Backend) {
     let app = spawn_app(b).await;
-    let (_, admin) = user(&app, "ann").await;
+    let (_, admin) = app.logged_in("ann", PW).await;
     create_group(&app, &admin, "Club", "club", "open").await;
     create_group(&app, &admin, "Other", "other", "open").await;
-    let (bob, _) = user(&app, "bob").await;
-    add_member(&app, "club", bob, "GroupMember");
+    let (bob, _) = app.logged_in("bob", PW).await;
+    app.add_member("club", bob, app.builtin_role("GroupMember"));
     // A custom role of the other group (custom roles come with the roles page).
-    let other = group_id(&app, "other");
+    let other = app.group_id("other");
     let now = app.clock.now();
     let foreign: i64 = app.db(|c| {
         diesel::insert_into(roles::table)
@@ -434,7 +383,7 @@ async fn role_of_another_group_is_refused(b: Backend) {
     .await;
     assert_eq!(members_of(&app, "club"), before);
     // The built-in role works.
-    let admin_role = role_id(&app, "GroupAdmin").to_string();
+    let admin_role = app.builtin_role("GroupAdmin").to_string();
     app.submit_with(
         &admin,
         "/groups/club/members",
@@ -447,10 +396,10 @@ async fn role_of_another_group_is_refused(b: Backend) {
 
 async fn members_pages_walk_every_member_once_in_order(b: Backend) {
     let app = spawn_app(b).await;
-    let (ann, admin) = user(&app, "ann").await;
+    let (ann, admin) = app.logged_in("ann", PW).await;
     create_group(&app, &admin, "Big", "big", "open").await;
-    let g = group_id(&app, "big");
-    let member = role_id(&app, "GroupMember");
+    let g = app.group_id("big");
+    let member = app.builtin_role("GroupMember");
     let now = app.clock.now();
     // 120 users without passwords (no hashing), then one multi-row insert.
     let rows: Vec<NewMembership> = app.db(|c| {
@@ -534,7 +483,7 @@ async fn members_pages_walk_every_member_once_in_order(b: Backend) {
 
 async fn directory_pages_and_searches(b: Backend) {
     let app = spawn_app(b).await;
-    let (ann, c) = user(&app, "ann").await;
+    let (ann, c) = app.logged_in("ann", PW).await;
     let now = app.clock.now();
     let mut names: Vec<String> = (0..30)
         .map(|i| format!("Team {:02}", (i * 7) % 30))

@@ -293,6 +293,36 @@ impl TestApp {
         f(&mut c)
     }
 
+    /// A new user, logged in with a client of their own: (id, client).
+    pub async fn logged_in(&self, username: &str, password: &str) -> (i64, reqwest::Client) {
+        let id = self.create_user(username, password);
+        let client = new_client();
+        self.login_with(&client, username, password).await;
+        (id, client)
+    }
+
+    pub fn group_id(&self, slug: &str) -> i64 {
+        self.db(|c| {
+            guildhall::models::group::find_by_slug(c, slug)
+                .unwrap()
+                .unwrap_or_else(|| panic!("no group {slug}"))
+                .id
+        })
+    }
+
+    /// The id of a built-in role (GroupAdmin, GroupMember).
+    pub fn builtin_role(&self, name: &str) -> i64 {
+        self.db(|c| guildhall::models::role::builtin(c, name).unwrap().id)
+    }
+
+    /// Adds a member directly, as an accepted invitation would.
+    pub fn add_member(&self, slug: &str, user_id: i64, role_id: i64) {
+        let (g, now) = (self.group_id(slug), self.clock.now());
+        self.db(|c| {
+            guildhall::services::groups::add_member(c, g, user_id, role_id, None, now).unwrap()
+        });
+    }
+
     /// Creates an active, verified user directly (not through the UI, no mail).
     pub fn create_user(&self, username: &str, password: &str) -> i64 {
         let hash = guildhall::auth::password::hash(password).unwrap();

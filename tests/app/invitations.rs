@@ -5,7 +5,7 @@ use crate::backend_tests;
 use crate::helpers::*;
 use diesel::prelude::*;
 use guildhall::db::schema::{
-    groups, invitation_events, invitations, memberships, messages, notifications, roles,
+    invitation_events, invitations, memberships, messages, notifications, roles,
 };
 
 backend_tests!(
@@ -32,13 +32,6 @@ struct World {
     carol_id: i64,
 }
 
-async fn logged_in(app: &TestApp, name: &str) -> (i64, reqwest::Client) {
-    let id = app.create_user(name, PW);
-    let c = new_client();
-    app.login_with(&c, name, PW).await;
-    (id, c)
-}
-
 async fn create_group(app: &TestApp, c: &reqwest::Client, slug: &str) {
     let p = app
         .submit_with(
@@ -60,9 +53,9 @@ async fn create_group(app: &TestApp, c: &reqwest::Client, slug: &str) {
 /// alice administers the invite-only group `crew`; bob and carol are users.
 async fn world(b: Backend) -> World {
     let app = spawn_app(b).await;
-    let (_, alice) = logged_in(&app, "alice").await;
-    let (bob_id, bob) = logged_in(&app, "bob").await;
-    let (carol_id, carol) = logged_in(&app, "carol").await;
+    let (_, alice) = app.logged_in("alice", PW).await;
+    let (bob_id, bob) = app.logged_in("bob", PW).await;
+    let (carol_id, carol) = app.logged_in("carol", PW).await;
     create_group(&app, &alice, "crew").await;
     World {
         app,
@@ -72,27 +65,6 @@ async fn world(b: Backend) -> World {
         bob_id,
         carol_id,
     }
-}
-
-fn role_id(app: &TestApp, name: &str) -> i64 {
-    app.db(|c| {
-        roles::table
-            .filter(roles::name.eq(name))
-            .filter(roles::builtin.eq(true))
-            .select(roles::id)
-            .first(c)
-            .unwrap()
-    })
-}
-
-fn group_id(app: &TestApp, slug: &str) -> i64 {
-    app.db(|c| {
-        groups::table
-            .filter(groups::slug.eq(slug))
-            .select(groups::id)
-            .first(c)
-            .unwrap()
-    })
 }
 
 async fn invite(
@@ -159,7 +131,7 @@ async fn post(app: &TestApp, c: &reqwest::Client, path: &str) -> Page {
 async fn invite_by_username_then_accept_and_decline(b: Backend) {
     let w = world(b).await;
     let app = &w.app;
-    let member = role_id(app, "GroupMember");
+    let member = app.builtin_role("GroupMember");
     let p = invite(
         app,
         &w.alice,
@@ -266,7 +238,7 @@ async fn invite_by_username_then_accept_and_decline(b: Backend) {
 async fn each_entry_gets_its_own_outcome(b: Backend) {
     let w = world(b).await;
     let app = &w.app;
-    let member = role_id(app, "GroupMember");
+    let member = app.builtin_role("GroupMember");
     invite(app, &w.alice, "crew", "bob", member, "").await;
     let id = invitation_id_for(app, w.bob_id);
     post(app, &w.bob, &format!("/invitations/{id}/accept")).await;
@@ -306,7 +278,7 @@ async fn each_entry_gets_its_own_outcome(b: Backend) {
 async fn only_group_admins_invite(b: Backend) {
     let w = world(b).await;
     let app = &w.app;
-    let member = role_id(app, "GroupMember");
+    let member = app.builtin_role("GroupMember");
     invite(app, &w.alice, "crew", "bob", member, "").await;
     let id = invitation_id_for(app, w.bob_id);
     post(app, &w.bob, &format!("/invitations/{id}/accept")).await;
@@ -323,7 +295,7 @@ async fn only_group_admins_invite(b: Backend) {
     );
     let before = app.count("invitations");
     let token = csrf_from(&app.get_with(&w.bob, "/").await.body);
-    let admin = role_id(app, "GroupAdmin").to_string();
+    let admin = app.builtin_role("GroupAdmin").to_string();
     let p = app
         .post_with(
             &w.bob,
@@ -354,9 +326,9 @@ async fn only_group_admins_invite(b: Backend) {
 async fn no_role_above_the_inviters_own_and_no_foreign_role(b: Backend) {
     let w = world(b).await;
     let app = &w.app;
-    let crew = group_id(app, "crew");
+    let crew = app.group_id("crew");
     create_group(app, &w.alice, "other").await;
-    let other = group_id(app, "other");
+    let other = app.group_id("other");
     let now = app.clock.now();
     // A custom role "Member manager" in crew (invite, see members — not manage the group),
     // and a role defined in another group.
@@ -389,7 +361,7 @@ async fn no_role_above_the_inviters_own_and_no_foreign_role(b: Backend) {
             .unwrap();
     });
     let before = app.count("invitations");
-    let admin = role_id(app, "GroupAdmin");
+    let admin = app.builtin_role("GroupAdmin");
     let p = invite(app, &w.bob, "crew", "carol", admin, "").await;
     assert_eq!(p.status, 422);
     assert!(
@@ -404,7 +376,7 @@ async fn no_role_above_the_inviters_own_and_no_foreign_role(b: Backend) {
     assert_eq!(p.status, 422);
     assert_eq!(app.count("invitations"), before);
     // Within their own powers the member manager invites.
-    let member = role_id(app, "GroupMember");
+    let member = app.builtin_role("GroupMember");
     let p = invite(app, &w.bob, "crew", "carol", member, "").await;
     assert_eq!(texts(&p.body, ".invite-results li"), vec!["carol: invited"]);
 }
@@ -413,7 +385,7 @@ async fn cancel_only_through_the_invitations_own_group(b: Backend) {
     let w = world(b).await;
     let app = &w.app;
     create_group(app, &w.alice, "other").await;
-    let member = role_id(app, "GroupMember");
+    let member = app.builtin_role("GroupMember");
     invite(app, &w.alice, "crew", "bob", member, "").await;
     let id = invitation_id_for(app, w.bob_id);
     let p = post(
@@ -459,7 +431,7 @@ async fn cancel_only_through_the_invitations_own_group(b: Backend) {
 async fn nobody_answers_someone_elses_invitation(b: Backend) {
     let w = world(b).await;
     let app = &w.app;
-    let member = role_id(app, "GroupMember");
+    let member = app.builtin_role("GroupMember");
     invite(app, &w.alice, "crew", "bob", member, "").await;
     let id = invitation_id_for(app, w.bob_id);
     for path in [
@@ -478,7 +450,7 @@ async fn nobody_answers_someone_elses_invitation(b: Backend) {
 async fn an_invitation_is_answered_once_even_by_fifty_requests(b: Backend) {
     let w = world(b).await;
     let app = &w.app;
-    let member = role_id(app, "GroupMember");
+    let member = app.builtin_role("GroupMember");
     invite(app, &w.alice, "crew", "bob", member, "").await;
     let id = invitation_id_for(app, w.bob_id);
     let token = csrf_from(&app.get_with(&w.bob, "/").await.body);
@@ -514,7 +486,7 @@ async fn an_invitation_is_answered_once_even_by_fifty_requests(b: Backend) {
 async fn closed_and_expired_invitations_offer_nothing(b: Backend) {
     let w = world(b).await;
     let app = &w.app;
-    let member = role_id(app, "GroupMember");
+    let member = app.builtin_role("GroupMember");
     // Declined, then accept: nothing.
     invite(app, &w.alice, "crew", "carol", member, "").await;
     let cid = invitation_id_for(app, w.carol_id);
@@ -568,7 +540,7 @@ async fn invite_page_previews_the_mail_and_messages_are_text(b: Backend) {
             "label {label}"
         );
     }
-    let member = role_id(app, "GroupMember").to_string();
+    let member = app.builtin_role("GroupMember").to_string();
     let token = csrf_from(&page.body);
     let evil = "Hi <script>alert(1)</script>";
     let p = app
@@ -651,7 +623,7 @@ async fn partners_are_never_invited_into_client_groups(b: Backend) {
         guildhall::models::user::set_account(c, w.bob_id, Some(parto), now).unwrap();
     });
     let before = app.count("invitations");
-    let member = role_id(app, "GroupMember");
+    let member = app.builtin_role("GroupMember");
     for entry in ["bob", "bob@example.com"] {
         let p = invite(app, &w.alice, "acme-support", entry, member, "").await;
         assert_eq!(

@@ -6,8 +6,7 @@
 use crate::backend_tests;
 use crate::helpers::*;
 use diesel::prelude::*;
-use guildhall::db::schema::{audit_events, groups, invitations, memberships, roles};
-use guildhall::models::membership::{self, NewMembership};
+use guildhall::db::schema::{audit_events, invitations, memberships, roles};
 
 backend_tests!(
     member_manager_invites_but_cannot_manage_the_community,
@@ -21,13 +20,6 @@ backend_tests!(
 
 pub(crate) const PW: &str = "correct horse battery";
 const MEMBER_ABOVE: &str = "You cannot give a role permissions you do not have yourself.";
-
-async fn user(app: &TestApp, name: &str) -> (i64, reqwest::Client) {
-    let id = app.create_user(name, PW);
-    let client = new_client();
-    app.login_with(&client, name, PW).await;
-    (id, client)
-}
 
 async fn create_group(app: &TestApp, c: &reqwest::Client, name: &str, slug: &str) {
     let p = app
@@ -65,19 +57,9 @@ async fn create_managed(app: &TestApp, c: &reqwest::Client, parent: &str, name: 
     assert_eq!(p.status, 303, "{}", p.body);
 }
 
-fn group_id(app: &TestApp, slug: &str) -> i64 {
-    app.db(|c| {
-        groups::table
-            .filter(groups::slug.eq(slug))
-            .select(groups::id)
-            .first(c)
-            .unwrap()
-    })
-}
-
 /// A live role by name: built-in (group None) or of the group.
 pub(crate) fn role_id(app: &TestApp, group: Option<&str>, name: &str) -> i64 {
-    let g = group.map(|s| group_id(app, s));
+    let g = group.map(|s| app.group_id(s));
     app.db(|c| {
         let mut q = roles::table
             .filter(roles::name.eq(name))
@@ -134,26 +116,6 @@ fn all_memberships(app: &TestApp) -> Vec<(i64, i64, i64)> {
     })
 }
 
-fn add_member(app: &TestApp, slug: &str, user_id: i64, role_id: i64) {
-    let g = group_id(app, slug);
-    let now = app.clock.now();
-    app.db(|c| {
-        let key = membership::sort_key_of(c, user_id).unwrap();
-        membership::insert(
-            c,
-            &NewMembership {
-                group_id: g,
-                user_id,
-                role_id,
-                username_key: key,
-                joined_at: now,
-                invited_by: None,
-            },
-        )
-        .unwrap()
-    });
-}
-
 /// Creates a role through the form; the answer (303 when done).
 async fn create_role(
     app: &TestApp,
@@ -175,7 +137,7 @@ async fn flashes(app: &TestApp, c: &reqwest::Client, path: &str) -> Vec<String> 
 
 /// Alice administers Main (an MSSP community) and its managed community Acme.
 pub(crate) async fn community(app: &TestApp) -> (i64, reqwest::Client) {
-    let (alice, a) = user(app, "alice").await;
+    let (alice, a) = app.logged_in("alice", PW).await;
     create_group(app, &a, "Main", "main").await;
     create_managed(app, &a, "main", "Acme", "acme").await;
     (alice, a)
@@ -195,11 +157,11 @@ async fn member_manager_invites_but_cannot_manage_the_community(b: Backend) {
     let app = spawn_app(b).await;
     let (_, alice, mm) = mssp(&app).await;
     let stored = all_roles(&app).into_iter().find(|r| r.0 == mm).unwrap();
-    assert_eq!(stored.1, Some(group_id(&app, "main")));
+    assert_eq!(stored.1, Some(app.group_id("main")));
     assert_eq!(stored.4, "manage_member");
 
-    let (bob, bc) = user(&app, "bob").await;
-    add_member(&app, "main", bob, mm);
+    let (bob, bc) = app.logged_in("bob", PW).await;
+    app.add_member("main", bob, mm);
     for slug in ["main", "acme"] {
         let form = app.get_with(&bc, &format!("/groups/{slug}/invite")).await;
         assert_eq!(form.status, 200, "invite form of {slug}");
@@ -230,8 +192,8 @@ async fn member_manager_invites_but_cannot_manage_the_community(b: Backend) {
     // The role made on Main is offered in Acme: invite form and role select.
     let form = app.get_with(&alice, "/groups/acme/invite").await;
     assert!(texts(&form.body, "select[name=role_id] option").contains(&"Member manager".into()));
-    let (carol, _) = user(&app, "carol").await;
-    add_member(&app, "acme", carol, role_id(&app, None, "GroupMember"));
+    let (carol, _) = app.logged_in("carol", PW).await;
+    app.add_member("acme", carol, role_id(&app, None, "GroupMember"));
     let members = app.get_with(&alice, "/groups/acme/members").await;
     assert!(
         texts(&members.body, &format!("#role-{carol} option")).contains(&"Member manager".into())
@@ -245,7 +207,7 @@ async fn member_manager_invites_but_cannot_manage_the_community(b: Backend) {
         )
         .await;
     assert_eq!(p.status, 303);
-    let acme = group_id(&app, "acme");
+    let acme = app.group_id("acme");
     assert!(all_memberships(&app).contains(&(acme, carol, mm)));
 }
 
@@ -302,7 +264,7 @@ async fn roles_page_lists_built_in_inherited_and_own_roles(b: Backend) {
     }
     assert_eq!(texts(&page.body, "label[for=name]"), vec!["Name"]);
     // Main is invitation-only: to a stranger its roles page does not exist.
-    let (_, stranger) = user(&app, "stranger").await;
+    let (_, stranger) = app.logged_in("stranger", PW).await;
     assert_eq!(
         app.get_with(&stranger, "/groups/main/roles").await.status,
         404
@@ -351,7 +313,7 @@ async fn roles_page_lists_built_in_inherited_and_own_roles(b: Backend) {
     assert_eq!(p.status, 303, "{}", p.body);
     let kinds: Vec<String> = app.db(|c| {
         audit_events::table
-            .filter(audit_events::group_id.eq(group_id(&app, "acme")))
+            .filter(audit_events::group_id.eq(app.group_id("acme")))
             .order(audit_events::id)
             .select(audit_events::kind)
             .load(c)
@@ -473,8 +435,8 @@ async fn no_one_gives_a_role_permissions_they_lack(b: Backend) {
         303
     );
     let sa = role_id(&app, Some("main"), "Settings admin");
-    let (dave, dc) = user(&app, "dave").await;
-    add_member(&app, "main", dave, sa);
+    let (dave, dc) = app.logged_in("dave", PW).await;
+    app.add_member("main", dave, sa);
     assert_eq!(app.get_with(&dc, "/groups/main/roles").await.status, 200);
     assert_eq!(app.get_with(&dc, "/groups/acme/roles").await.status, 200);
     let before = all_roles(&app);
@@ -550,7 +512,7 @@ async fn no_one_gives_a_role_permissions_they_lack(b: Backend) {
     let root = new_client();
     app.login_with(&root, "root", PW).await;
     let root_id = app.user_by_username("root").id;
-    add_member(&app, "main", root_id, role_id(&app, None, "GroupMember"));
+    app.add_member("main", root_id, role_id(&app, None, "GroupMember"));
     let p = create_role(
         &app,
         &root,
@@ -608,9 +570,9 @@ async fn a_role_of_another_community_cannot_be_edited_or_deleted(b: Backend) {
 async fn a_role_in_use_cannot_be_deleted(b: Backend) {
     let app = spawn_app(b).await;
     let (_, alice, mm) = mssp(&app).await;
-    let (bob, _) = user(&app, "bob").await;
+    let (bob, _) = app.logged_in("bob", PW).await;
     // Held in the managed community, not on Main where it is defined.
-    add_member(&app, "acme", bob, mm);
+    app.add_member("acme", bob, mm);
     let before = (all_roles(&app), all_memberships(&app));
     let p = app
         .submit_with(
@@ -630,8 +592,8 @@ async fn a_role_in_use_cannot_be_deleted(b: Backend) {
     // Bob is the only one who manages members of Beta: manage_member
     // cannot be taken out of his role.
     create_managed(&app, &alice, "main", "Beta", "beta").await;
-    add_member(&app, "beta", bob, mm);
-    let (beta, member_role) = (group_id(&app, "beta"), role_id(&app, None, "GroupMember"));
+    app.add_member("beta", bob, mm);
+    let (beta, member_role) = (app.group_id("beta"), role_id(&app, None, "GroupMember"));
     app.db(|c| {
         diesel::update(memberships::table.filter(memberships::group_id.eq(beta)))
             .filter(memberships::user_id.ne(bob))
@@ -729,9 +691,9 @@ async fn a_foreign_role_id_is_refused_in_role_changes_and_invitations(b: Backend
     create_group(&app, &alice, "Other", "other").await;
     create_role(&app, &alice, "other", "Helper", &["view_members"]).await;
     let helper = role_id(&app, Some("other"), "Helper");
-    let (carol, _) = user(&app, "carol").await;
-    add_member(&app, "acme", carol, role_id(&app, None, "GroupMember"));
-    add_member(&app, "other", carol, role_id(&app, None, "GroupMember"));
+    let (carol, _) = app.logged_in("carol", PW).await;
+    app.add_member("acme", carol, role_id(&app, None, "GroupMember"));
+    app.add_member("other", carol, role_id(&app, None, "GroupMember"));
     app.create_user("erin", PW);
     let before = all_memberships(&app);
     // Helper (Other's) in Acme; Member manager (Main's) in Other.

@@ -33,15 +33,6 @@ pub(crate) struct World {
     pub groups: [i64; 4],
 }
 
-fn group_id(app: &TestApp, slug: &str) -> i64 {
-    app.db(|c| {
-        guildhall::models::group::find_by_slug(c, slug)
-            .unwrap()
-            .unwrap()
-            .id
-    })
-}
-
 pub(crate) async fn world(b: Backend) -> World {
     let app = spawn_app(b).await;
     let root = app.create_admin("root", PW);
@@ -97,10 +88,10 @@ pub(crate) async fn world(b: Backend) -> World {
     let client = new_client();
     app.login_with(&client, "alice", PW).await;
     let groups = [
-        group_id(&app, "acme-support"),
-        group_id(&app, "acme-lounge"),
-        group_id(&app, "partner-hub"),
-        group_id(&app, "bobs-club"),
+        app.group_id("acme-support"),
+        app.group_id("acme-lounge"),
+        app.group_id("partner-hub"),
+        app.group_id("bobs-club"),
     ];
     World {
         app,
