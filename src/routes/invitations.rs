@@ -5,7 +5,7 @@ use super::see_other;
 use crate::auth::CurrentUser;
 use crate::db;
 use crate::domain::{AnswerOutcome, FormErrors, Permission};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::models::{group_tree, invitation};
 use crate::services::groups::GroupAccess;
 use crate::services::invitations::{self, InviteEnv, InviteInput};
@@ -129,44 +129,18 @@ async fn send_invitations(
     let access = admin_access(&state, slug.into_inner(), me.user.id).await?;
     let input = InviteInput::from_pairs(form.into_inner());
     let (a, viewer, also) = (access.clone(), me.user.id, input.also.clone());
-    let (only_chosen, chosen) = (input.only_chosen(), input.communities.clone());
+    let chosen = input.clone();
     let (roles, extra, targets, managed) = db::run(&state.pool, move |c| {
         let roles = invitations::grantable_roles(c, &a)?;
         let extra = invitations::extra_groups(c, viewer, &also)?;
-        // The community itself, or only the chosen managed communities
-        // below it (each checked like its own invite page would be).
-        let managed = group_tree::count_descendants(c, a.group.id)?;
-        let targets = if only_chosen && managed > 0 {
-            let chosen = invitations::extra_groups(c, viewer, &chosen)?;
-            if chosen
-                .iter()
-                .any(|g| !g.ancestors[1..].contains(&a.group.id))
-            {
-                return Err(AppError::not_found());
-            }
-            chosen
-        } else {
-            vec![a]
-        };
+        let (targets, managed) = invitations::targets(c, a, viewer, &chosen)?;
         Ok((roles, extra, targets, managed))
     })
     .await?;
     let parsed = input
         .parse(&roles)
         .and_then(|r| invitations::check_extra(r, &extra))
-        .and_then(|r| invitations::check_extra(r, &targets))
-        .and_then(|mut r| {
-            if targets.is_empty() {
-                let mut e = FormErrors::default();
-                e.add("community", invitations::CHOOSE_COMMUNITY);
-                return Err(e);
-            }
-            if !only_chosen && managed > 0 {
-                let label = invitations::whole_community(&access.group, managed as usize);
-                r.labels.push((access.group.id, label));
-            }
-            Ok(r)
-        });
+        .and_then(|r| invitations::check_targets(r, &input, &targets, managed));
     let wants_preview = input.action.as_deref() == Some("preview");
     // The page's script sends a long list in slices and shows progress; each
     // slice answers in JSON. Without the script the whole list is one request.

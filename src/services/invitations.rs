@@ -199,6 +199,53 @@ pub fn check_extra(req: InviteRequest, extra: &[GroupAccess]) -> Result<InviteRe
     Ok(req)
 }
 
+/// Where an invitation from `access`'s form goes: the group itself (a
+/// community with all its managed communities), or only the chosen managed
+/// communities below it, each checked as its own invite page would be (one
+/// that is not below it is "not found"). With the number of managed
+/// communities the group has.
+pub fn targets(
+    conn: &mut DbConn,
+    access: GroupAccess,
+    viewer: i64,
+    input: &InviteInput,
+) -> AppResult<(Vec<GroupAccess>, usize)> {
+    let managed = crate::models::group_tree::count_descendants(conn, access.group.id)? as usize;
+    if !input.only_chosen() || managed == 0 {
+        return Ok((vec![access], managed));
+    }
+    let chosen = extra_groups(conn, viewer, &input.communities)?;
+    if chosen
+        .iter()
+        .any(|g| !g.ancestors[1..].contains(&access.group.id))
+    {
+        return Err(AppError::not_found());
+    }
+    Ok((chosen, managed))
+}
+
+/// The chosen role must be one the inviter may give in every target, and a
+/// choice of managed communities must choose one. An invitation to a whole
+/// community says so in its mail ("Main + 12 managed communities").
+pub fn check_targets(
+    req: InviteRequest,
+    input: &InviteInput,
+    targets: &[GroupAccess],
+    managed: usize,
+) -> Result<InviteRequest, FormErrors> {
+    let Some(first) = targets.first() else {
+        let mut e = FormErrors::default();
+        e.add("community", CHOOSE_COMMUNITY);
+        return Err(e);
+    };
+    let mut req = check_extra(req, targets)?;
+    if !input.only_chosen() && managed > 0 {
+        req.labels
+            .push((first.group.id, whole_community(&first.group, managed)));
+    }
+    Ok(req)
+}
+
 /// Why a transaction stopped: a plain outcome to report, or a real error.
 enum Stop {
     Outcome(InviteOutcome),
