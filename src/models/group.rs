@@ -1,6 +1,6 @@
 use crate::db::DbConn;
 use crate::db::schema::{groups, join_requests, memberships, roles};
-use crate::domain::{Audience, JoinMethod};
+use crate::domain::{Audience, JoinMethod, Permission};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
@@ -243,8 +243,7 @@ pub fn managed_by(
         .inner_join(memberships::table.inner_join(roles::table))
         .filter(memberships::user_id.eq(user_id))
         .filter(groups::id.ne(except))
-        // Permission names are comma-separated; none contains another.
-        .filter(roles::permissions.like("%manage_member%"))
+        .filter(roles::permissions.like(super::role::permission_pattern(Permission::ManageMember)))
         .order((groups::name_key, groups::id))
         .limit(limit)
         .select(Group::as_select())

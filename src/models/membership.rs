@@ -2,11 +2,11 @@ use crate::db::DbConn;
 use crate::db::schema::{group_ancestors as ga, groups, memberships, roles, users};
 use crate::domain::Permission;
 use crate::models::Group;
-use crate::models::role::Role;
+use crate::models::role::{self, Role};
 use diesel::prelude::*;
+use time::PrimitiveDateTime;
 
 diesel::alias!(users as inviters: InvitersAlias);
-use time::PrimitiveDateTime;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = memberships)]
@@ -124,19 +124,12 @@ pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::delete(memberships::table.find(id)).execute(conn)
 }
 
-/// `roles.permissions` pattern of the roles holding `p`: the names are
-/// comma-separated and none contains another, so a LIKE finds the holders
-/// without loading any role first.
-fn holds(p: Permission) -> String {
-    format!("%{}%", p.as_str())
-}
-
 /// How many members of the group hold `p` there.
 pub fn count_holding(conn: &mut DbConn, group_id: i64, p: Permission) -> QueryResult<i64> {
     memberships::table
         .inner_join(roles::table)
         .filter(memberships::group_id.eq(group_id))
-        .filter(roles::permissions.like(holds(p)))
+        .filter(roles::permissions.like(role::permission_pattern(p)))
         .count()
         .get_result(conn)
 }
@@ -152,7 +145,7 @@ pub fn user_ids_holding(
     memberships::table
         .inner_join(roles::table)
         .filter(memberships::group_id.eq_any(group_ids))
-        .filter(roles::permissions.like(holds(p)))
+        .filter(roles::permissions.like(role::permission_pattern(p)))
         .order(memberships::id)
         .limit(limit)
         .select(memberships::user_id)

@@ -1,6 +1,6 @@
 use crate::db::DbConn;
 use crate::db::schema::{group_ancestors, invitations, memberships, roles};
-use crate::domain::{InvitationStatus, Permissions};
+use crate::domain::{InvitationStatus, Permission, Permissions};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
@@ -40,6 +40,13 @@ pub fn name_key(group_id: Option<i64>, name: &str) -> String {
         None => format!("builtin:{}", name.to_lowercase()),
         Some(g) => format!("{g}:{}", name.to_lowercase()),
     }
+}
+
+/// The `roles.permissions` LIKE pattern of the roles holding `p`: the names
+/// are comma-separated and none contains another, so a query finds holders
+/// without loading any role first.
+pub fn permission_pattern(p: Permission) -> String {
+    format!("%{}%", p.as_str())
 }
 
 /// A role that has not been deleted.
@@ -214,7 +221,7 @@ pub fn groups_managed_only_through(conn: &mut DbConn, role_id: i64) -> QueryResu
         .inner_join(roles::table)
         .filter(memberships::group_id.eq_any(&holding))
         .filter(memberships::role_id.ne(role_id))
-        .filter(roles::permissions.like("%manage_member%"))
+        .filter(roles::permissions.like(permission_pattern(Permission::ManageMember)))
         .select(memberships::group_id)
         .distinct()
         .load(conn)?;

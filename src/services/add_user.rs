@@ -186,22 +186,7 @@ pub enum Refused {
     Groups(FormErrors),
 }
 
-enum Stop {
-    Refused(Refused),
-    App(AppError),
-}
-
-impl From<diesel::result::Error> for Stop {
-    fn from(e: diesel::result::Error) -> Self {
-        Stop::App(e.into())
-    }
-}
-
-impl From<AppError> for Stop {
-    fn from(e: AppError) -> Self {
-        Stop::App(e)
-    }
-}
+type Stop = super::Halt<Refused>;
 
 fn refused_groups(msg: &str) -> Stop {
     let mut e = FormErrors::default();

@@ -14,3 +14,24 @@ pub mod members;
 pub mod messages;
 pub mod notifications;
 pub mod roles;
+
+use crate::error::AppError;
+
+/// Why a use case's transaction stopped: a refusal of the use case's own
+/// kind `R`, shown to the user, or a real error. Either rolls it back.
+pub(crate) enum Halt<R> {
+    Refused(R),
+    App(AppError),
+}
+
+impl<R> From<diesel::result::Error> for Halt<R> {
+    fn from(e: diesel::result::Error) -> Self {
+        Halt::App(e.into())
+    }
+}
+
+impl<R> From<AppError> for Halt<R> {
+    fn from(e: AppError) -> Self {
+        Halt::App(e)
+    }
+}

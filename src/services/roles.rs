@@ -222,22 +222,7 @@ pub enum Refused {
 /// Ok(what to flash as done) or the refusal.
 pub type Change = Result<String, Refused>;
 
-enum Stop {
-    Refused(Refused),
-    App(AppError),
-}
-
-impl From<diesel::result::Error> for Stop {
-    fn from(e: diesel::result::Error) -> Self {
-        Stop::App(e.into())
-    }
-}
-
-impl From<AppError> for Stop {
-    fn from(e: AppError) -> Self {
-        Stop::App(e)
-    }
-}
+type Stop = super::Halt<Refused>;
 
 fn form_error(field: &'static str, msg: &str) -> Stop {
     let mut e = FormErrors::default();
@@ -251,11 +236,6 @@ fn finish(r: Result<String, Stop>) -> AppResult<Change> {
         Err(Stop::Refused(r)) => Ok(Err(r)),
         Err(Stop::App(e)) => Err(e),
     }
-}
-
-/// The actor's access to the group, checked for `manage_group`.
-fn managing(conn: &mut DbConn, slug: &str, actor: &User) -> Result<GroupAccess, Stop> {
-    Ok(managed_group(conn, slug, actor)?)
 }
 
 /// A live custom role of this very group. Any other id (a built-in role, a
@@ -346,7 +326,7 @@ pub fn create(
     now: PrimitiveDateTime,
 ) -> AppResult<Change> {
     finish(db::write_tx(conn, |conn| {
-        let a = managing(conn, slug, actor)?;
+        let a = managed_group(conn, slug, actor)?;
         let spec = &check_input(conn, &a, actor, input, None)?;
         let name = spec.name.as_str();
         role::insert(
@@ -386,7 +366,7 @@ pub fn save(
     now: PrimitiveDateTime,
 ) -> AppResult<Change> {
     finish(db::write_tx(conn, |conn| {
-        let a = managing(conn, slug, actor)?;
+        let a = managed_group(conn, slug, actor)?;
         let r = own_role(conn, &a, role_id)?;
         if !may_grant(&a, actor, r.perms()) {
             return Err(Stop::Refused(Refused::Message(ROLE_ABOVE_OWN.into())));
@@ -463,7 +443,7 @@ pub fn delete(
     now: PrimitiveDateTime,
 ) -> AppResult<Change> {
     finish(db::write_tx(conn, |conn| {
-        let a = managing(conn, slug, actor)?;
+        let a = managed_group(conn, slug, actor)?;
         let r = own_role(conn, &a, role_id)?;
         if !may_grant(&a, actor, r.perms()) {
             return Err(Stop::Refused(Refused::Message(ROLE_ABOVE_OWN.into())));
