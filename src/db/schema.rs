@@ -153,6 +153,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    invitation_send_counts (scope, subject_id, hour) {
+        scope -> Text,
+        subject_id -> BigInt,
+        hour -> BigInt,
+        sends -> BigInt,
+    }
+}
+
+diesel::table! {
     memberships (id) {
         id -> BigInt,
         group_id -> BigInt,
@@ -296,5 +305,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_comments,
     invitations,
     invitation_events,
+    invitation_send_counts,
     retired_invitation_links,
 );

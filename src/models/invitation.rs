@@ -42,7 +42,7 @@ impl Invitation {
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = inv)]
+#[diesel(table_name = inv, treat_none_as_default_value = false)]
 pub struct NewInvitation<'a> {
     pub group_id: i64,
     pub inviter_id: i64,
@@ -146,7 +146,8 @@ diesel::define_sql_function!(fn coalesce(x: diesel::sql_types::Nullable<diesel::
 /// someone did it (`actor`), in the audit trail too: about the invitee (if
 /// they have an account), under the invitee's company account or else the
 /// group's. Two statements whatever the number of invitations (each an
-/// INSERT … SELECT over the invitations), none for an empty list.
+/// INSERT … SELECT over the invitations), none for an empty list; a send
+/// also counts towards the daily quotas (models::send_count).
 pub fn log(
     conn: &mut DbConn,
     ids: &[i64],
@@ -171,6 +172,13 @@ pub fn log(
         .values(events)
         .into_columns((ev::invitation_id, ev::kind, ev::actor_id, ev::created_at))
         .execute(conn)?;
+    if let (Some(actor), "sent" | "resent") = (actor, kind) {
+        let groups: Vec<i64> = inv::table
+            .filter(inv::id.eq_any(ids))
+            .select(inv::group_id)
+            .load(conn)?;
+        crate::models::send_count::record(conn, actor, &groups, now)?;
+    }
     let (Some(actor), Some((before, after))) =
         (actor, crate::models::audit::invitation_wording(kind))
     else {
@@ -440,34 +448,6 @@ pub fn cancel_sent_by(
             .execute(conn)?;
     }
     Ok(ids)
-}
-
-/// How many invitations `actor` sent or re-sent since `since` (quotas).
-pub fn count_sends_by(
-    conn: &mut DbConn,
-    actor_id: i64,
-    since: PrimitiveDateTime,
-) -> QueryResult<i64> {
-    ev::table
-        .filter(ev::actor_id.eq(actor_id))
-        .filter(ev::kind.eq_any(["sent", "resent"]))
-        .filter(ev::created_at.ge(since))
-        .count()
-        .get_result(conn)
-}
-
-/// How many invitations of a group were sent or re-sent since `since`
-/// (quotas): one index range, however long the group's history.
-pub fn count_sends_in_group(
-    conn: &mut DbConn,
-    group_id: i64,
-    since: PrimitiveDateTime,
-) -> QueryResult<i64> {
-    inv::table
-        .filter(inv::group_id.eq(group_id))
-        .filter(inv::sent_at.ge(since))
-        .count()
-        .get_result(conn)
 }
 
 /// Whether this person already has a pending invitation to the group.

@@ -15,6 +15,7 @@ pub mod message;
 pub mod notification;
 pub mod outbox;
 pub mod role;
+pub mod send_count;
 pub mod user;
 
 pub use group::Group;

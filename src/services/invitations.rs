@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::mail::{self, messages::InvitationMail};
 use crate::models::audit::{self, NewAuditEvent};
 use crate::models::invitation::{self, NewInvitation};
-use crate::models::{Group, Role, User, membership, role, user};
+use crate::models::{Group, Role, User, membership, role, send_count, user};
 use crate::services::groups::{self, GroupAccess};
 use crate::services::messages::{MessageRef, send_message_with_ref};
 use crate::services::notifications::notify;
@@ -325,12 +325,10 @@ pub(crate) fn quota_reached(
     in_flight: usize,
     now: PrimitiveDateTime,
 ) -> diesel::QueryResult<bool> {
-    let since = now - time::Duration::days(1);
     Ok(
-        invitation::count_sends_by(conn, inviter, since)? + in_flight as i64
+        send_count::by_inviter(conn, inviter, now)? + in_flight as i64
             >= config.invites_per_inviter_per_day
-            || invitation::count_sends_in_group(conn, group_id, since)?
-                >= config.invites_per_group_per_day,
+            || send_count::in_group(conn, group_id, now)? >= config.invites_per_group_per_day,
     )
 }
 

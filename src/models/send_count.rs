@@ -1,0 +1,118 @@
+//! Hourly counters of invitations sent, by inviter and by group, for the
+//! daily quotas. A check reads at most 24 rows of one key, so its cost does
+//! not grow with how many invitations were sent.
+
+use crate::db::DbConn;
+use crate::db::schema::invitation_send_counts as sc;
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use std::sync::atomic::{AtomicI64, Ordering};
+use time::PrimitiveDateTime;
+
+const INVITER: &str = "inviter";
+const GROUP: &str = "group";
+/// Hours a quota looks back over, the current one included.
+const WINDOW_HOURS: i64 = 24;
+
+fn hour_of(t: PrimitiveDateTime) -> i64 {
+    t.assume_utc().unix_timestamp().div_euclid(3600)
+}
+
+/// Counts `sends` by `inviter` into each of `groups` (one group may repeat).
+pub fn record(
+    conn: &mut DbConn,
+    inviter: i64,
+    groups: &[i64],
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let hour = hour_of(now);
+    prune_once_an_hour(conn, hour)?;
+    let mut rows = vec![(
+        sc::scope.eq(INVITER),
+        sc::subject_id.eq(inviter),
+        sc::hour.eq(hour),
+        sc::sends.eq(groups.len() as i64),
+    )];
+    let mut distinct = groups.to_vec();
+    distinct.sort_unstable();
+    for g in distinct.chunk_by(|a, b| a == b) {
+        rows.push((
+            sc::scope.eq(GROUP),
+            sc::subject_id.eq(g[0]),
+            sc::hour.eq(hour),
+            sc::sends.eq(g.len() as i64),
+        ));
+    }
+    // Upsert is backend-specific in diesel (MultiConnection has none): the
+    // same statement for each backend.
+    macro_rules! add {
+        ($c:expr) => {
+            diesel::insert_into(sc::table)
+                .values(&rows)
+                .on_conflict((sc::scope, sc::subject_id, sc::hour))
+                .do_update()
+                .set(sc::sends.eq(sc::sends + excluded(sc::sends)))
+                .execute($c)
+        };
+    }
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => add!(c)?,
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(c) => add!(c)?,
+    };
+    Ok(())
+}
+
+/// Invitations `inviter` sent in the window (the last 24 hours, counted in
+/// whole hours: between 23 and 24 hours back).
+pub fn by_inviter(conn: &mut DbConn, inviter: i64, now: PrimitiveDateTime) -> QueryResult<i64> {
+    sends_of(conn, INVITER, inviter, now)
+}
+
+/// Invitations sent into `group` in the window.
+pub fn in_group(conn: &mut DbConn, group: i64, now: PrimitiveDateTime) -> QueryResult<i64> {
+    sends_of(conn, GROUP, group, now)
+}
+
+fn sends_of(
+    conn: &mut DbConn,
+    scope: &str,
+    subject: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<i64> {
+    // At most 24 rows: summed here, as SUM of a BIGINT is NUMERIC on PostgreSQL.
+    let hours: Vec<i64> = sc::table
+        .filter(sc::scope.eq(scope))
+        .filter(sc::subject_id.eq(subject))
+        .filter(sc::hour.gt(hour_of(now) - WINDOW_HOURS))
+        .select(sc::sends)
+        .load(conn)?;
+    Ok(hours.into_iter().sum())
+}
+
+/// Drops hours out of every window, at most once an hour per process.
+fn prune_once_an_hour(conn: &mut DbConn, hour: i64) -> QueryResult<()> {
+    static PRUNED: AtomicI64 = AtomicI64::new(i64::MIN);
+    if PRUNED.swap(hour, Ordering::Relaxed) == hour {
+        return Ok(());
+    }
+    diesel::delete(sc::table.filter(sc::hour.le(hour - WINDOW_HOURS))).execute(conn)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn hours_are_counted_from_the_epoch() {
+        assert_eq!(hour_of(datetime!(1970-01-01 00:59:59)), 0);
+        assert_eq!(hour_of(datetime!(1970-01-01 01:00:00)), 1);
+        assert_eq!(hour_of(datetime!(1969-12-31 23:59:59)), -1);
+    }
+}
