@@ -24,7 +24,7 @@
 //! | `GUILDHALL_INVITES_PER_INVITER_PER_DAY` | `1000` | invitations and resends one person may send in 24 h |
 //! | `GUILDHALL_INVITES_PER_GROUP_PER_DAY` | `5000` | invitations and resends of one group in 24 h |
 //! | `GUILDHALL_WORKERS` | number of cores | HTTP worker threads |
-//! | `GUILDHALL_DB_POOL_SIZE` | `4` (SQLite) / `8` (PostgreSQL) | connections per server |
+//! | `GUILDHALL_DB_POOL_SIZE` | `6` (SQLite) / `8` (PostgreSQL) | connections per server |
 //! | `GUILDHALL_COUNT_QUERIES` | `false` | `true`: count each request's SQL statements into an `X-Query-Count` response header (tests, diagnosis) |
 //! | `RUST_LOG` | `info` | log filter (tracing-subscriber syntax) |
 

@@ -89,7 +89,17 @@ fn main() -> ExitCode {
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 fn serve(config: Config) -> CliResult {
-    actix_web::rt::System::new().block_on(async move {
+    // The main runtime runs the mail worker: its blocking tasks (database
+    // calls, mail files) need a few threads, not tokio's default of 512,
+    // each of which would keep its stack and allocator heap.
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .max_blocking_threads(4)
+            .build()
+            .expect("a tokio runtime")
+    };
+    actix_web::rt::System::with_tokio_rt(runtime).block_on(async move {
         tracing::info!(?config, "starting");
         let base = config.base_url.clone();
         let app = Application::build(config)?;

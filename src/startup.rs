@@ -19,6 +19,8 @@ use tokio::sync::{Notify, watch};
 /// Shared by every handler through `web::Data`.
 pub struct AppState {
     pub pool: DbPool,
+    /// Busy write paths go through it (group commit on SQLite).
+    pub writer: db::Writer,
     pub config: Arc<Config>,
     pub clock: Clock,
     /// `scheme://host:port` of the base URL, for the CSRF Origin check.
@@ -121,6 +123,8 @@ impl Application {
     pub fn build_with_clock(config: Config, clock: Clock) -> Result<Self, StartError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let pool = open_database(&config)?;
+        let writer = db::Writer::start(&pool, &config.database_url, config.count_queries)
+            .map_err(|e| StartError::Database(e.to_string()))?;
         let key = secret_key(&config)?;
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
@@ -134,7 +138,7 @@ impl Application {
             .map_err(|e| StartError::Config(format!("GUILDHALL_MAIL_FROM: {e}")))?;
         let wakeup = Arc::new(Notify::new());
         let worker = MailWorker {
-            pool: pool.clone(),
+            writer: writer.clone(),
             mailer,
             from,
             clock: clock.clone(),
@@ -146,6 +150,7 @@ impl Application {
 
         let state = web::Data::new(AppState {
             pool,
+            writer,
             origin: config.origin(),
             config: Arc::new(config.clone()),
             clock,
@@ -170,7 +175,9 @@ impl Application {
     ) -> Result<Server, StartError> {
         let secure = config.is_https();
         let count_queries = config.count_queries;
-        let blocking_threads = state.pool.max_size() as usize;
+        // Per worker: together the workers' blocking threads match the pool.
+        let workers = config.workers.max(1);
+        let blocking_threads = (state.pool.max_size() as usize).div_ceil(workers);
         let max_age =
             actix_web::cookie::time::Duration::seconds(config.session_max.as_secs() as i64);
         let server = HttpServer::new(move || {
@@ -208,7 +215,7 @@ impl Application {
                 }))
         })
         .listen(listener)?
-        .workers(config.workers.max(1))
+        .workers(workers)
         // Database work runs on the blocking pool and waits for one of the
         // pool's connections: threads beyond that only queue, and each one
         // costs memory (stack, allocator arena). 512 by default.

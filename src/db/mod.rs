@@ -7,10 +7,12 @@ mod pool;
 pub mod query_count;
 pub mod schema;
 pub mod stats;
+mod writer;
 
 pub use conn::DbConn;
 pub use migrations::run_migrations;
 pub use pool::{Backend, DbPool, build_pool, build_pool_with};
+pub use writer::Writer;
 
 use crate::error::{AppError, AppResult};
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -23,8 +25,19 @@ use diesel::prelude::*;
 #[cfg(feature = "sqlite")]
 static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// This process's turn to write to SQLite.
+#[cfg(feature = "sqlite")]
+fn writer_turn() -> std::sync::MutexGuard<'static, ()> {
+    // A panic while holding it leaves no transaction open (the connection
+    // rolls back when dropped), so poisoning is ignored.
+    SQLITE_WRITER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Runs `f` in a write transaction. SQLite begins it IMMEDIATE so two writers
-/// never deadlock upgrading a read lock. Write transactions do not nest.
+/// never deadlock upgrading a read lock. Inside a transaction already open
+/// (a `Writer` batch) it is a savepoint of that transaction.
 pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
@@ -33,11 +46,13 @@ where
     match conn {
         #[cfg(feature = "sqlite")]
         DbConn::Sqlite(inner) => {
-            // A panic while holding it leaves no transaction open (the
-            // connection rolls back when dropped), so poisoning is ignored.
-            let _turn = SQLITE_WRITER
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if AnsiTransactionManager::transaction_manager_status_mut(inner)
+                .transaction_depth()?
+                .is_some()
+            {
+                return conn.transaction(f);
+            }
+            let _turn = writer_turn();
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
             let result = f(conn);
             #[allow(irrefutable_let_patterns)] // with only the sqlite feature
@@ -78,6 +93,27 @@ where
     })
     .await
     .map_err(AppError::internal)?
+}
+
+/// Runs read-only diesel work. On SQLite it runs right here, on the calling
+/// (HTTP worker) thread: a bounded read costs less than the two thread
+/// switches of a trip to the blocking pool, and SQLite readers never wait
+/// for the writer. PostgreSQL reads wait on the network: they go to the
+/// blocking pool as with `run`. `f` must not write (a write would wait for
+/// SQLite's writer on this thread). Its statements share one read
+/// transaction: one snapshot, and the WAL's locks taken once, not per statement.
+pub async fn read<T, F>(pool: &DbPool, backend: Backend, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    if backend == Backend::Sqlite {
+        let mut conn = pool.get().map_err(AppError::internal)?;
+        let _counting = query_count::request_counter().map(query_count::Counting::enter);
+        let conn: &mut DbConn = &mut conn;
+        return conn.transaction(f);
+    }
+    run(pool, f).await
 }
 
 /// True when `e` is a unique-constraint violation (the "only once" rules).

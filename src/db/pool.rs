@@ -50,6 +50,17 @@ impl ConnectionManager {
             count_queries: false,
         }
     }
+
+    /// With the per-request statement counter (`db::query_count`) on every
+    /// connection it makes.
+    pub fn counting(mut self, count_queries: bool) -> Self {
+        self.count_queries = count_queries;
+        self
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
 }
 
 /// The file path of a SQLite URL (`sqlite://data/x.db` → `data/x.db`).
@@ -89,13 +100,17 @@ impl ConnectionManager {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite => {
                 use diesel::connection::SimpleConnection;
+                sqlite_multithread_mode();
                 let mut conn = diesel::SqliteConnection::establish(sqlite_path(&self.url))?;
                 // busy_timeout first, so the other pragmas wait for a busy
                 // database instead of failing; WAL lets readers run beside the
-                // one writer; foreign keys are off by default.
+                // one writer; foreign keys are off by default; savepoints
+                // (write_tx inside a `Writer` batch) keep their undo pages in
+                // memory instead of a temporary file.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA temp_store = MEMORY;",
                 )?;
                 Ok(DbConn::Sqlite(conn))
             }
@@ -109,6 +124,29 @@ impl ConnectionManager {
             ))),
         }
     }
+}
+
+/// SQLite's default ("serialized") mode locks a mutex around every call on a
+/// connection in case two threads share it; ours never do (a connection is
+/// `!Sync` and the pool lends it to one thread at a time), so the library is
+/// put in multi-thread mode, once, before it opens its first connection. Its
+/// memory statistics (unused here) would take a global mutex per allocation.
+#[cfg(feature = "sqlite")]
+fn sqlite_multithread_mode() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config is called before any connection is opened
+        // in this process (this runs before the first `establish`); if the
+        // library were already initialized it would only return
+        // SQLITE_MISUSE and stay serialized.
+        let rc = unsafe {
+            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MULTITHREAD);
+            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0)
+        };
+        if rc != libsqlite3_sys::SQLITE_OK {
+            tracing::debug!(rc, "SQLite keeps its default configuration");
+        }
+    });
 }
 
 fn feature_of(backend: Backend) -> &'static str {
@@ -129,8 +167,7 @@ pub fn build_pool_with(
     size: Option<u32>,
     count_queries: bool,
 ) -> Result<DbPool, ConnError> {
-    let mut manager = ConnectionManager::new(url);
-    manager.count_queries = count_queries;
+    let manager = ConnectionManager::new(url).counting(count_queries);
     let backend = Backend::from_url(url);
     if backend == Backend::Sqlite
         && let Some(dir) = std::path::Path::new(sqlite_path(url)).parent()
@@ -140,13 +177,19 @@ pub fn build_pool_with(
     }
     // Open one connection first so a bad URL fails with its real error.
     manager.connect()?;
+    // SQLite: one for each HTTP worker's reads (`db::read`) and a few for
+    // the blocking pool.
     let default_size = match backend {
-        Backend::Sqlite => 4,
+        Backend::Sqlite => 6,
         Backend::Postgres => 8,
     };
     r2d2::Pool::builder()
         .max_size(size.unwrap_or(default_size))
         .connection_timeout(std::time::Duration::from_secs(10))
+        // r2d2 would run `is_valid` (a SELECT 1) on every checkout: a
+        // statement per request step. A connection that broke shows in the
+        // query's own error and `has_broken` keeps it out of the pool.
+        .test_on_check_out(false)
         .build(manager)
         .map_err(|e| ConnError::Unsupported(e.to_string()))
 }

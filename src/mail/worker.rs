@@ -3,8 +3,9 @@
 //! under a lease, so none is sent twice.
 
 use super::Mailer;
+use super::transport::SendError;
 use crate::clock::Clock;
-use crate::db::{self, DbPool};
+use crate::db;
 use crate::error::AppResult;
 use crate::models::outbox;
 use futures_util::StreamExt;
@@ -22,7 +23,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(600);
 
 #[derive(Clone)]
 pub struct MailWorker {
-    pub pool: DbPool,
+    /// Claims and results are written through it (grouped with other writes
+    /// on SQLite).
+    pub writer: db::Writer,
     pub mailer: Mailer,
     pub from: Mailbox,
     pub clock: Clock,
@@ -65,56 +68,62 @@ impl MailWorker {
         tracing::info!("mail worker stopped");
     }
 
-    /// Sends one claimed mail and records the result.
-    async fn deliver_one(&self, mail: outbox::OutboxMail) -> AppResult<()> {
-        let result = self.mailer.send(&self.from, &mail).await;
-        let id = mail.id;
-        let attempts = mail.attempts + 1;
-        let now = self.clock.now();
-        match result {
-            Ok(()) => {
-                tracing::info!(id, kind = %mail.kind, "mail sent");
-                db::run(&self.pool, move |c| Ok(outbox::mark_sent(c, id, now)?)).await?;
-            }
-            Err(e) if e.permanent || attempts >= self.max_attempts => {
-                tracing::warn!(id, reason = %e.reason, "mail failed permanently");
-                db::run(&self.pool, move |c| {
-                    Ok(outbox::mark_failed(c, id, &e.reason)?)
-                })
-                .await?;
-            }
-            Err(e) => {
-                let delay = backoff(self.retry_base, attempts);
-                tracing::warn!(id, attempts, retry_in_ms = delay.as_millis() as u64, reason = %e.reason, "mail not sent, will retry");
-                let next = now + time::Duration::try_from(delay).unwrap_or(time::Duration::MINUTE);
-                db::run(&self.pool, move |c| {
-                    Ok(outbox::mark_retry(c, id, next, &e.reason)?)
-                })
-                .await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// One round: claim due mail and try each once. Returns how many were tried.
+    /// One round: claim due mail, try each once, then record every result
+    /// in one write. Returns how many were tried.
     pub async fn deliver_due(&self) -> AppResult<usize> {
         let now = self.clock.now();
         let lease = now + time::Duration::seconds(LEASE_SECS);
-        let batch = db::run(&self.pool, move |c| {
-            Ok(outbox::claim_due(c, now, lease, BATCH)?)
-        })
-        .await?;
+        let batch = self
+            .writer
+            .run(move |c| Ok(outbox::claim_due(c, now, lease, BATCH)?))
+            .await?;
         let tried = batch.len();
         // Several mails at once: each SMTP exchange spends most of its time
         // waiting on the network, and the transport pools its connections.
-        let results: Vec<AppResult<()>> = futures_util::stream::iter(batch)
-            .map(|mail| self.deliver_one(mail))
-            .buffer_unordered(PARALLEL_SENDS)
-            .collect()
-            .await;
-        for r in results {
-            r?;
+        let results: Vec<(outbox::OutboxMail, Result<(), SendError>)> =
+            futures_util::stream::iter(batch)
+                .map(|mail| async move {
+                    let sent = self.mailer.send(&self.from, &mail).await;
+                    (mail, sent)
+                })
+                .buffer_unordered(PARALLEL_SENDS)
+                .collect()
+                .await;
+        let now = self.clock.now();
+        let mut sent = Vec::new();
+        let mut unsent = Vec::new();
+        for (mail, result) in results {
+            let attempts = mail.attempts + 1;
+            match result {
+                Ok(()) => {
+                    tracing::info!(id = mail.id, kind = %mail.kind, "mail sent");
+                    sent.push(mail.id);
+                }
+                Err(e) if e.permanent || attempts >= self.max_attempts => {
+                    tracing::warn!(id = mail.id, reason = %e.reason, "mail failed permanently");
+                    unsent.push((mail.id, None, e.reason));
+                }
+                Err(e) => {
+                    let delay = backoff(self.retry_base, attempts);
+                    tracing::warn!(id = mail.id, attempts, retry_in_ms = delay.as_millis() as u64, reason = %e.reason, "mail not sent, will retry");
+                    let next =
+                        now + time::Duration::try_from(delay).unwrap_or(time::Duration::MINUTE);
+                    unsent.push((mail.id, Some(next), e.reason));
+                }
+            }
         }
+        self.writer
+            .run(move |c| {
+                outbox::mark_sent(c, &sent, now)?;
+                for (id, retry_at, reason) in unsent {
+                    match retry_at {
+                        Some(next) => outbox::mark_retry(c, id, next, &reason)?,
+                        None => outbox::mark_failed(c, id, &reason)?,
+                    };
+                }
+                Ok(())
+            })
+            .await?;
         Ok(tried)
     }
 }

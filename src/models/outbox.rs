@@ -29,7 +29,7 @@ pub struct OutboxMail {
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = outbox)]
+#[diesel(table_name = outbox, treat_none_as_default_value = false)]
 pub struct NewMail<'a> {
     pub kind: &'a str,
     pub recipient: &'a str,
@@ -113,8 +113,12 @@ pub fn claim_due(
     })
 }
 
-pub fn mark_sent(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> QueryResult<usize> {
-    diesel::update(outbox::table.find(id))
+/// Marks the mails of `ids` sent: one statement for a worker's round.
+pub fn mark_sent(conn: &mut DbConn, ids: &[i64], now: PrimitiveDateTime) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
         .set((
             outbox::status.eq(SENT),
             outbox::sent_at.eq(now),

@@ -181,25 +181,27 @@ async fn send_invitations(
     let now = state.clock.now();
     let inviter = me.user.clone();
     let st = state.clone();
-    let lines = db::run(&state.pool, move |c| {
-        let env = InviteEnv {
-            config: &st.config,
-            links: &st.links,
-        };
-        let targets: Vec<&GroupAccess> = targets.iter().chain(extra.iter()).collect();
-        let mut lines = Vec::with_capacity(request.recipients.len());
-        for r in &request.recipients {
-            let (outcome, groups) =
-                invitations::invite_one(c, &env, &targets, &inviter, &request, r, now)?;
-            lines.push(ResultLine {
-                entry: r.label().to_string(),
-                outcome,
-                groups: crate::services::invitations::join_names(&groups),
-            });
-        }
-        Ok(lines)
-    })
-    .await?;
+    let lines = state
+        .writer
+        .run(move |c| {
+            let env = InviteEnv {
+                config: &st.config,
+                links: &st.links,
+            };
+            let targets: Vec<&GroupAccess> = targets.iter().chain(extra.iter()).collect();
+            let mut lines = Vec::with_capacity(request.recipients.len());
+            for r in &request.recipients {
+                let (outcome, groups) =
+                    invitations::invite_one(c, &env, &targets, &inviter, &request, r, now)?;
+                lines.push(ResultLine {
+                    entry: r.label().to_string(),
+                    outcome,
+                    groups: crate::services::invitations::join_names(&groups),
+                });
+            }
+            Ok(lines)
+        })
+        .await?;
     if lines.iter().any(|l| l.outcome.is_success()) {
         state.mail_wakeup.notify_one();
     }
@@ -295,10 +297,10 @@ async fn cancel_invitation(
 }
 
 #[get("/invitations")]
-async fn inbox(me: CurrentUser, state: web::Data<AppState>) -> AppResult<InvitationInboxPage> {
-    let (uid, now) = (me.user.id, state.clock.now());
-    let rows = db::run(&state.pool, move |c| {
-        Ok(invitation::pending_for_user(c, uid, now, INBOX_SHOWN)?)
+async fn inbox(req: HttpRequest, state: web::Data<AppState>) -> AppResult<InvitationInboxPage> {
+    let now = state.clock.now();
+    let (me, rows) = CurrentUser::with(&req, move |c, user| {
+        Ok(invitation::pending_for_user(c, user.id, now, INBOX_SHOWN)?)
     })
     .await?;
     Ok(InvitationInboxPage { ctx: me.ctx, rows })
@@ -311,10 +313,10 @@ async fn answer(
     accept: bool,
 ) -> AppResult<HttpResponse> {
     let (user, now) = (me.user.clone(), state.clock.now());
-    let (outcome, group) = db::run(&state.pool, move |c| {
-        invitations::answer(c, &user, id, accept, now)
-    })
-    .await?;
+    let (outcome, group) = state
+        .writer
+        .run(move |c| invitations::answer(c, &user, id, accept, now))
+        .await?;
     match outcome {
         AnswerOutcome::Accepted => me.ctx.flash("success", format!("Welcome to {group}!")),
         AnswerOutcome::Declined => me

@@ -287,6 +287,10 @@ impl TestApp {
         &self.state.pool
     }
 
+    pub fn writer(&self) -> &guildhall::db::Writer {
+        &self.state.writer
+    }
+
     /// Runs `f` on a pooled connection (blocking; fine in tests).
     pub fn db<T>(&self, f: impl FnOnce(&mut DbConn) -> T) -> T {
         let mut c = self.pool().get().expect("db connection");

@@ -217,7 +217,7 @@ async fn two_workers_never_send_a_mail_twice(b: Backend) {
     )
     .unwrap();
     let worker = guildhall::mail::MailWorker {
-        pool: app.pool().clone(),
+        writer: app.writer().clone(),
         mailer,
         from: "Guildhall <g@example.test>".parse().unwrap(),
         clock: app.clock.clone(),

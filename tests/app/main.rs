@@ -25,3 +25,4 @@ mod schema;
 mod security;
 mod seed;
 mod wizard;
+mod writer;

@@ -1,0 +1,175 @@
+//! Group commit for SQLite's one writer.
+//!
+//! SQLite writes one transaction at a time, and a commit appends every page
+//! it changed to the WAL. Busy write paths (sending and answering
+//! invitations) therefore hand their work to one writer thread instead of
+//! taking turns on a lock: it runs whatever work is queued, each piece in its
+//! own savepoint, and commits them together. Pages the pieces share (the
+//! right-most leaves of each table and index) reach the WAL once per batch,
+//! not once per request, and no request waits for a thread to be woken to
+//! take the lock. A piece that fails rolls back to its savepoint alone; its
+//! caller gets its own error. Answers go out only after the commit.
+//!
+//! On PostgreSQL, which takes concurrent writers itself, `Writer::run` is
+//! `db::run`: the same closure on a pooled connection.
+
+use super::pool::{ConnError, ConnectionManager};
+use super::{DbConn, DbPool, query_count};
+use crate::error::{AppError, AppResult};
+use diesel::r2d2::ManageConnection;
+
+/// Most pieces of work in one commit: bounds how long one batch holds the
+/// database (and so the latency a piece can add to the others).
+#[cfg(feature = "sqlite")]
+const MAX_BATCH: usize = 64;
+
+/// Where write work runs: a writer thread (SQLite) or the pool (PostgreSQL).
+#[derive(Clone)]
+pub struct Writer {
+    inner: Inner,
+}
+
+#[derive(Clone)]
+enum Inner {
+    Pool(DbPool),
+    #[cfg(feature = "sqlite")]
+    Thread(std::sync::mpsc::Sender<Job>),
+}
+
+/// Runs a piece of work on the writer's connection and returns what to do
+/// once the batch is committed (or failed to commit).
+#[cfg(feature = "sqlite")]
+type Job = Box<dyn FnOnce(&mut DbConn) -> Reply + Send>;
+#[cfg(feature = "sqlite")]
+type Reply = Box<dyn FnOnce(Option<&diesel::result::Error>) + Send>;
+
+impl Writer {
+    /// A writer for the pool's database: a thread with its own connection
+    /// for SQLite, the pool itself for PostgreSQL.
+    pub fn start(pool: &DbPool, url: &str, count_queries: bool) -> Result<Self, ConnError> {
+        let manager = ConnectionManager::new(url).counting(count_queries);
+        #[cfg(feature = "sqlite")]
+        if manager.backend() == super::Backend::Sqlite {
+            let conn = manager.connect()?;
+            let (tx, rx) = std::sync::mpsc::channel::<Job>();
+            std::thread::Builder::new()
+                .name("sqlite-writer".into())
+                .spawn(move || thread::run(manager, conn, rx))
+                .map_err(|e| ConnError::Unsupported(e.to_string()))?;
+            return Ok(Self {
+                inner: Inner::Thread(tx),
+            });
+        }
+        let _ = manager;
+        Ok(Self {
+            inner: Inner::Pool(pool.clone()),
+        })
+    }
+
+    /// Runs `f` as one piece of a write batch and answers with its result
+    /// once the batch is committed. Each `db::write_tx` in `f` is a savepoint
+    /// of the batch: kept when it succeeds, undone alone when it fails, as
+    /// its own transaction would be; so is a statement outside one.
+    pub async fn run<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        match &self.inner {
+            Inner::Pool(pool) => super::run(pool, f).await,
+            #[cfg(feature = "sqlite")]
+            Inner::Thread(queue) => {
+                let (answer, answered) = tokio::sync::oneshot::channel();
+                let counter = query_count::request_counter();
+                let job: Job = Box::new(move |conn| {
+                    let result = {
+                        let _counting = counter.map(query_count::Counting::enter);
+                        f(conn)
+                    };
+                    Box::new(move |commit_failed| {
+                        let result = match commit_failed {
+                            Some(e) => Err(AppError::internal(e.to_string())),
+                            None => result,
+                        };
+                        let _ = answer.send(result);
+                    })
+                });
+                queue
+                    .send(job)
+                    .map_err(|_| AppError::internal("the database writer has stopped"))?;
+                // A closed channel: the piece panicked or its batch could not begin.
+                answered
+                    .await
+                    .map_err(|_| AppError::internal("the write was not carried out"))?
+            }
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+mod thread {
+    use super::{Job, MAX_BATCH, Reply};
+    use crate::db::DbConn;
+    use crate::db::pool::ConnectionManager;
+    use diesel::SqliteConnection;
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    use diesel::r2d2::ManageConnection;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::sync::mpsc::Receiver;
+
+    fn sqlite(conn: &mut DbConn) -> &mut SqliteConnection {
+        #[allow(irrefutable_let_patterns)] // with only the sqlite feature
+        let DbConn::Sqlite(inner) = conn else {
+            unreachable!("the writer thread is started for SQLite only")
+        };
+        inner
+    }
+
+    pub(super) fn run(manager: ConnectionManager, mut conn: DbConn, queue: Receiver<Job>) {
+        while let Ok(first) = queue.recv() {
+            let _turn = crate::db::writer_turn();
+            if let Err(e) =
+                AnsiTransactionManager::begin_transaction_sql(sqlite(&mut conn), "BEGIN IMMEDIATE")
+            {
+                tracing::error!(error = %e, "the database writer could not begin a batch");
+                drop(first); // its caller hears that the write was not carried out
+                continue;
+            }
+            let mut replies: Vec<Reply> = Vec::new();
+            let mut panicked = false;
+            let mut next = Some(first);
+            while let Some(job) = next.take() {
+                match catch_unwind(AssertUnwindSafe(|| job(&mut conn))) {
+                    Ok(reply) => replies.push(reply),
+                    Err(_) => {
+                        // The savepoint may be left open: give up the batch.
+                        panicked = true;
+                        break;
+                    }
+                }
+                if replies.len() < MAX_BATCH {
+                    next = queue.try_recv().ok();
+                }
+            }
+            let outcome = if panicked {
+                Err(diesel::result::Error::RollbackTransaction)
+            } else {
+                AnsiTransactionManager::commit_transaction(sqlite(&mut conn))
+            };
+            if outcome.is_err() {
+                // A fresh connection: closing this one rolls back all of the
+                // batch, whatever savepoints a panic left open.
+                match manager.connect() {
+                    Ok(fresh) => conn = fresh,
+                    Err(e) => {
+                        tracing::error!(error = %e, "the database writer could not reconnect");
+                        let _ = AnsiTransactionManager::rollback_transaction(sqlite(&mut conn));
+                    }
+                }
+            }
+            for reply in replies {
+                reply(outcome.as_ref().err());
+            }
+        }
+    }
+}
