@@ -67,7 +67,20 @@ pub struct SuperUser {
 /// How long a session may go between updates of its last-seen time.
 const SEEN_RESOLUTION_SECS: i64 = 60;
 
+/// A page's own reads, run in the same trip to the database as the
+/// visitor's (see `CurrentUser::with`).
+type PageLoad<T> = Box<dyn FnOnce(&mut db::DbConn, &User) -> AppResult<T> + Send>;
+
 async fn load_ctx(req: &HttpRequest) -> AppResult<Ctx> {
+    Ok(load_ctx_with::<()>(req, None).await?.0)
+}
+
+/// The visitor's context and, when the session is valid and `page` is
+/// given, the page's data, loaded in one `db::read`.
+async fn load_ctx_with<T: Send + 'static>(
+    req: &HttpRequest,
+    page: Option<PageLoad<T>>,
+) -> AppResult<(Ctx, Option<T>)> {
     let session = req.get_session();
     let state = req
         .app_data::<web::Data<AppState>>()
@@ -76,36 +89,32 @@ async fn load_ctx(req: &HttpRequest) -> AppResult<Ctx> {
     let mut user = None;
     let mut badges = Badges::default();
     let mut ended = false;
+    let mut data = None;
 
     if let Ok(Some(uid)) = session.get::<i64>(session::USER_ID) {
-        // One trip to the blocking pool: the user, then both header counts
-        // in one query.
-        let at = state.clock.now();
-        let found = db::run(&state.pool, move |c| {
+        let claims = Claims::of(&session);
+        let (at, now) = (state.clock.now(), state.clock.unix());
+        let limits = (
+            state.config.session_max.as_secs() as i64,
+            state.config.session_idle.as_secs() as i64,
+        );
+        // One read: the user, the header counts in one query, then the
+        // page's own reads, only for a valid session.
+        let found = db::read(&state.pool, state.backend, move |c| {
             let Some(u) = user::find(c, uid).optional()? else {
                 return Ok(None);
             };
-            let counts = if u.is_active() {
-                header_counts::counts(c, uid, at)?
-            } else {
-                (0, 0, 0)
-            };
-            Ok(Some((u, counts)))
+            if !claims.valid_for(&u, now, limits) {
+                return Ok(None);
+            }
+            let counts = header_counts::counts(c, uid, at)?;
+            let data = page.map(|f| f(c, &u)).transpose()?;
+            Ok(Some((u, counts, data)))
         })
         .await?;
-        let now = state.clock.unix();
         match found {
-            Some((u, (unread_messages, notifications, pending_invitations)))
-                if session_is_valid(&session, &u, now, &state) =>
-            {
-                if now
-                    - session
-                        .get::<i64>(session::SEEN_AT)
-                        .ok()
-                        .flatten()
-                        .unwrap_or(0)
-                    > SEEN_RESOLUTION_SECS
-                {
+            Some((u, (unread_messages, notifications, pending_invitations), page_data)) => {
+                if now - claims.seen > SEEN_RESOLUTION_SECS {
                     let _ = session.insert(session::SEEN_AT, now);
                 }
                 badges = Badges {
@@ -114,8 +123,9 @@ async fn load_ctx(req: &HttpRequest) -> AppResult<Ctx> {
                     pending_invitations,
                 };
                 user = Some(u);
+                data = page_data;
             }
-            _ => {
+            None => {
                 session::log_out(&session);
                 session::flash(
                     &session,
@@ -134,24 +144,42 @@ async fn load_ctx(req: &HttpRequest) -> AppResult<Ctx> {
     } else {
         Vec::new()
     };
-    Ok(Ctx {
+    let ctx = Ctx {
         user,
         csrf,
         flashes,
         badges,
         session,
-    })
+    };
+    Ok((ctx, data))
 }
 
-fn session_is_valid(session: &Session, u: &User, now: i64, state: &AppState) -> bool {
-    let get = |k| session.get::<i64>(k).ok().flatten();
-    let epoch_ok = get(session::EPOCH) == Some(u.session_epoch);
-    let issued = get(session::ISSUED_AT).unwrap_or(0);
-    let seen = get(session::SEEN_AT).unwrap_or(0);
-    epoch_ok
-        && u.is_active()
-        && now - issued < state.config.session_max.as_secs() as i64
-        && now - seen < state.config.session_idle.as_secs() as i64
+/// What the session says of itself, read before the user is loaded.
+#[derive(Clone, Copy)]
+struct Claims {
+    epoch: Option<i64>,
+    issued: i64,
+    seen: i64,
+}
+
+impl Claims {
+    fn of(session: &Session) -> Self {
+        let get = |k| session.get::<i64>(k).ok().flatten();
+        Self {
+            epoch: get(session::EPOCH),
+            issued: get(session::ISSUED_AT).unwrap_or(0),
+            seen: get(session::SEEN_AT).unwrap_or(0),
+        }
+    }
+
+    /// Valid for `u` at `now` given (maximum age, idle limit) in seconds: same
+    /// epoch (no "log out everywhere" since), an active account, not too old.
+    fn valid_for(&self, u: &User, now: i64, (max_age, idle): (i64, i64)) -> bool {
+        self.epoch == Some(u.session_epoch)
+            && u.is_active()
+            && now - self.issued < max_age
+            && now - self.seen < idle
+    }
 }
 
 /// Where to come back to after logging in: the page asked for (GETs only).
@@ -174,6 +202,23 @@ impl FromRequest for Ctx {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move { load_ctx(&req).await })
+    }
+}
+
+impl CurrentUser {
+    /// The signed-in visitor and a page's data, read in one `db::read`: for
+    /// the busiest pages, which would otherwise make two trips to the
+    /// database. `page` runs only for a valid session, and must only read.
+    pub async fn with<T, F>(req: &HttpRequest, page: F) -> AppResult<(Self, T)>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut db::DbConn, &User) -> AppResult<T> + Send + 'static,
+    {
+        let (ctx, data) = load_ctx_with(req, Some(Box::new(page))).await?;
+        match (ctx.user.clone(), data) {
+            (Some(user), Some(data)) => Ok((CurrentUser { user, ctx }, data)),
+            _ => Err(AppError::login_required(return_path(req))),
+        }
     }
 }
 

@@ -117,7 +117,7 @@ impl AuditRow {
         label(&self.event.kind)
     }
     pub fn when(&self) -> String {
-        crate::views::when(&self.event.created_at)
+        crate::views::when(&self.event.created_at).to_string()
     }
 }
 

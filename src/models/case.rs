@@ -22,12 +22,12 @@ pub struct Case {
 
 impl Case {
     pub fn when(&self) -> String {
-        crate::views::when(&self.created_at)
+        crate::views::when(&self.created_at).to_string()
     }
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = cases)]
+#[diesel(table_name = cases, treat_none_as_default_value = false)]
 pub struct NewCase<'a> {
     pub account_id: i64,
     pub raised_by: i64,
@@ -98,7 +98,7 @@ pub struct CaseComment {
 
 impl CaseComment {
     pub fn when(&self) -> String {
-        crate::views::when(&self.created_at)
+        crate::views::when(&self.created_at).to_string()
     }
 }
 

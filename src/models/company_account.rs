@@ -26,7 +26,7 @@ impl CompanyAccount {
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = company_accounts)]
+#[diesel(table_name = company_accounts, treat_none_as_default_value = false)]
 pub struct NewCompanyAccount<'a> {
     pub name: &'a str,
     pub name_key: String,

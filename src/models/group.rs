@@ -45,7 +45,7 @@ impl Group {
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = groups)]
+#[diesel(table_name = groups, treat_none_as_default_value = false)]
 pub struct NewGroup<'a> {
     pub name: &'a str,
     pub name_key: String,

@@ -252,7 +252,7 @@ pub fn insert_conversation(
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = conversation_members)]
+#[diesel(table_name = conversation_members, treat_none_as_default_value = false)]
 pub struct NewMember {
     pub conversation_id: i64,
     pub user_id: i64,
@@ -270,7 +270,7 @@ pub fn insert_member(conn: &mut DbConn, new: &NewMember) -> QueryResult<usize> {
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = messages)]
+#[diesel(table_name = messages, treat_none_as_default_value = false)]
 pub struct NewMessage<'a> {
     pub conversation_id: i64,
     pub sender_id: Option<i64>,

@@ -18,7 +18,7 @@ pub struct Notification {
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = notifications)]
+#[diesel(table_name = notifications, treat_none_as_default_value = false)]
 pub struct NewNotification<'a> {
     pub user_id: i64,
     pub kind: &'a str,

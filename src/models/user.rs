@@ -63,7 +63,7 @@ impl User {
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = users)]
+#[diesel(table_name = users, treat_none_as_default_value = false)]
 pub struct NewUser<'a> {
     pub username: Option<&'a str>,
     pub username_key: Option<String>,

@@ -192,16 +192,14 @@ struct AfterQuery {
 
 #[get("/groups/{slug}/members")]
 async fn members_page(
-    me: CurrentUser,
-    state: web::Data<AppState>,
+    req: HttpRequest,
     slug: web::Path<String>,
     q: web::Query<AfterQuery>,
 ) -> AppResult<MembersPage> {
-    let viewer = me.user.id;
     let slug = slug.into_inner();
     let after = parse_cursor(q.after.as_deref());
-    let (access, mut members, roles, pending) = db::run(&state.pool, move |c| {
-        let access = GroupAccess::load(c, &slug, Some(viewer))?;
+    let (me, (access, mut members, roles, pending)) = CurrentUser::with(&req, move |c, viewer| {
+        let access = GroupAccess::load(c, &slug, Some(viewer.id))?;
         access.require(Permission::ViewMembers)?;
         let after = after.as_ref().map(|(k, id)| (k.as_str(), *id));
         let members = crate::services::members::page(c, &access, after, MEMBERS_PAGE + 1)?;

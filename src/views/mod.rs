@@ -216,10 +216,27 @@ pub struct SimplePage {
     pub text: &'static str,
 }
 
-/// How pages show a time (UTC).
-pub fn when(t: &time::PrimitiveDateTime) -> String {
-    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    t.format(&f).unwrap_or_default()
+/// How pages show a time (UTC): "2026-11-30 14:05 UTC". Written straight
+/// into the page (no format description to interpret, no String).
+pub fn when(t: &time::PrimitiveDateTime) -> When {
+    When(*t)
+}
+
+pub struct When(time::PrimitiveDateTime);
+
+impl std::fmt::Display for When {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = self.0;
+        write!(
+            f,
+            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute()
+        )
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -520,4 +537,13 @@ pub struct ContactInvitationView {
     pub link: String,
     pub status: InvitationStatus,
     pub expires: String,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_show_to_the_minute_in_utc() {
+        let t = time::macros::datetime!(2026-01-05 03:07:59);
+        assert_eq!(super::when(&t).to_string(), "2026-01-05 03:07 UTC");
+    }
 }

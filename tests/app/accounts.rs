@@ -15,6 +15,7 @@ backend_tests!(
     failed_logins_are_throttled_per_account_and_per_address,
     next_after_login_stays_on_site,
     deactivated_users_session_ends_at_next_request,
+    pages_read_with_the_visitor_end_a_stale_session,
     sessions_expire_when_idle_and_after_the_maximum,
     logout_ends_the_session,
     unconfirmed_user_can_ask_for_a_new_link,
@@ -414,6 +415,53 @@ async fn deactivated_users_session_ends_at_next_request(b: Backend) {
         .await;
     assert_eq!(p.status, 401);
     assert!(p.body.contains("deactivated"));
+}
+
+/// The invitations and members pages read the visitor and their own rows in
+/// one go (`CurrentUser::with`): a session ended elsewhere must still end
+/// there, before any row is read.
+async fn pages_read_with_the_visitor_end_a_stale_session(b: Backend) {
+    use diesel::prelude::*;
+    use guildhall::db::schema::users;
+    let app = spawn_app(b).await;
+    let id = app.create_user("bob", PW);
+    app.login("bob", PW).await;
+    let p = app
+        .submit(
+            "/groups/new",
+            "/groups",
+            &[
+                ("name", "Club"),
+                ("slug", "club"),
+                ("description", ""),
+                ("join_method", "open"),
+                ("audience", "client"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(app.get("/invitations").await.status, 200);
+    let members = app.get("/groups/club/members").await;
+    assert_eq!(members.status, 200);
+    assert!(members.body.contains("bob"), "{}", members.body);
+
+    // "Log out everywhere" on another server: the session epoch moves on.
+    app.db(|c| {
+        diesel::update(users::table.find(id))
+            .set(users::session_epoch.eq(users::session_epoch + 1))
+            .execute(c)
+    })
+    .unwrap();
+    let p = app.get("/groups/club/members").await;
+    assert_eq!(p.status, 303);
+    assert_eq!(
+        p.location.as_deref(),
+        Some("/login?next=%2Fgroups%2Fclub%2Fmembers")
+    );
+    assert!(!p.body.contains("bob"));
+    let p = app.get("/invitations").await;
+    assert_eq!(p.status, 303);
+    assert_eq!(p.location.as_deref(), Some("/login?next=%2Finvitations"));
 }
 
 async fn sessions_expire_when_idle_and_after_the_maximum(b: Backend) {
