@@ -175,9 +175,13 @@ impl Application {
     ) -> Result<Server, StartError> {
         let secure = config.is_https();
         let count_queries = config.count_queries;
-        // Per worker: together the workers' blocking threads match the pool.
+        // Per worker. Each worker's own reads (`db::read` on SQLite) hold
+        // one connection; the blocking threads share the rest, so a read on
+        // a worker thread never waits for a connection held by a thread
+        // that is only queueing.
         let workers = config.workers.max(1);
-        let blocking_threads = (state.pool.max_size() as usize).div_ceil(workers);
+        let blocking_threads =
+            ((state.pool.max_size() as usize).saturating_sub(workers) / workers).max(1);
         let max_age =
             actix_web::cookie::time::Duration::seconds(config.session_max.as_secs() as i64);
         let server = HttpServer::new(move || {

@@ -15,6 +15,7 @@ pub use pool::{Backend, DbPool, build_pool, build_pool_with};
 pub use writer::Writer;
 
 use crate::error::{AppError, AppResult};
+#[cfg(feature = "sqlite")]
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
 

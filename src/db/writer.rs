@@ -2,21 +2,24 @@
 //!
 //! SQLite writes one transaction at a time, and a commit appends every page
 //! it changed to the WAL. Busy write paths (sending and answering
-//! invitations) therefore hand their work to one writer thread instead of
-//! taking turns on a lock: it runs whatever work is queued, each piece in its
-//! own savepoint, and commits them together. Pages the pieces share (the
-//! right-most leaves of each table and index) reach the WAL once per batch,
-//! not once per request, and no request waits for a thread to be woken to
-//! take the lock. A piece that fails rolls back to its savepoint alone; its
-//! caller gets its own error. Answers go out only after the commit.
+//! invitations, the mail worker's bookkeeping) therefore hand their work to
+//! one writer thread instead of taking turns on a lock: it runs whatever
+//! work is queued, one piece after the other, inside one transaction and
+//! commits them together. Pages the pieces share (the right-most leaves of
+//! each table and index) reach the WAL once per batch, not once per
+//! request, and no request waits for a sleeping thread to be woken to take
+//! the lock. A piece keeps or loses its writes as it would on its own: each
+//! `db::write_tx` in it is a savepoint, undone alone when it fails. Answers
+//! go out only after the commit.
 //!
 //! On PostgreSQL, which takes concurrent writers itself, `Writer::run` is
 //! `db::run`: the same closure on a pooled connection.
 
 use super::pool::{ConnError, ConnectionManager};
-use super::{DbConn, DbPool, query_count};
-use crate::error::{AppError, AppResult};
-use diesel::r2d2::ManageConnection;
+use super::{DbConn, DbPool};
+use crate::error::AppResult;
+#[cfg(feature = "sqlite")]
+use {super::query_count, crate::error::AppError, diesel::r2d2::ManageConnection};
 
 /// Most pieces of work in one commit: bounds how long one batch holds the
 /// database (and so the latency a piece can add to the others).

@@ -303,6 +303,7 @@ pub fn create_site_admin(
             // Two set-up forms sent at once: the lock (PostgreSQL) or the
             // IMMEDIATE transaction (SQLite) lets one of them through.
             #[cfg(feature = "postgres")]
+            #[allow(irrefutable_let_patterns)] // with only the postgres feature
             if let DbConn::Pg(pg) = conn {
                 use diesel::RunQueryDsl;
                 diesel::sql_query("SELECT pg_advisory_xact_lock(7301)").execute(pg)?;
