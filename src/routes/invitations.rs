@@ -121,22 +121,23 @@ async fn invite_form(
 #[post("/groups/{slug}/invite")]
 async fn send_invitations(
     req: HttpRequest,
-    me: CurrentUser,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let access = admin_access(&state, slug.into_inner(), me.user.id).await?;
     let input = InviteInput::from_pairs(form.into_inner());
-    let (a, viewer, also) = (access.clone(), me.user.id, input.also.clone());
-    let chosen = input.clone();
-    let (roles, extra, targets, managed) = db::run(&state.pool, move |c| {
-        let roles = invitations::grantable_roles(c, &a)?;
-        let extra = invitations::extra_groups(c, viewer, &also)?;
-        let (targets, managed) = invitations::targets(c, a, viewer, &chosen)?;
-        Ok((roles, extra, targets, managed))
-    })
-    .await?;
+    let (slug, chosen) = (slug.into_inner(), input.clone());
+    // The visitor, the group and what the form may choose from: one read.
+    let (me, (access, roles, extra, targets, managed)) =
+        CurrentUser::with(&req, move |c, viewer| {
+            let access = GroupAccess::load(c, &slug, Some(viewer.id))?;
+            access.require(Permission::ManageMember)?;
+            let roles = invitations::grantable_roles(c, &access)?;
+            let extra = invitations::extra_groups(c, viewer.id, &chosen.also)?;
+            let (targets, managed) = invitations::targets(c, access.clone(), viewer.id, &chosen)?;
+            Ok((access, roles, extra, targets, managed))
+        })
+        .await?;
     let parsed = input
         .parse(&roles)
         .and_then(|r| invitations::check_extra(r, &extra))
