@@ -426,19 +426,7 @@ async fn pages_read_with_the_visitor_end_a_stale_session(b: Backend) {
     let app = spawn_app(b).await;
     let id = app.create_user("bob", PW);
     app.login("bob", PW).await;
-    let p = app
-        .submit(
-            "/groups/new",
-            "/groups",
-            &[
-                ("name", "Club"),
-                ("slug", "club"),
-                ("description", ""),
-                ("join_method", "open"),
-                ("audience", "client"),
-            ],
-        )
-        .await;
+    let p = app.new_group(&app.client, "Club", "club", "open").await;
     assert_eq!(p.status, 303, "{}", p.body);
     assert_eq!(app.get("/invitations").await.status, 200);
     let members = app.get("/groups/club/members").await;

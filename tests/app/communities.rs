@@ -21,19 +21,7 @@ backend_tests!(
 const PW: &str = "correct horse battery";
 
 async fn create_group(app: &TestApp, c: &reqwest::Client, name: &str, slug: &str) -> Page {
-    app.submit_with(
-        c,
-        "/groups/new",
-        "/groups",
-        &[
-            ("name", name),
-            ("slug", slug),
-            ("description", ""),
-            ("join_method", "invite_only"),
-            ("audience", "internal"),
-        ],
-    )
-    .await
+    app.new_group(c, name, slug, "invite_only").await
 }
 
 async fn create_managed(

@@ -30,18 +30,7 @@ const PW: &str = "correct horse battery";
 
 async fn create_group(app: &TestApp, c: &reqwest::Client, slug: &str) {
     let p = app
-        .submit_with(
-            c,
-            "/groups/new",
-            "/groups",
-            &[
-                ("name", &format!("Group {slug}")),
-                ("slug", slug),
-                ("description", ""),
-                ("join_method", "invite_only"),
-                ("audience", "internal"),
-            ],
-        )
+        .new_group(c, &format!("Group {slug}"), slug, "invite_only")
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
 }

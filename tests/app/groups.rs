@@ -28,19 +28,7 @@ async fn create_group(
     slug: &str,
     method: &str,
 ) -> Page {
-    app.submit_with(
-        c,
-        "/groups/new",
-        "/groups",
-        &[
-            ("name", name),
-            ("slug", slug),
-            ("description", "A place to talk."),
-            ("join_method", method),
-            ("audience", "internal"),
-        ],
-    )
-    .await
+    app.new_group(c, name, slug, method).await
 }
 
 /// (user_id, role name) of every membership of the group, by user id.

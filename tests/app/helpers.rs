@@ -287,6 +287,29 @@ impl TestApp {
         &self.state.pool
     }
 
+    /// Creates an internal group through its form as `c`'s user.
+    pub async fn new_group(
+        &self,
+        c: &reqwest::Client,
+        name: &str,
+        slug: &str,
+        join_method: &str,
+    ) -> Page {
+        self.submit_with(
+            c,
+            "/groups/new",
+            "/groups",
+            &[
+                ("name", name),
+                ("slug", slug),
+                ("description", ""),
+                ("join_method", join_method),
+                ("audience", "internal"),
+            ],
+        )
+        .await
+    }
+
     pub fn writer(&self) -> &guildhall::db::Writer {
         &self.state.writer
     }

@@ -22,20 +22,7 @@ pub(crate) const PW: &str = "correct horse battery";
 const MEMBER_ABOVE: &str = "You cannot give a role permissions you do not have yourself.";
 
 async fn create_group(app: &TestApp, c: &reqwest::Client, name: &str, slug: &str) {
-    let p = app
-        .submit_with(
-            c,
-            "/groups/new",
-            "/groups",
-            &[
-                ("name", name),
-                ("slug", slug),
-                ("description", "A place to talk."),
-                ("join_method", "invite_only"),
-                ("audience", "internal"),
-            ],
-        )
-        .await;
+    let p = app.new_group(c, name, slug, "invite_only").await;
     assert_eq!(p.status, 303, "{}", p.body);
 }
 
