@@ -57,10 +57,6 @@ impl ConnectionManager {
         self.count_queries = count_queries;
         self
     }
-
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
 }
 
 /// The file path of a SQLite URL (`sqlite://data/x.db` → `data/x.db`).

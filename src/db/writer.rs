@@ -15,11 +15,14 @@
 //! On PostgreSQL, which takes concurrent writers itself, `Writer::run` is
 //! `db::run`: the same closure on a pooled connection.
 
-use super::pool::{ConnError, ConnectionManager};
+use super::pool::ConnError;
 use super::{DbConn, DbPool};
 use crate::error::AppResult;
 #[cfg(feature = "sqlite")]
-use {super::query_count, crate::error::AppError, diesel::r2d2::ManageConnection};
+use {
+    super::pool::ConnectionManager, super::query_count, crate::error::AppError,
+    diesel::r2d2::ManageConnection,
+};
 
 /// Most pieces of work in one commit: bounds how long one batch holds the
 /// database (and so the latency a piece can add to the others).
@@ -50,9 +53,9 @@ impl Writer {
     /// A writer for the pool's database: a thread with its own connection
     /// for SQLite, the pool itself for PostgreSQL.
     pub fn start(pool: &DbPool, url: &str, count_queries: bool) -> Result<Self, ConnError> {
-        let manager = ConnectionManager::new(url).counting(count_queries);
         #[cfg(feature = "sqlite")]
-        if manager.backend() == super::Backend::Sqlite {
+        if super::Backend::from_url(url) == super::Backend::Sqlite {
+            let manager = ConnectionManager::new(url).counting(count_queries);
             let conn = manager.connect()?;
             let (tx, rx) = std::sync::mpsc::channel::<Job>();
             std::thread::Builder::new()
@@ -63,7 +66,7 @@ impl Writer {
                 inner: Inner::Thread(tx),
             });
         }
-        let _ = manager;
+        let _ = (url, count_queries); // for SQLite only
         Ok(Self {
             inner: Inner::Pool(pool.clone()),
         })

@@ -36,14 +36,16 @@ const ALSO_SHOWN: i64 = 50;
 /// Managed communities offered on a community's invite form, at most.
 const MANAGED_SHOWN: i64 = 200;
 
-/// Loads the group for an admin page: 404 when hidden, 403 without `manage_member`.
+/// The group of an admin page: 404 when hidden, 403 without `manage_member`.
+fn load_admin_access(c: &mut db::DbConn, slug: &str, viewer: i64) -> AppResult<GroupAccess> {
+    let access = GroupAccess::load(c, slug, Some(viewer))?;
+    access.require(Permission::ManageMember)?;
+    Ok(access)
+}
+
+/// `load_admin_access` in its own trip to the database.
 async fn admin_access(state: &AppState, slug: String, viewer: i64) -> AppResult<GroupAccess> {
-    db::run(&state.pool, move |c| {
-        let access = GroupAccess::load(c, &slug, Some(viewer))?;
-        access.require(Permission::ManageMember)?;
-        Ok(access)
-    })
-    .await
+    db::run(&state.pool, move |c| load_admin_access(c, &slug, viewer)).await
 }
 
 async fn invite_page(
@@ -130,8 +132,7 @@ async fn send_invitations(
     // The visitor, the group and what the form may choose from: one read.
     let (me, (access, roles, extra, targets, managed)) =
         CurrentUser::with(&req, move |c, viewer| {
-            let access = GroupAccess::load(c, &slug, Some(viewer.id))?;
-            access.require(Permission::ManageMember)?;
+            let access = load_admin_access(c, &slug, viewer.id)?;
             let roles = invitations::grantable_roles(c, &access)?;
             let extra = invitations::extra_groups(c, viewer.id, &chosen.also)?;
             let (targets, managed) = invitations::targets(c, access.clone(), viewer.id, &chosen)?;
