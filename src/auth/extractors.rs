@@ -21,10 +21,42 @@ use std::pin::Pin;
 #[derive(Debug, Default, Clone)]
 pub struct Badges {
     /// Conversations with unread messages.
-    pub unread_messages: i64,
+    pub unread_messages: Badge,
     /// Unread notifications.
-    pub notifications: i64,
-    pub pending_invitations: i64,
+    pub notifications: Badge,
+    pub pending_invitations: Badge,
+}
+
+/// A header count, counted up to `badges::CAP`: shown as "99+" from there.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd)]
+pub struct Badge(i64);
+
+impl Badge {
+    pub fn new(n: i64) -> Self {
+        Badge(n.min(header_counts::CAP))
+    }
+}
+
+impl PartialEq<i64> for Badge {
+    fn eq(&self, other: &i64) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialOrd<i64> for Badge {
+    fn partial_cmp(&self, other: &i64) -> Option<std::cmp::Ordering> {
+        self.0.partial_cmp(other)
+    }
+}
+
+impl std::fmt::Display for Badge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 >= header_counts::CAP {
+            write!(f, "{}+", header_counts::CAP - 1)
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
 }
 
 /// What every page needs: the visitor (if logged in), the CSRF token for its
@@ -118,9 +150,9 @@ async fn load_ctx_with<T: Send + 'static>(
                     let _ = session.insert(session::SEEN_AT, now);
                 }
                 badges = Badges {
-                    unread_messages,
-                    notifications,
-                    pending_invitations,
+                    unread_messages: Badge::new(unread_messages),
+                    notifications: Badge::new(notifications),
+                    pending_invitations: Badge::new(pending_invitations),
                 };
                 user = Some(u);
                 data = page_data;
@@ -279,5 +311,19 @@ impl Ctx {
     /// Cache-busting version of the static files, for their URLs.
     pub fn asset_version(&self) -> &'static str {
         crate::routes::assets::version()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Badge;
+
+    #[test]
+    fn badges_show_the_count_up_to_99_then_99_plus() {
+        assert_eq!(Badge::new(0).to_string(), "0");
+        assert_eq!(Badge::new(99).to_string(), "99");
+        assert_eq!(Badge::new(100).to_string(), "99+");
+        assert_eq!(Badge::new(5000).to_string(), "99+");
+        assert!(Badge::new(3) > 0 && Badge::new(0) == 0);
     }
 }

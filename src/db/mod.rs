@@ -3,6 +3,7 @@
 
 mod conn;
 mod migrations;
+mod native;
 mod pool;
 pub mod query_count;
 pub mod schema;
@@ -11,6 +12,7 @@ mod writer;
 
 pub use conn::DbConn;
 pub use migrations::run_migrations;
+pub use native::Sql;
 pub use pool::{Backend, DbPool, build_pool, build_pool_with};
 pub use writer::Writer;
 

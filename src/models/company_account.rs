@@ -75,11 +75,11 @@ pub fn page(
 
 /// The account kind and id of a user, in one query (None: no account).
 pub fn of_user(conn: &mut DbConn, user_id: i64) -> QueryResult<(Option<i64>, Option<AccountKind>)> {
-    let (account_id, kind): (Option<i64>, Option<String>) = users::table
+    let q = users::table
         .left_join(company_accounts::table)
         .filter(users::id.eq(user_id))
-        .select((users::account_id, company_accounts::kind.nullable()))
-        .first(conn)?;
+        .select((users::account_id, company_accounts::kind.nullable()));
+    let (account_id, kind): (Option<i64>, Option<String>) = crate::native!(conn, |c| q.first(c))?;
     Ok((account_id, kind.and_then(|k| AccountKind::parse(&k).ok())))
 }
 

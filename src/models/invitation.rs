@@ -1,11 +1,12 @@
 //! Invitations and their events.
 
-use crate::db::DbConn;
 use crate::db::schema::{
     audit_events, groups, invitation_events as ev, invitations as inv,
     retired_invitation_links as retired, roles, users,
 };
+use crate::db::{DbConn, Sql};
 use crate::domain::InvitationStatus;
+use crate::native;
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
@@ -61,47 +62,67 @@ pub struct NewInvitation<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewInvitation<'_>) -> QueryResult<i64> {
-    diesel::insert_into(inv::table)
+    let q = diesel::insert_into(inv::table)
         .values(new)
-        .returning(inv::id)
-        .get_result(conn)
+        .returning(inv::id);
+    native!(conn, |c| q.get_result(c))
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Invitation>> {
-    inv::table
+    native!(conn, |c| inv::table
         .find(id)
         .select(Invitation::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
-pub fn set_last_mail(conn: &mut DbConn, id: i64, mail_id: i64) -> QueryResult<usize> {
-    diesel::update(inv::table.find(id))
-        .set(inv::last_mail_id.eq(mail_id))
-        .execute(conn)
+/// Records the mail that last announced each of `ids` (a few: one
+/// person's invitations announced together), one kept statement each.
+pub fn set_last_mail(conn: &mut DbConn, ids: &[i64], mail_id: i64) -> QueryResult<()> {
+    use diesel::sql_types::BigInt;
+    for id in ids {
+        let q = Sql::new(
+            "UPDATE invitations SET last_mail_id = ? WHERE id = ?",
+            (mail_id.into_sql::<BigInt>(), id.into_sql::<BigInt>()),
+        );
+        native!(conn, |c| q.execute(c))?;
+    }
+    Ok(())
 }
 
-/// Marks pending invitations of this person to this group whose date has
-/// passed as expired, so a new one may be sent (one pending per person).
+/// The pending invitations of one person to one group, after those whose
+/// date has passed were marked expired (so a new one may be sent: one
+/// pending per person).
+pub struct Pending {
+    /// The ones just marked expired, for their history.
+    pub expired: Vec<i64>,
+    /// Whether one is still open.
+    pub open: bool,
+}
+
 pub fn expire_stale(
     conn: &mut DbConn,
     group_id: i64,
     email_key: &str,
     now: PrimitiveDateTime,
-) -> QueryResult<Vec<i64>> {
-    let ids: Vec<i64> = inv::table
+) -> QueryResult<Pending> {
+    let q = inv::table
         .filter(inv::group_id.eq(group_id))
         .filter(inv::invitee_email_key.eq(email_key))
         .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
-        .filter(inv::expires_at.le(now))
-        .select(inv::id)
-        .load(conn)?;
-    if !ids.is_empty() {
-        diesel::update(inv::table.filter(inv::id.eq_any(&ids)))
+        .select((inv::id, inv::expires_at));
+    let rows: Vec<(i64, PrimitiveDateTime)> = native!(conn, |c| q.load(c))?;
+    let (expired, open): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(_, at)| *at <= now);
+    let expired: Vec<i64> = expired.into_iter().map(|(id, _)| id).collect();
+    if !expired.is_empty() {
+        diesel::update(inv::table.filter(inv::id.eq_any(&expired)))
             .set(inv::status.eq(InvitationStatus::Expired.as_str()))
             .execute(conn)?;
     }
-    Ok(ids)
+    Ok(Pending {
+        expired,
+        open: !open.is_empty(),
+    })
 }
 
 /// Moves a pending, unexpired invitation to `to`. Returns 0 when it was not
@@ -156,67 +177,71 @@ pub fn log(
     now: PrimitiveDateTime,
 ) -> QueryResult<()> {
     use diesel::sql_types::{BigInt, Text, Timestamp};
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let events = inv::table
-        .filter(inv::id.eq_any(ids))
-        .order(inv::id)
-        .select((
-            inv::id,
-            kind.into_sql::<Text>(),
-            actor.into_sql::<diesel::sql_types::Nullable<BigInt>>(),
-            now.into_sql::<Timestamp>(),
-        ));
-    diesel::insert_into(ev::table)
-        .values(events)
-        .into_columns((ev::invitation_id, ev::kind, ev::actor_id, ev::created_at))
-        .execute(conn)?;
-    if let (Some(actor), "sent" | "resent") = (actor, kind) {
-        let groups: Vec<i64> = inv::table
-            .filter(inv::id.eq_any(ids))
-            .select(inv::group_id)
-            .load(conn)?;
-        crate::models::send_count::record(conn, actor, &groups, now)?;
-    }
-    let (Some(actor), Some((before, after))) =
-        (actor, crate::models::audit::invitation_wording(kind))
-    else {
-        return Ok(());
-    };
+    let wording = crate::models::audit::invitation_wording(kind);
     let audit_kind = format!("{}{kind}", crate::models::audit::INVITATION_PREFIX);
-    let audited = inv::table
-        .inner_join(groups::table)
-        .left_join(users::table.on(inv::invitee_user_id.eq(users::id.nullable())))
-        .filter(inv::id.eq_any(ids))
-        .select((
-            actor.into_sql::<BigInt>(),
-            inv::invitee_user_id,
-            coalesce(users::account_id.nullable(), groups::account_id),
-            inv::group_id.nullable(),
-            audit_kind.into_sql::<Text>(),
-            before
-                .into_sql::<Text>()
-                .concat(inv::invitee_email)
-                .concat(after)
-                .concat(" (")
-                .concat(groups::name)
-                .concat(")"),
-            now.into_sql::<Timestamp>(),
-        ));
-    diesel::insert_into(audit_events::table)
-        .values(audited)
-        .into_columns((
-            audit_events::actor_id,
-            audit_events::subject_user_id,
-            audit_events::account_id,
-            audit_events::group_id,
-            audit_events::kind,
-            audit_events::detail,
-            audit_events::created_at,
-        ))
-        .execute(conn)?;
-    Ok(())
+    // The same statements for one invitation or a list: with one (nearly
+    // every call) diesel keeps them prepared, with `eq_any` it cannot.
+    macro_rules! log_where {
+        ($which:expr) => {{
+            let events = inv::table.filter($which).order(inv::id).select((
+                inv::id,
+                kind.into_sql::<Text>(),
+                actor.into_sql::<diesel::sql_types::Nullable<BigInt>>(),
+                now.into_sql::<Timestamp>(),
+            ));
+            let q = diesel::insert_into(ev::table).values(events).into_columns((
+                ev::invitation_id,
+                ev::kind,
+                ev::actor_id,
+                ev::created_at,
+            ));
+            native!(conn, |c| q.execute(c))?;
+            if let (Some(actor), "sent" | "resent") = (actor, kind) {
+                let q = inv::table.filter($which).select(inv::group_id);
+                let groups: Vec<i64> = native!(conn, |c| q.load(c))?;
+                crate::models::send_count::record(conn, actor, &groups, now)?;
+            }
+            if let (Some(actor), Some((before, after))) = (actor, wording) {
+                let audited = inv::table
+                    .inner_join(groups::table)
+                    .left_join(users::table.on(inv::invitee_user_id.eq(users::id.nullable())))
+                    .filter($which)
+                    .select((
+                        actor.into_sql::<BigInt>(),
+                        inv::invitee_user_id,
+                        coalesce(users::account_id.nullable(), groups::account_id),
+                        inv::group_id.nullable(),
+                        audit_kind.as_str().into_sql::<Text>(),
+                        before
+                            .into_sql::<Text>()
+                            .concat(inv::invitee_email)
+                            .concat(after)
+                            .concat(" (")
+                            .concat(groups::name)
+                            .concat(")"),
+                        now.into_sql::<Timestamp>(),
+                    ));
+                let q = diesel::insert_into(audit_events::table)
+                    .values(audited)
+                    .into_columns((
+                        audit_events::actor_id,
+                        audit_events::subject_user_id,
+                        audit_events::account_id,
+                        audit_events::group_id,
+                        audit_events::kind,
+                        audit_events::detail,
+                        audit_events::created_at,
+                    ));
+                native!(conn, |c| q.execute(c))?;
+            }
+            Ok(())
+        }};
+    }
+    match ids {
+        [] => Ok(()),
+        [id] => log_where!(inv::id.eq(*id)),
+        _ => log_where!(inv::id.eq_any(ids)),
+    }
 }
 
 /// A pending invitation as the invitee's inbox shows it.
@@ -247,7 +272,7 @@ pub fn pending_for_user(
     now: PrimitiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<InboxRow>> {
-    inv::table
+    let q = inv::table
         .inner_join(groups::table)
         .inner_join(roles::table)
         .inner_join(inviters.on(inv::inviter_id.eq(inviters.field(users::id))))
@@ -267,8 +292,8 @@ pub fn pending_for_user(
             inviters.field(users::username),
             inviters.field(users::first_name),
             inviters.field(users::last_name),
-        ))
-        .load(conn)
+        ));
+    native!(conn, |c| q.load(c))
 }
 
 /// An invitation as the group's invitations tab shows it.
@@ -451,16 +476,6 @@ pub fn cancel_sent_by(
 }
 
 /// Whether this person already has a pending invitation to the group.
-pub fn pending_exists(conn: &mut DbConn, group_id: i64, email_key: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        inv::table
-            .filter(inv::group_id.eq(group_id))
-            .filter(inv::invitee_email_key.eq(email_key))
-            .filter(inv::status.eq(InvitationStatus::Pending.as_str())),
-    ))
-    .get_result(conn)
-}
-
 /// Marks `ids` as one batch named after its first invitation.
 pub fn set_batch(conn: &mut DbConn, ids: &[i64], batch_id: i64) -> QueryResult<usize> {
     diesel::update(inv::table.filter(inv::id.eq_any(ids)))

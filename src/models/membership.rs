@@ -75,13 +75,13 @@ pub fn find_with_role(
     group_id: i64,
     user_id: i64,
 ) -> QueryResult<Option<(Membership, Role)>> {
-    memberships::table
+    crate::native!(conn, |c| memberships::table
         .inner_join(roles::table)
         .filter(memberships::group_id.eq(group_id))
         .filter(memberships::user_id.eq(user_id))
         .select((Membership::as_select(), Role::as_select()))
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 /// One row per community on the way from the group (by slug) up to the top:
@@ -94,7 +94,7 @@ pub fn along_path(
     slug: &str,
     user_id: i64,
 ) -> QueryResult<Vec<(Group, i64, i32, Option<Membership>, Option<Role>)>> {
-    groups::table
+    crate::native!(conn, |c| groups::table
         .inner_join(ga::table.on(ga::group_id.eq(groups::id)))
         .left_join(
             memberships::table.on(memberships::group_id
@@ -111,7 +111,7 @@ pub fn along_path(
             Option::<Membership>::as_select(),
             Option::<Role>::as_select(),
         ))
-        .load(conn)
+        .load(c))
 }
 
 pub fn set_role(conn: &mut DbConn, id: i64, role_id: i64) -> QueryResult<usize> {

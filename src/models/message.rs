@@ -241,14 +241,14 @@ pub fn insert_conversation(
     subject: &str,
     now: PrimitiveDateTime,
 ) -> QueryResult<i64> {
-    diesel::insert_into(conversations::table)
+    let q = diesel::insert_into(conversations::table)
         .values((
             conversations::subject.eq(subject),
             conversations::created_at.eq(now),
             conversations::last_message_at.eq(now),
         ))
-        .returning(conversations::id)
-        .get_result(conn)
+        .returning(conversations::id);
+    crate::native!(conn, |c| q.get_result(c))
 }
 
 #[derive(Debug, Insertable)]
@@ -264,9 +264,8 @@ pub struct NewMember {
 }
 
 pub fn insert_member(conn: &mut DbConn, new: &NewMember) -> QueryResult<usize> {
-    diesel::insert_into(conversation_members::table)
-        .values(new)
-        .execute(conn)
+    let q = diesel::insert_into(conversation_members::table).values(new);
+    crate::native!(conn, |c| q.execute(c))
 }
 
 #[derive(Debug, Insertable)]
@@ -281,10 +280,10 @@ pub struct NewMessage<'a> {
 }
 
 pub fn insert_message(conn: &mut DbConn, new: &NewMessage<'_>) -> QueryResult<i64> {
-    diesel::insert_into(messages::table)
+    let q = diesel::insert_into(messages::table)
         .values(new)
-        .returning(messages::id)
-        .get_result(conn)
+        .returning(messages::id);
+    crate::native!(conn, |c| q.get_result(c))
 }
 
 /// After a new message: the conversation's time, every member's sort key,

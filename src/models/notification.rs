@@ -28,10 +28,10 @@ pub struct NewNotification<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewNotification<'_>) -> QueryResult<i64> {
-    diesel::insert_into(notifications::table)
+    let q = diesel::insert_into(notifications::table)
         .values(new)
-        .returning(notifications::id)
-        .get_result(conn)
+        .returning(notifications::id);
+    crate::native!(conn, |c| q.get_result(c))
 }
 
 /// A page of `user_id`'s notifications, newest first, before `before_id`.

@@ -43,10 +43,10 @@ pub struct NewMail<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewMail<'_>) -> QueryResult<i64> {
-    diesel::insert_into(outbox::table)
+    let q = diesel::insert_into(outbox::table)
         .values(new)
-        .returning(outbox::id)
-        .get_result(conn)
+        .returning(outbox::id);
+    crate::native!(conn, |c| q.get_result(c))
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<OutboxMail> {

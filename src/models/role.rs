@@ -70,12 +70,22 @@ pub fn builtin(conn: &mut DbConn, name: &str) -> QueryResult<Role> {
 /// ancestors): the built-in ones first, then those of the group and of the
 /// communities above it, by name.
 pub fn for_path(conn: &mut DbConn, path: &[i64]) -> QueryResult<Vec<Role>> {
-    roles::table
-        .filter(roles::group_id.is_null().or(roles::group_id.eq_any(path)))
-        .filter(roles::deleted_at.is_null())
-        .order((roles::builtin.desc(), roles::name_key, roles::id))
-        .select(Role::as_select())
-        .load(conn)
+    // A top-level group (most of them) by `=`: diesel keeps that statement
+    // prepared, an `eq_any` list it prepares anew on every call.
+    macro_rules! roles_where {
+        ($on_path:expr) => {
+            crate::native!(conn, |c| roles::table
+                .filter(roles::group_id.is_null().or($on_path))
+                .filter(roles::deleted_at.is_null())
+                .order((roles::builtin.desc(), roles::name_key, roles::id))
+                .select(Role::as_select())
+                .load(c))
+        };
+    }
+    match path {
+        [group] => roles_where!(roles::group_id.eq(*group)),
+        _ => roles_where!(roles::group_id.eq_any(path)),
+    }
 }
 
 #[derive(Debug, Insertable)]

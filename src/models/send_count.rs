@@ -2,10 +2,9 @@
 //! daily quotas. A check reads at most 24 rows of one key, so its cost does
 //! not grow with how many invitations were sent.
 
-use crate::db::DbConn;
 use crate::db::schema::invitation_send_counts as sc;
+use crate::db::{DbConn, Sql};
 use diesel::prelude::*;
-use diesel::upsert::excluded;
 use std::sync::atomic::{AtomicI64, Ordering};
 use time::PrimitiveDateTime;
 
@@ -30,40 +29,31 @@ pub fn record(
     }
     let hour = hour_of(now);
     prune_once_an_hour(conn, hour)?;
-    let mut rows = vec![(
-        sc::scope.eq(INVITER),
-        sc::subject_id.eq(inviter),
-        sc::hour.eq(hour),
-        sc::sends.eq(groups.len() as i64),
-    )];
+    add(conn, INVITER, inviter, hour, groups.len() as i64)?;
     let mut distinct = groups.to_vec();
     distinct.sort_unstable();
     for g in distinct.chunk_by(|a, b| a == b) {
-        rows.push((
-            sc::scope.eq(GROUP),
-            sc::subject_id.eq(g[0]),
-            sc::hour.eq(hour),
-            sc::sends.eq(g.len() as i64),
-        ));
+        add(conn, GROUP, g[0], hour, g.len() as i64)?;
     }
-    // Upsert is backend-specific in diesel (MultiConnection has none): the
-    // same statement for each backend.
-    macro_rules! add {
-        ($c:expr) => {
-            diesel::insert_into(sc::table)
-                .values(&rows)
-                .on_conflict((sc::scope, sc::subject_id, sc::hour))
-                .do_update()
-                .set(sc::sends.eq(sc::sends + excluded(sc::sends)))
-                .execute($c)
-        };
-    }
-    match conn {
-        #[cfg(feature = "sqlite")]
-        DbConn::Sqlite(c) => add!(c)?,
-        #[cfg(feature = "postgres")]
-        DbConn::Pg(c) => add!(c)?,
-    };
+    Ok(())
+}
+
+/// Adds `sends` to one hour's counter. The same text on both backends, kept
+/// prepared (diesel re-prepares its own upserts on every call).
+fn add(conn: &mut DbConn, scope: &str, subject: i64, hour: i64, sends: i64) -> QueryResult<()> {
+    use diesel::sql_types::{BigInt, Text};
+    let q = Sql::new(
+        "INSERT INTO invitation_send_counts (scope, subject_id, hour, sends) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (scope, subject_id, hour) \
+         DO UPDATE SET sends = invitation_send_counts.sends + excluded.sends",
+        (
+            scope.into_sql::<Text>(),
+            subject.into_sql::<BigInt>(),
+            hour.into_sql::<BigInt>(),
+            sends.into_sql::<BigInt>(),
+        ),
+    );
+    crate::native!(conn, |c| q.execute(c))?;
     Ok(())
 }
 
@@ -85,12 +75,12 @@ fn sends_of(
     now: PrimitiveDateTime,
 ) -> QueryResult<i64> {
     // At most 24 rows: summed here, as SUM of a BIGINT is NUMERIC on PostgreSQL.
-    let hours: Vec<i64> = sc::table
+    let q = sc::table
         .filter(sc::scope.eq(scope))
         .filter(sc::subject_id.eq(subject))
         .filter(sc::hour.gt(hour_of(now) - WINDOW_HOURS))
-        .select(sc::sends)
-        .load(conn)?;
+        .select(sc::sends);
+    let hours: Vec<i64> = crate::native!(conn, |c| q.load(c))?;
     Ok(hours.into_iter().sum())
 }
 

@@ -101,7 +101,10 @@ pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<i64> {
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<User> {
-    users::table.find(id).select(User::as_select()).first(conn)
+    crate::native!(conn, |c| users::table
+        .find(id)
+        .select(User::as_select())
+        .first(c))
 }
 
 /// Looks a user up by username or e-mail, case-insensitively.
@@ -321,20 +324,20 @@ pub fn set_super_user(
 
 /// Any user with this username (case-insensitive), whatever their status.
 pub fn find_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<User>> {
-    users::table
+    crate::native!(conn, |c| users::table
         .filter(users::username_key.eq(username.trim().to_lowercase()))
         .select(User::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 /// Any user by e-mail address key (lower-cased), whatever their status.
 pub fn find_by_email_key(conn: &mut DbConn, email_key: &str) -> QueryResult<Option<User>> {
-    users::table
+    crate::native!(conn, |c| users::table
         .filter(users::email_key.eq(email_key))
         .select(User::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 /// Whether any user was made by `guildhall seed` (`serve` warns then).

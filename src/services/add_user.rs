@@ -299,7 +299,7 @@ fn invite_contact(
             return Err(refused_groups(QUOTA));
         }
         let stale = invitation::expire_stale(conn, g.id, &email_key, now)?;
-        invitation::log(conn, &stale, "expired", None, now)?;
+        invitation::log(conn, &stale.expired, "expired", None, now)?;
         let (nonce, token, token_hash) = env.links.fresh();
         let id = invitation::insert(
             conn,
@@ -372,7 +372,7 @@ pub fn invite_to_community(
         let email_key = contact.email.to_lowercase();
         for (old, _) in &pending {
             let stale = invitation::expire_stale(conn, old.group_id, &email_key, now)?;
-            invitation::log(conn, &stale, "expired", None, now)?;
+            invitation::log(conn, &stale.expired, "expired", None, now)?;
         }
         let names = invite_contact(conn, env, &me, &contact, &chosen, now)?;
         audit::record(

@@ -396,12 +396,11 @@ pub fn invite_one(
                     Some(InviteOutcome::QuotaReached)
                 }
                 None => {
-                    let stale = invitation::expire_stale(conn, group.id, &email_key, now)?;
-                    invitation::log(conn, &stale, "expired", None, now)?;
+                    let pending = invitation::expire_stale(conn, group.id, &email_key, now)?;
+                    invitation::log(conn, &pending.expired, "expired", None, now)?;
                     // Checked first so one taken group does not abort the
                     // others; the unique index still decides a race.
-                    invitation::pending_exists(conn, group.id, &email_key)?
-                        .then_some(InviteOutcome::AlreadyInvited)
+                    pending.open.then_some(InviteOutcome::AlreadyInvited)
                 }
             };
             if let Some(r) = refusal {
@@ -438,7 +437,7 @@ pub fn invite_one(
             let label = req.labels.iter().find(|(g, _)| *g == group.id);
             created.push((id, token, label.map_or(&group.name, |(_, l)| l).clone()));
         }
-        let Some((first_id, first_token, _)) = created.first().cloned() else {
+        let Some((first_id, first_token, _)) = created.first() else {
             return Err(Stop::Outcome(
                 first_refusal.unwrap_or(InviteOutcome::AlreadyInvited),
             ));
@@ -449,7 +448,7 @@ pub fn invite_one(
         invitation::log(conn, &ids, "sent", Some(inviter.id), now)?;
         if created.len() > 1 {
             // One mail, one link: answering it answers every group of the batch.
-            invitation::set_batch(conn, &ids, first_id)?;
+            invitation::set_batch(conn, &ids, *first_id)?;
         }
         let groups_named = join_names(&names);
         let sent = Sent {
@@ -457,17 +456,12 @@ pub fn invite_one(
             inviter,
             role: &req.role,
             message: req.message.as_deref(),
-            invitation_id: first_id,
+            invitations: &ids,
             expires_at: expires_at(config, now),
         };
         match &invitee {
             Some(u) => deliver_in_app(conn, env, &sent, u, now)?,
-            None => mail_link(conn, env, &sent, &email, &first_token, now)?,
-        }
-        if let Some(mail) = invitation::find(conn, first_id)?.and_then(|i| i.last_mail_id) {
-            for (id, _, _) in &created[1..] {
-                invitation::set_last_mail(conn, *id, mail)?;
-            }
+            None => mail_link(conn, env, &sent, &email, first_token, now)?,
         }
         let listed = if groups_.len() > 1 { names } else { Vec::new() };
         Ok((success, listed))
@@ -486,7 +480,8 @@ struct Sent<'a> {
     inviter: &'a User,
     role: &'a Role,
     message: Option<&'a str>,
-    invitation_id: i64,
+    /// What the mail announces; the private message refers to the first.
+    invitations: &'a [i64],
     expires_at: PrimitiveDateTime,
 }
 
@@ -518,7 +513,7 @@ fn deliver_in_app(
         &body,
         Some(MessageRef {
             kind: "invitation",
-            ref_id: sent.invitation_id,
+            ref_id: sent.invitations[0],
         }),
         now,
     )?;
@@ -578,7 +573,7 @@ fn queue_mail(
         expires: &format_when(sent.expires_at),
     })?;
     let mail_id = mail::enqueue(conn, &m, now, &env.config.host())?;
-    invitation::set_last_mail(conn, sent.invitation_id, mail_id)?;
+    invitation::set_last_mail(conn, sent.invitations, mail_id)?;
     Ok(())
 }
 
@@ -647,7 +642,7 @@ pub(crate) fn resend_checked(
         inviter: &inviter,
         role: &role,
         message: inv.message.as_deref(),
-        invitation_id: inv.id,
+        invitations: &[inv.id],
         expires_at: until,
     };
     let token = env.links.token(&inv.link_nonce);
@@ -765,9 +760,7 @@ pub(crate) fn mail_batch(
         expires: &format_when(expires_at(env.config, now)),
     })?;
     let mail_id = mail::enqueue(conn, &m, now, &env.config.host())?;
-    for id in ids {
-        invitation::set_last_mail(conn, *id, mail_id)?;
-    }
+    invitation::set_last_mail(conn, ids, mail_id)?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ backend_tests!(
     compose_refuses_bad_input_and_keeps_it,
     user_autocomplete_api,
     notifications_badge_and_mark_read,
+    badges_count_up_to_99_plus,
     system_messages_and_inbox_paging,
 );
 
@@ -536,4 +537,33 @@ async fn system_messages_and_inbox_paging(b: Backend) {
             .unwrap()
     });
     assert_eq!((kind.as_deref(), ref_id), (Some("invitation"), Some(42)));
+}
+
+/// A header count stops at 100 rows: it reads "99+" from there (and the
+/// page never counts more, however many a person has).
+async fn badges_count_up_to_99_plus(b: Backend) {
+    use guildhall::services::notifications::notify;
+    let app = spawn_app(b).await;
+    let bob = app.create_user("bob", PW);
+    app.login("bob", PW).await;
+    let now = app.clock.now();
+    app.db(|c| {
+        for i in 0..99 {
+            notify(c, bob, "test", &format!("Thing {i}"), None, now).unwrap();
+        }
+    });
+    let p = app.get("/notifications").await;
+    assert_eq!(badge(&p.body, "notifications"), "99");
+    app.db(|c| {
+        for i in 99..130 {
+            notify(c, bob, "test", &format!("Thing {i}"), None, now).unwrap();
+        }
+    });
+    let p = app.get("/").await;
+    assert_eq!(badge(&p.body, "notifications"), "99+");
+    assert_eq!(
+        attrs(&p.body, "a[href='/notifications'].icon-link", "aria-label"),
+        vec!["Notifications, 99+ new"]
+    );
+    assert_eq!(badge(&p.body, "messages"), "0");
 }
