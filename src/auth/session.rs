@@ -31,6 +31,11 @@ pub fn flash(session: &Session, level: &str, text: impl Into<String>) {
 }
 
 pub fn take_flashes(session: &Session) -> Vec<Flash> {
+    // `remove` marks the session changed even for a missing key, and a
+    // changed session is encrypted and sent again as a cookie.
+    if !session.contains_key(FLASH) {
+        return Vec::new();
+    }
     session
         .remove_as::<Vec<Flash>>(FLASH)
         .and_then(Result::ok)

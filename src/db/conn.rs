@@ -30,4 +30,4 @@ mod imp {
     }
 }
 
-pub use imp::DbConn;
+pub use imp::{DbConn, MultiBackend};

@@ -7,13 +7,15 @@ mod native;
 mod pool;
 pub mod query_count;
 pub mod schema;
+mod stamp;
 pub mod stats;
 mod writer;
 
-pub use conn::DbConn;
+pub use conn::{DbConn, MultiBackend};
 pub use migrations::run_migrations;
 pub use native::Sql;
 pub use pool::{Backend, DbPool, build_pool, build_pool_with};
+pub use stamp::{MaybeStamp, Stamp};
 pub use writer::Writer;
 
 use crate::error::{AppError, AppResult};

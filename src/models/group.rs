@@ -16,7 +16,9 @@ pub struct Group {
     pub audience: String,
     pub parent_id: Option<i64>,
     pub created_by: i64,
+    #[diesel(deserialize_as = crate::db::Stamp)]
     pub created_at: PrimitiveDateTime,
+    #[diesel(deserialize_as = crate::db::Stamp)]
     pub updated_at: PrimitiveDateTime,
     /// The client account a client support group belongs to.
     pub account_id: Option<i64>,

@@ -26,9 +26,13 @@ pub struct Invitation {
     pub status: String,
     pub link_nonce: String,
     pub token_hash: String,
+    #[diesel(deserialize_as = crate::db::Stamp)]
     pub created_at: PrimitiveDateTime,
+    #[diesel(deserialize_as = crate::db::Stamp)]
     pub sent_at: PrimitiveDateTime,
+    #[diesel(deserialize_as = crate::db::Stamp)]
     pub expires_at: PrimitiveDateTime,
+    #[diesel(deserialize_as = crate::db::MaybeStamp)]
     pub answered_at: Option<PrimitiveDateTime>,
     pub last_mail_id: Option<i64>,
     /// Shared by the invitations the Add user wizard sent together: the id
@@ -249,7 +253,9 @@ pub fn log(
 pub struct InboxRow {
     pub id: i64,
     pub message: Option<String>,
+    #[diesel(deserialize_as = crate::db::Stamp)]
     pub created_at: PrimitiveDateTime,
+    #[diesel(deserialize_as = crate::db::Stamp)]
     pub expires_at: PrimitiveDateTime,
     pub group_name: String,
     pub group_slug: String,

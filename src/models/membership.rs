@@ -16,6 +16,7 @@ pub struct Membership {
     pub user_id: i64,
     pub role_id: i64,
     pub username_key: String,
+    #[diesel(deserialize_as = crate::db::Stamp)]
     pub joined_at: PrimitiveDateTime,
     pub invited_by: Option<i64>,
 }
@@ -157,6 +158,7 @@ pub fn user_ids_holding(
 pub struct MemberRow {
     pub user_id: i64,
     pub username_key: String,
+    #[diesel(deserialize_as = crate::db::Stamp)]
     pub joined_at: PrimitiveDateTime,
     pub role_id: i64,
     pub role_name: String,

@@ -18,6 +18,7 @@ pub struct Role {
     pub name_key: String,
     pub permissions: String,
     pub builtin: bool,
+    #[diesel(deserialize_as = crate::db::Stamp)]
     pub created_at: PrimitiveDateTime,
 }
 

@@ -17,9 +17,12 @@ pub struct User {
     pub password_hash: Option<String>,
     pub status: String,
     pub is_site_admin: bool,
+    #[diesel(deserialize_as = crate::db::MaybeStamp)]
     pub email_verified_at: Option<PrimitiveDateTime>,
+    #[diesel(deserialize_as = crate::db::MaybeStamp)]
     pub approved_at: Option<PrimitiveDateTime>,
     pub session_epoch: i64,
+    #[diesel(deserialize_as = crate::db::Stamp)]
     pub created_at: PrimitiveDateTime,
     /// The company account the user belongs to, if any.
     pub account_id: Option<i64>,

@@ -11,6 +11,7 @@ backend_tests!(
     pages_carry_security_headers,
     error_pages_are_pages,
     user_input_is_escaped,
+    an_unchanged_session_is_not_sent_again,
 );
 
 const PW: &str = "correct horse battery";
@@ -216,4 +217,46 @@ async fn an_opaque_origin_counts_only_when_same_origin(b: Backend) {
     assert_eq!(app.count("users"), 0);
     assert_eq!(post("same-origin").await.unwrap().status().as_u16(), 200);
     assert_eq!(app.count("users"), 1);
+}
+
+/// The session cookie is encrypted and sent only when the session changed:
+/// not on every page a logged-in user opens, but once a flash was read.
+async fn an_unchanged_session_is_not_sent_again(b: Backend) {
+    let app = spawn_app(b).await;
+    app.create_user("ann", PW);
+    app.login("ann", PW).await;
+    let set_cookie = |r: &reqwest::Response| r.headers().get_all("set-cookie").iter().count();
+    let page = app
+        .client
+        .get(app.url("/invitations"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert_eq!(set_cookie(&page), 0, "nothing changed");
+    // A form leaves a flash: the next page shows it and sends the session
+    // without it; the one after sends nothing again.
+    let r = app
+        .submit(
+            "/notifications",
+            "/notifications/read-all",
+            &[("up_to", "0")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let shown = app
+        .client
+        .get(app.url("/notifications"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set_cookie(&shown), 1, "the flash was taken");
+    assert!(shown.text().await.unwrap().contains("class=\"flash"));
+    let again = app
+        .client
+        .get(app.url("/notifications"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set_cookie(&again), 0);
 }
