@@ -17,16 +17,17 @@ use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(invite_form)
+    // The inbox first: every invitee opens it (see routes::config).
+    cfg.service(inbox)
+        .service(accept_invitation)
+        .service(decline_invitation)
+        .service(invite_form)
         .service(send_invitations)
         .service(group_invitations)
         .service(cancel_invitation)
         .service(invitation_detail)
         .service(resend_invitation)
-        .service(renew_invitation)
-        .service(inbox)
-        .service(accept_invitation)
-        .service(decline_invitation);
+        .service(renew_invitation);
 }
 
 const INBOX_SHOWN: i64 = 100;
