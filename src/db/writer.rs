@@ -40,7 +40,7 @@ const MAX_BATCH: usize = 64;
 /// Least time between two checkpoints of the WAL (so at most this long's
 /// worth of writes in the WAL).
 #[cfg(feature = "sqlite")]
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Where write work runs: a writer thread (SQLite) or the pool (PostgreSQL).
 #[derive(Clone)]
