@@ -9,7 +9,10 @@ use guildhall::db::schema::notifications;
 use guildhall::error::{AppError, AppResult, ErrorKind};
 use guildhall::services::notifications::notify;
 
-backend_tests!(pieces_sent_together_keep_or_lose_their_own_writes);
+backend_tests!(
+    pieces_sent_together_keep_or_lose_their_own_writes,
+    the_wal_starts_over_under_steady_writes,
+);
 
 const PW: &str = "correct horse battery";
 
@@ -62,4 +65,42 @@ async fn pieces_sent_together_keep_or_lose_their_own_writes(b: Backend) {
     stored.sort();
     kept.sort();
     assert_eq!(stored, kept);
+}
+
+/// A steady stream of writes, each its own commit, over several checkpoint
+/// periods: every write lands, and on SQLite the WAL starts over instead of
+/// keeping every page ever written (the writer turns SQLite's automatic
+/// checkpoints off and must checkpoint itself).
+async fn the_wal_starts_over_under_steady_writes(b: Backend) {
+    use std::time::{Duration, Instant};
+    let app = spawn_app(b).await;
+    let ann = app.create_user("ann", PW);
+    let now = app.clock.now();
+    let started = Instant::now();
+    let mut commits: i64 = 0;
+    while started.elapsed() < Duration::from_millis(800) {
+        app.writer()
+            .run(move |c| notify(c, ann, "test", "steady", None, now))
+            .await
+            .expect("write");
+        commits += 1;
+    }
+    let landed: i64 = app.db(|c| {
+        notifications::table
+            .filter(notifications::user_id.eq(ann))
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(landed, commits);
+    if b == Backend::Sqlite {
+        let db = app.config.database_url.trim_start_matches("sqlite://");
+        let wal = std::fs::metadata(format!("{db}-wal")).map_or(0, |m| m.len());
+        // Each commit appends at least one 4 KiB page to the WAL.
+        let written = commits as u64 * 4096;
+        assert!(
+            wal * 2 < written,
+            "the WAL holds {wal} bytes after {commits} commits"
+        );
+    }
 }
