@@ -104,6 +104,8 @@ pub struct Pending {
     pub open: bool,
 }
 
+/// Marks this person's pending invitations to this group whose date has
+/// passed as expired, and says whether one is still open (one query).
 pub fn expire_stale(
     conn: &mut DbConn,
     group_id: i64,
