@@ -78,7 +78,7 @@ async fn the_wal_starts_over_under_steady_writes(b: Backend) {
     let now = app.clock.now();
     let started = Instant::now();
     let mut commits: i64 = 0;
-    while started.elapsed() < Duration::from_millis(800) {
+    while started.elapsed() < Duration::from_millis(1500) {
         app.writer()
             .run(move |c| notify(c, ann, "test", "steady", None, now))
             .await
@@ -96,10 +96,14 @@ async fn the_wal_starts_over_under_steady_writes(b: Backend) {
     if b == Backend::Sqlite {
         let db = app.config.database_url.trim_start_matches("sqlite://");
         let wal = std::fs::metadata(format!("{db}-wal")).map_or(0, |m| m.len());
-        // Each commit appends at least one 4 KiB page to the WAL.
-        let written = commits as u64 * 4096;
+        // Each commit appends three 4 KiB pages or so (a table and two
+        // indexes): a WAL never started over holds them all (94 MB after
+        // 7,152 commits when tried). Started over every 100 ms, it holds a
+        // small part, even on a busy machine (20 MB after 8,490 commits
+        // in 800 ms, with other tests running): fewer than one page per commit.
+        let one_page_each = commits as u64 * 4096;
         assert!(
-            wal * 2 < written,
+            wal < one_page_each,
             "the WAL holds {wal} bytes after {commits} commits"
         );
     }
