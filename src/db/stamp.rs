@@ -14,7 +14,7 @@
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql};
 use diesel::sql_types::{Nullable, Timestamp};
-use time::{Date, Month, PrimitiveDateTime, Time};
+use time::PrimitiveDateTime;
 
 #[derive(diesel::deserialize::FromSqlRow)]
 pub struct Stamp(PrimitiveDateTime);
@@ -37,6 +37,7 @@ impl From<MaybeStamp> for Option<PrimitiveDateTime> {
 /// `YYYY-MM-DD HH:MM:SS` (or `T` between), optionally `.` and 1–9 digits.
 #[cfg(any(feature = "sqlite", test))]
 pub fn parse(s: &str) -> Option<PrimitiveDateTime> {
+    use time::{Date, Month, Time};
     let b = s.as_bytes();
     let num = |range: std::ops::Range<usize>| -> Option<u32> {
         b.get(range.clone())?.iter().try_fold(0u32, |n, &c| {
