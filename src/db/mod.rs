@@ -11,7 +11,7 @@ mod stamp;
 pub mod stats;
 mod writer;
 
-pub use conn::{DbConn, MultiBackend};
+pub use conn::DbConn;
 pub use migrations::run_migrations;
 pub use native::Sql;
 pub use pool::{Backend, DbPool, build_pool, build_pool_with};

@@ -11,6 +11,7 @@
 //! Models opt in per field: `#[diesel(deserialize_as = Stamp)]` on a
 //! `PrimitiveDateTime`, `MaybeStamp` on an `Option<PrimitiveDateTime>`.
 
+use super::conn::MultiBackend;
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql};
 use diesel::sql_types::{Nullable, Timestamp};
@@ -87,8 +88,6 @@ impl FromSql<Timestamp, diesel::pg::Pg> for Stamp {
         <PrimitiveDateTime as FromSql<Timestamp, diesel::pg::Pg>>::from_sql(value).map(Stamp)
     }
 }
-
-use super::MultiBackend;
 
 /// Through `DbConn` (MultiConnection): the backend's own reading.
 impl FromSql<Timestamp, MultiBackend> for Stamp {
