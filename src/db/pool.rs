@@ -96,7 +96,6 @@ impl ConnectionManager {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite => {
                 use diesel::connection::SimpleConnection;
-                sqlite_multithread_mode();
                 let mut conn = diesel::SqliteConnection::establish(sqlite_path(&self.url))?;
                 // busy_timeout first, so the other pragmas wait for a busy
                 // database instead of failing; WAL lets readers run beside the
@@ -120,27 +119,6 @@ impl ConnectionManager {
             ))),
         }
     }
-}
-
-/// SQLite's default ("serialized") mode locks a mutex around every call on a
-/// connection in case two threads share it; ours never do (a connection is
-/// `!Sync` and the pool lends it to one thread at a time), so the library is
-/// put in multi-thread mode, once, before it opens its first connection.
-/// (Memory statistics are off at build time: .cargo/config.toml.)
-#[cfg(feature = "sqlite")]
-fn sqlite_multithread_mode() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: sqlite3_config is called before any connection is opened
-        // in this process (this runs before the first `establish`); if the
-        // library were already initialized it would only return
-        // SQLITE_MISUSE and stay serialized.
-        let rc =
-            unsafe { libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MULTITHREAD) };
-        if rc != libsqlite3_sys::SQLITE_OK {
-            tracing::debug!(rc, "SQLite stays in serialized mode");
-        }
-    });
 }
 
 fn feature_of(backend: Backend) -> &'static str {
@@ -186,4 +164,39 @@ pub fn build_pool_with(
         .test_on_check_out(false)
         .build(manager)
         .map_err(|e| ConnError::Unsupported(e.to_string()))
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    #[derive(QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = Text)]
+        compile_options: String,
+    }
+
+    /// The bundled SQLite carries the build flags of .cargo/config.toml
+    /// (each measured on the inbox page; see the README's benchmark notes).
+    #[test]
+    fn sqlite_is_built_for_a_pooled_server() {
+        let mut c = SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut c)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        for wanted in ["THREADSAFE=2", "DEFAULT_MEMSTATUS=0", "ENABLE_QPSG"] {
+            assert!(
+                options.iter().any(|o| o == wanted),
+                "{wanted} in {options:?}"
+            );
+        }
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "one page cache shared by every connection: {options:?}"
+        );
+    }
 }

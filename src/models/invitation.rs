@@ -267,12 +267,6 @@ pub struct InboxRow {
     pub inviter_last: String,
 }
 
-impl InboxRow {
-    pub fn inviter_name(&self) -> String {
-        format!("{} {}", self.inviter_first, self.inviter_last)
-    }
-}
-
 /// The user's open invitations, newest first (one query).
 pub fn pending_for_user(
     conn: &mut DbConn,
