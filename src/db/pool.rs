@@ -178,7 +178,7 @@ mod tests {
     }
 
     /// The bundled SQLite carries the build flags of .cargo/config.toml
-    /// (each measured on the inbox page; see the README's benchmark notes).
+    /// (each measured with bench/run on the inbox page).
     #[test]
     fn sqlite_is_built_for_a_pooled_server() {
         let mut c = SqliteConnection::establish(":memory:").unwrap();
