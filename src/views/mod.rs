@@ -217,7 +217,9 @@ pub struct SimplePage {
 }
 
 /// How pages show a time (UTC): "2026-11-30 14:05 UTC". Written straight
-/// into the page (no format description to interpret, no String).
+/// into the page: digits into a fixed buffer (no format description to
+/// interpret, no String, no padding logic), and not passed through the HTML
+/// escaper, since it holds only digits, '-', ':', ' ' and "UTC".
 pub fn when(t: &time::PrimitiveDateTime) -> When {
     When(*t)
 }
@@ -227,17 +229,26 @@ pub struct When(time::PrimitiveDateTime);
 impl std::fmt::Display for When {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let t = self.0;
-        write!(
-            f,
-            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute()
-        )
+        let mut buf = *b"0000-00-00 00:00 UTC";
+        let mut put = |at: usize, width: usize, mut n: u32| {
+            for i in (at..at + width).rev() {
+                buf[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        };
+        // Years outside 0..=9999 never reach a page (stamps are validated
+        // dates of this era); clamp rather than print a wrong digit count.
+        put(0, 4, t.year().clamp(0, 9999) as u32);
+        put(5, 2, u8::from(t.month()).into());
+        put(8, 2, t.day().into());
+        put(11, 2, t.hour().into());
+        put(14, 2, t.minute().into());
+        // Only ASCII digits and the template's own ASCII were written.
+        f.write_str(std::str::from_utf8(&buf).map_err(|_| std::fmt::Error)?)
     }
 }
+
+impl askama::filters::HtmlSafe for When {}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "messages/inbox.html")]
@@ -545,5 +556,7 @@ mod tests {
     fn times_show_to_the_minute_in_utc() {
         let t = time::macros::datetime!(2026-01-05 03:07:59);
         assert_eq!(super::when(&t).to_string(), "2026-01-05 03:07 UTC");
+        let t = time::macros::datetime!(0999-12-31 23:59:00);
+        assert_eq!(super::when(&t).to_string(), "0999-12-31 23:59 UTC");
     }
 }
