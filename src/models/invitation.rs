@@ -449,35 +449,93 @@ pub fn bind_invitee(conn: &mut DbConn, id: i64, user_id: i64) -> QueryResult<usi
         .execute(conn)
 }
 
-/// Cancels every pending invitation `inviter_id` sent (in one group, or
-/// everywhere); returns their ids for the history.
+/// Cancels every pending invitation `inviter_id` sent; returns their ids
+/// for the history.
 pub fn cancel_sent_by(
     conn: &mut DbConn,
     inviter_id: i64,
-    group_id: Option<i64>,
     now: PrimitiveDateTime,
 ) -> QueryResult<Vec<i64>> {
-    let mut q = inv::table
+    let ids: Vec<i64> = inv::table
         .filter(inv::inviter_id.eq(inviter_id))
         .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
         .select(inv::id)
-        .into_boxed();
-    if let Some(g) = group_id {
-        q = q.filter(inv::group_id.eq(g));
-    }
-    let ids: Vec<i64> = q.load(conn)?;
+        .load(conn)?;
+    cancel(conn, &ids, now)?;
+    Ok(ids)
+}
+
+/// Whose pending invitations [`cancel_unbacked`] looks at.
+#[derive(Debug, Clone, Copy)]
+pub enum Inviters {
+    /// This user's.
+    User(i64),
+    /// Those of every member holding this role, in any group.
+    HoldingRole(i64),
+}
+
+/// Pending invitations of `who` whose inviter no longer has "manage members"
+/// in the invitation's group, by any membership on the way up from it (the
+/// group itself or a community above: the union `GroupAccess` grants).
+/// Candidates are the few invitations of the inviters named, each checked
+/// against the group's path. `%manage_member%` is bound, as everywhere
+/// permissions are matched (`role::permission_pattern`).
+const UNBACKED: &str = "SELECT i.id FROM invitations i \
+    WHERE i.status = 'pending' AND i.inviter_id IN (SELECT ? UNION SELECT m.user_id FROM memberships m WHERE m.role_id = ?) \
+    AND NOT EXISTS (SELECT 1 FROM group_ancestors ga \
+        JOIN memberships m2 ON m2.group_id = ga.ancestor_id AND m2.user_id = i.inviter_id \
+        JOIN roles r ON r.id = m2.role_id \
+        WHERE ga.group_id = i.group_id AND r.permissions LIKE ?) \
+    ORDER BY i.id";
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// Cancels the pending invitations of `who` that nobody with the power to
+/// invite stands behind any more (after a role change, a role losing
+/// "manage members", a member removed or leaving); returns their ids for
+/// the history.
+pub fn cancel_unbacked(
+    conn: &mut DbConn,
+    who: Inviters,
+    now: PrimitiveDateTime,
+) -> QueryResult<Vec<i64>> {
+    use diesel::sql_types::{BigInt, Text};
+    // -1 matches no user and no role: one statement text for both scopes.
+    let (user, role) = match who {
+        Inviters::User(u) => (u, -1),
+        Inviters::HoldingRole(r) => (-1, r),
+    };
+    let q = Sql::new(
+        UNBACKED,
+        (
+            user.into_sql::<BigInt>(),
+            role.into_sql::<BigInt>(),
+            crate::models::role::permission_pattern(crate::domain::Permission::ManageMember)
+                .into_sql::<Text>(),
+        ),
+    );
+    let rows: Vec<Id> = native!(conn, |c| q.load(c))?;
+    let ids: Vec<i64> = rows.into_iter().map(|r| r.id).collect();
+    cancel(conn, &ids, now)?;
+    Ok(ids)
+}
+
+fn cancel(conn: &mut DbConn, ids: &[i64], now: PrimitiveDateTime) -> QueryResult<()> {
     if !ids.is_empty() {
-        diesel::update(inv::table.filter(inv::id.eq_any(&ids)))
+        diesel::update(inv::table.filter(inv::id.eq_any(ids)))
             .set((
                 inv::status.eq(InvitationStatus::Cancelled.as_str()),
                 inv::answered_at.eq(now),
             ))
             .execute(conn)?;
     }
-    Ok(ids)
+    Ok(())
 }
 
-/// Whether this person already has a pending invitation to the group.
 /// Marks `ids` as one batch named after its first invitation.
 pub fn set_batch(conn: &mut DbConn, ids: &[i64], batch_id: i64) -> QueryResult<usize> {
     diesel::update(inv::table.filter(inv::id.eq_any(ids)))

@@ -9,9 +9,10 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::models::audit::{self, NewAuditEvent};
+use crate::models::invitation::Inviters;
 use crate::models::membership::{self, NewMembership};
 use crate::models::{Group, Membership, Role, company_account, group, join_request, role};
-use crate::services::invitations::revoke_sent_by;
+use crate::services::invitations::revoke_unbacked;
 use crate::services::notifications::notify;
 use serde::Deserialize;
 use time::PrimitiveDateTime;
@@ -583,8 +584,9 @@ pub fn leave(
             "Left",
             now,
         )?;
-        // Invitations of someone who left cannot let anyone in.
-        revoke_sent_by(conn, user, Some(a.group.id), Some(user), now)?;
+        // Invitations of someone who left cannot let anyone in (here or in
+        // a community below, unless another membership still backs them).
+        revoke_unbacked(conn, Inviters::User(user), Some(user), now)?;
         Ok("You have left the group.")
     }))
 }
@@ -638,10 +640,8 @@ pub fn change_role(
         // now in a partner account) gets no new role there.
         let account = segregated(conn, &a.group, target)?;
         membership::set_role(conn, m.id, new_role.id)?;
-        if !new_role.perms().has(Permission::ManageMember) {
-            // Without the power to invite, their pending invitations end too.
-            revoke_sent_by(conn, m.user_id, Some(a.group.id), Some(actor), now)?;
-        }
+        // Without the power to invite, their pending invitations end too.
+        revoke_unbacked(conn, Inviters::User(m.user_id), Some(actor), now)?;
         audit_member(
             conn,
             actor,
@@ -682,7 +682,7 @@ pub fn remove_member(
             "Removed",
             now,
         )?;
-        revoke_sent_by(conn, m.user_id, Some(a.group.id), Some(actor), now)?;
+        revoke_unbacked(conn, Inviters::User(m.user_id), Some(actor), now)?;
         Ok("The member has been removed.")
     }))
 }

@@ -769,16 +769,29 @@ pub fn link_of(env: &InviteEnv<'_>, inv: &invitation::Invitation) -> String {
     env.join_url(&env.links.token(&inv.link_nonce))
 }
 
-/// Cancels the pending invitations `inviter` sent in `group` (or everywhere),
-/// recording why: they lost the power to invite, left, or were deactivated.
+/// Cancels every pending invitation `inviter` sent, recording why: they
+/// were deactivated.
 pub fn revoke_sent_by(
     conn: &mut DbConn,
     inviter: i64,
-    group_id: Option<i64>,
     actor: Option<i64>,
     now: PrimitiveDateTime,
 ) -> diesel::QueryResult<usize> {
-    let ids = invitation::cancel_sent_by(conn, inviter, group_id, now)?;
+    let ids = invitation::cancel_sent_by(conn, inviter, now)?;
+    invitation::log(conn, &ids, "revoked", actor, now)?;
+    Ok(ids.len())
+}
+
+/// Cancels the pending invitations of `who` that lost the power to invite
+/// behind them (a role changed or lost "manage members", a member removed
+/// or left), in the group and in every community below it, recording why.
+pub fn revoke_unbacked(
+    conn: &mut DbConn,
+    who: invitation::Inviters,
+    actor: Option<i64>,
+    now: PrimitiveDateTime,
+) -> diesel::QueryResult<usize> {
+    let ids = invitation::cancel_unbacked(conn, who, now)?;
     invitation::log(conn, &ids, "revoked", actor, now)?;
     Ok(ids.len())
 }

@@ -10,9 +10,11 @@ use crate::db::{self, DbConn};
 use crate::domain::{FormErrors, Permission, Permissions};
 use crate::error::{AppError, AppResult};
 use crate::models::audit::{self, NewAuditEvent};
+use crate::models::invitation::Inviters;
 use crate::models::{Group, Role, User, group_tree, role};
 use crate::services::communities::managed_group;
 use crate::services::groups::GroupAccess;
+use crate::services::invitations::revoke_unbacked;
 use time::PrimitiveDateTime;
 
 /// Longest role name, in characters.
@@ -395,6 +397,15 @@ pub fn save(
             // Deleted since it was read.
             return Err(AppError::not_found().into());
         }
+        // Members who could invite only through this role cannot any more:
+        // their pending invitations end (in the communities below too).
+        let revoked = if r.perms().has(Permission::ManageMember)
+            && !spec.perms.has(Permission::ManageMember)
+        {
+            revoke_unbacked(conn, Inviters::HoldingRole(r.id), Some(actor.id), now)?
+        } else {
+            0
+        };
         let renamed = if name == r.name {
             format!("Role {name}")
         } else {
@@ -412,7 +423,13 @@ pub fn save(
             ),
             now,
         )?;
-        Ok(format!("The role {name} has been saved."))
+        Ok(match revoked {
+            0 => format!("The role {name} has been saved."),
+            n => format!(
+                "The role {name} has been saved. Its members can no longer invite: {} cancelled.",
+                invitations(n as i64)
+            ),
+        })
     }))
 }
 

@@ -6,7 +6,7 @@
 use crate::backend_tests;
 use crate::helpers::*;
 use diesel::prelude::*;
-use guildhall::db::schema::{audit_events, invitations, memberships, roles};
+use guildhall::db::schema::{audit_events, invitation_events, invitations, memberships, roles};
 
 backend_tests!(
     member_manager_invites_but_cannot_manage_the_community,
@@ -16,6 +16,8 @@ backend_tests!(
     a_role_of_another_community_cannot_be_edited_or_deleted,
     a_role_in_use_cannot_be_deleted,
     a_foreign_role_id_is_refused_in_role_changes_and_invitations,
+    a_role_losing_manage_members_ends_its_holders_invitations,
+    a_demoted_members_invitations_below_end_too,
 );
 
 pub(crate) const PW: &str = "correct horse battery";
@@ -711,4 +713,118 @@ async fn a_foreign_role_id_is_refused_in_role_changes_and_invitations(b: Backend
     }
     assert_eq!(all_memberships(&app), before);
     assert_eq!(app.count("invitations"), 0);
+}
+
+/// `who` invites `to` (a username) into `slug` with `role`; the page says so.
+async fn invite_as(app: &TestApp, who: &reqwest::Client, slug: &str, to: &str, role: i64) {
+    let page = format!("/groups/{slug}/invite");
+    let p = app
+        .submit_with(
+            who,
+            &page,
+            &page,
+            &[("send_to", to), ("role_id", &role.to_string())],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("1 of 1 invited."), "{}", p.body);
+}
+
+/// (invitee's username, status) of every invitation, oldest first.
+fn invitation_statuses(app: &TestApp) -> Vec<(String, String)> {
+    use guildhall::db::schema::users;
+    app.db(|c| {
+        invitations::table
+            .inner_join(users::table.on(invitations::invitee_user_id.eq(users::id.nullable())))
+            .order(invitations::id)
+            .select((users::username.assume_not_null(), invitations::status))
+            .load(c)
+            .unwrap()
+    })
+}
+
+fn pair(a: &str, b: &str) -> (String, String) {
+    (a.to_string(), b.to_string())
+}
+
+async fn a_role_losing_manage_members_ends_its_holders_invitations(b: Backend) {
+    let app = spawn_app(b).await;
+    let (_, alice, mm) = mssp(&app).await;
+    let admin = role_id(&app, None, "GroupAdmin");
+    let member = role_id(&app, None, "GroupMember");
+    // Bob can invite only through "Member manager" on Main (into Main and
+    // Acme below it); carol holds it too, but is also an admin of Acme.
+    let (bob, bc) = app.logged_in("bob", PW).await;
+    let (carol, cc) = app.logged_in("carol", PW).await;
+    app.add_member("main", bob, mm);
+    app.add_member("main", carol, mm);
+    app.add_member("acme", carol, admin);
+    for name in ["erin", "fred", "gina", "hank"] {
+        app.create_user(name, PW);
+    }
+    invite_as(&app, &bc, "acme", "erin", mm).await;
+    invite_as(&app, &bc, "main", "fred", mm).await;
+    invite_as(&app, &cc, "acme", "gina", mm).await;
+    invite_as(&app, &alice, "main", "hank", member).await;
+
+    let p = app
+        .submit_with(
+            &alice,
+            "/groups/main/roles",
+            &format!("/groups/main/roles/{mm}"),
+            &[("name", "Member manager"), ("permissions", "view_members")],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(
+        flashes(&app, &alice, "/groups/main/roles").await,
+        vec![
+            "The role Member manager has been saved. Its members can no longer invite: \
+             2 pending invitations cancelled."
+        ]
+    );
+    assert_eq!(
+        invitation_statuses(&app),
+        vec![
+            pair("erin", "cancelled"),
+            pair("fred", "cancelled"),
+            pair("gina", "pending"),
+            pair("hank", "pending"),
+        ]
+    );
+    let revoked: i64 = app.db(|c| {
+        invitation_events::table
+            .filter(invitation_events::kind.eq("revoked"))
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(revoked, 2);
+    // Erin no longer sees an invitation to accept.
+    let ec = new_client();
+    app.login_with(&ec, "erin", PW).await;
+    let inbox = app.get_with(&ec, "/invitations").await;
+    assert!(inbox.body.contains("You have no pending invitations."));
+}
+
+async fn a_demoted_members_invitations_below_end_too(b: Backend) {
+    let app = spawn_app(b).await;
+    let (_, alice, mm) = mssp(&app).await;
+    let member = role_id(&app, None, "GroupMember");
+    let (bob, bc) = app.logged_in("bob", PW).await;
+    app.add_member("main", bob, mm);
+    app.create_user("erin", PW);
+    invite_as(&app, &bc, "acme", "erin", mm).await;
+    let p = app
+        .submit_with(
+            &alice,
+            "/groups/main/members",
+            &format!("/groups/main/members/{bob}/role"),
+            &[("role_id", &member.to_string())],
+        )
+        .await;
+    assert_eq!(p.status, 303);
+    assert!(all_memberships(&app).contains(&(app.group_id("main"), bob, member)));
+    // His invitation into Acme, given through his role on Main, ends too.
+    assert_eq!(invitation_statuses(&app), vec![pair("erin", "cancelled")]);
 }
