@@ -104,6 +104,21 @@ pub struct Pending {
     pub open: bool,
 }
 
+/// This person's pending invitations to a group. 'pending' is written in
+/// the text, not bound: only then do the planners answer it from the
+/// partial unique index `invitations_one_pending` (the index that decides
+/// "one pending invitation per person"), and no other index is needed.
+const PENDING_OF: &str = "SELECT id, expires_at FROM invitations \
+    WHERE group_id = ? AND invitee_email_key = ? AND status = 'pending'";
+
+#[derive(QueryableByName)]
+struct PendingRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Timestamp, deserialize_as = crate::db::Stamp)]
+    expires_at: PrimitiveDateTime,
+}
+
 /// Marks this person's pending invitations to this group whose date has
 /// passed as expired, and says whether one is still open (one query).
 pub fn expire_stale(
@@ -112,14 +127,14 @@ pub fn expire_stale(
     email_key: &str,
     now: PrimitiveDateTime,
 ) -> QueryResult<Pending> {
-    let q = inv::table
-        .filter(inv::group_id.eq(group_id))
-        .filter(inv::invitee_email_key.eq(email_key))
-        .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
-        .select((inv::id, inv::expires_at));
-    let rows: Vec<(i64, PrimitiveDateTime)> = native!(conn, |c| q.load(c))?;
-    let (expired, open): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(_, at)| *at <= now);
-    let expired: Vec<i64> = expired.into_iter().map(|(id, _)| id).collect();
+    use diesel::sql_types::{BigInt, Text};
+    let q = Sql::new(
+        PENDING_OF,
+        (group_id.into_sql::<BigInt>(), email_key.into_sql::<Text>()),
+    );
+    let rows: Vec<PendingRow> = native!(conn, |c| q.load(c))?;
+    let (expired, open): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.expires_at <= now);
+    let expired: Vec<i64> = expired.into_iter().map(|r| r.id).collect();
     if !expired.is_empty() {
         diesel::update(inv::table.filter(inv::id.eq_any(&expired)))
             .set(inv::status.eq(InvitationStatus::Expired.as_str()))

@@ -1,0 +1,1 @@
+CREATE INDEX invitations_group_invitee ON invitations (group_id, invitee_email_key);
