@@ -10,7 +10,7 @@ pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = outbox)]
 pub struct OutboxMail {
     pub id: i64,
@@ -56,61 +56,49 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<OutboxMail> {
         .first(conn)
 }
 
-/// Claims up to `limit` due mails until `lease_until` and counts the attempt.
-/// On PostgreSQL `FOR UPDATE SKIP LOCKED` keeps two servers off the same rows;
-/// on SQLite the IMMEDIATE write transaction does.
+/// Claims up to `limit` due mails until `lease_until` and counts the
+/// attempt, in one statement of constant text (kept prepared; an `IN` list
+/// of ids is written anew each time). On PostgreSQL `FOR UPDATE SKIP LOCKED`
+/// keeps two servers off the same rows; on SQLite the write transaction does.
+const CLAIM: &str = "UPDATE outbox SET locked_until = ?, attempts = attempts + 1 \
+    WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? \
+        AND (locked_until IS NULL OR locked_until < ?) ORDER BY id LIMIT ?) \
+    RETURNING id, kind, recipient, subject, text_body, html_body, message_id, status, \
+        attempts, next_attempt_at, last_error, created_at, sent_at";
+#[cfg(feature = "postgres")]
+const CLAIM_PG: &str = "UPDATE outbox SET locked_until = ?, attempts = attempts + 1 \
+    WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? \
+        AND (locked_until IS NULL OR locked_until < ?) ORDER BY id LIMIT ? \
+        FOR UPDATE SKIP LOCKED) \
+    RETURNING id, kind, recipient, subject, text_body, html_body, message_id, status, \
+        attempts, next_attempt_at, last_error, created_at, sent_at";
+
 pub fn claim_due(
     conn: &mut DbConn,
     now: PrimitiveDateTime,
     lease_until: PrimitiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<OutboxMail>> {
-    crate::db::write_tx(conn, |conn| {
-        let ids: Vec<i64> = match conn {
-            #[cfg(feature = "postgres")]
-            DbConn::Pg(pg) => outbox::table
-                .filter(outbox::status.eq(PENDING))
-                .filter(outbox::next_attempt_at.le(now))
-                .filter(
-                    outbox::locked_until
-                        .is_null()
-                        .or(outbox::locked_until.lt(now)),
-                )
-                .order(outbox::id)
-                .limit(limit)
-                .select(outbox::id)
-                .for_update()
-                .skip_locked()
-                .load(pg)?,
-            #[allow(unreachable_patterns)]
-            _ => outbox::table
-                .filter(outbox::status.eq(PENDING))
-                .filter(outbox::next_attempt_at.le(now))
-                .filter(
-                    outbox::locked_until
-                        .is_null()
-                        .or(outbox::locked_until.lt(now)),
-                )
-                .order(outbox::id)
-                .limit(limit)
-                .select(outbox::id)
-                .load(conn)?,
-        };
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-            .set((
-                outbox::locked_until.eq(lease_until),
-                outbox::attempts.eq(outbox::attempts + 1),
-            ))
-            .execute(conn)?;
-        outbox::table
-            .filter(outbox::id.eq_any(&ids))
-            .order(outbox::id)
-            .select(OutboxMail::as_select())
-            .load(conn)
-    })
+    use diesel::sql_types::{BigInt, Timestamp};
+    let text = match conn {
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(_) => CLAIM_PG,
+        #[allow(unreachable_patterns)]
+        _ => CLAIM,
+    };
+    let q = crate::db::Sql::new(
+        text,
+        (
+            lease_until.into_sql::<Timestamp>(),
+            now.into_sql::<Timestamp>(),
+            now.into_sql::<Timestamp>(),
+            limit.into_sql::<BigInt>(),
+        ),
+    );
+    let mut mails: Vec<OutboxMail> = crate::native!(conn, |c| q.load(c))?;
+    // RETURNING promises no order.
+    mails.sort_unstable_by_key(|m| m.id);
+    Ok(mails)
 }
 
 /// Marks the mails of `ids` sent: one statement for a worker's round.
