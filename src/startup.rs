@@ -139,6 +139,7 @@ impl Application {
         let wakeup = Arc::new(Notify::new());
         let worker = MailWorker {
             writer: writer.clone(),
+            pool: pool.clone(),
             mailer,
             from,
             clock: clock.clone(),

@@ -50,8 +50,6 @@ diesel::table! {
         kind -> Text,
         recipient -> Text,
         subject -> Text,
-        text_body -> Text,
-        html_body -> Text,
         message_id -> Text,
         status -> Text,
         attempts -> BigInt,
@@ -63,6 +61,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox_bodies (outbox_id) {
+        outbox_id -> BigInt,
+        text_body -> Text,
+        html_body -> Text,
+    }
+}
+
+diesel::joinable!(outbox_bodies -> outbox (outbox_id));
 diesel::joinable!(email_verifications -> users (user_id));
 
 diesel::table! {
@@ -290,6 +297,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_verifications,
     login_attempts,
     outbox,
+    outbox_bodies,
     conversations,
     conversation_members,
     messages,

@@ -26,6 +26,8 @@ pub struct MailWorker {
     /// Claims and results are written through it (grouped with other writes
     /// on SQLite).
     pub writer: db::Writer,
+    /// Where the claimed mails' bodies are read (not on SQLite's writer).
+    pub pool: db::DbPool,
     pub mailer: Mailer,
     pub from: Mailbox,
     pub clock: Clock,
@@ -73,10 +75,14 @@ impl MailWorker {
     pub async fn deliver_due(&self) -> AppResult<usize> {
         let now = self.clock.now();
         let lease = now + time::Duration::seconds(LEASE_SECS);
-        let batch = self
+        let ids = self
             .writer
             .run(move |c| Ok(outbox::claim_due(c, now, lease, BATCH)?))
             .await?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let batch = db::run(&self.pool, move |c| Ok(outbox::load(c, &ids)?)).await?;
         let tried = batch.len();
         // Several mails at once: each SMTP exchange spends most of its time
         // waiting on the network, and the transport pools its connections.

@@ -2,7 +2,7 @@
 //! by `mail::worker`.
 
 use crate::db::DbConn;
-use crate::db::schema::outbox;
+use crate::db::schema::{outbox, outbox_bodies};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
@@ -10,8 +10,8 @@ pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
 
-#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
-#[diesel(table_name = outbox)]
+/// A mail with its bodies (`outbox` joined with `outbox_bodies`).
+#[derive(Debug, Clone, Queryable)]
 pub struct OutboxMail {
     pub id: i64,
     pub kind: String,
@@ -28,8 +28,39 @@ pub struct OutboxMail {
     pub sent_at: Option<PrimitiveDateTime>,
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = outbox, treat_none_as_default_value = false)]
+/// The columns of an [`OutboxMail`], in its order.
+type MailColumns = (
+    outbox::id,
+    outbox::kind,
+    outbox::recipient,
+    outbox::subject,
+    outbox_bodies::text_body,
+    outbox_bodies::html_body,
+    outbox::message_id,
+    outbox::status,
+    outbox::attempts,
+    outbox::next_attempt_at,
+    outbox::last_error,
+    outbox::created_at,
+    outbox::sent_at,
+);
+const MAIL: MailColumns = (
+    outbox::id,
+    outbox::kind,
+    outbox::recipient,
+    outbox::subject,
+    outbox_bodies::text_body,
+    outbox_bodies::html_body,
+    outbox::message_id,
+    outbox::status,
+    outbox::attempts,
+    outbox::next_attempt_at,
+    outbox::last_error,
+    outbox::created_at,
+    outbox::sent_at,
+);
+
+#[derive(Debug)]
 pub struct NewMail<'a> {
     pub kind: &'a str,
     pub recipient: &'a str,
@@ -42,43 +73,86 @@ pub struct NewMail<'a> {
     pub created_at: PrimitiveDateTime,
 }
 
+/// Queues a mail: its delivery state, then its bodies (written once, never
+/// updated).
 pub fn insert(conn: &mut DbConn, new: &NewMail<'_>) -> QueryResult<i64> {
-    let q = diesel::insert_into(outbox::table)
-        .values(new)
+    let head = diesel::insert_into(outbox::table)
+        .values((
+            outbox::kind.eq(new.kind),
+            outbox::recipient.eq(new.recipient),
+            outbox::subject.eq(new.subject),
+            outbox::message_id.eq(new.message_id),
+            outbox::status.eq(new.status),
+            outbox::next_attempt_at.eq(new.next_attempt_at),
+            outbox::created_at.eq(new.created_at),
+        ))
         .returning(outbox::id);
-    crate::native!(conn, |c| q.get_result(c))
+    let id: i64 = crate::native!(conn, |c| head.get_result(c))?;
+    let bodies = diesel::insert_into(outbox_bodies::table).values((
+        outbox_bodies::outbox_id.eq(id),
+        outbox_bodies::text_body.eq(new.text_body),
+        outbox_bodies::html_body.eq(new.html_body),
+    ));
+    crate::native!(conn, |c| bodies.execute(c))?;
+    Ok(id)
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<OutboxMail> {
     outbox::table
-        .find(id)
-        .select(OutboxMail::as_select())
+        .inner_join(outbox_bodies::table)
+        .filter(outbox::id.eq(id))
+        .select(MAIL)
         .first(conn)
+}
+
+/// The mails of `ids`, in id order.
+pub fn load(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<OutboxMail>> {
+    outbox::table
+        .inner_join(outbox_bodies::table)
+        .filter(outbox::id.eq_any(ids))
+        .order(outbox::id)
+        .select(MAIL)
+        .load(conn)
+}
+
+/// Every queued mail, oldest first (for tests and small tools).
+pub fn all(conn: &mut DbConn) -> QueryResult<Vec<OutboxMail>> {
+    outbox::table
+        .inner_join(outbox_bodies::table)
+        .order(outbox::id)
+        .select(MAIL)
+        .load(conn)
 }
 
 /// Claims up to `limit` due mails until `lease_until` and counts the
 /// attempt, in one statement of constant text (kept prepared; an `IN` list
-/// of ids is written anew each time). On PostgreSQL `FOR UPDATE SKIP LOCKED`
-/// keeps two servers off the same rows; on SQLite the write transaction does.
+/// of ids is written anew each time). Returns their ids in order; the
+/// bodies are read apart (`load`), off SQLite's writer. On PostgreSQL
+/// `FOR UPDATE SKIP LOCKED` keeps two servers off the same rows; on SQLite
+/// the write transaction does.
 const CLAIM: &str = "UPDATE outbox SET locked_until = ?, attempts = attempts + 1 \
     WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? \
         AND (locked_until IS NULL OR locked_until < ?) ORDER BY id LIMIT ?) \
-    RETURNING id, kind, recipient, subject, text_body, html_body, message_id, status, \
-        attempts, next_attempt_at, last_error, created_at, sent_at";
+    RETURNING id";
 #[cfg(feature = "postgres")]
 const CLAIM_PG: &str = "UPDATE outbox SET locked_until = ?, attempts = attempts + 1 \
     WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? \
         AND (locked_until IS NULL OR locked_until < ?) ORDER BY id LIMIT ? \
         FOR UPDATE SKIP LOCKED) \
-    RETURNING id, kind, recipient, subject, text_body, html_body, message_id, status, \
-        attempts, next_attempt_at, last_error, created_at, sent_at";
+    RETURNING id";
+
+#[derive(QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
 
 pub fn claim_due(
     conn: &mut DbConn,
     now: PrimitiveDateTime,
     lease_until: PrimitiveDateTime,
     limit: i64,
-) -> QueryResult<Vec<OutboxMail>> {
+) -> QueryResult<Vec<i64>> {
     use diesel::sql_types::{BigInt, Timestamp};
     let text = match conn {
         #[cfg(feature = "postgres")]
@@ -95,10 +169,11 @@ pub fn claim_due(
             limit.into_sql::<BigInt>(),
         ),
     );
-    let mut mails: Vec<OutboxMail> = crate::native!(conn, |c| q.load(c))?;
+    let claimed: Vec<Claimed> = crate::native!(conn, |c| q.load(c))?;
+    let mut ids: Vec<i64> = claimed.into_iter().map(|c| c.id).collect();
     // RETURNING promises no order.
-    mails.sort_unstable_by_key(|m| m.id);
-    Ok(mails)
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// Marks the mails of `ids` sent: one statement for a worker's round.

@@ -455,16 +455,7 @@ impl TestApp {
 
     /// Every queued mail, oldest first.
     pub fn outbox(&self) -> Vec<guildhall::models::outbox::OutboxMail> {
-        use diesel::prelude::*;
-        use guildhall::db::schema::outbox;
-        use guildhall::models::outbox::OutboxMail;
-        self.db(|c| {
-            outbox::table
-                .order(outbox::id)
-                .select(OutboxMail::as_select())
-                .load(c)
-                .unwrap()
-        })
+        self.db(|c| guildhall::models::outbox::all(c).unwrap())
     }
 
     /// The first link to this site in the last queued mail to `to`.

@@ -218,6 +218,7 @@ async fn two_workers_never_send_a_mail_twice(b: Backend) {
     .unwrap();
     let worker = guildhall::mail::MailWorker {
         writer: app.writer().clone(),
+        pool: app.pool().clone(),
         mailer,
         from: "Guildhall <g@example.test>".parse().unwrap(),
         clock: app.clock.clone(),

@@ -25,6 +25,7 @@ fn both_backends_migrate_to_the_same_schema() {
     for table in [
         "users",
         "outbox",
+        "outbox_bodies",
         "login_attempts",
         "email_verifications",
         "conversations",
