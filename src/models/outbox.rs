@@ -29,36 +29,25 @@ pub struct OutboxMail {
 }
 
 /// The columns of an [`OutboxMail`], in its order.
-type MailColumns = (
-    outbox::id,
-    outbox::kind,
-    outbox::recipient,
-    outbox::subject,
-    outbox_bodies::text_body,
-    outbox_bodies::html_body,
-    outbox::message_id,
-    outbox::status,
-    outbox::attempts,
-    outbox::next_attempt_at,
-    outbox::last_error,
-    outbox::created_at,
-    outbox::sent_at,
-);
-const MAIL: MailColumns = (
-    outbox::id,
-    outbox::kind,
-    outbox::recipient,
-    outbox::subject,
-    outbox_bodies::text_body,
-    outbox_bodies::html_body,
-    outbox::message_id,
-    outbox::status,
-    outbox::attempts,
-    outbox::next_attempt_at,
-    outbox::last_error,
-    outbox::created_at,
-    outbox::sent_at,
-);
+macro_rules! mail_columns {
+    () => {
+        (
+            outbox::id,
+            outbox::kind,
+            outbox::recipient,
+            outbox::subject,
+            outbox_bodies::text_body,
+            outbox_bodies::html_body,
+            outbox::message_id,
+            outbox::status,
+            outbox::attempts,
+            outbox::next_attempt_at,
+            outbox::last_error,
+            outbox::created_at,
+            outbox::sent_at,
+        )
+    };
+}
 
 #[derive(Debug)]
 pub struct NewMail<'a> {
@@ -101,7 +90,7 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<OutboxMail> {
     outbox::table
         .inner_join(outbox_bodies::table)
         .filter(outbox::id.eq(id))
-        .select(MAIL)
+        .select(mail_columns!())
         .first(conn)
 }
 
@@ -111,7 +100,7 @@ pub fn load(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<OutboxMail>> {
         .inner_join(outbox_bodies::table)
         .filter(outbox::id.eq_any(ids))
         .order(outbox::id)
-        .select(MAIL)
+        .select(mail_columns!())
         .load(conn)
 }
 
@@ -120,7 +109,7 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<OutboxMail>> {
     outbox::table
         .inner_join(outbox_bodies::table)
         .order(outbox::id)
-        .select(MAIL)
+        .select(mail_columns!())
         .load(conn)
 }
 
@@ -130,16 +119,21 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<OutboxMail>> {
 /// bodies are read apart (`load`), off SQLite's writer. On PostgreSQL
 /// `FOR UPDATE SKIP LOCKED` keeps two servers off the same rows; on SQLite
 /// the write transaction does.
-const CLAIM: &str = "UPDATE outbox SET locked_until = ?, attempts = attempts + 1 \
-    WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? \
-        AND (locked_until IS NULL OR locked_until < ?) ORDER BY id LIMIT ?) \
-    RETURNING id";
+macro_rules! claim {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE outbox SET locked_until = ?, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' \
+             AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?) \
+             ORDER BY id LIMIT ?",
+            $lock,
+            ") RETURNING id"
+        )
+    };
+}
+const CLAIM: &str = claim!("");
 #[cfg(feature = "postgres")]
-const CLAIM_PG: &str = "UPDATE outbox SET locked_until = ?, attempts = attempts + 1 \
-    WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? \
-        AND (locked_until IS NULL OR locked_until < ?) ORDER BY id LIMIT ? \
-        FOR UPDATE SKIP LOCKED) \
-    RETURNING id";
+const CLAIM_PG: &str = claim!(" FOR UPDATE SKIP LOCKED");
 
 #[derive(QueryableByName)]
 struct Claimed {
