@@ -13,7 +13,7 @@ mod writer;
 
 pub use conn::DbConn;
 pub use migrations::run_migrations;
-pub use native::Sql;
+pub use native::{IdRow, Sql};
 pub use pool::{Backend, DbPool, build_pool, build_pool_with};
 pub use stamp::{MaybeStamp, Stamp};
 pub use writer::Writer;

@@ -49,6 +49,14 @@ impl<B> Sql<B> {
     }
 }
 
+/// A row of an [`Sql`] statement that returns only `id`s (`SELECT id …`,
+/// `… RETURNING id`).
+#[derive(Debug, Clone, Copy, diesel::QueryableByName)]
+pub struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+}
+
 /// The binds of an [`Sql`]: walks the `n`-th one.
 pub trait Binds<DB: Backend> {
     const LEN: usize;

@@ -4,7 +4,7 @@ use crate::db::schema::{
     audit_events, groups, invitation_events as ev, invitations as inv,
     retired_invitation_links as retired, roles, users,
 };
-use crate::db::{DbConn, Sql};
+use crate::db::{DbConn, IdRow, Sql};
 use crate::domain::InvitationStatus;
 use crate::native;
 use diesel::prelude::*;
@@ -503,12 +503,6 @@ const UNBACKED: &str = "SELECT i.id FROM invitations i \
         WHERE ga.group_id = i.group_id AND r.permissions LIKE ?) \
     ORDER BY i.id";
 
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
-}
-
 /// Cancels the pending invitations of `who` that nobody with the power to
 /// invite stands behind any more (after a role change, a role losing
 /// "manage members", a member removed or leaving); returns their ids for
@@ -533,7 +527,7 @@ pub fn cancel_unbacked(
                 .into_sql::<Text>(),
         ),
     );
-    let rows: Vec<Id> = native!(conn, |c| q.load(c))?;
+    let rows: Vec<IdRow> = native!(conn, |c| q.load(c))?;
     let ids: Vec<i64> = rows.into_iter().map(|r| r.id).collect();
     cancel(conn, &ids, now)?;
     Ok(ids)

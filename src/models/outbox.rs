@@ -28,10 +28,11 @@ pub struct OutboxMail {
     pub sent_at: Option<PrimitiveDateTime>,
 }
 
-/// The columns of an [`OutboxMail`], in its order.
-macro_rules! mail_columns {
+/// Mails with their bodies, each row an [`OutboxMail`] (its columns in its
+/// order); callers add the filter and order.
+macro_rules! mails {
     () => {
-        (
+        outbox::table.inner_join(outbox_bodies::table).select((
             outbox::id,
             outbox::kind,
             outbox::recipient,
@@ -45,7 +46,7 @@ macro_rules! mail_columns {
             outbox::last_error,
             outbox::created_at,
             outbox::sent_at,
-        )
+        ))
     };
 }
 
@@ -87,30 +88,20 @@ pub fn insert(conn: &mut DbConn, new: &NewMail<'_>) -> QueryResult<i64> {
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<OutboxMail> {
-    outbox::table
-        .inner_join(outbox_bodies::table)
-        .filter(outbox::id.eq(id))
-        .select(mail_columns!())
-        .first(conn)
+    mails!().filter(outbox::id.eq(id)).first(conn)
 }
 
 /// The mails of `ids`, in id order.
 pub fn load(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<OutboxMail>> {
-    outbox::table
-        .inner_join(outbox_bodies::table)
+    mails!()
         .filter(outbox::id.eq_any(ids))
         .order(outbox::id)
-        .select(mail_columns!())
         .load(conn)
 }
 
 /// Every queued mail, oldest first (for tests and small tools).
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<OutboxMail>> {
-    outbox::table
-        .inner_join(outbox_bodies::table)
-        .order(outbox::id)
-        .select(mail_columns!())
-        .load(conn)
+    mails!().order(outbox::id).load(conn)
 }
 
 /// Claims up to `limit` due mails until `lease_until` and counts the
@@ -135,12 +126,6 @@ const CLAIM: &str = claim!("");
 #[cfg(feature = "postgres")]
 const CLAIM_PG: &str = claim!(" FOR UPDATE SKIP LOCKED");
 
-#[derive(QueryableByName)]
-struct Claimed {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
-}
-
 pub fn claim_due(
     conn: &mut DbConn,
     now: PrimitiveDateTime,
@@ -163,7 +148,7 @@ pub fn claim_due(
             limit.into_sql::<BigInt>(),
         ),
     );
-    let claimed: Vec<Claimed> = crate::native!(conn, |c| q.load(c))?;
+    let claimed: Vec<crate::db::IdRow> = crate::native!(conn, |c| q.load(c))?;
     let mut ids: Vec<i64> = claimed.into_iter().map(|c| c.id).collect();
     // RETURNING promises no order.
     ids.sort_unstable();
