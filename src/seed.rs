@@ -816,6 +816,7 @@ fn invite_user(
                     // Far ahead, so the demo data does not expire under a benchmark.
                     expires_at: at(plan.users * 3 + 10 * 365 * 86_400),
                     batch_id: None,
+                    last_mail_id: None,
                 },
             )?;
             invitation::add_event(c, id, "sent", Some(*g as i64 + 1), sent)?;

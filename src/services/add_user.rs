@@ -318,6 +318,7 @@ fn invite_contact(
                 sent_at: now,
                 expires_at: invitations::expiry(env.config, now),
                 batch_id: None,
+                last_mail_id: None,
             },
         )
         .map_err(|e| {
@@ -331,7 +332,8 @@ fn invite_contact(
         ids.push(id);
     }
     let token = first_token.ok_or_else(|| refused_groups(NO_GROUP))?;
-    invitation::log(conn, &ids, "sent", Some(me.id), now)?;
+    let groups: Vec<i64> = chosen.iter().map(|g| g.id).collect();
+    invitation::log_send(conn, &ids, &groups, "sent", me.id, now)?;
     invitation::set_batch(conn, &ids, ids[0])?;
     let names: Vec<String> = chosen.iter().map(|g| g.name.clone()).collect();
     let names = invitations::join_names(&names);

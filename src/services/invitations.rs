@@ -374,7 +374,8 @@ pub fn invite_one(
             (None, Some(a)) => (a.as_str().to_string(), a.key()),
             (None, None) => unreachable!("an entry is a user or an address"),
         };
-        let mut created: Vec<(i64, String, String)> = Vec::new();
+        // Every group is checked first; what passes is written below.
+        let mut chosen: Vec<Chosen<'_>> = Vec::new();
         let mut first_refusal = None;
         for access in groups_ {
             let group = &access.group;
@@ -392,7 +393,7 @@ pub fn invite_one(
             };
             let refusal = match refusal {
                 Some(r) => Some(r),
-                None if quota_reached(conn, config, inviter.id, group.id, created.len(), now)? => {
+                None if quota_reached(conn, config, inviter.id, group.id, chosen.len(), now)? => {
                     Some(InviteOutcome::QuotaReached)
                 }
                 None => {
@@ -407,11 +408,40 @@ pub fn invite_one(
                 first_refusal.get_or_insert(r);
                 continue;
             }
-            let (nonce, token, token_hash) = env.links.fresh();
+            let label = req.labels.iter().find(|(g, _)| *g == group.id);
+            chosen.push(Chosen {
+                group_id: group.id,
+                name: label.map_or(&group.name, |(_, l)| l),
+                link: env.links.fresh(),
+            });
+        }
+        let Some(first) = chosen.first() else {
+            return Err(Stop::Outcome(
+                first_refusal.unwrap_or(InviteOutcome::AlreadyInvited),
+            ));
+        };
+        let names: Vec<String> = chosen.iter().map(|c| c.name.to_string()).collect();
+        let groups_named = join_names(&names);
+        let sent = Sent {
+            groups: &groups_named,
+            inviter,
+            role: &req.role,
+            message: req.message.as_deref(),
+            expires_at: expires_at(config, now),
+        };
+        // The mail is queued first, so each invitation is written once,
+        // already naming it (no UPDATE of the row just inserted).
+        let mail_id = match &invitee {
+            Some(u) => in_app_mail(conn, env, &sent, u, now)?,
+            None => mail_link(conn, env, &sent, &email, &first.link.1, now)?,
+        };
+        let mut ids = Vec::with_capacity(chosen.len());
+        for c in &chosen {
+            let (nonce, _, token_hash) = &c.link;
             let id = invitation::insert(
                 conn,
                 &NewInvitation {
-                    group_id: group.id,
+                    group_id: c.group_id,
                     inviter_id: inviter.id,
                     invitee_user_id: invitee.as_ref().map(|u| u.id),
                     invitee_email: &email,
@@ -419,12 +449,13 @@ pub fn invite_one(
                     role_id: req.role.id,
                     message: req.message.as_deref(),
                     status: InvitationStatus::Pending.as_str(),
-                    link_nonce: &nonce,
-                    token_hash: &token_hash,
+                    link_nonce: nonce,
+                    token_hash,
                     created_at: now,
                     sent_at: now,
-                    expires_at: expires_at(config, now),
+                    expires_at: sent.expires_at,
                     batch_id: None,
+                    last_mail_id: Some(mail_id),
                 },
             )
             .map_err(|e| {
@@ -434,34 +465,17 @@ pub fn invite_one(
                     e.into()
                 }
             })?;
-            let label = req.labels.iter().find(|(g, _)| *g == group.id);
-            created.push((id, token, label.map_or(&group.name, |(_, l)| l).clone()));
+            ids.push(id);
         }
-        let Some((first_id, first_token, _)) = created.first() else {
-            return Err(Stop::Outcome(
-                first_refusal.unwrap_or(InviteOutcome::AlreadyInvited),
-            ));
-        };
-        let names: Vec<String> = created.iter().map(|(_, _, n)| n.clone()).collect();
-        let ids: Vec<i64> = created.iter().map(|(id, _, _)| *id).collect();
-        // History and audit of every group's invitation at once.
-        invitation::log(conn, &ids, "sent", Some(inviter.id), now)?;
-        if created.len() > 1 {
+        // History, audit and quota counts of every group's invitation at once.
+        let group_ids: Vec<i64> = chosen.iter().map(|c| c.group_id).collect();
+        invitation::log_send(conn, &ids, &group_ids, "sent", inviter.id, now)?;
+        if ids.len() > 1 {
             // One mail, one link: answering it answers every group of the batch.
-            invitation::set_batch(conn, &ids, *first_id)?;
+            invitation::set_batch(conn, &ids, ids[0])?;
         }
-        let groups_named = join_names(&names);
-        let sent = Sent {
-            groups: &groups_named,
-            inviter,
-            role: &req.role,
-            message: req.message.as_deref(),
-            invitations: &ids,
-            expires_at: expires_at(config, now),
-        };
-        match &invitee {
-            Some(u) => deliver_in_app(conn, env, &sent, u, now)?,
-            None => mail_link(conn, env, &sent, &email, first_token, now)?,
+        if let Some(u) = &invitee {
+            announce_in_app(conn, &sent, u, ids[0], now)?;
         }
         let listed = if groups_.len() > 1 { names } else { Vec::new() };
         Ok((success, listed))
@@ -473,6 +487,15 @@ pub fn invite_one(
     }
 }
 
+/// A group an entry passed the checks for, with the new invitation's link
+/// (nonce, token, token hash).
+struct Chosen<'a> {
+    group_id: i64,
+    /// As the messages name it (the community's label, or its name).
+    name: &'a str,
+    link: (String, String, String),
+}
+
 /// An invitation just sent (or re-sent), for the messages that announce it.
 struct Sent<'a> {
     /// The group's name, or the batch's names joined ("A, B and C").
@@ -480,18 +503,17 @@ struct Sent<'a> {
     inviter: &'a User,
     role: &'a Role,
     message: Option<&'a str>,
-    /// What the mail announces; the private message refers to the first.
-    invitations: &'a [i64],
     expires_at: PrimitiveDateTime,
 }
 
-/// A registered invitee hears of it by private message from the inviter, a
-/// notification, and a mail pointing to their invitations.
-fn deliver_in_app(
+/// A registered invitee hears of it by private message from the inviter
+/// (referring to `invitation`, the first of the batch) and a notification,
+/// besides the mail ([`in_app_mail`]).
+fn announce_in_app(
     conn: &mut DbConn,
-    env: &InviteEnv<'_>,
     sent: &Sent<'_>,
     invitee: &User,
+    invitation: i64,
     now: PrimitiveDateTime,
 ) -> Result<(), Stop> {
     let group = sent.groups;
@@ -513,7 +535,7 @@ fn deliver_in_app(
         &body,
         Some(MessageRef {
             kind: "invitation",
-            ref_id: sent.invitations[0],
+            ref_id: invitation,
         }),
         now,
     )?;
@@ -525,6 +547,18 @@ fn deliver_in_app(
         Some("/invitations"),
         now,
     )?;
+    Ok(())
+}
+
+/// Queues the mail to a registered invitee, pointing to their invitations;
+/// returns its id.
+fn in_app_mail(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    sent: &Sent<'_>,
+    invitee: &User,
+    now: PrimitiveDateTime,
+) -> Result<i64, Stop> {
     let link = format!("{}/invitations", env.config.base_url);
     queue_mail(
         conn,
@@ -538,7 +572,8 @@ fn deliver_in_app(
     )
 }
 
-/// Someone without an account gets a mail with the invitation's own link.
+/// Queues the mail with the invitation's own link, for someone without an
+/// account; returns its id.
 fn mail_link(
     conn: &mut DbConn,
     env: &InviteEnv<'_>,
@@ -546,10 +581,11 @@ fn mail_link(
     to: &str,
     token: &str,
     now: PrimitiveDateTime,
-) -> Result<(), Stop> {
+) -> Result<i64, Stop> {
     queue_mail(conn, env, sent, to, None, false, &env.join_url(token), now)
 }
 
+/// Queues an invitation mail; returns its id, for the invitations it announces.
 #[allow(clippy::too_many_arguments)]
 fn queue_mail(
     conn: &mut DbConn,
@@ -560,7 +596,7 @@ fn queue_mail(
     registered: bool,
     link: &str,
     now: PrimitiveDateTime,
-) -> Result<(), Stop> {
+) -> Result<i64, Stop> {
     let m = mail::messages::invitation(&InvitationMail {
         to,
         name,
@@ -572,9 +608,7 @@ fn queue_mail(
         link,
         expires: &format_when(sent.expires_at),
     })?;
-    let mail_id = mail::enqueue(conn, &m, now, &env.config.host())?;
-    invitation::set_last_mail(conn, sent.invitations, mail_id)?;
-    Ok(())
+    Ok(mail::enqueue(conn, &m, now, &env.config.host())?)
 }
 
 /// Finds an invitation of this group for an admin action (another group's
@@ -634,7 +668,7 @@ pub(crate) fn resend_checked(
     }
     let until = expires_at(env.config, now);
     invitation::restart(conn, inv.id, now, until)?;
-    invitation::log(conn, &[inv.id], "resent", Some(actor.id), now)?;
+    invitation::log_send(conn, &[inv.id], &[inv.group_id], "resent", actor.id, now)?;
     let inviter = user::find(conn, inv.inviter_id)?;
     let role = role::find(conn, inv.role_id)?.ok_or_else(AppError::not_found)?;
     let sent = Sent {
@@ -642,7 +676,6 @@ pub(crate) fn resend_checked(
         inviter: &inviter,
         role: &role,
         message: inv.message.as_deref(),
-        invitations: &[inv.id],
         expires_at: until,
     };
     let token = env.links.token(&inv.link_nonce);
@@ -650,20 +683,10 @@ pub(crate) fn resend_checked(
         Some(uid) => Some(user::find(conn, uid)?),
         None => None,
     };
-    let result = match invitee {
+    let mail = match invitee {
         // A contact (no login yet) needs the link to register, like an address.
         Some(invitee) if invitee.status() != Some(crate::domain::UserStatus::Invited) => {
-            let link = format!("{}/invitations", env.config.base_url);
-            queue_mail(
-                conn,
-                env,
-                &sent,
-                &invitee.email,
-                Some(&invitee.first_name),
-                true,
-                &link,
-                now,
-            )
+            in_app_mail(conn, env, &sent, &invitee, now)
         }
         Some(contact) => queue_mail(
             conn,
@@ -677,10 +700,11 @@ pub(crate) fn resend_checked(
         ),
         None => mail_link(conn, env, &sent, &inv.invitee_email, &token, now),
     };
-    result.map_err(|s| match s {
+    let mail_id = mail.map_err(|s| match s {
         Stop::Failed(e) => e,
         Stop::Outcome(_) => AppError::internal("unexpected outcome"),
     })?;
+    invitation::set_last_mail(conn, &[inv.id], mail_id)?;
     Ok(AdminActionOutcome::Done)
 }
 

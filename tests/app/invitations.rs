@@ -158,6 +158,28 @@ async fn invite_by_username_then_accept_and_decline(b: Backend) {
         .filter(|m| m.kind == "invitation")
         .collect();
     assert_eq!(mails.len(), 2);
+    // Each invitation names the mail that announced it (the detail page's
+    // "Last mail"), and each private message the invitation it is about.
+    let named: Vec<(String, Option<i64>)> = app.db(|c| {
+        invitations::table
+            .order(invitations::id)
+            .select((invitations::invitee_email, invitations::last_mail_id))
+            .load(c)
+            .unwrap()
+    });
+    let refs: Vec<i64> = app.db(|c| {
+        invitations::table
+            .inner_join(messages::table.on(messages::ref_id.eq(invitations::id.nullable())))
+            .filter(messages::kind.eq("invitation"))
+            .select(invitations::id)
+            .load(c)
+            .unwrap()
+    });
+    for (email, mail_id) in &named {
+        let mail = mails.iter().find(|m| Some(m.id) == *mail_id);
+        assert_eq!(mail.map(|m| m.recipient.as_str()), Some(email.as_str()));
+    }
+    assert_eq!(refs.len(), 2, "one message per invitation: {refs:?}");
     assert!(mails[0].text_body.contains("Welcome aboard"));
     assert!(
         mails[0]
