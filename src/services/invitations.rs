@@ -409,10 +409,13 @@ pub fn invite_one(
                 continue;
             }
             let label = req.labels.iter().find(|(g, _)| *g == group.id);
+            let (nonce, token, token_hash) = env.links.fresh();
             chosen.push(Chosen {
                 group_id: group.id,
                 name: label.map_or(&group.name, |(_, l)| l),
-                link: env.links.fresh(),
+                nonce,
+                token,
+                token_hash,
             });
         }
         let Some(first) = chosen.first() else {
@@ -433,11 +436,10 @@ pub fn invite_one(
         // already naming it (no UPDATE of the row just inserted).
         let mail_id = match &invitee {
             Some(u) => in_app_mail(conn, env, &sent, u, now)?,
-            None => mail_link(conn, env, &sent, &email, &first.link.1, now)?,
+            None => mail_link(conn, env, &sent, &email, &first.token, now)?,
         };
         let mut ids = Vec::with_capacity(chosen.len());
         for c in &chosen {
-            let (nonce, _, token_hash) = &c.link;
             let id = invitation::insert(
                 conn,
                 &NewInvitation {
@@ -449,8 +451,8 @@ pub fn invite_one(
                     role_id: req.role.id,
                     message: req.message.as_deref(),
                     status: InvitationStatus::Pending.as_str(),
-                    link_nonce: nonce,
-                    token_hash,
+                    link_nonce: &c.nonce,
+                    token_hash: &c.token_hash,
                     created_at: now,
                     sent_at: now,
                     expires_at: sent.expires_at,
@@ -487,13 +489,14 @@ pub fn invite_one(
     }
 }
 
-/// A group an entry passed the checks for, with the new invitation's link
-/// (nonce, token, token hash).
+/// A group an entry passed the checks for, with the new invitation's link.
 struct Chosen<'a> {
     group_id: i64,
     /// As the messages name it (the community's label, or its name).
     name: &'a str,
-    link: (String, String, String),
+    nonce: String,
+    token: String,
+    token_hash: String,
 }
 
 /// An invitation just sent (or re-sent), for the messages that announce it.
