@@ -561,7 +561,7 @@ fn in_app_mail(
     sent: &Sent<'_>,
     invitee: &User,
     now: PrimitiveDateTime,
-) -> Result<i64, Stop> {
+) -> AppResult<i64> {
     let link = format!("{}/invitations", env.config.base_url);
     queue_mail(
         conn,
@@ -584,7 +584,7 @@ fn mail_link(
     to: &str,
     token: &str,
     now: PrimitiveDateTime,
-) -> Result<i64, Stop> {
+) -> AppResult<i64> {
     queue_mail(conn, env, sent, to, None, false, &env.join_url(token), now)
 }
 
@@ -599,7 +599,7 @@ fn queue_mail(
     registered: bool,
     link: &str,
     now: PrimitiveDateTime,
-) -> Result<i64, Stop> {
+) -> AppResult<i64> {
     let m = mail::messages::invitation(&InvitationMail {
         to,
         name,
@@ -686,7 +686,7 @@ pub(crate) fn resend_checked(
         Some(uid) => Some(user::find(conn, uid)?),
         None => None,
     };
-    let mail = match invitee {
+    let mail_id = match invitee {
         // A contact (no login yet) needs the link to register, like an address.
         Some(invitee) if invitee.status() != Some(crate::domain::UserStatus::Invited) => {
             in_app_mail(conn, env, &sent, &invitee, now)
@@ -702,11 +702,7 @@ pub(crate) fn resend_checked(
             now,
         ),
         None => mail_link(conn, env, &sent, &inv.invitee_email, &token, now),
-    };
-    let mail_id = mail.map_err(|s| match s {
-        Stop::Failed(e) => e,
-        Stop::Outcome(_) => AppError::internal("unexpected outcome"),
-    })?;
+    }?;
     invitation::set_last_mail(conn, &[inv.id], mail_id)?;
     Ok(AdminActionOutcome::Done)
 }
@@ -775,18 +771,23 @@ pub(crate) fn mail_batch(
     token: &str,
     now: PrimitiveDateTime,
 ) -> AppResult<()> {
-    let m = mail::messages::invitation(&InvitationMail {
-        to: &contact.email,
-        name: Some(&contact.first_name),
-        inviter: &inviter.display_name(),
+    let sent = Sent {
         groups,
-        role: &role.name,
+        inviter,
+        role,
         message: None,
-        registered: false,
-        link: &env.join_url(token),
-        expires: &format_when(expires_at(env.config, now)),
-    })?;
-    let mail_id = mail::enqueue(conn, &m, now, &env.config.host())?;
+        expires_at: expires_at(env.config, now),
+    };
+    let mail_id = queue_mail(
+        conn,
+        env,
+        &sent,
+        &contact.email,
+        Some(&contact.first_name),
+        false,
+        &env.join_url(token),
+        now,
+    )?;
     invitation::set_last_mail(conn, ids, mail_id)?;
     Ok(())
 }
