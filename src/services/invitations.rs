@@ -588,6 +588,21 @@ fn mail_link(
     queue_mail(conn, env, sent, to, None, false, &env.join_url(token), now)
 }
 
+/// Queues the mail to a contact (a user without a login yet), by name and
+/// with the invitation's link, which they need to register; returns its id.
+fn contact_mail(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    sent: &Sent<'_>,
+    contact: &User,
+    token: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<i64> {
+    let link = env.join_url(token);
+    let name = Some(contact.first_name.as_str());
+    queue_mail(conn, env, sent, &contact.email, name, false, &link, now)
+}
+
 /// Queues an invitation mail; returns its id, for the invitations it announces.
 #[allow(clippy::too_many_arguments)]
 fn queue_mail(
@@ -691,16 +706,7 @@ pub(crate) fn resend_checked(
         Some(invitee) if invitee.status() != Some(crate::domain::UserStatus::Invited) => {
             in_app_mail(conn, env, &sent, &invitee, now)
         }
-        Some(contact) => queue_mail(
-            conn,
-            env,
-            &sent,
-            &contact.email,
-            Some(&contact.first_name),
-            false,
-            &env.join_url(&token),
-            now,
-        ),
+        Some(contact) => contact_mail(conn, env, &sent, &contact, &token, now),
         None => mail_link(conn, env, &sent, &inv.invitee_email, &token, now),
     }?;
     invitation::set_last_mail(conn, &[inv.id], mail_id)?;
@@ -778,16 +784,7 @@ pub(crate) fn mail_batch(
         message: None,
         expires_at: expires_at(env.config, now),
     };
-    let mail_id = queue_mail(
-        conn,
-        env,
-        &sent,
-        &contact.email,
-        Some(&contact.first_name),
-        false,
-        &env.join_url(token),
-        now,
-    )?;
+    let mail_id = contact_mail(conn, env, &sent, contact, token, now)?;
     invitation::set_last_mail(conn, ids, mail_id)?;
     Ok(())
 }
