@@ -103,15 +103,28 @@ const SEEN_RESOLUTION_SECS: i64 = 60;
 /// visitor's (see `CurrentUser::with`).
 type PageLoad<T> = Box<dyn FnOnce(&mut db::DbConn, &User) -> AppResult<T> + Send>;
 
+/// Where the header's count of open invitations comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum InvitationCount {
+    /// The header counts' query counts them.
+    Counted,
+    /// The page reads them all itself (the inbox): its data gives the count.
+    FromPage,
+}
+
 async fn load_ctx(req: &HttpRequest) -> AppResult<Ctx> {
-    Ok(load_ctx_with::<()>(req, None).await?.0)
+    Ok(load_ctx_with::<()>(req, None, InvitationCount::Counted)
+        .await?
+        .0)
 }
 
 /// The visitor's context and, when the session is valid and `page` is
-/// given, the page's data, loaded in one `db::read`.
+/// given, the page's data with its count of open invitations (used for
+/// the header with `InvitationCount::FromPage`), loaded in one `db::read`.
 async fn load_ctx_with<T: Send + 'static>(
     req: &HttpRequest,
-    page: Option<PageLoad<T>>,
+    page: Option<PageLoad<(T, Option<i64>)>>,
+    invitations: InvitationCount,
 ) -> AppResult<(Ctx, Option<T>)> {
     let session = req.get_session();
     let state = req
@@ -139,9 +152,17 @@ async fn load_ctx_with<T: Send + 'static>(
             if !claims.valid_for(&u, now, limits) {
                 return Ok(None);
             }
-            let counts = header_counts::counts(c, uid, at)?;
-            let data = page.map(|f| f(c, &u)).transpose()?;
-            Ok(Some((u, counts, data)))
+            let (messages, notes, counted) =
+                header_counts::counts(c, uid, at, invitations == InvitationCount::Counted)?;
+            let (data, own) = match page {
+                Some(f) => {
+                    let (data, own) = f(c, &u)?;
+                    (Some(data), own)
+                }
+                None => (None, None),
+            };
+            let invites = counted.or(own).unwrap_or_default();
+            Ok(Some((u, (messages, notes, invites), data)))
         })
         .await?;
         match found {
@@ -246,7 +267,31 @@ impl CurrentUser {
         T: Send + 'static,
         F: FnOnce(&mut db::DbConn, &User) -> AppResult<T> + Send + 'static,
     {
-        let (ctx, data) = load_ctx_with(req, Some(Box::new(page))).await?;
+        let page = move |c: &mut db::DbConn, u: &User| Ok((page(c, u)?, None));
+        Self::load(req, Box::new(page), InvitationCount::Counted).await
+    }
+
+    /// `with` for a page that reads all the visitor's open invitations (up
+    /// to `badges::CAP` at least): `page` returns its data and how many it
+    /// read, which the header shows instead of counting them a second time.
+    pub async fn with_open_invitations<T, F>(req: &HttpRequest, page: F) -> AppResult<(Self, T)>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut db::DbConn, &User) -> AppResult<(T, i64)> + Send + 'static,
+    {
+        let page = move |c: &mut db::DbConn, u: &User| {
+            let (data, open) = page(c, u)?;
+            Ok((data, Some(open)))
+        };
+        Self::load(req, Box::new(page), InvitationCount::FromPage).await
+    }
+
+    async fn load<T: Send + 'static>(
+        req: &HttpRequest,
+        page: PageLoad<(T, Option<i64>)>,
+        invitations: InvitationCount,
+    ) -> AppResult<(Self, T)> {
+        let (ctx, data) = load_ctx_with(req, Some(page), invitations).await?;
         match (ctx.user.clone(), data) {
             (Some(user), Some(data)) => Ok((CurrentUser { user, ctx }, data)),
             _ => Err(AppError::login_required(return_path(req))),

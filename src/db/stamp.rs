@@ -73,10 +73,10 @@ pub fn parse(s: &str) -> Option<PrimitiveDateTime> {
 
 #[cfg(feature = "sqlite")]
 impl FromSql<Timestamp, diesel::sqlite::Sqlite> for Stamp {
-    fn from_sql(value: diesel::sqlite::SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-        let text =
-            <String as FromSql<diesel::sql_types::Text, diesel::sqlite::Sqlite>>::from_sql(value)?;
-        parse(&text)
+    fn from_sql(mut value: diesel::sqlite::SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        // Borrowed from SQLite's row: no String per timestamp.
+        let text = value.read_text();
+        parse(text)
             .map(Stamp)
             .ok_or_else(|| format!("not a timestamp Guildhall writes: {text:?}").into())
     }

@@ -8,17 +8,30 @@ use diesel::sql_types::{BigInt, Timestamp};
 /// counts more rows than this, however many a person has.
 pub const CAP: i64 = 100;
 
-/// (conversations with unread messages, unread notifications, open
-/// invitations) of `user_id`, each counted up to [`CAP`]: scalar subqueries
-/// in one SELECT, each a bounded range of an index. SQL text because diesel
-/// cannot count a LIMITed subquery.
-const COUNTS: &str = "SELECT \
-    (SELECT COUNT(*) FROM (SELECT 1 FROM conversation_members \
-        WHERE user_id = ? AND unread = TRUE LIMIT 100) m) AS messages, \
-    (SELECT COUNT(*) FROM (SELECT 1 FROM notifications \
-        WHERE user_id = ? AND read_at IS NULL LIMIT 100) n) AS notes, \
-    (SELECT COUNT(*) FROM (SELECT 1 FROM invitations \
-        WHERE invitee_user_id = ? AND status = 'pending' AND expires_at > ? LIMIT 100) i) AS invites";
+/// The first two header counts: conversations with unread messages and
+/// unread notifications of `user_id`, each counted up to [`CAP`]: scalar
+/// subqueries in one SELECT, each a bounded range of an index. SQL text
+/// because diesel cannot count a LIMITed subquery.
+macro_rules! counts_sql {
+    ($($more:literal)?) => {
+        concat!(
+            "SELECT \
+            (SELECT COUNT(*) FROM (SELECT 1 FROM conversation_members \
+                WHERE user_id = ? AND unread = TRUE LIMIT 100) m) AS messages, \
+            (SELECT COUNT(*) FROM (SELECT 1 FROM notifications \
+                WHERE user_id = ? AND read_at IS NULL LIMIT 100) n) AS notes",
+            $($more)?
+        )
+    };
+}
+
+/// Both, and the open invitations of `user_id`, counted the same way.
+const COUNTS: &str = counts_sql!(
+    ", (SELECT COUNT(*) FROM (SELECT 1 FROM invitations \
+        WHERE invitee_user_id = ? AND status = 'pending' AND expires_at > ? LIMIT 100) i) AS invites"
+);
+/// For a page that reads the open invitations itself (the inbox).
+const COUNTS_BUT_INVITATIONS: &str = counts_sql!();
 
 #[derive(QueryableByName)]
 struct Counts {
@@ -26,26 +39,34 @@ struct Counts {
     messages: i64,
     #[diesel(sql_type = BigInt)]
     notes: i64,
+}
+
+#[derive(QueryableByName)]
+struct CountsWithInvites {
+    #[diesel(embed)]
+    counts: Counts,
     #[diesel(sql_type = BigInt)]
     invites: i64,
 }
 
+/// The header counts of `user_id`: (conversations with unread messages,
+/// unread notifications, open invitations), the last only when
+/// `invitations` asks for it.
 pub fn counts(
     conn: &mut DbConn,
     user_id: i64,
     now: time::PrimitiveDateTime,
-) -> QueryResult<(i64, i64, i64)> {
-    let q = Sql::new(
-        COUNTS,
-        (
-            user_id.into_sql::<BigInt>(),
-            user_id.into_sql::<BigInt>(),
-            user_id.into_sql::<BigInt>(),
-            now.into_sql::<Timestamp>(),
-        ),
-    );
-    let c: Counts = crate::native!(conn, |c| q.get_result(c))?;
-    Ok((c.messages, c.notes, c.invites))
+    invitations: bool,
+) -> QueryResult<(i64, i64, Option<i64>)> {
+    let id = || user_id.into_sql::<BigInt>();
+    if !invitations {
+        let q = Sql::new(COUNTS_BUT_INVITATIONS, (id(), id()));
+        let c: Counts = crate::native!(conn, |c| q.get_result(c))?;
+        return Ok((c.messages, c.notes, None));
+    }
+    let q = Sql::new(COUNTS, (id(), id(), id(), now.into_sql::<Timestamp>()));
+    let c: CountsWithInvites = crate::native!(conn, |c| q.get_result(c))?;
+    Ok((c.counts.messages, c.counts.notes, Some(c.invites)))
 }
 
 #[cfg(test)]
@@ -54,5 +75,6 @@ mod tests {
     fn the_cap_is_the_limit_written_in_the_sql() {
         let limit = format!("LIMIT {}", super::CAP);
         assert_eq!(super::COUNTS.matches(&limit).count(), 3);
+        assert_eq!(super::COUNTS_BUT_INVITATIONS.matches(&limit).count(), 2);
     }
 }

@@ -302,8 +302,13 @@ async fn cancel_invitation(
 #[get("/invitations")]
 async fn inbox(req: HttpRequest, state: web::Data<AppState>) -> AppResult<InvitationInboxPage> {
     let now = state.clock.now();
-    let (me, rows) = CurrentUser::with(&req, move |c, user| {
-        Ok(invitation::pending_for_user(c, user.id, now, INBOX_SHOWN)?)
+    // The header's count is these rows: the inbox shows at least as many
+    // as the header counts.
+    const _: () = assert!(INBOX_SHOWN >= crate::models::badges::CAP);
+    let (me, rows) = CurrentUser::with_open_invitations(&req, move |c, user| {
+        let rows = invitation::pending_for_user(c, user.id, now, INBOX_SHOWN)?;
+        let open = rows.len() as i64;
+        Ok((rows, open))
     })
     .await?;
     Ok(InvitationInboxPage { ctx: me.ctx, rows })

@@ -19,6 +19,7 @@ backend_tests!(
     closed_and_expired_invitations_offer_nothing,
     invite_page_previews_the_mail_and_messages_are_text,
     partners_are_never_invited_into_client_groups,
+    the_inbox_header_counts_what_the_inbox_lists,
 );
 
 const PW: &str = "correct horse battery";
@@ -646,4 +647,43 @@ async fn partners_are_never_invited_into_client_groups(b: Backend) {
     }
     assert_eq!(app.count("invitations"), before);
     assert_eq!(app.count("outbox"), 0);
+}
+
+/// The inbox takes its header badge from the invitations it lists instead
+/// of counting them again: the same number as on every other page,
+/// expired ones left out of both.
+async fn the_inbox_header_counts_what_the_inbox_lists(b: Backend) {
+    let w = world(b).await;
+    let app = &w.app;
+    let member = app.builtin_role("GroupMember");
+    for slug in ["crew-two", "crew-three"] {
+        create_group(app, &w.alice, slug).await;
+    }
+    for slug in ["crew", "crew-two", "crew-three"] {
+        invite(app, &w.alice, slug, "bob", member, "").await;
+    }
+    // One of the three is past its date (not yet marked expired).
+    let expired = invitation_id_for(app, w.bob_id);
+    let past = app.clock.now() - time::Duration::minutes(1);
+    app.db(|c| {
+        diesel::update(invitations::table.find(expired))
+            .set(invitations::expires_at.eq(past))
+            .execute(c)
+            .unwrap()
+    });
+    let home = app.get_with(&w.bob, "/").await;
+    let inbox = app.get_with(&w.bob, "/invitations").await;
+    assert_eq!(texts(&home.body, "[data-count=invitations]"), vec!["2"]);
+    assert_eq!(texts(&inbox.body, "[data-count=invitations]"), vec!["2"]);
+    assert_eq!(
+        texts(&inbox.body, ".invitation h2"),
+        vec!["Group crew-two", "Group crew"]
+    );
+    // The other counts of the header are still counted on the inbox (a
+    // notification per invitation, the expired one unread too).
+    assert_eq!(
+        texts(&inbox.body, "[data-count=notifications]"),
+        texts(&home.body, "[data-count=notifications]")
+    );
+    assert_eq!(texts(&inbox.body, "[data-count=notifications]"), vec!["3"]);
 }
