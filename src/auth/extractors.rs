@@ -103,28 +103,17 @@ const SEEN_RESOLUTION_SECS: i64 = 60;
 /// visitor's (see `CurrentUser::with`).
 type PageLoad<T> = Box<dyn FnOnce(&mut db::DbConn, &User) -> AppResult<T> + Send>;
 
-/// Where the header's count of open invitations comes from.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum InvitationCount {
-    /// The header counts' query counts them.
-    Counted,
-    /// The page reads them all itself (the inbox): its data gives the count.
-    FromPage,
-}
-
 async fn load_ctx(req: &HttpRequest) -> AppResult<Ctx> {
-    Ok(load_ctx_with::<()>(req, None, InvitationCount::Counted)
-        .await?
-        .0)
+    Ok(load_ctx_with::<()>(req, None).await?.0)
 }
 
 /// The visitor's context and, when the session is valid and `page` is
-/// given, the page's data with its count of open invitations (used for
-/// the header with `InvitationCount::FromPage`), loaded in one `db::read`.
+/// given, the page's data, loaded in one `db::read`. A page that read all
+/// the visitor's open invitations returns how many with its data: the
+/// header shows that instead of counting them again.
 async fn load_ctx_with<T: Send + 'static>(
     req: &HttpRequest,
     page: Option<PageLoad<(T, Option<i64>)>>,
-    invitations: InvitationCount,
 ) -> AppResult<(Ctx, Option<T>)> {
     let session = req.get_session();
     let state = req
@@ -152,16 +141,16 @@ async fn load_ctx_with<T: Send + 'static>(
             if !claims.valid_for(&u, now, limits) {
                 return Ok(None);
             }
-            let (messages, notes, counted) =
-                header_counts::counts(c, uid, at, invitations == InvitationCount::Counted)?;
-            let (data, own) = match page {
+            let (data, open) = match page {
                 Some(f) => {
-                    let (data, own) = f(c, &u)?;
-                    (Some(data), own)
+                    let (data, open) = f(c, &u)?;
+                    (Some(data), open)
                 }
                 None => (None, None),
             };
-            let invites = counted.or(own).unwrap_or_default();
+            // One read transaction: the page's rows and the counts agree.
+            let (messages, notes, counted) = header_counts::counts(c, uid, at, open.is_none())?;
+            let invites = open.or(counted).unwrap_or_default();
             Ok(Some((u, (messages, notes, invites), data)))
         })
         .await?;
@@ -268,7 +257,7 @@ impl CurrentUser {
         F: FnOnce(&mut db::DbConn, &User) -> AppResult<T> + Send + 'static,
     {
         let page = move |c: &mut db::DbConn, u: &User| Ok((page(c, u)?, None));
-        Self::load(req, Box::new(page), InvitationCount::Counted).await
+        Self::load(req, Box::new(page)).await
     }
 
     /// `with` for a page that reads all the visitor's open invitations (up
@@ -283,15 +272,14 @@ impl CurrentUser {
             let (data, open) = page(c, u)?;
             Ok((data, Some(open)))
         };
-        Self::load(req, Box::new(page), InvitationCount::FromPage).await
+        Self::load(req, Box::new(page)).await
     }
 
     async fn load<T: Send + 'static>(
         req: &HttpRequest,
         page: PageLoad<(T, Option<i64>)>,
-        invitations: InvitationCount,
     ) -> AppResult<(Self, T)> {
-        let (ctx, data) = load_ctx_with(req, Some(page), invitations).await?;
+        let (ctx, data) = load_ctx_with(req, Some(page)).await?;
         match (ctx.user.clone(), data) {
             (Some(user), Some(data)) => Ok((CurrentUser { user, ctx }, data)),
             _ => Err(AppError::login_required(return_path(req))),
