@@ -169,7 +169,7 @@ pub fn contact_invitation_action(
                 return Ok(Err("This invitation is no longer open."));
             }
         }
-        let until = invitations::expiry(env.config, now);
+        let until = invitations::expires_at(env.config, now);
         for sibling in crate::models::invitation::pending_siblings(conn, &ci.invitation)? {
             crate::models::invitation::restart(conn, sibling.id, now, until)?;
         }

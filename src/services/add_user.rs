@@ -316,7 +316,7 @@ fn invite_contact(
                 token_hash: &token_hash,
                 created_at: now,
                 sent_at: now,
-                expires_at: invitations::expiry(env.config, now),
+                expires_at: invitations::expires_at(env.config, now),
                 batch_id: None,
                 last_mail_id: None,
             },

@@ -270,7 +270,8 @@ impl From<askama::Error> for Stop {
     }
 }
 
-fn expires_at(config: &Config, now: PrimitiveDateTime) -> PrimitiveDateTime {
+/// The expiry of an invitation sent now.
+pub(crate) fn expires_at(config: &Config, now: PrimitiveDateTime) -> PrimitiveDateTime {
     now + time::Duration::days(config.invitation_ttl_days)
 }
 
@@ -756,11 +757,6 @@ pub fn join_names(names: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
-}
-
-/// The expiry of an invitation sent now.
-pub(crate) fn expiry(config: &Config, now: PrimitiveDateTime) -> PrimitiveDateTime {
-    expires_at(config, now)
 }
 
 /// Queues the one invitation mail of a wizard batch (a contact, several
