@@ -437,7 +437,7 @@ pub fn invite_one(
         // already naming it (no UPDATE of the row just inserted).
         let mail_id = match &invitee {
             Some(u) => in_app_mail(conn, env, &sent, u, now)?,
-            None => mail_link(conn, env, &sent, &email, &first.token, now)?,
+            None => mail_link(conn, env, &sent, &email, None, &first.token, now)?,
         };
         let mut ids = Vec::with_capacity(chosen.len());
         for c in &chosen {
@@ -576,32 +576,19 @@ fn in_app_mail(
     )
 }
 
-/// Queues the mail with the invitation's own link, for someone without an
-/// account; returns its id.
+/// Queues the mail with the invitation's own link, which they need to
+/// register: for a plain address, or for a contact (a user without a login
+/// yet) greeted by `name`; returns its id.
 fn mail_link(
     conn: &mut DbConn,
     env: &InviteEnv<'_>,
     sent: &Sent<'_>,
     to: &str,
+    name: Option<&str>,
     token: &str,
     now: PrimitiveDateTime,
 ) -> AppResult<i64> {
-    queue_mail(conn, env, sent, to, None, false, &env.join_url(token), now)
-}
-
-/// Queues the mail to a contact (a user without a login yet), by name and
-/// with the invitation's link, which they need to register; returns its id.
-fn contact_mail(
-    conn: &mut DbConn,
-    env: &InviteEnv<'_>,
-    sent: &Sent<'_>,
-    contact: &User,
-    token: &str,
-    now: PrimitiveDateTime,
-) -> AppResult<i64> {
-    let link = env.join_url(token);
-    let name = Some(contact.first_name.as_str());
-    queue_mail(conn, env, sent, &contact.email, name, false, &link, now)
+    queue_mail(conn, env, sent, to, name, false, &env.join_url(token), now)
 }
 
 /// Queues an invitation mail; returns its id, for the invitations it announces.
@@ -707,8 +694,11 @@ pub(crate) fn resend_checked(
         Some(invitee) if invitee.status() != Some(crate::domain::UserStatus::Invited) => {
             in_app_mail(conn, env, &sent, &invitee, now)
         }
-        Some(contact) => contact_mail(conn, env, &sent, &contact, &token, now),
-        None => mail_link(conn, env, &sent, &inv.invitee_email, &token, now),
+        Some(contact) => {
+            let name = Some(contact.first_name.as_str());
+            mail_link(conn, env, &sent, &contact.email, name, &token, now)
+        }
+        None => mail_link(conn, env, &sent, &inv.invitee_email, None, &token, now),
     }?;
     invitation::set_last_mail(conn, &[inv.id], mail_id)?;
     Ok(AdminActionOutcome::Done)
@@ -780,7 +770,8 @@ pub(crate) fn mail_batch(
         message: None,
         expires_at: expires_at(env.config, now),
     };
-    let mail_id = contact_mail(conn, env, &sent, contact, token, now)?;
+    let name = Some(contact.first_name.as_str());
+    let mail_id = mail_link(conn, env, &sent, &contact.email, name, token, now)?;
     invitation::set_last_mail(conn, ids, mail_id)?;
     Ok(())
 }
