@@ -148,7 +148,7 @@ async fn load_ctx_with<T: Send + 'static>(
                 }
                 None => (None, None),
             };
-            // One read transaction: the page's rows and the counts agree.
+            // One read (on SQLite one snapshot): the page's rows and the counts agree.
             let (messages, notes, counted) = header_counts::counts(c, uid, at, open.is_none())?;
             let invites = open.or(counted).unwrap_or_default();
             Ok(Some((u, (messages, notes, invites), data)))

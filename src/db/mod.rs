@@ -105,20 +105,58 @@ where
 /// switches of a trip to the blocking pool, and SQLite readers never wait
 /// for the writer. PostgreSQL reads wait on the network: they go to the
 /// blocking pool as with `run`. `f` must not write (a write would wait for
-/// SQLite's writer on this thread). Its statements share one read
-/// transaction: one snapshot, and the WAL's locks taken once, not per statement.
+/// SQLite's writer on this thread). On SQLite its statements share one read
+/// transaction: one snapshot, and the WAL's locks taken once, not per
+/// statement. On PostgreSQL each statement sees what was committed before it
+/// (no transaction: two more round trips per page would buy only that the
+/// header's counts never lag the page by a commit).
 pub async fn read<T, F>(pool: &DbPool, backend: Backend, f: F) -> AppResult<T>
 where
     F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
     T: Send + 'static,
 {
+    #[cfg(feature = "sqlite")]
     if backend == Backend::Sqlite {
         let mut conn = pool.get().map_err(AppError::internal)?;
         let _counting = query_count::request_counter().map(query_count::Counting::enter);
-        let conn: &mut DbConn = &mut conn;
-        return conn.transaction(f);
+        return sqlite_read(&mut conn, f);
     }
+    let _ = backend; // for SQLite only
     run(pool, f).await
+}
+
+/// `f` in an SQLite read transaction whose `BEGIN` and `COMMIT` stay
+/// prepared on the connection: `Connection::transaction` hands them to
+/// `sqlite3_exec`, which parses them again on every call (1.5 % of the
+/// server's CPU under W1). diesel's transaction manager is not told, so `f`
+/// cannot open a transaction of its own: it only reads. Whatever way `f`
+/// ends, the transaction ends with it, so the connection goes back to the
+/// pool with none open.
+#[cfg(feature = "sqlite")]
+fn sqlite_read<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+    use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+    fn exec(conn: &mut DbConn, sql: &'static str) -> QueryResult<usize> {
+        #[allow(irrefutable_let_patterns)] // with only the sqlite feature
+        let DbConn::Sqlite(inner) = conn else {
+            unreachable!("an SQLite pool hands out SQLite connections")
+        };
+        Sql::new(sql, ()).execute(inner)
+    }
+    exec(conn, "BEGIN")?;
+    let result = catch_unwind(AssertUnwindSafe(|| f(conn)));
+    let end = if matches!(result, Ok(Ok(_))) {
+        "COMMIT"
+    } else {
+        "ROLLBACK"
+    };
+    let ended = exec(conn, end);
+    match result {
+        Err(panic) => resume_unwind(panic),
+        Ok(result) => {
+            ended?;
+            result
+        }
+    }
 }
 
 /// True when `e` is a unique-constraint violation (the "only once" rules).

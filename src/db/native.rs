@@ -76,6 +76,12 @@ macro_rules! binds_tuple {
         }
     };
 }
+impl<DB: Backend> Binds<DB> for () {
+    const LEN: usize = 0;
+    fn walk_nth<'b>(&'b self, _: usize, _: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        unreachable!("checked against LEN")
+    }
+}
 binds_tuple!(1; A 0);
 binds_tuple!(2; A 0, B 1);
 binds_tuple!(3; A 0, B 1, C 2);

@@ -20,6 +20,7 @@ mod invitations;
 mod mail;
 mod messages;
 mod queries;
+mod reads;
 mod roles;
 mod schema;
 mod security;
