@@ -116,10 +116,10 @@ impl ConnectionManager {
                 // PostgreSQL's default cost of a random page read (4, four
                 // sequential reads) is for spinning disks. Guildhall's hot
                 // rows sit in memory or on SSD, for which 1.1 is the usual
-                // setting; with 4 the planner preferred scanning whole tables
-                // (all 1,002 groups of the 10k seed, hashed, for the 20 of
-                // one inbox), and one plan that fits every user of a page
-                // lost to one planned anew per request (0.3-0.5 ms each).
+                // setting. With 4 the planner hashed whole tables (all 1,002
+                // groups of the 10k seed for the 20 of one inbox) and found
+                // planning the inbox anew for each request (0.3-0.5 ms)
+                // cheaper than keeping one plan for every user.
                 conn.batch_execute("SET random_page_cost = 1.1")?;
                 Ok(DbConn::Pg(conn))
             }
