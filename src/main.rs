@@ -147,7 +147,7 @@ fn seed(config: &Config, users: u64, quiet: bool) -> CliResult {
     let r = guildhall::seed::seed(&mut conn, &opts, quiet)?;
     println!(
         "seeded {} users, {} groups, {} memberships, {} conversations, {} messages, \
-         {} notifications, {} invitations in {:.1} s; every seeded user's password is {:?}",
+         {} notifications, {} invitations ({} to carol) in {:.1} s; every seeded user's password is {:?}",
         r.users,
         r.groups,
         r.memberships,
@@ -155,6 +155,7 @@ fn seed(config: &Config, users: u64, quiet: bool) -> CliResult {
         r.messages,
         r.notifications,
         r.invitations,
+        r.carol_invitations,
         started.elapsed().as_secs_f64(),
         guildhall::seed::DEFAULT_PASSWORD
     );

@@ -41,8 +41,49 @@ async fn seed_fills_an_empty_database_once(b: Backend) {
     });
     assert_eq!(bobs, 20);
     // carol: one per group she is not in (30 groups, she is in 9), for
-    // the accept benchmark.
-    assert_eq!(report.invitations, 20 + 21);
+    // the accept benchmark; then one for every 20th of the others (15 of
+    // 300), as invitations are spread in use.
+    assert_eq!(report.carol_invitations, 21);
+    assert_eq!(report.invitations, 20 + 21 + 15);
+    assert_eq!(app.count("invitations") as u64, report.invitations);
+    let carol = app.user_by_username("carol");
+    let others: Vec<(i64, i64, String)> = app.db(|c| {
+        invitations::table
+            .inner_join(groups::table)
+            .filter(invitations::invitee_user_id.ne_all([bob.id, carol.id]))
+            .filter(invitations::status.eq("pending"))
+            .select((
+                invitations::invitee_user_id.assume_not_null(),
+                groups::id,
+                groups::slug,
+            ))
+            .load(c)
+            .unwrap()
+    });
+    assert_eq!(others.len(), 15);
+    let invitees: std::collections::HashSet<i64> = others.iter().map(|o| o.0).collect();
+    assert_eq!(invitees.len(), 15, "one each");
+    for (invitee, group, slug) in &others {
+        // Not into the groups bench/run's invite workload sends into.
+        assert!(
+            ![
+                "group-0", "group-1", "group-2", "group-3", "group-4", "group-5"
+            ]
+            .contains(&slug.as_str())
+        );
+        let member: i64 = app.db(|c| {
+            memberships::table
+                .filter(memberships::user_id.eq(invitee))
+                .filter(memberships::group_id.eq(group))
+                .count()
+                .get_result(c)
+                .unwrap()
+        });
+        assert_eq!(
+            member, 0,
+            "user {invitee} is invited into {slug}, a group they are not in"
+        );
+    }
     let seeded: i64 = app.db(|c| {
         users::table
             .filter(users::seeded.eq(true))
