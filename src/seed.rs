@@ -116,6 +116,19 @@ impl Plan {
     fn first_group(&self, j: u64) -> u64 {
         (j + (j / self.groups) * 7919) % self.groups
     }
+
+    /// The groups that user `who` is neither in nor the admin of, each once,
+    /// from `group-{from}` on and round: those with an admin (user g
+    /// administers `group-{g}`).
+    fn groups_outside(&self, who: u64, from: u64) -> impl Iterator<Item = u64> + '_ {
+        let theirs: Vec<u64> = (0..self.per_user)
+            .map(|k| (self.first_group(who) + k * self.step) % self.groups)
+            .collect();
+        let limit = self.groups.min(self.users);
+        (0..limit)
+            .map(move |i| (from + i) % limit)
+            .filter(move |g| *g != who && !theirs.contains(g))
+    }
 }
 
 fn username(j: u64) -> String {
@@ -810,26 +823,11 @@ fn seed_invitations(
 pub const CAROL_INVITATIONS: u64 = 5_000;
 
 /// One user in this many (past the named ones) has an open invitation.
-pub const SPREAD: u64 = 20;
+const SPREAD: u64 = 20;
 
 /// The first groups (`group-0` … `group-5`) are the ones `bench/run`'s
 /// invite workload sends into: the spread invitations stay out of them.
 const SPREAD_FROM_GROUP: u64 = 6;
-
-impl Plan {
-    /// The groups that user `who` is neither in nor the admin of, each once,
-    /// from `group-{from}` on and round: those with an admin (user g
-    /// administers `group-{g}`).
-    fn groups_outside(&self, who: u64, from: u64) -> impl Iterator<Item = u64> + '_ {
-        let theirs: Vec<u64> = (0..self.per_user)
-            .map(|k| (self.first_group(who) + k * self.step) % self.groups)
-            .collect();
-        let limit = self.groups.min(self.users);
-        (0..limit)
-            .map(move |i| (from + i) % limit)
-            .filter(move |g| *g != who && !theirs.contains(g))
-    }
-}
 
 /// Pending invitations, one per (invitee, group) of `pairs`, in one transaction.
 fn insert_invitations(
