@@ -46,7 +46,7 @@ const MAX_BATCH: usize = 64;
 /// Least time between two checkpoints of the WAL (so at most this long's
 /// worth of writes in the WAL).
 #[cfg(feature = "sqlite")]
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Time between two checkpoints of the helper beside the writer.
 #[cfg(feature = "sqlite")]
