@@ -118,9 +118,9 @@ impl Plan {
     }
 
     /// The groups that user `who` is neither in nor the admin of, each once,
-    /// from `group-{from}` on and round: those with an admin (user g
-    /// administers `group-{g}`).
-    fn groups_outside(&self, who: u64, from: u64) -> impl Iterator<Item = u64> + '_ {
+    /// from `group-{from}` (modulo their number) on and round: those with an
+    /// admin (user g administers `group-{g}`).
+    fn groups_outside(&self, who: u64, from: u64) -> impl Iterator<Item = u64> {
         let theirs: Vec<u64> = (0..self.per_user)
             .map(|k| (self.first_group(who) + k * self.step) % self.groups)
             .collect();
@@ -796,13 +796,11 @@ fn seed_invitations(
             .map(move |g| (who, g))
     };
     let carol: Vec<(u64, u64)> = named(2, CAROL_INVITATIONS).collect();
-    let limit = plan.groups.min(plan.users);
     let spread = (NAMED_USERS.len() as u64..plan.users)
         .step_by(SPREAD as usize)
         .filter_map(|who| {
             // A different group for each, mostly: start at a point that moves with `who`.
-            let from = (who * 7) % limit;
-            plan.groups_outside(who, from)
+            plan.groups_outside(who, who * 7)
                 .find(|g| *g >= SPREAD_FROM_GROUP)
                 .map(|g| (who, g))
         });
