@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod mail;
 pub mod models;
+pub mod policy;
 pub mod routes;
 pub mod seed;
 pub mod services;

@@ -6,8 +6,9 @@ use crate::auth::{Ctx, CurrentUser};
 use crate::db;
 use crate::domain::{FormErrors, Permission};
 use crate::error::{AppResult, urlencode};
-use crate::models::{group, group_tree, join_request, membership, role};
-use crate::services::groups::{self, GroupAccess, GroupInput, Outcome};
+use crate::models::{group, group_tree, join_request, membership};
+use crate::policy::{self, GroupAccess};
+use crate::services::groups::{self, GroupInput, Outcome};
 use crate::startup::AppState;
 use crate::views::{GroupPage, GroupsPage, MembersPage, NewGroupPage};
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
@@ -200,14 +201,11 @@ async fn members_page(
     let after = parse_cursor(q.after.as_deref());
     let (me, (access, mut members, roles, pending)) = CurrentUser::with(&req, move |c, viewer| {
         let access = GroupAccess::load(c, &slug, Some(viewer.id))?;
-        access.require(Permission::ViewMembers)?;
+        policy::may_view_members(&access)?;
         let after = after.as_ref().map(|(k, id)| (k.as_str(), *id));
         let members = crate::services::members::page(c, &access, after, MEMBERS_PAGE + 1)?;
         let (roles, pending) = if access.can(Permission::ManageMember) {
-            let roles: Vec<role::Role> = role::for_path(c, &access.ancestors)?
-                .into_iter()
-                .filter(|r| access.perms.covers(r.perms()))
-                .collect();
+            let roles = crate::services::invitations::grantable_roles(c, &access, viewer)?;
             (
                 roles,
                 join_request::pending_for_group(c, access.group.id, PENDING_SHOWN)?,
@@ -304,9 +302,14 @@ async fn change_role(
     form: web::Form<RoleForm>,
 ) -> AppResult<HttpResponse> {
     let (slug, target) = path.into_inner();
-    let (uid, now, s, role_id) = (me.user.id, state.clock.now(), slug.clone(), form.role_id);
+    let (actor, now, s, role_id) = (
+        me.user.clone(),
+        state.clock.now(),
+        slug.clone(),
+        form.role_id,
+    );
     let o = db::run(&state.pool, move |c| {
-        groups::change_role(c, &s, uid, target, role_id, now)
+        groups::change_role(c, &s, &actor, target, role_id, now)
     })
     .await?;
     Ok(answer(&me.ctx, o, &format!("/groups/{slug}/members")))

@@ -4,10 +4,10 @@
 use super::see_other;
 use crate::auth::CurrentUser;
 use crate::db;
-use crate::domain::{AnswerOutcome, FormErrors, Permission};
+use crate::domain::{AnswerOutcome, FormErrors};
 use crate::error::AppResult;
 use crate::models::{group_tree, invitation};
-use crate::services::groups::GroupAccess;
+use crate::policy::{self, GroupAccess};
 use crate::services::invitations::{self, InviteEnv, InviteInput};
 use crate::startup::AppState;
 use crate::views::{
@@ -40,7 +40,7 @@ const MANAGED_SHOWN: i64 = 200;
 /// The group of an admin page: 404 when hidden, 403 without `manage_member`.
 fn load_admin_access(c: &mut db::DbConn, slug: &str, viewer: i64) -> AppResult<GroupAccess> {
     let access = GroupAccess::load(c, slug, Some(viewer))?;
-    access.require(Permission::ManageMember)?;
+    policy::may_invite(&access)?;
     Ok(access)
 }
 
@@ -57,11 +57,11 @@ async fn invite_page(
     errors: FormErrors,
     preview_open: bool,
 ) -> AppResult<InvitePage> {
-    let (a, viewer) = (access.clone(), me.user.id);
+    let (a, viewer) = (access.clone(), me.user.clone());
     let (roles, also_groups, managed) = db::run(&state.pool, move |c| {
         Ok((
-            invitations::grantable_roles(c, &a)?,
-            crate::models::group::managed_by(c, viewer, a.group.id, ALSO_SHOWN)?,
+            invitations::grantable_roles(c, &a, &viewer)?,
+            crate::models::group::managed_by(c, viewer.id, a.group.id, ALSO_SHOWN)?,
             group_tree::descendants(c, a.group.id, MANAGED_SHOWN)?,
         ))
     })
@@ -134,7 +134,7 @@ async fn send_invitations(
     let (me, (access, roles, extra, targets, managed)) =
         CurrentUser::with(&req, move |c, viewer| {
             let access = load_admin_access(c, &slug, viewer.id)?;
-            let roles = invitations::grantable_roles(c, &access)?;
+            let roles = invitations::grantable_roles(c, &access, viewer)?;
             let extra = invitations::extra_groups(c, viewer.id, &chosen.also)?;
             let (targets, managed) = invitations::targets(c, access.clone(), viewer.id, &chosen)?;
             Ok((access, roles, extra, targets, managed))
@@ -142,8 +142,8 @@ async fn send_invitations(
         .await?;
     let parsed = input
         .parse(&roles)
-        .and_then(|r| invitations::check_extra(r, &extra))
-        .and_then(|r| invitations::check_targets(r, &input, &targets, managed));
+        .and_then(|r| invitations::check_extra(r, &extra, &me.user))
+        .and_then(|r| invitations::check_targets(r, &input, &targets, managed, &me.user));
     let wants_preview = input.action.as_deref() == Some("preview");
     // The page's script sends a long list in slices and shows progress; each
     // slice answers in JSON. Without the script the whole list is one request.

@@ -7,6 +7,7 @@ use crate::auth::{Ctx, CurrentUser};
 use crate::db;
 use crate::domain::AnswerOutcome;
 use crate::error::{AppError, AppResult};
+use crate::policy;
 use crate::services::invitations::{self, LinkRefusal};
 use crate::startup::AppState;
 use crate::views::JoinPage;
@@ -38,7 +39,7 @@ async fn join_page(
         Some(Ok(v)) => Some(v),
     };
     let addressed_to_me = match (&view, &ctx.user) {
-        (Some(v), Some(me)) => invitations::is_addressed_to(&v.invitation, me),
+        (Some(v), Some(me)) => policy::may_answer_invitation(me, &v.invitation).is_ok(),
         _ => false,
     };
     let status = if view.is_some() { 200 } else { 410 };

@@ -4,9 +4,10 @@
 use super::groups::{Stop, outcome};
 use crate::db::{self, DbConn};
 use crate::domain::UserStatus;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::models::audit::{self, NewAuditEvent};
 use crate::models::{User, company_account, user};
+use crate::policy;
 use time::PrimitiveDateTime;
 
 pub const NOT_SELF: &str = "You cannot turn off your own Active Login.";
@@ -21,13 +22,8 @@ pub const NOT_REGISTERED: &str =
 /// exist is not disclosed.
 pub fn load_target(conn: &mut DbConn, actor: i64, target: i64) -> AppResult<(User, User)> {
     let me = user::find(conn, actor)?;
-    let Some(account) = me.super_user_of() else {
-        return Err(AppError::forbidden());
-    };
     let them = user::find(conn, target)?;
-    if them.account_id != Some(account) {
-        return Err(AppError::not_found());
-    }
+    policy::may_manage_account_user(&me, &them)?;
     Ok((me, them))
 }
 

@@ -20,6 +20,7 @@ use crate::models::audit::{self, NewAuditEvent};
 use crate::models::invitation::{self, NewInvitation};
 use crate::models::user::{self, NewUser};
 use crate::models::{Group, User, company_account, group, role};
+use crate::policy;
 use crate::services::account_users;
 use crate::services::invitations::{self, InviteEnv};
 use time::PrimitiveDateTime;
@@ -124,7 +125,7 @@ pub fn check_details(
 /// name. Refused (403) unless `actor` is an active super user.
 pub fn offered_groups(conn: &mut DbConn, actor: i64) -> AppResult<(User, Vec<Group>)> {
     let me = user::find(conn, actor)?;
-    let account = me.super_user_of().ok_or_else(AppError::forbidden)?;
+    let account = policy::super_user_account(&me).map_err(AppError::from)?;
     let (_, kind) = company_account::of_user(conn, me.id)?;
     let groups = group::with_roles_of(conn, me.id)?
         .into_iter()
@@ -210,7 +211,7 @@ pub fn add(
         // Everything again, inside the transaction: powers and groups may
         // have changed since the overview was shown.
         let (me, offered) = offered_groups(conn, actor)?;
-        let account = me.super_user_of().ok_or_else(AppError::forbidden)?;
+        let account = policy::super_user_account(&me).map_err(AppError::from)?;
         let details =
             check_details(conn, input)?.map_err(|e| Stop::Refused(Refused::Details(e)))?;
         let chosen =

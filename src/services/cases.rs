@@ -7,10 +7,9 @@ use crate::domain::{BoundedText, FormErrors};
 use crate::error::{AppError, AppResult};
 use crate::models::case::{self, Case, NewCase};
 use crate::models::{User, user};
+use crate::policy;
 use serde::Deserialize;
 use time::PrimitiveDateTime;
-
-pub const NOT_A_MEMBER: &str = "You are not a member of an Account";
 
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct CaseInput {
@@ -45,7 +44,7 @@ pub fn parse_comment(body: &str) -> Result<BoundedText, String> {
 }
 
 /// Raises a case for the user's account. The user is reloaded inside the
-/// transaction: deactivated, or in no account, is `Err(NOT_A_MEMBER)` and
+/// transaction: deactivated, or in no account, is refused (`may_raise_case`) and
 /// nothing is written.
 pub fn raise(
     conn: &mut DbConn,
@@ -55,8 +54,9 @@ pub fn raise(
 ) -> AppResult<Result<i64, &'static str>> {
     db::write_tx(conn, |conn| {
         let u = user::find(conn, user_id)?;
-        let Some(account) = u.member_account() else {
-            return Ok(Err(NOT_A_MEMBER));
+        let account = match policy::may_raise_case(&u) {
+            Ok(account) => account,
+            Err(denied) => return Ok(Err(denied.message())),
         };
         let id = case::insert(
             conn,
@@ -74,18 +74,11 @@ pub fn raise(
     })
 }
 
-/// True when `viewer` may read `c`: a member of its account who raised it,
-/// or a super user of its account.
-pub fn may_read(viewer: &User, c: &Case) -> bool {
-    viewer.member_account() == Some(c.account_id)
-        && (c.raised_by == viewer.id || viewer.super_user_of() == Some(c.account_id))
-}
-
 /// The case if `viewer` may read it; 404 otherwise (another account's case
 /// is not disclosed).
 pub fn visible(conn: &mut DbConn, viewer: &User, id: i64) -> AppResult<(Case, Option<String>)> {
     match case::find(conn, id)? {
-        Some((c, by)) if may_read(viewer, &c) => Ok((c, by)),
+        Some((c, by)) if policy::may_read_case(viewer, &c).is_ok() => Ok((c, by)),
         _ => Err(AppError::not_found()),
     }
 }

@@ -1,28 +1,20 @@
 //! Communities: groups inside groups. A main community's members reach
 //! every managed community below it with their role there (see
-//! `GroupAccess::load`); this module creates managed communities and moves
+//! `policy::GroupAccess::load`); this module creates managed communities and moves
 //! a group under another one, refusing cycles.
 
 use crate::db::{self, DbConn};
-use crate::domain::{FormErrors, Permission};
+use crate::domain::FormErrors;
 use crate::error::{AppResult, ErrorKind};
 use crate::models::{Group, User, group, group_tree};
-use crate::services::groups::{self, GroupAccess, GroupSpec, Outcome};
+use crate::policy::{self, GroupAccess};
+use crate::services::groups::{self, GroupSpec, Outcome};
 use time::PrimitiveDateTime;
 
 pub const CYCLE: &str =
     "A community cannot be placed inside itself or inside one of its managed communities.";
 pub const OTHER_AUDIENCE: &str =
     "A managed community must have the audience and account of its main community.";
-
-/// Site admins may shape every community; others need `manage_group` there.
-pub fn require_manage_group(access: &GroupAccess, actor: &User) -> AppResult<()> {
-    if actor.is_site_admin {
-        Ok(())
-    } else {
-        access.require(Permission::ManageGroup)
-    }
-}
 
 /// Loads a group whose settings, roles or managed communities `actor`
 /// changes: 404 when hidden from them, 403 without `manage_group`.
@@ -32,7 +24,7 @@ pub fn managed_group(conn: &mut DbConn, slug: &str, actor: &User) -> AppResult<G
     } else {
         GroupAccess::load(conn, slug, Some(actor.id))?
     };
-    require_manage_group(&access, actor)?;
+    policy::may_manage_group(&access, actor)?;
     Ok(access)
 }
 

@@ -3,15 +3,15 @@
 //! rolls it back, so a refused action never leaves half-written rows.
 
 use crate::db::{self, DbConn};
-use crate::domain::segregation;
 use crate::domain::{
-    Audience, FormErrors, GroupDescription, GroupName, JoinMethod, Permission, Permissions, Slug,
+    Audience, FormErrors, GroupDescription, GroupName, JoinMethod, Permission, Slug,
 };
 use crate::error::{AppError, AppResult};
 use crate::models::audit::{self, NewAuditEvent};
 use crate::models::invitation::Inviters;
 use crate::models::membership::{self, NewMembership};
-use crate::models::{Group, Membership, Role, company_account, group, join_request, role};
+use crate::models::{Group, Membership, Role, User, company_account, group, join_request, role};
+use crate::policy::{self, Denied, GroupAccess};
 use crate::services::invitations::revoke_unbacked;
 use crate::services::notifications::notify;
 use serde::Deserialize;
@@ -22,108 +22,9 @@ pub const LAST_ADMIN_LEAVE: &str =
     "You are the last group admin. Make another member a group admin before you leave.";
 pub const LAST_ADMIN_CHANGE: &str =
     "This is the last group admin: make another member a group admin first.";
-pub const FOREIGN_ROLE: &str = "This role does not belong to this group.";
-pub const ROLE_ABOVE_OWN: &str =
-    "You cannot give a role with permissions you do not have yourself.";
-pub const MEMBER_ABOVE_OWN: &str =
-    "You cannot change a member who has permissions you do not have.";
 pub const ALREADY_MEMBER: &str = "You are already a member of this group.";
 pub const ALREADY_REQUESTED: &str = "Your request to join is waiting for a group admin.";
 pub const NOT_A_MEMBER: &str = "This person is not a member of this group.";
-
-/// What the viewer may do in a group: the group, their own membership and
-/// role (if any), the membership they inherit from the nearest community
-/// above (if any), and the permissions all of these grant together. Every
-/// check asks `can(Permission)`; nothing compares role names.
-#[derive(Debug, Clone)]
-pub struct GroupAccess {
-    pub group: Group,
-    pub membership: Option<Membership>,
-    pub role: Option<Role>,
-    pub inherited: Option<Inherited>,
-    /// The group and the communities above it, nearest first.
-    pub ancestors: Vec<i64>,
-    pub perms: Permissions,
-}
-
-/// Access that comes from membership of a community above the group.
-#[derive(Debug, Clone)]
-pub struct Inherited {
-    pub from: i64,
-    pub role: Role,
-}
-
-impl GroupAccess {
-    /// Loads the group by slug with the viewer's memberships of it and of
-    /// every community above it, in one query. Unknown groups, and
-    /// invitation-only groups the viewer has no access to, are both "not
-    /// found": their existence is not disclosed.
-    pub fn load(conn: &mut DbConn, slug: &str, viewer: Option<i64>) -> AppResult<GroupAccess> {
-        let access = Self::load_unhidden(conn, slug, viewer)?;
-        if !access.has_access() && access.group.is_invite_only() {
-            return Err(AppError::not_found());
-        }
-        Ok(access)
-    }
-    /// As `load`, but an invitation-only group is found whoever looks: for
-    /// site admins, who shape every community.
-    pub fn load_unhidden(
-        conn: &mut DbConn,
-        slug: &str,
-        viewer: Option<i64>,
-    ) -> AppResult<GroupAccess> {
-        let rows = membership::along_path(conn, slug, viewer.unwrap_or(-1))?;
-        let Some(group) = rows.first().map(|r| r.0.clone()) else {
-            return Err(AppError::not_found());
-        };
-        let mut access = GroupAccess {
-            group,
-            membership: None,
-            role: None,
-            inherited: None,
-            ancestors: Vec::with_capacity(rows.len()),
-            perms: Permissions::none(),
-        };
-        for (_, ancestor, depth, m, r) in rows {
-            access.ancestors.push(ancestor);
-            let (Some(m), Some(r)) = (m, r) else { continue };
-            access.perms = access.perms.union(r.perms());
-            if depth == 0 {
-                access.membership = Some(m);
-                access.role = Some(r);
-            } else if access.inherited.is_none() {
-                access.inherited = Some(Inherited {
-                    from: ancestor,
-                    role: r,
-                });
-            }
-        }
-        Ok(access)
-    }
-    /// A member of the group itself (not only through a community above).
-    pub fn is_member(&self) -> bool {
-        self.membership.is_some()
-    }
-    /// A member of the group or of a community above it.
-    pub fn has_access(&self) -> bool {
-        self.membership.is_some() || self.inherited.is_some()
-    }
-    pub fn can(&self, p: Permission) -> bool {
-        self.perms.has(p)
-    }
-    /// 403 "You do not have access to this feature." without `p`.
-    pub fn require(&self, p: Permission) -> AppResult<()> {
-        if self.can(p) {
-            Ok(())
-        } else {
-            Err(AppError::forbidden())
-        }
-    }
-    /// Built-in roles, and custom roles of this group or a community above.
-    pub fn offers(&self, role: &Role) -> bool {
-        role.usable_in(&self.ancestors)
-    }
-}
 
 /// The create-group form as typed; kept to show it again with the errors.
 #[derive(Debug, Clone, Deserialize)]
@@ -201,6 +102,17 @@ impl From<diesel::result::Error> for Stop {
     }
 }
 
+/// A rule's refusal: its own page (403 / 404), or its sentence as a flash.
+impl From<Denied> for Stop {
+    fn from(d: Denied) -> Self {
+        if d.is_page() {
+            Stop::App(d.into())
+        } else {
+            Stop::Refused(d.message())
+        }
+    }
+}
+
 impl From<AppError> for Stop {
     fn from(e: AppError) -> Self {
         Stop::App(e)
@@ -228,23 +140,8 @@ fn refuse_if_duplicate(e: diesel::result::Error, msg: &'static str) -> Stop {
     }
 }
 
-/// The segregation rule for `user_id` entering `group` (or keeping a
-/// membership whose role changes): Ok(the user's account id) or the refusal
-/// to show. One query. The invitation paths call this too, inside their
-/// transaction, before writing anything.
-pub fn may_enter_group(
-    conn: &mut DbConn,
-    group: &Group,
-    user_id: i64,
-) -> AppResult<Result<Option<i64>, &'static str>> {
-    let (account, kind) = company_account::of_user(conn, user_id)?;
-    // An audience written by a newer release is taken as the strictest.
-    let audience = group.audience().unwrap_or(Audience::Client);
-    Ok(segregation::may_join(kind, audience, group.account_id, account).map(|()| account))
-}
-
 fn segregated(conn: &mut DbConn, group: &Group, user_id: i64) -> Result<Option<i64>, Stop> {
-    may_enter_group(conn, group, user_id)?.map_err(Stop::Refused)
+    Ok(policy::may_enter_group(conn, group, user_id)??)
 }
 
 /// Records a membership change in the audit trail, under the subject's account.
@@ -483,7 +380,7 @@ pub fn decide_request(
 ) -> AppResult<Outcome> {
     outcome(db::write_tx(conn, |conn| {
         let a = GroupAccess::load(conn, slug, Some(actor))?;
-        a.require(Permission::ManageMember)?;
+        policy::may_invite(&a)?;
         let decided = Stop::Refused("This request has been answered already.");
         let Some(r) = join_request::find_in_group(conn, a.group.id, request_id)? else {
             return Err(AppError::not_found().into());
@@ -601,13 +498,11 @@ fn managed_target(
     target: i64,
 ) -> Result<(GroupAccess, Membership, Role), Stop> {
     let a = GroupAccess::load(conn, slug, Some(actor))?;
-    a.require(Permission::ManageMember)?;
+    policy::may_invite(&a)?;
     let Some((m, r)) = membership::find_with_role(conn, a.group.id, target)? else {
         return Err(Stop::Refused(NOT_A_MEMBER));
     };
-    if !a.perms.covers(r.perms()) {
-        return Err(Stop::Refused(MEMBER_ABOVE_OWN));
-    }
+    policy::may_manage_member(&a, &r)?;
     Ok((a, m, r))
 }
 
@@ -616,20 +511,15 @@ fn managed_target(
 pub fn change_role(
     conn: &mut DbConn,
     slug: &str,
-    actor: i64,
+    actor: &User,
     target: i64,
     role_id: i64,
     now: PrimitiveDateTime,
 ) -> AppResult<Outcome> {
     outcome(db::write_tx(conn, |conn| {
-        let (a, m, current) = managed_target(conn, slug, actor, target)?;
-        let new_role = match role::find(conn, role_id)? {
-            Some(r) if a.offers(&r) => r,
-            _ => return Err(Stop::Refused(FOREIGN_ROLE)),
-        };
-        if !a.perms.covers(new_role.perms()) {
-            return Err(Stop::Refused(ROLE_ABOVE_OWN));
-        }
+        let (a, m, current) = managed_target(conn, slug, actor.id, target)?;
+        let new_role = role::find(conn, role_id)?.ok_or(Denied::ForeignRole)?;
+        policy::may_give_role(&a, actor, &new_role)?;
         if new_role.id == current.id {
             return Ok("The role is unchanged.");
         }
@@ -641,10 +531,10 @@ pub fn change_role(
         let account = segregated(conn, &a.group, target)?;
         membership::set_role(conn, m.id, new_role.id)?;
         // Without the power to invite, their pending invitations end too.
-        revoke_unbacked(conn, Inviters::User(m.user_id), Some(actor), now)?;
+        revoke_unbacked(conn, Inviters::User(m.user_id), Some(actor.id), now)?;
         audit_member(
             conn,
-            actor,
+            actor.id,
             target,
             account,
             &a.group,

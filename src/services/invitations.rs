@@ -7,15 +7,15 @@ use crate::auth::tokens;
 use crate::config::Config;
 use crate::db::{self, DbConn};
 use crate::domain::{
-    AnswerOutcome, FormErrors, InvitationStatus, InviteOutcome, Permission, Recipient,
-    parse_recipients,
+    AnswerOutcome, FormErrors, InvitationStatus, InviteOutcome, Recipient, parse_recipients,
 };
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, messages::InvitationMail};
 use crate::models::audit::{self, NewAuditEvent};
 use crate::models::invitation::{self, NewInvitation};
 use crate::models::{Group, Role, User, membership, role, send_count, user};
-use crate::services::groups::{self, GroupAccess};
+use crate::policy::{self, GroupAccess};
+use crate::services::groups;
 use crate::services::messages::{MessageRef, send_message_with_ref};
 use crate::services::notifications::notify;
 use serde::Deserialize;
@@ -122,12 +122,16 @@ pub struct InviteRequest {
     pub labels: Vec<(i64, String)>,
 }
 
-/// The roles the viewer may hand out in this group: built-in ones and the
-/// group's own, and only those whose permissions the viewer holds too.
-pub fn grantable_roles(conn: &mut DbConn, access: &GroupAccess) -> AppResult<Vec<Role>> {
+/// The roles the viewer may hand out in this group: those it offers, and
+/// only those `policy::may_grant` lets them give.
+pub fn grantable_roles(
+    conn: &mut DbConn,
+    access: &GroupAccess,
+    viewer: &User,
+) -> AppResult<Vec<Role>> {
     Ok(role::for_path(conn, &access.ancestors)?
         .into_iter()
-        .filter(|r| access.perms.covers(r.perms()))
+        .filter(|r| policy::may_grant(access, viewer, r.perms()).is_ok())
         .collect())
 }
 
@@ -175,16 +179,20 @@ pub fn extra_groups(conn: &mut DbConn, viewer: i64, ids: &[i64]) -> AppResult<Ve
     for id in ids {
         let group = crate::models::group::find(conn, *id)?;
         let access = GroupAccess::load(conn, &group.slug, Some(viewer))?;
-        access.require(Permission::ManageMember)?;
+        policy::may_invite(&access)?;
         out.push(access);
     }
     Ok(out)
 }
 
 /// The chosen role must be one the inviter may give in every extra group too.
-pub fn check_extra(req: InviteRequest, extra: &[GroupAccess]) -> Result<InviteRequest, FormErrors> {
+pub fn check_extra(
+    req: InviteRequest,
+    extra: &[GroupAccess],
+    inviter: &User,
+) -> Result<InviteRequest, FormErrors> {
     for a in extra {
-        if !a.offers(&req.role) || !a.perms.covers(req.role.perms()) {
+        if policy::may_give_role(a, inviter, &req.role).is_err() {
             let mut e = FormErrors::default();
             e.add(
                 "also",
@@ -232,13 +240,14 @@ pub fn check_targets(
     input: &InviteInput,
     targets: &[GroupAccess],
     managed: usize,
+    inviter: &User,
 ) -> Result<InviteRequest, FormErrors> {
     let Some(first) = targets.first() else {
         let mut e = FormErrors::default();
         e.add("community", CHOOSE_COMMUNITY);
         return Err(e);
     };
-    let mut req = check_extra(req, targets)?;
+    let mut req = check_extra(req, targets, inviter)?;
     if !input.only_chosen() && managed > 0 {
         req.labels
             .push((first.group.id, whole_community(&first.group, managed)));
@@ -346,8 +355,11 @@ pub fn invite_one(
     recipient: &Recipient,
     now: PrimitiveDateTime,
 ) -> AppResult<(InviteOutcome, Vec<String>)> {
-    if groups_.is_empty() || groups_.iter().any(|a| !a.can(Permission::ManageMember)) {
+    if groups_.is_empty() {
         return Err(AppError::forbidden());
+    }
+    for a in groups_ {
+        policy::may_invite(a)?;
     }
     let config = env.config;
     let result = db::write_tx(conn, |conn| -> Result<(InviteOutcome, Vec<String>), Stop> {
@@ -385,7 +397,7 @@ pub fn invite_one(
                     Some(InviteOutcome::AlreadyMember)
                 } else {
                     // Partners never into client groups, clients never into partner groups.
-                    groups::may_enter_group(conn, group, u.id)?
+                    policy::may_enter_group(conn, group, u.id)?
                         .err()
                         .map(|why| InviteOutcome::NotAllowed(why.to_string()))
                 }
@@ -642,7 +654,7 @@ pub fn resend(
     id: i64,
     now: PrimitiveDateTime,
 ) -> AppResult<AdminActionOutcome> {
-    access.require(Permission::ManageMember)?;
+    policy::may_invite(access)?;
     db::write_tx(conn, |conn| {
         let inv = of_group(conn, access, id)?;
         resend_checked(conn, env, actor, &inv, &access.group.name, now)
@@ -714,7 +726,7 @@ pub fn renew(
     id: i64,
     now: PrimitiveDateTime,
 ) -> AppResult<AdminActionOutcome> {
-    access.require(Permission::ManageMember)?;
+    policy::may_invite(access)?;
     db::write_tx(conn, |conn| {
         let inv = of_group(conn, access, id)?;
         renew_checked(conn, env, actor, &inv, now)
@@ -850,12 +862,6 @@ pub fn find_by_link(
     Ok(invitation::find_by_retired_hash(conn, &hash)?.map(|_| Err(())))
 }
 
-/// Whether `me` is the person the invitation was sent to.
-pub fn is_addressed_to(inv: &invitation::Invitation, me: &User) -> bool {
-    me.email_verified_at.is_some()
-        && (inv.invitee_user_id == Some(me.id) || me.email.to_lowercase() == inv.invitee_email_key)
-}
-
 /// The invitee accepts or declines through the invitation's link.
 pub fn answer_by_link(
     conn: &mut DbConn,
@@ -870,7 +876,7 @@ pub fn answer_by_link(
             // A replaced link answers nothing; its page says it is no longer valid.
             Some(Err(())) | None => return Err(AppError::not_found()),
         };
-        if !is_addressed_to(&inv, me) {
+        if policy::may_answer_invitation(me, &inv).is_err() {
             return Ok(Err(LinkRefusal::SentTo(inv.invitee_email)));
         }
         invitation::bind_invitee(conn, inv.id, me.id)?;
@@ -882,7 +888,7 @@ pub fn answer_by_link(
         // answers the sibling invitations too (same transaction, so all or none).
         let mut names = vec![answered.1];
         for sibling in invitation::pending_siblings(conn, &inv)? {
-            if is_addressed_to(&sibling, me) {
+            if policy::may_answer_invitation(me, &sibling).is_ok() {
                 invitation::bind_invitee(conn, sibling.id, me.id)?;
                 let (o, name) = apply_answer(conn, me, &sibling, accept, now)?;
                 if !matches!(o, AnswerOutcome::NoLongerOpen(_)) {
@@ -911,11 +917,8 @@ fn apply_answer(
         InvitationStatus::Declined
     };
     let account = if accept {
-        match groups::may_enter_group(conn, &group, me.id)? {
-            Ok(account) => account,
-            // The account may have changed since the invitation was sent.
-            Err(why) => return Err(AppError::bad_request(why)),
-        }
+        // The account may have changed since the invitation was sent.
+        policy::may_enter_group(conn, &group, me.id)??
     } else {
         None
     };
@@ -978,7 +981,7 @@ pub fn cancel(
     invitation_id: i64,
     now: PrimitiveDateTime,
 ) -> AppResult<bool> {
-    access.require(Permission::ManageMember)?;
+    policy::may_invite(access)?;
     db::write_tx(conn, |conn| {
         let inv = invitation::find(conn, invitation_id)?
             .filter(|i| i.group_id == access.group.id)

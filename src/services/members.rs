@@ -9,7 +9,7 @@ use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::models::membership::{self, MemberRow};
 use crate::models::{Group, group_tree};
-use crate::services::groups::GroupAccess;
+use crate::policy::GroupAccess;
 
 /// One person on the members list.
 #[derive(Debug, Clone)]

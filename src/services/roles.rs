@@ -12,8 +12,8 @@ use crate::error::{AppError, AppResult};
 use crate::models::audit::{self, NewAuditEvent};
 use crate::models::invitation::Inviters;
 use crate::models::{Group, Role, User, group_tree, role};
+use crate::policy::{self, GroupAccess};
 use crate::services::communities::managed_group;
-use crate::services::groups::GroupAccess;
 use crate::services::invitations::revoke_unbacked;
 use time::PrimitiveDateTime;
 
@@ -156,12 +156,6 @@ pub struct RolesView {
     pub lines: Vec<RoleLine>,
 }
 
-/// Whether `actor` may put `perms` into a role of this group (or change a
-/// role that has them): only what they hold themself there.
-pub fn may_grant(access: &GroupAccess, actor: &User, perms: Permissions) -> bool {
-    actor.is_site_admin || access.perms.covers(perms)
-}
-
 /// The roles offered in the group: built-in ones, the group's own, then
 /// those of the communities above, nearest first. Needs `manage_group`.
 pub fn page(conn: &mut DbConn, slug: &str, actor: &User) -> AppResult<RolesView> {
@@ -186,7 +180,8 @@ pub fn page(conn: &mut DbConn, slug: &str, actor: &User) -> AppResult<RolesView>
                     (1 + depth, Origin::Inherited(Box::new(group)))
                 }
             };
-            let editable = matches!(origin, Origin::Own) && may_grant(&access, actor, r.perms());
+            let editable = matches!(origin, Origin::Own)
+                && policy::may_grant(&access, actor, r.perms()).is_ok();
             let n = holders
                 .iter()
                 .find(|(id, _)| *id == r.id)
@@ -268,7 +263,8 @@ fn check_input(
         .iter()
         .filter_map(|s| Permission::parse(s))
         .collect();
-    if !may_grant(access, actor, perms) {
+    // `policy::may_grant`, in the words of the roles page.
+    if policy::may_grant(access, actor, perms).is_err() {
         e.add("permissions", PERMISSION_ABOVE_OWN);
     }
     if let Ok(name) = RoleName::parse(&input.name)
@@ -370,7 +366,7 @@ pub fn save(
     finish(db::write_tx(conn, |conn| {
         let a = managed_group(conn, slug, actor)?;
         let r = own_role(conn, &a, role_id)?;
-        if !may_grant(&a, actor, r.perms()) {
+        if policy::may_grant(&a, actor, r.perms()).is_err() {
             return Err(Stop::Refused(Refused::Message(ROLE_ABOVE_OWN.into())));
         }
         let spec = &check_input(conn, &a, actor, input, Some(r.id))?;
@@ -462,7 +458,7 @@ pub fn delete(
     finish(db::write_tx(conn, |conn| {
         let a = managed_group(conn, slug, actor)?;
         let r = own_role(conn, &a, role_id)?;
-        if !may_grant(&a, actor, r.perms()) {
+        if policy::may_grant(&a, actor, r.perms()).is_err() {
             return Err(Stop::Refused(Refused::Message(ROLE_ABOVE_OWN.into())));
         }
         // Mark first, count after: the row lock this takes makes a

@@ -1,0 +1,40 @@
+//! Company-account rules: super users over their account's people, and
+//! support cases.
+
+use super::Denied;
+use crate::models::User;
+use crate::models::case::Case;
+
+/// The account `actor` is an active super user of.
+pub fn super_user_account(actor: &User) -> Result<i64, Denied> {
+    actor.super_user_of().ok_or(Denied::NotSuperUser)
+}
+
+/// A super user manages the people of their own account only; someone of
+/// another account is not disclosed.
+pub fn may_manage_account_user(actor: &User, target: &User) -> Result<(), Denied> {
+    let account = super_user_account(actor)?;
+    if target.account_id == Some(account) {
+        Ok(())
+    } else {
+        Err(Denied::OtherAccount)
+    }
+}
+
+/// Raising a case needs an active link to a company account.
+pub fn may_raise_case(user: &User) -> Result<i64, Denied> {
+    user.member_account().ok_or(Denied::AccountInactive)
+}
+
+/// A case is read by the member of its account who raised it and by the
+/// account's super users; to anyone else it does not exist.
+pub fn may_read_case(viewer: &User, case: &Case) -> Result<(), Denied> {
+    let in_account = viewer.member_account() == Some(case.account_id);
+    if in_account
+        && (case.raised_by == viewer.id || viewer.super_user_of() == Some(case.account_id))
+    {
+        Ok(())
+    } else {
+        Err(Denied::OtherAccount)
+    }
+}

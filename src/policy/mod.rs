@@ -1,0 +1,28 @@
+//! Every "may this person do this" rule of Guildhall, each a named function
+//! returning `Result<(), Denied>`. A newcomer finds a rule by grepping its
+//! name; a use case calls it inside its own transaction, on what it has just
+//! read, so the check and the write it guards see the same rows.
+//!
+//! - `group`: seeing a group, inviting, managing it and its members, which
+//!   roles one may hand out (`may_grant`), client/partner segregation
+//!   (`may_enter_group`);
+//! - `account`: super users over their company account's people, support cases;
+//! - `invitation`: who may answer an invitation.
+//!
+//! `GroupAccess` (what a viewer holds in a group and the communities above
+//! it) is the subject of the group rules and lives here too.
+
+mod access;
+mod account;
+mod denied;
+mod group;
+mod invitation;
+
+pub use access::{GroupAccess, Inherited};
+pub use account::{may_manage_account_user, may_raise_case, may_read_case, super_user_account};
+pub use denied::Denied;
+pub use group::{
+    may_enter_group, may_give_role, may_grant, may_invite, may_manage_group, may_manage_member,
+    may_view_group, may_view_members,
+};
+pub use invitation::may_answer_invitation;
