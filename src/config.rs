@@ -23,6 +23,7 @@
 //! | `GUILDHALL_INVITATION_TTL_DAYS` | `7` | an invitation expires this long after it was (re)sent |
 //! | `GUILDHALL_INVITES_PER_INVITER_PER_DAY` | `1000` | invitations and resends one person may send in 24 h |
 //! | `GUILDHALL_INVITES_PER_GROUP_PER_DAY` | `5000` | invitations and resends of one group in 24 h |
+//! | `GUILDHALL_RESENDS_PER_INVITATION_PER_DAY` | `3` | "Resend invitation" mails one invitation may get in 24 h |
 //! | `GUILDHALL_WORKERS` | number of cores | HTTP worker threads |
 //! | `GUILDHALL_DB_POOL_SIZE` | `6` (SQLite) / `8` (PostgreSQL) | connections per server |
 //! | `GUILDHALL_COUNT_QUERIES` | `false` | `true`: count each request's SQL statements into an `X-Query-Count` response header (tests, diagnosis) |
@@ -75,6 +76,7 @@ pub struct Config {
     pub invitation_ttl_days: i64,
     pub invites_per_inviter_per_day: i64,
     pub invites_per_group_per_day: i64,
+    pub resends_per_invitation_per_day: i64,
     pub workers: usize,
     pub db_pool_size: Option<u32>,
     /// Run the mail delivery worker inside `serve` (tests turn it off to drive it by hand).
@@ -175,6 +177,10 @@ impl Config {
             invitation_ttl_days: parse_var("GUILDHALL_INVITATION_TTL_DAYS", 7)?,
             invites_per_inviter_per_day: parse_var("GUILDHALL_INVITES_PER_INVITER_PER_DAY", 1000)?,
             invites_per_group_per_day: parse_var("GUILDHALL_INVITES_PER_GROUP_PER_DAY", 5000)?,
+            resends_per_invitation_per_day: parse_var(
+                "GUILDHALL_RESENDS_PER_INVITATION_PER_DAY",
+                3,
+            )?,
             workers: parse_var(
                 "GUILDHALL_WORKERS",
                 std::thread::available_parallelism().map_or(2, |n| n.get()),

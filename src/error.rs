@@ -19,6 +19,8 @@ pub enum ErrorKind {
         next: String,
     },
     BadRequest(String),
+    /// Input no field accepts (see `input_guard`): 422 with why.
+    Invalid(String),
     Internal,
 }
 
@@ -98,6 +100,7 @@ impl ResponseError for AppError {
             ErrorKind::Forbidden | ErrorKind::CsrfRejected => StatusCode::FORBIDDEN,
             ErrorKind::LoginRequired { .. } => StatusCode::SEE_OTHER,
             ErrorKind::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ErrorKind::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -122,6 +125,7 @@ impl ResponseError for AppError {
                  Go back, reload the page and try again.",
             ),
             ErrorKind::BadRequest(msg) => ("Bad request", msg.as_str()),
+            ErrorKind::Invalid(msg) => ("Input refused", msg.as_str()),
             ErrorKind::Internal => {
                 tracing::error!(error = %self, "internal error");
                 (
@@ -172,7 +176,7 @@ impl ResponseError for ApiError {
             ErrorKind::Forbidden => FORBIDDEN_TEXT.to_string(),
             ErrorKind::CsrfRejected => "CSRF check failed".to_string(),
             ErrorKind::LoginRequired { .. } => "log in first".to_string(),
-            ErrorKind::BadRequest(m) => m.clone(),
+            ErrorKind::BadRequest(m) | ErrorKind::Invalid(m) => m.clone(),
             ErrorKind::Internal => {
                 tracing::error!(error = %self.0, "internal error");
                 "internal error".to_string()

@@ -202,6 +202,11 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::FormConfig::default().limit(256 * 1024))
                 .wrap(middleware::from_fn(crate::auth::csrf::verify))
+                // Before the CSRF check and every handler: no NUL or bad
+                // encodings reach a form, a path parameter or the database.
+                .wrap(middleware::from_fn(
+                    crate::input_guard::reject_unusable_input,
+                ))
                 .wrap(session)
                 .wrap(middleware::Condition::new(
                     count_queries,

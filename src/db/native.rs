@@ -87,6 +87,7 @@ binds_tuple!(2; A 0, B 1);
 binds_tuple!(3; A 0, B 1, C 2);
 binds_tuple!(4; A 0, B 1, C 2, D 3);
 binds_tuple!(5; A 0, B 1, C 2, D 3, E 4);
+binds_tuple!(6; A 0, B 1, C 2, D 3, E 4, F 5);
 
 impl<B, DB> QueryFragment<DB> for Sql<B>
 where

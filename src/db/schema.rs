@@ -37,10 +37,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_attempts (id) {
-        id -> BigInt,
+    rate_limits (scope_key) {
         scope_key -> Text,
-        attempted_at -> Timestamp,
+        window_start -> Timestamp,
+        hits -> BigInt,
     }
 }
 
@@ -295,7 +295,7 @@ diesel::joinable!(invitation_events -> invitations (invitation_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     email_verifications,
-    login_attempts,
+    rate_limits,
     outbox,
     outbox_bodies,
     conversations,

@@ -50,7 +50,7 @@ impl AccountName {
         if !(2..=100).contains(&s.chars().count()) {
             return Err("An account name has 2 to 100 characters.".into());
         }
-        if s.chars().any(char::is_control) {
+        if s.chars().any(super::text::unusable_in_line) {
             return Err("The name contains characters that cannot be used.".into());
         }
         Ok(Self(s.to_string()))
@@ -79,9 +79,7 @@ impl BoundedText {
         if n < min || n > max {
             return Err(format!("A {what} has {min} to {max} characters."));
         }
-        if s.chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-        {
+        if s.chars().any(super::text::unusable_in_text) {
             return Err(format!(
                 "The {what} contains characters that cannot be used."
             ));

@@ -50,7 +50,7 @@ impl GroupName {
         if !(2..=100).contains(&n) {
             return Err("A group name has 2 to 100 characters.".into());
         }
-        if s.chars().any(char::is_control) {
+        if s.chars().any(super::text::unusable_in_line) {
             return Err("The name contains characters that cannot be used.".into());
         }
         Ok(Self(s.to_string()))
@@ -78,9 +78,7 @@ impl GroupDescription {
                 Self::MAX
             ));
         }
-        if s.chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-        {
+        if s.chars().any(super::text::unusable_in_text) {
             return Err("The description contains characters that cannot be used.".into());
         }
         Ok(Self(s.to_string()))

@@ -16,7 +16,7 @@ impl Subject {
         if s.chars().count() > SUBJECT_MAX {
             return Err(format!("A subject has at most {SUBJECT_MAX} characters."));
         }
-        if s.chars().any(char::is_control) {
+        if s.chars().any(super::text::unusable_in_line) {
             return Err("The subject contains characters that cannot be used.".into());
         }
         Ok(Self(s.to_string()))

@@ -12,6 +12,7 @@ mod permission;
 mod phone;
 mod recipients;
 pub mod segregation;
+pub mod text;
 mod username;
 
 pub use account::{AccountKind, AccountName, BoundedText};

@@ -11,7 +11,7 @@ impl PersonName {
         if s.chars().count() > 100 {
             return Err(format!("A {what} has at most 100 characters."));
         }
-        if s.chars().any(char::is_control) {
+        if s.chars().any(super::text::unusable_in_line) {
             return Err(format!(
                 "The {what} contains characters that cannot be used."
             ));

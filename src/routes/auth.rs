@@ -196,6 +196,9 @@ struct LoginForm {
     next: Option<String>,
 }
 
+/// The longest login (an e-mail address has at most 254 characters).
+const LOGIN_MAX: usize = 320;
+
 #[post("/login")]
 async fn login_submit(
     req: HttpRequest,
@@ -209,19 +212,22 @@ async fn login_submit(
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "unknown".into());
-    let outcome = if form.login.trim().is_empty() || form.password.is_empty() {
-        LoginOutcome::Invalid
-    } else {
-        login::log_in(
-            &state.pool,
-            &state.config,
-            state.clock.now(),
-            &form.login,
-            &form.password,
-            &ip,
-        )
-        .await?
-    };
+    // No account has a longer name or address: not worth a lookup.
+    let outcome =
+        if form.login.trim().is_empty() || form.password.is_empty() || form.login.len() > LOGIN_MAX
+        {
+            LoginOutcome::Invalid
+        } else {
+            login::log_in(
+                &state.pool,
+                &state.config,
+                state.clock.now(),
+                &form.login,
+                &form.password,
+                &ip,
+            )
+            .await?
+        };
     match outcome {
         LoginOutcome::LoggedIn(u) => {
             session::log_in(&ctx.session, u.id, u.session_epoch, state.clock.unix());

@@ -422,6 +422,7 @@ fn report(ctx: &crate::auth::Ctx, outcome: invitations::AdminActionOutcome, done
             "error",
             "The daily limit of invitations is reached: nothing was sent. Try again tomorrow.",
         ),
+        O::ResendLimit => ctx.flash("error", invitations::RESEND_LIMIT),
     }
 }
 

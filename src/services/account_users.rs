@@ -161,6 +161,7 @@ pub fn contact_invitation_action(
                     "The daily limit of invitations is reached: try again tomorrow.",
                 ));
             }
+            AdminActionOutcome::ResendLimit => return Ok(Err(invitations::RESEND_LIMIT)),
             AdminActionOutcome::NotOpen(_) => {
                 return Ok(Err("This invitation is no longer open."));
             }

@@ -13,13 +13,16 @@ use crate::error::{AppError, AppResult};
 use crate::mail::{self, messages::InvitationMail};
 use crate::models::audit::{self, NewAuditEvent};
 use crate::models::invitation::{self, NewInvitation};
-use crate::models::{Group, Role, User, membership, role, send_count, user};
+use crate::models::{Group, Role, User, membership, rate_limit, role, send_count, user};
 use crate::policy::{self, GroupAccess};
 use crate::services::groups;
 use crate::services::messages::{MessageRef, send_message_with_ref};
 use crate::services::notifications::notify;
 use serde::Deserialize;
 use time::PrimitiveDateTime;
+
+/// What a resend past the day's limit says.
+pub const RESEND_LIMIT: &str = "This invitation has been sent again as often as a day allows: nothing was sent. Try again tomorrow.";
 
 /// Longest optional message an inviter may add.
 pub const MESSAGE_MAX: usize = 1000;
@@ -643,6 +646,8 @@ pub enum AdminActionOutcome {
     /// Not pending any more (answered, cancelled or expired).
     NotOpen(InvitationStatus),
     QuotaReached,
+    /// This invitation was re-sent as often as a day allows.
+    ResendLimit,
 }
 
 /// "Resend invitation": mails the current link again and restarts the period.
@@ -684,6 +689,20 @@ pub(crate) fn resend_checked(
     if quota_reached(conn, env.config, actor.id, inv.group_id, 0, now)? {
         return Ok(AdminActionOutcome::QuotaReached);
     }
+    // Taken inside this transaction: clicks arriving at once queue on the
+    // counter's row, and a resend that fails later gives its hit back.
+    let day_ago = now - time::Duration::DAY;
+    let key = format!("resend:{}", inv.id);
+    if !rate_limit::take(
+        conn,
+        &key,
+        env.config.resends_per_invitation_per_day,
+        day_ago,
+        now,
+    )? {
+        return Ok(AdminActionOutcome::ResendLimit);
+    }
+    rate_limit::prune(conn, "resend:", day_ago)?;
     let until = expires_at(env.config, now);
     invitation::restart(conn, inv.id, now, until)?;
     invitation::log_send(conn, &[inv.id], &[inv.group_id], "resent", actor.id, now)?;

@@ -1,13 +1,14 @@
 //! Log-in: throttled per account and per client address in the database (so
-//! the limits hold across servers), with the same answer and the same argon2
-//! work for an unknown name as for a wrong password.
+//! the limits hold across servers, and however many guesses arrive at once:
+//! each takes its hit before the password is checked), with the same answer
+//! and the same argon2 work for an unknown name as for a wrong password.
 
-use crate::auth::password;
+use crate::auth::{password, tokens};
 use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::domain::UserStatus;
 use crate::error::{AppError, AppResult};
-use crate::models::{User, login_attempt, user};
+use crate::models::{User, rate_limit, user};
 use time::PrimitiveDateTime;
 
 #[derive(Debug)]
@@ -39,12 +40,40 @@ impl LoginOutcome {
     }
 }
 
+/// Keys of bounded length whatever was typed: a 100 KB login name is hashed,
+/// never stored.
 fn account_key(login: &str) -> String {
-    format!("acct:{}", login.trim().to_lowercase())
+    format!("login:acct:{}", tokens::hash(&login.trim().to_lowercase()))
 }
 
 fn ip_key(ip: &str) -> String {
-    format!("ip:{ip}")
+    format!("login:ip:{ip}")
+}
+
+/// Takes one guess from the account's window and then from the address's,
+/// in one transaction (a full address gives the account's hit back). True
+/// when the password may be checked. The hits are taken before argon2 runs,
+/// so N guesses arriving at once get at most the limit checked.
+fn take_guess(
+    c: &mut db::DbConn,
+    (acct, ip): (&str, &str),
+    (max_acct, max_ip): (i64, i64),
+    since: PrimitiveDateTime,
+    now: PrimitiveDateTime,
+) -> diesel::QueryResult<bool> {
+    let taken = db::write_tx(c, |c| {
+        if !rate_limit::take(c, acct, max_acct, since, now)? {
+            return Ok(false);
+        }
+        if !rate_limit::take(c, ip, max_ip, since, now)? {
+            return Err(diesel::result::Error::RollbackTransaction);
+        }
+        Ok(true)
+    });
+    match taken {
+        Err(diesel::result::Error::RollbackTransaction) => Ok(false),
+        other => other,
+    }
 }
 
 pub async fn log_in(
@@ -58,18 +87,17 @@ pub async fn log_in(
     let (acct, ipk) = (account_key(login), ip_key(ip));
     let since =
         now - time::Duration::try_from(config.login_window).unwrap_or(time::Duration::MINUTE * 15);
-    let (max_acct, max_ip) = (
+    let limits = (
         config.login_max_failures_per_account,
         config.login_max_failures_per_ip,
     );
     let login_owned = login.to_string();
     let (acct2, ipk2) = (acct.clone(), ipk.clone());
     let found = db::run(pool, move |c| {
-        if login_attempt::count_since(c, &acct2, since)? >= max_acct
-            || login_attempt::count_since(c, &ipk2, since)? >= max_ip
-        {
+        if !take_guess(c, (&acct2, &ipk2), limits, since, now)? {
             return Ok(None);
         }
+        rate_limit::prune(c, "login:", since)?;
         Ok(Some(user::find_by_login(c, &login_owned)?))
     })
     .await?;
@@ -84,19 +112,17 @@ pub async fn log_in(
         .map_err(AppError::internal)?;
 
     if !ok {
-        db::run(pool, move |c| {
-            db::write_tx(c, |c| {
-                login_attempt::record(c, &acct, now)?;
-                login_attempt::record(c, &ipk, now)?;
-                login_attempt::prune(c, since)?;
-                Ok(())
-            })
-        })
-        .await?;
         return Ok(LoginOutcome::Invalid);
     }
     let u = found.expect("a password matched, so the user exists");
-    db::run(pool, move |c| Ok(login_attempt::clear(c, &acct)?)).await?;
+    // A right password: the account starts afresh, and the address gets its
+    // hit back (only failures count against the people behind it).
+    db::run(pool, move |c| {
+        rate_limit::clear(c, &acct)?;
+        rate_limit::give_back(c, &ipk)?;
+        Ok(())
+    })
+    .await?;
     Ok(match u.status() {
         Some(UserStatus::Active) if u.email_verified_at.is_none() => {
             LoginOutcome::EmailNotVerified(u.id)

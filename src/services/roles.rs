@@ -41,7 +41,7 @@ impl RoleName {
         if s.chars().count() > NAME_MAX {
             return Err(format!("A role name has at most {NAME_MAX} characters."));
         }
-        if s.chars().any(char::is_control) {
+        if s.chars().any(crate::domain::text::unusable_in_line) {
             return Err("The name contains characters that cannot be used.".into());
         }
         Ok(Self(s.to_string()))

@@ -143,6 +143,7 @@ pub fn test_config(db_url: &str, data_dir: &std::path::Path) -> Config {
         invitation_ttl_days: 7,
         invites_per_inviter_per_day: 1000,
         invites_per_group_per_day: 5000,
+        resends_per_invitation_per_day: 3,
         workers: 2,
         db_pool_size: Some(4),
         run_mail_worker: true,
@@ -529,4 +530,69 @@ pub async fn settled(secs: u64, mut count: impl FnMut() -> usize) -> usize {
         }
     }
     panic!("the count kept changing for {secs} s (last {last})");
+}
+
+/// The race harness: sends every request at the same instant. Each request
+/// is fully prepared beforehand (its client has its session and its CSRF
+/// token from fetching the form), every task waits on one barrier, then all
+/// send. Returns each response's page, in
+/// the order given.
+pub async fn at_once(requests: Vec<reqwest::RequestBuilder>) -> Vec<Page> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(requests.len()));
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|r| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                page(r.send().await.expect("request sent at once")).await
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        out.push(t.await.expect("racing task"));
+    }
+    out
+}
+
+impl TestApp {
+    /// A POST of `form` to `action` by a fresh client that has just opened
+    /// `form_page` (its session and CSRF token ready), for `at_once`.
+    pub async fn prepared_post(
+        &self,
+        form_page: &str,
+        action: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::RequestBuilder {
+        // No connection kept: preparing hundreds of clients takes longer
+        // than the server keeps an idle one open, and a POST is not retried
+        // on a connection the server has closed.
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap();
+        self.prepared_post_with(&client, form_page, action, form)
+            .await
+    }
+
+    /// As `prepared_post`, by `client`.
+    pub async fn prepared_post_with(
+        &self,
+        client: &reqwest::Client,
+        form_page: &str,
+        action: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::RequestBuilder {
+        let p = self.get_with(client, form_page).await;
+        let token = csrf_from(&p.body);
+        let mut fields: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        fields.extend_from_slice(form);
+        client
+            .post(self.url(action))
+            .header("Origin", &self.address)
+            .form(&fields)
+    }
 }

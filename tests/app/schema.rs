@@ -26,7 +26,7 @@ fn both_backends_migrate_to_the_same_schema() {
         "users",
         "outbox",
         "outbox_bodies",
-        "login_attempts",
+        "rate_limits",
         "email_verifications",
         "conversations",
         "conversation_members",

@@ -42,7 +42,7 @@ async fn a_post_without_csrf_token_is_refused_and_changes_nothing(b: Backend) {
         .post_with(&fresh, "/login", &[("login", "x"), ("password", "y")])
         .await;
     assert_eq!(p.status, 403);
-    assert_eq!(app.count("login_attempts"), 0);
+    assert_eq!(app.count("rate_limits"), 0);
 }
 
 async fn a_token_from_another_session_is_refused(b: Backend) {

@@ -1,0 +1,145 @@
+//! Limits and only-once rules with the requests fired at the same instant
+//! (`helpers::at_once`), on both backends.
+
+use crate::backend_tests;
+use crate::helpers::*;
+
+backend_tests!(
+    parallel_wrong_passwords_check_at_most_the_limit,
+    twenty_resends_at_once_send_three_mails,
+);
+
+const PW: &str = "correct horse battery";
+
+/// 200 wrong passwords for one account at once: at most the account's limit
+/// (5) are checked, the rest are told to wait, and someone else behind the
+/// same address still logs in.
+async fn parallel_wrong_passwords_check_at_most_the_limit(b: Backend) {
+    let app = spawn_app(b).await;
+    app.create_user("bob", PW);
+    app.create_user("carol", PW);
+    let max = app.config.login_max_failures_per_account;
+    assert_eq!(max, 5);
+    let mut requests = Vec::new();
+    for _ in 0..200 {
+        requests.push(
+            app.prepared_post(
+                "/login",
+                "/login",
+                &[("login", "bob"), ("password", "not bob's password")],
+            )
+            .await,
+        );
+    }
+    let pages = at_once(requests).await;
+    let checked = pages.iter().filter(|p| p.status == 401).count();
+    let throttled = pages.iter().filter(|p| p.status == 429).count();
+    assert_eq!(
+        (checked, throttled),
+        (max as usize, 200 - max as usize),
+        "statuses: {:?}",
+        pages.iter().map(|p| p.status).collect::<Vec<_>>()
+    );
+    assert!(
+        pages
+            .iter()
+            .filter(|p| p.status == 429)
+            .all(|p| p.body.contains("Too many failed log-in attempts"))
+    );
+    // What the database holds: one window for the account, with its limit
+    // taken, and nothing longer than a hash and an address as keys.
+    assert_eq!(app.count("rate_limits"), 2);
+    // bob's right password is refused too until the window passes.
+    let p = app
+        .submit_with(
+            &new_client(),
+            "/login",
+            "/login",
+            &[("login", "bob"), ("password", PW)],
+        )
+        .await;
+    assert_eq!(p.status, 429);
+    // carol, behind the same address, is not locked out.
+    let carol = new_client();
+    app.login_with(&carol, "carol", PW).await;
+    assert_eq!(app.get_with(&carol, "/invitations").await.status, 200);
+}
+
+/// 20 clicks on "Resend invitation" at once: the day's limit of 3 resends
+/// holds, so the invitee gets the first mail and 3 more, and the next
+/// resend says why nothing was sent.
+async fn twenty_resends_at_once_send_three_mails(b: Backend) {
+    use diesel::prelude::*;
+    use guildhall::db::schema::{invitation_events, invitations};
+    let app = spawn_app(b).await;
+    let (_, alice) = app.logged_in("alice", PW).await;
+    app.new_group(&alice, "Crew", "crew", "invite_only").await;
+    let role = app.builtin_role("GroupMember").to_string();
+    let p = app
+        .submit_with(
+            &alice,
+            "/groups/crew/invite",
+            "/groups/crew/invite",
+            &[
+                ("send_to", "guest@example.org"),
+                ("role_id", &role),
+                ("action", "send"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let id: i64 = app.db(|c| invitations::table.select(invitations::id).first(c).unwrap());
+    let resend = format!("/groups/crew/invitations/{id}/resend");
+    let mut requests = Vec::new();
+    for _ in 0..20 {
+        requests.push(
+            app.prepared_post_with(&alice, "/groups/crew/invitations", &resend, &[])
+                .await,
+        );
+    }
+    let pages = at_once(requests).await;
+    assert!(
+        pages.iter().all(|p| p.status == 303),
+        "every click is answered"
+    );
+    let mails = app
+        .outbox()
+        .iter()
+        .filter(|m| m.recipient == "guest@example.org")
+        .count();
+    assert_eq!(mails, 4, "the invitation and three resends");
+    let resent: i64 = app.db(|c| {
+        invitation_events::table
+            .filter(invitation_events::invitation_id.eq(id))
+            .filter(invitation_events::kind.eq("resent"))
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(resent, 3);
+    // One more, and the page says why nothing went out.
+    let p = app
+        .submit_with(&alice, "/groups/crew/invitations", &resend, &[])
+        .await;
+    let shown = app.get_with(&alice, p.location.as_deref().unwrap()).await;
+    assert!(
+        texts(&shown.body, "main .flash")
+            .iter()
+            .any(|t| t.starts_with("This invitation has been sent again as often as a day allows")),
+        "{:?}",
+        texts(&shown.body, "main .flash")
+    );
+    // A day later it may be sent again (alice logs in again: a day is
+    // also the idle limit of her session).
+    app.clock
+        .advance(time::Duration::days(1) + time::Duration::seconds(1));
+    app.login_with(&alice, "alice", PW).await;
+    app.submit_with(&alice, "/groups/crew/invitations", &resend, &[])
+        .await;
+    let mails = app
+        .outbox()
+        .iter()
+        .filter(|m| m.recipient == "guest@example.org")
+        .count();
+    assert_eq!(mails, 5);
+}
