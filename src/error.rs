@@ -21,6 +21,8 @@ pub enum ErrorKind {
     BadRequest(String),
     /// Input no field accepts (see `input_guard`): 422 with why.
     Invalid(String),
+    /// A limit per address or account is reached: 429 with why.
+    Throttled(String),
     Internal,
 }
 
@@ -101,6 +103,7 @@ impl ResponseError for AppError {
             ErrorKind::LoginRequired { .. } => StatusCode::SEE_OTHER,
             ErrorKind::BadRequest(_) => StatusCode::BAD_REQUEST,
             ErrorKind::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -126,6 +129,7 @@ impl ResponseError for AppError {
             ),
             ErrorKind::BadRequest(msg) => ("Bad request", msg.as_str()),
             ErrorKind::Invalid(msg) => ("Input refused", msg.as_str()),
+            ErrorKind::Throttled(msg) => ("Too many requests", msg.as_str()),
             ErrorKind::Internal => {
                 tracing::error!(error = %self, "internal error");
                 (
@@ -176,7 +180,7 @@ impl ResponseError for ApiError {
             ErrorKind::Forbidden => FORBIDDEN_TEXT.to_string(),
             ErrorKind::CsrfRejected => "CSRF check failed".to_string(),
             ErrorKind::LoginRequired { .. } => "log in first".to_string(),
-            ErrorKind::BadRequest(m) | ErrorKind::Invalid(m) => m.clone(),
+            ErrorKind::BadRequest(m) | ErrorKind::Invalid(m) | ErrorKind::Throttled(m) => m.clone(),
             ErrorKind::Internal => {
                 tracing::error!(error = %self.0, "internal error");
                 "internal error".to_string()

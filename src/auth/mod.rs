@@ -1,6 +1,7 @@
 //! Who is asking: password hashing, tokens, sessions, CSRF and the extractors
 //! that load the current user on every request.
 
+pub mod client;
 pub mod csrf;
 pub mod extractors;
 pub mod links;

@@ -208,10 +208,7 @@ async fn login_submit(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let next = login::safe_next(form.next.as_deref());
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let ip = crate::auth::client::address(&req);
     // No account has a longer name or address: not worth a lookup.
     let outcome =
         if form.login.trim().is_empty() || form.password.is_empty() || form.login.len() > LOGIN_MAX

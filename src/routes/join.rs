@@ -6,9 +6,10 @@ use super::{no_referrer, see_other};
 use crate::auth::{Ctx, CurrentUser};
 use crate::db;
 use crate::domain::AnswerOutcome;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 use crate::policy;
 use crate::services::invitations::{self, LinkRefusal};
+use crate::services::link_guesses;
 use crate::startup::AppState;
 use crate::views::JoinPage;
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
@@ -19,6 +20,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(decline_by_link);
 }
 
+const GUESSES: &str = "Too many invitation links that do not exist were opened from your \
+    address. Wait a few minutes, then open the link from your invitation again.";
+
 #[get("/join/{token}")]
 async fn join_page(
     req: HttpRequest,
@@ -27,8 +31,23 @@ async fn join_page(
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let token = token.into_inner();
-    let (t, now) = (token.clone(), state.clock.now());
-    let found = db::run(&state.pool, move |c| invitations::link_view(c, &t, now)).await?;
+    let (t, now, addr) = (
+        token.clone(),
+        state.clock.now(),
+        crate::auth::client::address(&req),
+    );
+    let found = db::run(&state.pool, move |c| {
+        if !link_guesses::take(c, &addr, now)? {
+            return Ok(None);
+        }
+        let found = invitations::link_view(c, &t, now)?;
+        if found.is_some() {
+            link_guesses::give_back(c, &addr)?;
+        }
+        Ok(Some(found))
+    })
+    .await?
+    .ok_or_else(|| AppError::new(ErrorKind::Throttled(GUESSES.into())))?;
     let view = match found {
         None => {
             return Ok(no_referrer(actix_web::ResponseError::error_response(

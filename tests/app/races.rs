@@ -7,6 +7,7 @@ use crate::helpers::*;
 backend_tests!(
     parallel_wrong_passwords_check_at_most_the_limit,
     twenty_resends_at_once_send_three_mails,
+    guessed_links_at_once_are_limited,
 );
 
 const PW: &str = "correct horse battery";
@@ -142,4 +143,33 @@ async fn twenty_resends_at_once_send_three_mails(b: Backend) {
         .filter(|m| m.recipient == "guest@example.org")
         .count();
     assert_eq!(mails, 5);
+}
+
+/// 40 made-up invitation links opened at once from one address: at most the
+/// window's 30 are looked up (404), the rest are told to wait (429).
+async fn guessed_links_at_once_are_limited(b: Backend) {
+    let app = spawn_app(b).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let requests = (0..40)
+        .map(|i| client.get(app.url(&format!("/join/{i:0>43}"))))
+        .collect();
+    let pages = at_once(requests).await;
+    let max = guildhall::services::link_guesses::PER_WINDOW as usize;
+    let not_found = pages.iter().filter(|p| p.status == 404).count();
+    let waiting = pages.iter().filter(|p| p.status == 429).count();
+    assert_eq!((not_found, waiting), (max, 40 - max));
+    assert!(pages.iter().find(|p| p.status == 429).is_some_and(|p| {
+        p.body
+            .contains("Too many invitation links that do not exist")
+    }));
+    // A quarter of an hour later the address may look again.
+    app.clock.advance(time::Duration::minutes(16));
+    assert_eq!(
+        app.get_with(&client, "/join/nothing-here").await.status,
+        404
+    );
 }

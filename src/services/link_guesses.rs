@@ -1,0 +1,32 @@
+//! Guessing invitation links: every opening of a `/join/{token}` page takes
+//! a hit from its address's window before the token is looked up, and a
+//! link that exists gives it back. So however many guesses arrive at once,
+//! one address gets at most `PER_WINDOW` lookups of links that do not exist
+//! per window. (A 256-bit token cannot be guessed; this keeps scanners from
+//! using the page as a free oracle and from loading the database.)
+
+use crate::db::DbConn;
+use crate::models::rate_limit;
+use diesel::QueryResult;
+use time::PrimitiveDateTime;
+
+pub const PER_WINDOW: i64 = 30;
+const WINDOW: time::Duration = time::Duration::minutes(15);
+const PREFIX: &str = "join:ip:";
+
+fn key(address: &str) -> String {
+    format!("{PREFIX}{address}")
+}
+
+/// Takes one guess for `address`; false when its window is full.
+pub fn take(conn: &mut DbConn, address: &str, now: PrimitiveDateTime) -> QueryResult<bool> {
+    let since = now - WINDOW;
+    rate_limit::prune(conn, PREFIX, since)?;
+    rate_limit::take(conn, &key(address), PER_WINDOW, since, now)
+}
+
+/// The link existed: the guess does not count.
+pub fn give_back(conn: &mut DbConn, address: &str) -> QueryResult<()> {
+    rate_limit::give_back(conn, &key(address))?;
+    Ok(())
+}
