@@ -16,6 +16,7 @@ pub mod notification;
 pub mod outbox;
 pub mod role;
 pub mod send_count;
+pub mod session;
 pub mod user;
 
 pub use group::Group;

@@ -14,6 +14,7 @@ pub mod members;
 pub mod messages;
 pub mod notifications;
 pub mod roles;
+pub mod sessions;
 
 use crate::error::AppError;
 
