@@ -25,5 +25,6 @@ mod roles;
 mod schema;
 mod security;
 mod seed;
+mod sessions;
 mod wizard;
 mod writer;
