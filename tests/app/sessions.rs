@@ -247,7 +247,7 @@ async fn log_out_everywhere_else_ends_the_other_sessions(b: Backend) {
 async fn log_out_of_one_session_ends_only_that_one(b: Backend) {
     let app = spawn_app(b).await;
     app.create_user("ann", PW);
-    let (here, _) = client_as(FIREFOX_ON_WINDOWS);
+    let (here, here_jar) = client_as(FIREFOX_ON_WINDOWS);
     let (phone, _) = client_as(SAFARI_ON_IOS);
     let (laptop, _) = client_as("Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0 Safari/537.36");
     for c in [&here, &phone, &laptop] {
@@ -278,7 +278,9 @@ async fn log_out_of_one_session_ends_only_that_one(b: Backend) {
     assert_eq!(app.get_with(&laptop, "/messages").await.status, 200);
     assert_eq!(app.get_with(&here, "/messages").await.status, 200);
 
-    // Its own line logs this device out, like the user menu's Log out.
+    // Its own line logs this device out, like the user menu's Log out:
+    // a copy of its cookie stops working too.
+    let copied = copy_cookie(&app, &here_jar);
     let here_id = listed(&page.body)[0].0;
     let token = csrf_from(&page.body);
     let p = app
@@ -296,6 +298,7 @@ async fn log_out_of_one_session_ends_only_that_one(b: Backend) {
             .contains("You are logged out.")
     );
     assert_eq!(app.get_with(&here, "/messages").await.status, 303);
+    assert_eq!(replay_get(&app, &copied, "/messages").await.status, 303);
     assert_eq!(app.get_with(&laptop, "/messages").await.status, 200);
 }
 
