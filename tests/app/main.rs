@@ -11,6 +11,7 @@ mod browser_communities;
 mod browser_email_invitations;
 mod browser_invitations;
 mod browser_roles;
+mod browser_sessions;
 mod browser_wizard;
 mod cli;
 mod communities;
