@@ -259,7 +259,7 @@ async fn start_session(
     user_id: i64,
 ) -> AppResult<()> {
     let (from, limits, now) = (
-        sessions::Origin::of(req),
+        sessions::ClientInfo::of(req),
         Limits::of(&state.config),
         state.clock.now(),
     );

@@ -14,12 +14,12 @@ const USER_AGENT_CHARS: usize = 256;
 
 /// Where a log-in comes from, as the request tells.
 #[derive(Debug, Clone, Default)]
-pub struct Origin {
+pub struct ClientInfo {
     pub user_agent: String,
     pub address: String,
 }
 
-impl Origin {
+impl ClientInfo {
     pub fn of(req: &actix_web::HttpRequest) -> Self {
         let user_agent = req
             .headers()
@@ -33,7 +33,7 @@ impl Origin {
             .peer_addr()
             .map(|a| a.ip().to_string())
             .unwrap_or_else(|| "unknown".into());
-        Origin {
+        ClientInfo {
             user_agent,
             address,
         }
@@ -46,7 +46,7 @@ impl Origin {
 pub fn begin(
     conn: &mut DbConn,
     user_id: i64,
-    from: &Origin,
+    from: &ClientInfo,
     limits: Limits,
     now: PrimitiveDateTime,
 ) -> AppResult<String> {
