@@ -168,10 +168,10 @@ async fn load_ctx_with<T: Send + 'static>(
                 if now - record.last_seen_at >= SEEN_RESOLUTION {
                     // A write, so not in the read above; at most once a
                     // minute per session. A failure only delays it.
-                    let id = record.id;
+                    let (id, stale) = (record.id, now - SEEN_RESOLUTION);
                     let touched = state
                         .writer
-                        .run(move |c| Ok(session_record::touch(c, id, now)?))
+                        .run(move |c| Ok(session_record::touch(c, id, now, stale)?))
                         .await;
                     if let Err(e) = touched {
                         tracing::warn!(error = %e, "could not record a session's use");

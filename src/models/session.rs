@@ -112,13 +112,20 @@ pub fn open_of_user(
         .load(conn)
 }
 
-/// Records a use of the session (callers do it at most once a minute).
-pub fn touch(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> QueryResult<usize> {
+/// Records a use of the session at `now`, unless one was recorded after
+/// `since`: of the requests that arrive together once the minute is up,
+/// only the first changes the row.
+pub fn touch(
+    conn: &mut DbConn,
+    id: i64,
+    now: PrimitiveDateTime,
+    since: PrimitiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(
         sessions::table
             .find(id)
             .filter(sessions::ended_at.is_null())
-            .filter(sessions::last_seen_at.lt(now)),
+            .filter(sessions::last_seen_at.le(since)),
     )
     .set(sessions::last_seen_at.eq(now))
     .execute(conn)
