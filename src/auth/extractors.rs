@@ -1,19 +1,21 @@
 //! Request extractors: `Ctx` (any visitor: layout data, CSRF token, flashes),
-//! `CurrentUser` (logged in) and `SiteAdmin`. The user is reloaded from the
-//! database on every request and the session is checked against the user's
-//! status and session epoch, so deactivation or "log out everywhere" act at
-//! the next request on every server.
+//! `CurrentUser` (logged in) and `SiteAdmin`. On every request the cookie's
+//! session key finds the session record and its user in one statement; the
+//! record must be open (not logged out), of the user's current session epoch,
+//! within the idle and absolute limits, and the user active. So log-out,
+//! deactivation or "log out everywhere" act at the next request on every
+//! server.
 
 use super::session::{self, Flash};
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::models::{User, badges as header_counts, user};
+use crate::models::session::{self as session_record, Limits};
+use crate::models::{User, badges as header_counts};
 use crate::startup::AppState;
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::http::Method;
 use actix_web::{FromRequest, HttpRequest, web};
-use diesel::OptionalExtension;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -63,6 +65,8 @@ impl std::fmt::Display for Badge {
 /// forms, flash messages and the header badges.
 pub struct Ctx {
     pub user: Option<User>,
+    /// The visitor's session record, when logged in.
+    pub session_id: Option<i64>,
     pub csrf: String,
     pub flashes: Vec<Flash>,
     pub badges: Badges,
@@ -97,7 +101,7 @@ pub struct SuperUser {
 }
 
 /// How long a session may go between updates of its last-seen time.
-const SEEN_RESOLUTION_SECS: i64 = 60;
+const SEEN_RESOLUTION: time::Duration = time::Duration::MINUTE;
 
 /// A page's own reads, run in the same trip to the database as the
 /// visitor's (see `CurrentUser::with`).
@@ -121,43 +125,57 @@ async fn load_ctx_with<T: Send + 'static>(
         .ok_or_else(|| AppError::internal("AppState missing"))?
         .clone();
     let mut user = None;
+    let mut session_id = None;
     let mut badges = Badges::default();
     let mut ended = false;
     let mut data = None;
 
-    if let Ok(Some(uid)) = session.get::<i64>(session::USER_ID) {
-        let claims = Claims::of(&session);
-        let (at, now) = (state.clock.now(), state.clock.unix());
-        let limits = (
-            state.config.session_max.as_secs() as i64,
-            state.config.session_idle.as_secs() as i64,
-        );
-        // One read: the user, the header counts in one query, then the
-        // page's own reads, only for a valid session.
-        let found = db::read(&state.pool, state.backend, move |c| {
-            let Some(u) = user::find(c, uid).optional()? else {
-                return Ok(None);
-            };
-            if !claims.valid_for(&u, now, limits) {
-                return Ok(None);
+    if let Ok(Some(key)) = session.get::<String>(session::KEY) {
+        let key_hash = super::tokens::looks_valid(&key).then(|| super::tokens::hash(&key));
+        let now = state.clock.now();
+        let limits = Limits::of(&state.config);
+        // One read: the session record and its user in one statement, the
+        // header counts in another, and the page's own reads, only for a
+        // live session.
+        let found = match key_hash {
+            None => None,
+            Some(key_hash) => {
+                db::read(&state.pool, state.backend, move |c| {
+                    let Some((u, record)) = session_record::find_with_user(c, &key_hash)? else {
+                        return Ok(None);
+                    };
+                    if !record.is_live_for(&u, now, limits) {
+                        return Ok(None);
+                    }
+                    let (data, open) = match page {
+                        Some(f) => {
+                            let (data, open) = f(c, &u)?;
+                            (Some(data), open)
+                        }
+                        None => (None, None),
+                    };
+                    // One read (on SQLite one snapshot): the page's rows and the counts agree.
+                    let (messages, notes, counted) =
+                        header_counts::counts(c, u.id, now, open.is_none())?;
+                    let invites = open.or(counted).unwrap_or_default();
+                    Ok(Some((u, record, (messages, notes, invites), data)))
+                })
+                .await?
             }
-            let (data, open) = match page {
-                Some(f) => {
-                    let (data, open) = f(c, &u)?;
-                    (Some(data), open)
-                }
-                None => (None, None),
-            };
-            // One read (on SQLite one snapshot): the page's rows and the counts agree.
-            let (messages, notes, counted) = header_counts::counts(c, uid, at, open.is_none())?;
-            let invites = open.or(counted).unwrap_or_default();
-            Ok(Some((u, (messages, notes, invites), data)))
-        })
-        .await?;
+        };
         match found {
-            Some((u, (unread_messages, notifications, pending_invitations), page_data)) => {
-                if now - claims.seen > SEEN_RESOLUTION_SECS {
-                    let _ = session.insert(session::SEEN_AT, now);
+            Some((u, record, (unread_messages, notifications, pending_invitations), page_data)) => {
+                if now - record.last_seen_at >= SEEN_RESOLUTION {
+                    // A write, so not in the read above; at most once a
+                    // minute per session. A failure only delays it.
+                    let (id, stale) = (record.id, now - SEEN_RESOLUTION);
+                    let touched = state
+                        .writer
+                        .run(move |c| Ok(session_record::touch(c, id, now, stale)?))
+                        .await;
+                    if let Err(e) = touched {
+                        tracing::warn!(error = %e, "could not record a session's use");
+                    }
                 }
                 badges = Badges {
                     unread_messages: Badge::new(unread_messages),
@@ -165,6 +183,7 @@ async fn load_ctx_with<T: Send + 'static>(
                     pending_invitations: Badge::new(pending_invitations),
                 };
                 user = Some(u);
+                session_id = Some(record.id);
                 data = page_data;
             }
             None => {
@@ -188,40 +207,13 @@ async fn load_ctx_with<T: Send + 'static>(
     };
     let ctx = Ctx {
         user,
+        session_id,
         csrf,
         flashes,
         badges,
         session,
     };
     Ok((ctx, data))
-}
-
-/// What the session says of itself, read before the user is loaded.
-#[derive(Clone, Copy)]
-struct Claims {
-    epoch: Option<i64>,
-    issued: i64,
-    seen: i64,
-}
-
-impl Claims {
-    fn of(session: &Session) -> Self {
-        let get = |k| session.get::<i64>(k).ok().flatten();
-        Self {
-            epoch: get(session::EPOCH),
-            issued: get(session::ISSUED_AT).unwrap_or(0),
-            seen: get(session::SEEN_AT).unwrap_or(0),
-        }
-    }
-
-    /// Valid for `u` at `now` given (maximum age, idle limit) in seconds: same
-    /// epoch (no "log out everywhere" since), an active account, not too old.
-    fn valid_for(&self, u: &User, now: i64, (max_age, idle): (i64, i64)) -> bool {
-        self.epoch == Some(u.session_epoch)
-            && u.is_active()
-            && now - self.issued < max_age
-            && now - self.seen < idle
-    }
 }
 
 /// Where to come back to after logging in: the page asked for (GETs only).

@@ -1,14 +1,13 @@
 //! What the session cookie holds and the helpers around it. The cookie is
 //! signed and encrypted by actix-session; nothing in it is trusted without a
-//! database check (see `extractors`).
+//! database check (see `extractors`). A logged-in cookie holds the key of a
+//! server-side session record (`models::session`), never the user's id.
 
 use actix_session::Session;
 use serde::{Deserialize, Serialize};
 
-pub const USER_ID: &str = "uid";
-pub const EPOCH: &str = "ep";
-pub const ISSUED_AT: &str = "iat";
-pub const SEEN_AT: &str = "seen";
+/// The key of the session's record: 256 random bits, stored only hashed.
+pub const KEY: &str = "sid";
 pub const CSRF: &str = "csrf";
 pub const FLASH: &str = "flash";
 /// A user who gave the right password but has not confirmed their e-mail.
@@ -52,15 +51,13 @@ pub fn csrf_token(session: &Session) -> String {
     token
 }
 
-/// Starts a logged-in session under a new id with a new CSRF token.
-pub fn log_in(session: &Session, user_id: i64, epoch: i64, now_unix: i64) {
+/// Starts a logged-in session (its record already written, `key` its key)
+/// under a new id with a new CSRF token.
+pub fn log_in(session: &Session, key: &str) {
     let flashes = take_flashes(session);
     session.clear();
     session.renew();
-    let _ = session.insert(USER_ID, user_id);
-    let _ = session.insert(EPOCH, epoch);
-    let _ = session.insert(ISSUED_AT, now_unix);
-    let _ = session.insert(SEEN_AT, now_unix);
+    let _ = session.insert(KEY, key);
     let _ = session.insert(CSRF, super::tokens::generate().0);
     if !flashes.is_empty() {
         let _ = session.insert(FLASH, flashes);

@@ -73,6 +73,22 @@ diesel::joinable!(outbox_bodies -> outbox (outbox_id));
 diesel::joinable!(email_verifications -> users (user_id));
 
 diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        key_hash -> Text,
+        user_id -> BigInt,
+        epoch -> BigInt,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        user_agent -> Text,
+        client_address -> Text,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+
+diesel::table! {
     conversations (id) {
         id -> BigInt,
         subject -> Text,
@@ -296,6 +312,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     email_verifications,
     rate_limits,
+    sessions,
     outbox,
     outbox_bodies,
     conversations,

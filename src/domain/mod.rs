@@ -1,6 +1,7 @@
 //! Checked types built once at the edge, and the pure rules around them.
 
 mod account;
+mod device;
 mod email;
 mod form_errors;
 mod group;
@@ -16,6 +17,7 @@ pub mod text;
 mod username;
 
 pub use account::{AccountKind, AccountName, BoundedText};
+pub use device::device_name;
 pub use email::EmailAddress;
 pub use form_errors::FormErrors;
 pub use group::{Audience, GroupDescription, GroupName, JoinMethod, Slug};

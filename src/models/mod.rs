@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod rate_limit;
 pub mod role;
 pub mod send_count;
+pub mod session;
 pub mod user;
 
 pub use group::Group;

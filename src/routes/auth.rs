@@ -7,10 +7,12 @@ use crate::db;
 use crate::domain::FormErrors;
 use crate::error::urlencode;
 use crate::error::{AppError, AppResult};
+use crate::models::session::Limits;
 use crate::models::user;
 use crate::services::accounts::{self, SignupInput, VerifyOutcome};
 use crate::services::invitations;
 use crate::services::login::{self, LoginOutcome};
+use crate::services::sessions;
 use crate::startup::AppState;
 use crate::views::{
     CheckEmailPage, LoginPage, SetupPage, SignupPage, VerifyEmailPage, VerifyState,
@@ -141,9 +143,7 @@ async fn signup(
     .await?;
     if let (Some(_), Ok(id)) = (&invited, &result) {
         // Logged in straight away, back to the invitation to answer it.
-        let uid = *id;
-        let u = db::run(&state.pool, move |c| Ok(user::find(c, uid)?)).await?;
-        session::log_in(&ctx.session, u.id, u.session_epoch, state.clock.unix());
+        start_session(&state, &req, &ctx, *id).await?;
         return Ok(see_other(&format!(
             "/join/{}",
             urlencode(input.invitation.trim())
@@ -227,7 +227,7 @@ async fn login_submit(
         };
     match outcome {
         LoginOutcome::LoggedIn(u) => {
-            session::log_in(&ctx.session, u.id, u.session_epoch, state.clock.unix());
+            start_session(&state, &req, &ctx, u.id).await?;
             Ok(see_other(&next))
         }
         other => {
@@ -254,15 +254,50 @@ async fn login_submit(
     }
 }
 
-#[post("/logout")]
-async fn logout(ctx: Ctx, form: web::Form<NextQuery>) -> HttpResponse {
+/// Writes a session record for `user_id` and puts its key in the cookie.
+async fn start_session(
+    state: &AppState,
+    req: &HttpRequest,
+    ctx: &Ctx,
+    user_id: i64,
+) -> AppResult<()> {
+    let (from, limits, now) = (
+        sessions::ClientInfo::of(req),
+        Limits::of(&state.config),
+        state.clock.now(),
+    );
+    let key = db::run(&state.pool, move |c| {
+        sessions::begin(c, user_id, &from, limits, now)
+    })
+    .await?;
+    session::log_in(&ctx.session, &key);
+    Ok(())
+}
+
+/// Ends the session's record, so its cookie (or any copy of it) logs no one
+/// in on any server, then the cookie itself.
+pub(crate) async fn end_current_session(state: &AppState, ctx: &Ctx) -> AppResult<()> {
+    if let (Some(u), Some(id)) = (ctx.user.clone(), ctx.session_id) {
+        let now = state.clock.now();
+        db::run(&state.pool, move |c| sessions::end_session(c, &u, id, now)).await?;
+    }
     session::log_out(&ctx.session);
     session::flash(&ctx.session, "info", "You are logged out.");
-    match form.into_inner().next {
+    Ok(())
+}
+
+#[post("/logout")]
+async fn logout(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    form: web::Form<NextQuery>,
+) -> AppResult<HttpResponse> {
+    end_current_session(&state, &ctx).await?;
+    Ok(match form.into_inner().next {
         // e.g. back to an invitation link, to answer it with another account.
         Some(n) => see_other(&login::safe_next(Some(&n))),
         None => see_other("/login"),
-    }
+    })
 }
 
 /// "Send the link again", offered on the log-in page right after the right
@@ -401,8 +436,7 @@ async fn setup(
     };
     match result {
         Ok(id) => {
-            let u = db::run(&state.pool, move |c| Ok(user::find(c, id)?)).await?;
-            session::log_in(&ctx.session, u.id, u.session_epoch, state.clock.unix());
+            start_session(&state, &req, &ctx, id).await?;
             session::flash(
                 &ctx.session,
                 "success",

@@ -16,6 +16,7 @@ pub mod join;
 pub mod messages;
 pub mod notifications;
 pub mod roles;
+pub mod sessions;
 
 use actix_web::web;
 
@@ -40,6 +41,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     // Before account: /account/users/{id} would take "new" for an id.
     add_user::config(cfg);
     account::config(cfg);
+    sessions::config(cfg);
     cases::config(cfg);
 }
 

@@ -15,6 +15,7 @@ pub mod members;
 pub mod messages;
 pub mod notifications;
 pub mod roles;
+pub mod sessions;
 
 use crate::error::AppError;
 

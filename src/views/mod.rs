@@ -208,6 +208,14 @@ pub struct CasePage {
     pub errors: FormErrors,
 }
 
+/// "Where you're logged in": the visitor's live sessions.
+#[derive(Template, WebTemplate)]
+#[template(path = "account/sessions.html")]
+pub struct SessionsPage {
+    pub ctx: Ctx,
+    pub sessions: Vec<crate::services::sessions::SessionLine>,
+}
+
 /// A page with a heading and one paragraph.
 #[derive(Template, WebTemplate)]
 #[template(path = "simple.html")]

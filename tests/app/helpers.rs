@@ -111,9 +111,10 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     pub config: Config,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
-    // Dropped last: the database outlives the server.
-    _tmp: tempfile::TempDir,
-    _db: TestDb,
+    // Dropped last: the database outlives the server. `None` for a second
+    // server (`spawn_second_server`): the first one owns them.
+    _tmp: Option<tempfile::TempDir>,
+    _db: Option<TestDb>,
 }
 
 impl Drop for TestApp {
@@ -183,8 +184,40 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
         data_dir: tmp.path().to_path_buf(),
         config,
         server,
-        _tmp: tmp,
-        _db: db,
+        _tmp: Some(tmp),
+        _db: Some(db),
+    }
+}
+
+/// Another server process of the same site as `first`: its own port, pool
+/// and workers, on `first`'s database with its data dir (so its secret
+/// key) and its clock. It sends no mail (`first` does). Drop it before
+/// `first`, which owns the database.
+pub async fn spawn_second_server(first: &TestApp) -> TestApp {
+    let mut config = first.config.clone();
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = probe.local_addr().unwrap().port();
+    drop(probe);
+    config.bind = format!("127.0.0.1:{port}");
+    config.base_url = format!("http://127.0.0.1:{port}");
+    config.run_mail_worker = false;
+    let app =
+        Application::build_with_clock(config.clone(), first.clock.clone()).expect("build app");
+    let port = app.port();
+    let state = app.state();
+    let server = tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        backend: first.backend,
+        state,
+        clock: first.clock.clone(),
+        client: new_client(),
+        data_dir: first.data_dir.clone(),
+        config,
+        server,
+        _tmp: None,
+        _db: None,
     }
 }
 

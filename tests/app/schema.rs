@@ -27,6 +27,7 @@ fn both_backends_migrate_to_the_same_schema() {
         "outbox",
         "outbox_bodies",
         "rate_limits",
+        "sessions",
         "email_verifications",
         "conversations",
         "conversation_members",
