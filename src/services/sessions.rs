@@ -29,10 +29,7 @@ impl ClientInfo {
             .chars()
             .take(USER_AGENT_CHARS)
             .collect();
-        let address = req
-            .peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
+        let address = crate::auth::client::address(req);
         ClientInfo {
             user_agent,
             address,
