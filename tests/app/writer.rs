@@ -70,7 +70,7 @@ async fn pieces_sent_together_keep_or_lose_their_own_writes(b: Backend) {
 /// A steady stream of writes, each its own commit, over several checkpoint
 /// periods: every write lands, and on SQLite the WAL starts over instead of
 /// keeping every page ever written (the writer turns SQLite's automatic
-/// checkpoints off and must checkpoint itself).
+/// checkpoints off and must checkpoint itself), on a busy machine too.
 async fn the_wal_starts_over_under_steady_writes(b: Backend) {
     use std::time::{Duration, Instant};
     let app = spawn_app(b).await;
@@ -78,7 +78,7 @@ async fn the_wal_starts_over_under_steady_writes(b: Backend) {
     let now = app.clock.now();
     let started = Instant::now();
     let mut commits: i64 = 0;
-    while started.elapsed() < Duration::from_millis(1500) {
+    while started.elapsed() < Duration::from_secs(4) {
         app.writer()
             .run(move |c| notify(c, ann, "test", "steady", None, now))
             .await
@@ -96,14 +96,16 @@ async fn the_wal_starts_over_under_steady_writes(b: Backend) {
     if b == Backend::Sqlite {
         let db = app.config.database_url.trim_start_matches("sqlite://");
         let wal = std::fs::metadata(format!("{db}-wal")).map_or(0, |m| m.len());
-        // Each commit appends three 4 KiB pages or so (a table and two
+        // Each commit appends about three 4 KiB pages (a table and two
         // indexes): a WAL never started over holds them all (94 MB after
-        // 7,152 commits when tried). Started over every 100 ms, it holds a
-        // small part, even on a busy machine (20 MB after 8,490 commits
-        // in 800 ms, with other tests running): fewer than one page per commit.
-        let one_page_each = commits as u64 * 4096;
+        // 7,152 commits when tried). The writer starts it over at least
+        // once a second however busy the machine (CHECKPOINT_OVERDUE), so
+        // over 4 s the file (its largest size, which it keeps) holds at most
+        // about a third of the pages written: bound at half.
+        let half_of_all = commits as u64 * 3 * 4096 / 2;
+        eprintln!("the WAL holds {wal} bytes after {commits} commits");
         assert!(
-            wal < one_page_each,
+            wal < half_of_all,
             "the WAL holds {wal} bytes after {commits} commits"
         );
     }
