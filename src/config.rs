@@ -24,6 +24,7 @@
 //! | `GUILDHALL_INVITES_PER_INVITER_PER_DAY` | `1000` | invitations and resends one person may send in 24 h |
 //! | `GUILDHALL_INVITES_PER_GROUP_PER_DAY` | `5000` | invitations and resends of one group in 24 h |
 //! | `GUILDHALL_RESENDS_PER_INVITATION_PER_DAY` | `3` | "Resend invitation" mails one invitation may get in 24 h |
+//! | `GUILDHALL_TRUSTED_PROXIES` | unset | addresses or ranges (`10.0.0.0/8, ::1`) of reverse proxies whose `X-Forwarded-For` names the client (limits per address, the sessions page) |
 //! | `GUILDHALL_WORKERS` | number of cores | HTTP worker threads |
 //! | `GUILDHALL_DB_POOL_SIZE` | `6` (SQLite) / `8` (PostgreSQL) | connections per server |
 //! | `GUILDHALL_COUNT_QUERIES` | `false` | `true`: count each request's SQL statements into an `X-Query-Count` response header (tests, diagnosis) |
@@ -81,6 +82,7 @@ pub struct Config {
     pub db_pool_size: Option<u32>,
     /// Run the mail delivery worker inside `serve` (tests turn it off to drive it by hand).
     pub run_mail_worker: bool,
+    pub trusted_proxies: Vec<crate::auth::client::Cidr>,
     /// Count each request's SQL statements into `X-Query-Count` (`db::query_count`).
     pub count_queries: bool,
 }
@@ -191,6 +193,10 @@ impl Config {
                         .map_err(|_| ConfigError("GUILDHALL_DB_POOL_SIZE: not a number".into()))
                 })
                 .transpose()?,
+            trusted_proxies: crate::auth::client::parse_ranges(
+                &var("GUILDHALL_TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .map_err(|e| ConfigError(format!("GUILDHALL_TRUSTED_PROXIES: {e}")))?,
             run_mail_worker: match var("GUILDHALL_MAIL_WORKER").as_deref().map(str::trim) {
                 None | Some("on") | Some("true") | Some("1") => true,
                 Some("off") | Some("false") | Some("0") => false,

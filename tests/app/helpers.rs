@@ -148,6 +148,7 @@ pub fn test_config(db_url: &str, data_dir: &std::path::Path) -> Config {
         workers: 2,
         db_pool_size: Some(4),
         run_mail_worker: true,
+        trusted_proxies: Vec::new(),
         count_queries: false,
     }
 }

@@ -8,6 +8,7 @@ backend_tests!(
     parallel_wrong_passwords_check_at_most_the_limit,
     twenty_resends_at_once_send_three_mails,
     guessed_links_at_once_are_limited,
+    the_address_behind_a_trusted_proxy_is_the_clients,
 );
 
 const PW: &str = "correct horse battery";
@@ -172,4 +173,56 @@ async fn guessed_links_at_once_are_limited(b: Backend) {
         app.get_with(&client, "/join/nothing-here").await.status,
         404
     );
+}
+
+/// Behind a trusted proxy each client has its own per-address window (read
+/// from X-Forwarded-For); without the setting the header is ignored, so a
+/// client cannot escape its window by naming another address.
+async fn the_address_behind_a_trusted_proxy_is_the_clients(b: Backend) {
+    for trusted in [true, false] {
+        let app = spawn_app_with(b, |c| {
+            c.login_max_failures_per_ip = 3;
+            if trusted {
+                c.trusted_proxies = guildhall::auth::client::parse_ranges("127.0.0.1").unwrap();
+            }
+        })
+        .await;
+        let try_as = |name: &'static str, from: &'static str| {
+            let app = &app;
+            async move {
+                let c = new_client();
+                let token = csrf_from(&app.get_with(&c, "/login").await.body);
+                let r = c
+                    .post(app.url("/login"))
+                    .header("Origin", &app.address)
+                    .header("X-Forwarded-For", from)
+                    .form(&[
+                        ("csrf_token", token.as_str()),
+                        ("login", name),
+                        ("password", "nope"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                r.status().as_u16()
+            }
+        };
+        for name in ["x1", "x2", "x3"] {
+            assert_eq!(try_as(name, "203.0.113.5").await, 401);
+        }
+        assert_eq!(
+            try_as("x4", "203.0.113.5").await,
+            429,
+            "that client's window is full"
+        );
+        let other = try_as("x5", "203.0.113.6").await;
+        if trusted {
+            assert_eq!(
+                other, 401,
+                "another client behind the proxy has its own window"
+            );
+        } else {
+            assert_eq!(other, 429, "a forged header changes nothing");
+        }
+    }
 }
