@@ -202,6 +202,8 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::FormConfig::default().limit(256 * 1024))
                 .wrap(middleware::from_fn(crate::auth::csrf::verify))
+                // From here in, a HEAD runs as the GET it asks about.
+                .wrap(middleware::from_fn(crate::routes::head::as_get))
                 .wrap(session)
                 .wrap(middleware::Condition::new(
                     count_queries,

@@ -16,6 +16,7 @@ mod cli;
 mod communities;
 mod email_invitations;
 mod groups;
+mod head;
 mod invitations;
 mod mail;
 mod messages;
