@@ -142,7 +142,7 @@ document.querySelectorAll("form.invite-form").forEach((form) => {
       body.set("action", "send");
       let lines;
       try {
-        const r = await fetch(form.action, {
+        const r = await fetch(form.getAttribute("action"), {
           method: "POST", body, credentials: "same-origin",
           headers: { Accept: "application/json" },
         });

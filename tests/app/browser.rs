@@ -154,9 +154,19 @@ impl Browser {
         Self::start_at(&app.address).await
     }
 
+    /// Like `start`, with JavaScript turned off in Chromium's settings, as
+    /// a person who blocks scripts meets the pages.
+    pub async fn start_without_js(app: &TestApp) -> Self {
+        Self::launch(&app.address, false).await
+    }
+
     /// Starts chromedriver and a fresh headless Chromium; paths given to
     /// `goto` are relative to `base`.
     pub async fn start_at(base: &str) -> Self {
+        Self::launch(base, true).await
+    }
+
+    async fn launch(base: &str, javascript: bool) -> Self {
         let profile = tempfile::Builder::new()
             .prefix("guildhall-browser-")
             .tempdir()
@@ -182,6 +192,12 @@ impl Browser {
                     format!("--user-data-dir={}", user_data.display()),
                     format!("--window-size={},{HEIGHT}", WIDTHS[0]),
                 ],
+                // 2 = block: the page's own scripts do not run (WebDriver's
+                // `execute` still does, for the test's measurements).
+                "prefs": {
+                    "profile.managed_default_content_settings.javascript":
+                        if javascript { 1 } else { 2 },
+                },
             },
         });
         let Value::Object(caps) = caps else {

@@ -28,27 +28,23 @@ macro_rules! backend_tests {
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    if $crate::helpers::postgres_url().is_some() {
-                        super::$name($crate::helpers::Backend::Postgres).await
-                    }
+                    super::$name($crate::helpers::Backend::Postgres).await
                 }
             }
         )*
     };
 }
 
-/// The PostgreSQL server for tests. In CI it must be set: a run that would
-/// silently skip PostgreSQL fails instead.
-pub fn postgres_url() -> Option<String> {
+/// The PostgreSQL server for tests. Every PostgreSQL twin needs it: a run
+/// without it fails instead of passing half its tests (`bash scripts/test`
+/// sets it up).
+pub fn postgres_url() -> String {
     match std::env::var("GUILDHALL_TEST_POSTGRES_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            assert!(
-                std::env::var("CI").is_err(),
-                "CI is set but GUILDHALL_TEST_POSTGRES_URL is not: PostgreSQL tests would not run"
-            );
-            None
-        }
+        Ok(u) if !u.is_empty() => u,
+        _ => panic!(
+            "GUILDHALL_TEST_POSTGRES_URL is not set: the PostgreSQL twin of this test cannot run \
+             (run `bash scripts/test`, which starts PostgreSQL and sets it)"
+        ),
     }
 }
 
@@ -76,7 +72,7 @@ impl TestDb {
             },
             Backend::Postgres => {
                 use diesel::{Connection, PgConnection, RunQueryDsl};
-                let admin = postgres_url().expect("postgres url");
+                let admin = postgres_url();
                 let name = format!("guildhall_test_{}", random_suffix());
                 let mut conn = PgConnection::establish(&admin).expect("connect to PostgreSQL");
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
@@ -512,4 +508,25 @@ pub async fn eventually(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     cond()
+}
+
+/// How long a count must stay the same before `settled` believes it.
+pub const GRACE: Duration = Duration::from_secs(2);
+
+/// Waits until `count()` has not changed for `GRACE` (giving up after
+/// `secs`) and returns it: "nothing more arrives", without a fixed sleep
+/// that a slow machine could outlast.
+pub async fn settled(secs: u64, mut count: impl FnMut() -> usize) -> usize {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    let (mut last, mut since) = (count(), std::time::Instant::now());
+    while std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now = count();
+        if now != last {
+            (last, since) = (now, std::time::Instant::now());
+        } else if since.elapsed() >= GRACE {
+            return now;
+        }
+    }
+    panic!("the count kept changing for {secs} s (last {last})");
 }

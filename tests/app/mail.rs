@@ -176,10 +176,10 @@ async fn mail_waits_while_smtp_is_down_and_arrives_once(b: Backend) {
         eventually(30, || smtp.messages().len() == 1).await,
         "mail did not arrive after the server came up"
     );
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(eventually(5, || app.outbox()[0].status == outbox::SENT).await);
+    settled(30, || smtp.messages().len()).await;
     let msgs = smtp.messages();
     assert_eq!(msgs.len(), 1, "delivered more than once");
-    assert!(eventually(5, || app.outbox()[0].status == outbox::SENT).await);
     let mail = app.outbox().pop().unwrap();
     assert_eq!(
         header(&msgs[0], "Message-ID"),

@@ -7,6 +7,8 @@ mod accounts;
 mod accounts_admin;
 mod audit;
 mod browser;
+mod browser_admin;
+mod browser_bulk_invite;
 mod browser_communities;
 mod browser_email_invitations;
 mod browser_invitations;

@@ -55,18 +55,16 @@ fn both_backends_migrate_to_the_same_schema() {
             .find(|c| !["int", "text", "bool", "timestamp"].contains(&c.kind.as_str()))
     );
 
-    if postgres_url().is_some() {
-        let pg = TestDb::create(Backend::Postgres, tmp.path());
-        let (pg_cols, pg_idx, pg_applied) = migrate(&pg.url);
-        assert_eq!(applied, pg_applied, "different migration counts");
-        let only_sqlite: Vec<_> = cols.iter().filter(|c| !pg_cols.contains(c)).collect();
-        let only_pg: Vec<_> = pg_cols.iter().filter(|c| !cols.contains(c)).collect();
-        assert!(
-            only_sqlite.is_empty() && only_pg.is_empty(),
-            "schemas differ:\n only SQLite: {only_sqlite:#?}\n only PostgreSQL: {only_pg:#?}"
-        );
-        assert_eq!(idx, pg_idx, "index names differ");
-    }
+    let pg = TestDb::create(Backend::Postgres, tmp.path());
+    let (pg_cols, pg_idx, pg_applied) = migrate(&pg.url);
+    assert_eq!(applied, pg_applied, "different migration counts");
+    let only_sqlite: Vec<_> = cols.iter().filter(|c| !pg_cols.contains(c)).collect();
+    let only_pg: Vec<_> = pg_cols.iter().filter(|c| !cols.contains(c)).collect();
+    assert!(
+        only_sqlite.is_empty() && only_pg.is_empty(),
+        "schemas differ:\n only SQLite: {only_sqlite:#?}\n only PostgreSQL: {only_pg:#?}"
+    );
+    assert_eq!(idx, pg_idx, "index names differ");
 }
 
 #[test]
