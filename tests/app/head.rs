@@ -216,3 +216,7 @@ async fn head_answers_every_get_route_like_get(b: Backend) {
     assert_eq!(app.get_with(&hank, &conversation).await.status, 200);
     assert_eq!(unread(), 0);
 }
+/// Whether `path` (no query) is an instance of `pattern`.
+pub fn matches(pattern: &str, path: &str) -> bool {
+    actix_web::dev::ResourceDef::new(pattern).is_match(path)
+}

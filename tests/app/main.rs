@@ -16,6 +16,7 @@ mod browser_roles;
 mod browser_wizard;
 mod cli;
 mod communities;
+mod crawl;
 mod email_invitations;
 mod groups;
 mod head;
