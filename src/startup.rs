@@ -207,6 +207,8 @@ impl Application {
                 .wrap(middleware::from_fn(
                     crate::input_guard::reject_unusable_input,
                 ))
+                // From here in, a HEAD runs as the GET it asks about.
+                .wrap(middleware::from_fn(crate::routes::head::as_get))
                 .wrap(session)
                 .wrap(middleware::Condition::new(
                     count_queries,

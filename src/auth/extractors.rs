@@ -199,8 +199,9 @@ async fn load_ctx_with<T: Send + 'static>(
     }
     // After any log-out above, which replaces the token.
     let csrf = session::csrf_token(&session);
-    // A session that just ended keeps its flash for the log-in page.
-    let flashes = if req.method() == Method::GET && !ended {
+    // A session that just ended keeps its flash for the log-in page; a HEAD
+    // leaves it for the GET that shows it.
+    let flashes = if req.method() == Method::GET && !ended && !crate::routes::head::is_head(req) {
         session::take_flashes(&session)
     } else {
         Vec::new()

@@ -100,14 +100,17 @@ struct ConversationQuery {
 
 #[get("/messages/{id:\\d+}")]
 async fn conversation(
+    req: HttpRequest,
     me: CurrentUser,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     q: web::Query<ConversationQuery>,
 ) -> AppResult<ConversationPage> {
     let (uid, cid, before, now) = (me.user.id, id.into_inner(), q.before, state.clock.now());
+    // Only someone who reads the page has read the messages.
+    let mark_read = !super::head::is_head(&req);
     let view = db::run(&state.pool, move |c| {
-        messages::open_conversation(c, uid, cid, before, now)
+        messages::open_conversation(c, uid, cid, before, mark_read, now)
     })
     .await?;
     Ok(ConversationPage {
@@ -142,7 +145,7 @@ async fn reply(
         }
         Err(errors) => {
             let view = db::run(&state.pool, move |c| {
-                messages::open_conversation(c, uid, cid, None, now)
+                messages::open_conversation(c, uid, cid, None, true, now)
             })
             .await?;
             Ok(ConversationPage {

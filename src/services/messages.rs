@@ -231,13 +231,14 @@ pub struct ConversationView {
     pub earlier: Option<i64>,
 }
 
-/// Opens a conversation of `user_id` (not a member: not found) and marks
-/// what it shows read. `before` pages back to older messages.
+/// Opens a conversation of `user_id` (not a member: not found) and, if
+/// `mark_read`, marks what it shows read. `before` pages back to older messages.
 pub fn open_conversation(
     conn: &mut DbConn,
     user_id: i64,
     conversation_id: i64,
     before: Option<i64>,
+    mark_read: bool,
     now: PrimitiveDateTime,
 ) -> AppResult<ConversationView> {
     let membership =
@@ -254,7 +255,7 @@ pub fn open_conversation(
     } else {
         None
     };
-    if membership.unread {
+    if membership.unread && mark_read {
         // Only up to the newest message this page has seen.
         message::mark_read(
             conn,

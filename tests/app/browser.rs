@@ -18,7 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The widths every page is checked at: a desktop and a phone.
-const WIDTHS: [u32; 2] = [1280, 390];
+pub(crate) const WIDTHS: [u32; 2] = [1280, 390];
 const HEIGHT: u32 = 900;
 /// How long a page may take to appear after a click.
 const PAGE_TIMEOUT: Duration = Duration::from_secs(15);
@@ -122,7 +122,7 @@ impl Drop for Chromedriver {
 }
 
 #[derive(Debug, serde::Deserialize)]
-struct AxeViolation {
+pub(crate) struct AxeViolation {
     id: String,
     impact: Option<String>,
     help: String,
@@ -130,6 +130,29 @@ struct AxeViolation {
     help_url: String,
     count: usize,
     nodes: Vec<AxeNode>,
+}
+
+impl AxeViolation {
+    /// Serious or critical: what the crawl fails on.
+    pub(crate) fn is_serious(&self) -> bool {
+        matches!(self.impact.as_deref(), Some("serious" | "critical"))
+    }
+
+    /// One line per violation, then its first elements.
+    pub(crate) fn describe(&self) -> String {
+        let mut s = format!(
+            "{} ({}): {} — {} element(s); {}",
+            self.id,
+            self.impact.as_deref().unwrap_or("?"),
+            self.help,
+            self.count,
+            self.help_url
+        );
+        for n in &self.nodes {
+            s.push_str(&format!("\n    {}  {}", n.target, n.html));
+        }
+        s
+    }
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -143,7 +166,7 @@ pub struct Browser {
     // Dropped in this order: the session, then chromedriver and Chromium,
     // then the profile they used.
     pub(crate) client: Client,
-    _driver: Chromedriver,
+    driver: Chromedriver,
     base: String,
     _profile: tempfile::TempDir,
 }
@@ -176,6 +199,8 @@ impl Browser {
         let user_data = profile.path().join("profile");
         let caps = json!({
             "browserName": "chrome",
+            // Lets `console_errors` read the page's console through chromedriver.
+            "goog:loggingPrefs": { "browser": "ALL" },
             "timeouts": { "pageLoad": 30_000, "script": 30_000, "implicit": 0 },
             "goog:chromeOptions": {
                 "binary": chromium,
@@ -217,12 +242,45 @@ impl Browser {
             });
         let browser = Browser {
             client,
-            _driver: driver,
+            driver,
             base: base.to_string(),
             _profile: profile,
         };
         browser.set_width(WIDTHS[0]).await;
         browser
+    }
+
+    /// The console's errors (uncaught exceptions, CSP violations, failed
+    /// loads) since the last call, read through chromedriver's log endpoint:
+    /// the CSP forbids the inline script a `console.error` hook would need.
+    pub async fn console_errors(&self) -> Vec<String> {
+        let session = self
+            .client
+            .session_id()
+            .await
+            .expect("session id")
+            .expect("a session");
+        let url = format!(
+            "http://127.0.0.1:{}/session/{session}/se/log",
+            self.driver.port
+        );
+        let log: Value = reqwest::Client::new()
+            .post(&url)
+            .json(&json!({ "type": "browser" }))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .unwrap_or_else(|e| panic!("read the browser log at {url}: {e}"))
+            .json()
+            .await
+            .expect("browser log as JSON");
+        log["value"]
+            .as_array()
+            .expect("log entries")
+            .iter()
+            .filter(|e| e["level"] == "SEVERE")
+            .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+            .collect()
     }
 
     /// Ends the browser session cleanly (Drop kills whatever is left).
@@ -428,16 +486,24 @@ impl Browser {
             .set_window_size(width, HEIGHT)
             .await
             .expect("resize window");
-        let inner = self
-            .client
-            .execute("return window.innerWidth;", vec![])
-            .await
-            .expect("read viewport width");
-        assert_eq!(
-            inner.as_u64(),
-            Some(u64::from(width)),
-            "viewport is not {width} px wide after resizing"
-        );
+        // The page may see the new size a moment after the window has it
+        // (seen on a busy machine, resizing back from 390 px).
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let inner = self
+                .client
+                .execute("return window.innerWidth;", vec![])
+                .await
+                .expect("read viewport width");
+            if inner.as_u64() == Some(u64::from(width)) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "viewport is {inner}, not {width} px wide, after resizing"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Saves a PNG of the viewport to `target/screenshots/{name}.png`.
@@ -499,7 +565,7 @@ impl Browser {
     }
 
     /// Runs axe-core on the page at the current width.
-    async fn axe_violations(&self) -> Vec<AxeViolation> {
+    pub(crate) async fn axe_violations(&self) -> Vec<AxeViolation> {
         self.inject_axe().await;
         let result = self
             .client
@@ -534,16 +600,24 @@ impl Browser {
     }
 
     /// Content wider than the viewport means sideways scrolling (WCAG 1.4.10).
-    async fn overflow(&self) -> Option<String> {
+    pub(crate) async fn overflow(&self) -> Option<String> {
         let v = self
             .client
             .execute(
                 r#"
                 const vw = document.documentElement.clientWidth;
+                const name = (e) => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).trim().split(/\s+/).join('.') : '');
                 const wide = [...document.querySelectorAll('body *')]
                     .filter((e) => e.getBoundingClientRect().right > vw + 1)
-                    .map((e) => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).trim().split(/\s+/).join('.') : ''))
+                    .map(name)
                     .slice(0, 5);
+                // Text too long to wrap spills out of a box that fits.
+                const spilling = [...document.querySelectorAll('body *')]
+                    .filter((e) => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1
+                        && getComputedStyle(e).overflowX === 'visible')
+                    .map((e) => name(e) + ' (text ' + e.scrollWidth + ' px in ' + e.clientWidth + ' px)')
+                    .slice(0, 5);
+                wide.push(...spilling);
                 return { page: document.documentElement.scrollWidth, vw, wide };
                 "#,
                 vec![],
@@ -577,18 +651,7 @@ impl Browser {
         for w in WIDTHS {
             self.set_width(w).await;
             for v in self.axe_violations().await {
-                let mut s = format!(
-                    "[{label} @ {w}px] {} ({}): {} — {} element(s); {}",
-                    v.id,
-                    v.impact.as_deref().unwrap_or("?"),
-                    v.help,
-                    v.count,
-                    v.help_url
-                );
-                for n in &v.nodes {
-                    s.push_str(&format!("\n    {}  {}", n.target, n.html));
-                }
-                problems.push(s);
+                problems.push(format!("[{label} @ {w}px] {}", v.describe()));
             }
             if w < 600
                 && let Some(o) = self.overflow().await
