@@ -121,12 +121,22 @@ impl Application {
     }
 
     pub fn build_with_clock(config: Config, clock: Clock) -> Result<Self, StartError> {
+        let listener = TcpListener::bind(&config.bind)?;
+        Self::build_on(config, clock, listener)
+    }
+
+    /// On a listener bound beforehand (tests bind port 0 and keep it, so
+    /// the base URL can name the port and nobody takes it in between).
+    pub fn build_on(
+        config: Config,
+        clock: Clock,
+        listener: TcpListener,
+    ) -> Result<Self, StartError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let pool = open_database(&config)?;
         let writer = db::Writer::start(&pool, &config.database_url, config.count_queries)
             .map_err(|e| StartError::Database(e.to_string()))?;
         let key = secret_key(&config)?;
-        let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
         let backend = Backend::from_url(&config.database_url);
 

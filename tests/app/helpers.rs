@@ -157,21 +157,27 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
 }
 
+/// A listener on a free loopback port, kept open (no other test can take
+/// the port between learning it and serving on it), and its port.
+fn bound_listener() -> (std::net::TcpListener, u16) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let port = listener.local_addr().expect("bound address").port();
+    (listener, port)
+}
+
 /// Starts the app on a free port with a fresh database; `tweak` adjusts the config.
 pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
     let tmp = tempfile::tempdir().expect("temp dir");
     let db = TestDb::create(backend, tmp.path());
     // Bind first to learn the port, so the base URL (links in mails, the
-    // Origin check) is the real one.
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = probe.local_addr().unwrap().port();
-    drop(probe);
+    // Origin check) is the real one; the app serves on this very listener.
+    let (listener, port) = bound_listener();
     let mut config = test_config(&db.url, tmp.path());
     config.bind = format!("127.0.0.1:{port}");
     config.base_url = format!("http://127.0.0.1:{port}");
     tweak(&mut config);
     let clock = Clock::default();
-    let app = Application::build_with_clock(config.clone(), clock.clone()).expect("build app");
+    let app = Application::build_on(config.clone(), clock.clone(), listener).expect("build app");
     let port = app.port();
     let state = app.state();
     let server = tokio::spawn(app.run_until_stopped());
@@ -196,14 +202,12 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
 /// `first`, which owns the database.
 pub async fn spawn_second_server(first: &TestApp) -> TestApp {
     let mut config = first.config.clone();
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = probe.local_addr().unwrap().port();
-    drop(probe);
+    let (listener, port) = bound_listener();
     config.bind = format!("127.0.0.1:{port}");
     config.base_url = format!("http://127.0.0.1:{port}");
     config.run_mail_worker = false;
     let app =
-        Application::build_with_clock(config.clone(), first.clock.clone()).expect("build app");
+        Application::build_on(config.clone(), first.clock.clone(), listener).expect("build app");
     let port = app.port();
     let state = app.state();
     let server = tokio::spawn(app.run_until_stopped());
