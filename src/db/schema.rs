@@ -37,6 +37,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    account_links (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        new_email -> Nullable<Text>,
+        new_email_key -> Nullable<Text>,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     rate_limits (scope_key) {
         scope_key -> Text,
         window_start -> Timestamp,
@@ -71,6 +85,7 @@ diesel::table! {
 
 diesel::joinable!(outbox_bodies -> outbox (outbox_id));
 diesel::joinable!(email_verifications -> users (user_id));
+diesel::joinable!(account_links -> users (user_id));
 
 diesel::table! {
     sessions (id) {
@@ -311,6 +326,7 @@ diesel::joinable!(invitation_events -> invitations (invitation_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     email_verifications,
+    account_links,
     rate_limits,
     sessions,
     outbox,

@@ -6,12 +6,22 @@ use validator::ValidateEmail;
 pub struct EmailAddress(String);
 
 impl EmailAddress {
+    /// The longest address (RFC 5321's path limit).
+    pub const MAX: usize = 254;
+
     pub fn parse(raw: &str) -> Result<Self, String> {
         let s = raw.trim();
         if s.is_empty() {
             return Err("Enter an e-mail address.".into());
         }
-        if s.len() > 254 || s.chars().any(char::is_control) || !s.validate_email() {
+        if s.len() > Self::MAX {
+            // Not echoed: nothing over a limit goes back into the page.
+            return Err(format!(
+                "An e-mail address has at most {} characters.",
+                Self::MAX
+            ));
+        }
+        if s.chars().any(char::is_control) || !s.validate_email() {
             return Err(format!("{s:?} is not a valid e-mail address."));
         }
         let (local, domain) = s.rsplit_once('@').ok_or("Missing '@'.")?;

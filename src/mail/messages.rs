@@ -29,6 +29,182 @@ pub fn verify_email(to: &str, name: &str, link: &str, hours: i64) -> askama::Res
     })
 }
 
+/// A mail whose point is one link (password reset, a new address to confirm).
+#[derive(Template)]
+#[template(path = "email/link.txt")]
+struct LinkText<'a> {
+    name: &'a str,
+    lead: &'a str,
+    link: &'a str,
+    expiry: &'a str,
+    ignore: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/link.html")]
+struct LinkHtml<'a> {
+    name: &'a str,
+    lead: &'a str,
+    action: &'a str,
+    link: &'a str,
+    expiry: &'a str,
+    ignore: &'a str,
+}
+
+struct LinkMail<'a> {
+    kind: &'static str,
+    subject: &'a str,
+    lead: &'a str,
+    action: &'a str,
+    expiry: &'a str,
+    ignore: &'a str,
+}
+
+fn link_mail(m: LinkMail<'_>, to: &str, name: &str, link: &str) -> askama::Result<OutgoingMail> {
+    let (lead, expiry, ignore) = (m.lead, m.expiry, m.ignore);
+    Ok(OutgoingMail {
+        kind: m.kind,
+        to: to.to_string(),
+        subject: m.subject.to_string(),
+        text: LinkText {
+            name,
+            lead,
+            link,
+            expiry,
+            ignore,
+        }
+        .render()?,
+        html: LinkHtml {
+            name,
+            lead,
+            action: m.action,
+            link,
+            expiry,
+            ignore,
+        }
+        .render()?,
+    })
+}
+
+pub fn password_reset(to: &str, name: &str, link: &str) -> askama::Result<OutgoingMail> {
+    link_mail(
+        LinkMail {
+            kind: "password_reset",
+            subject: "Reset your Guildhall password",
+            lead: "Someone asked to reset the password of your Guildhall account. Open this link to choose a new one:",
+            action: "Choose a new password",
+            expiry: "The link works once, for 1 hour.",
+            ignore: "If you did not ask for it, ignore this mail: your password stays as it is.",
+        },
+        to,
+        name,
+        link,
+    )
+}
+
+pub fn confirm_new_email(
+    to: &str,
+    name: &str,
+    link: &str,
+    hours: i64,
+) -> askama::Result<OutgoingMail> {
+    let expiry = format!("The link works once, for {hours} hours.");
+    link_mail(
+        LinkMail {
+            kind: "email_change",
+            subject: "Confirm your new e-mail address for Guildhall",
+            lead: "Open this link to make this address the one of your Guildhall account:",
+            action: "Confirm my new e-mail address",
+            expiry: &expiry,
+            ignore: "If you did not ask for it, ignore this mail: nothing changes.",
+        },
+        to,
+        name,
+        link,
+    )
+}
+
+/// A short notice about a change to the account, mailed so its owner
+/// notices a change they did not make.
+#[derive(Template)]
+#[template(path = "email/notice.txt")]
+struct NoticeText<'a> {
+    name: &'a str,
+    lines: &'a [String],
+}
+
+#[derive(Template)]
+#[template(path = "email/notice.html")]
+struct NoticeHtml<'a> {
+    name: &'a str,
+    subject: &'a str,
+    lines: &'a [String],
+}
+
+fn notice(
+    kind: &'static str,
+    to: &str,
+    name: &str,
+    subject: &str,
+    lines: &[String],
+) -> askama::Result<OutgoingMail> {
+    Ok(OutgoingMail {
+        kind,
+        to: to.to_string(),
+        subject: subject.to_string(),
+        text: NoticeText { name, lines }.render()?,
+        html: NoticeHtml {
+            name,
+            subject,
+            lines,
+        }
+        .render()?,
+    })
+}
+
+/// After a reset or a change of the password. `forgot` is the page to get
+/// the account back from if it was not them.
+pub fn password_changed(
+    to: &str,
+    name: &str,
+    at: &str,
+    forgot: &str,
+) -> askama::Result<OutgoingMail> {
+    notice(
+        "password_changed",
+        to,
+        name,
+        "Your Guildhall password was changed",
+        &[
+            format!(
+                "The password of your Guildhall account was changed on {at} UTC, and every other session of your account was logged out."
+            ),
+            format!("If this was not you, get your account back at once: {forgot}"),
+        ],
+    )
+}
+
+/// To the old address, once a new one is confirmed.
+pub fn email_changed(
+    to: &str,
+    name: &str,
+    new_email: &str,
+    at: &str,
+) -> askama::Result<OutgoingMail> {
+    notice(
+        "email_changed",
+        to,
+        name,
+        "Your Guildhall e-mail address was changed",
+        &[
+            format!(
+                "The e-mail address of your Guildhall account was changed to {new_email} on {at} UTC. Mail for your account goes there from now on."
+            ),
+            "If this was not you, contact your site administrator at once.".to_string(),
+        ],
+    )
+}
+
 /// What an invitation mail says; also rendered as the preview on the invite page.
 pub struct InvitationMail<'a> {
     pub to: &'a str,

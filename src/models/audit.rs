@@ -22,6 +22,9 @@ pub const MEMBER_REMOVED: &str = "member_removed";
 pub const CONTACT_ADDED: &str = "contact_added";
 pub const CONTACT_INVITED: &str = "contact_invited";
 pub const CONTACT_REGISTERED: &str = "contact_registered";
+pub const PASSWORD_RESET: &str = "password_reset";
+pub const PASSWORD_CHANGED: &str = "password_changed";
+pub const EMAIL_CHANGED: &str = "email_changed";
 /// Invitation events are audited as `invitation_` + their history kind
 /// (`invitation_sent`, `invitation_cancelled`, …).
 pub const INVITATION_PREFIX: &str = "invitation_";
@@ -47,6 +50,9 @@ pub fn label(kind: &str) -> &str {
         CONTACT_ADDED => "Contact added",
         CONTACT_INVITED => "Invited to Community",
         CONTACT_REGISTERED => "Contact registered",
+        PASSWORD_RESET => "Password reset by e-mail",
+        PASSWORD_CHANGED => "Password changed",
+        EMAIL_CHANGED => "E-mail address changed",
         "invitation_sent" => "Invitation sent",
         "invitation_resent" => "Invitation resent",
         "invitation_renewed" => "New invitation link",

@@ -1,5 +1,6 @@
 //! Row structs and the queries on them. Every query takes `&mut DbConn`.
 
+pub mod account_link;
 pub mod audit;
 pub mod badges;
 pub mod case;

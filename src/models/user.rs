@@ -212,6 +212,39 @@ pub fn bump_session_epoch(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
         .execute(conn)
 }
 
+/// A new password hash (the use case decides which sessions end with it).
+pub fn set_password(
+    conn: &mut DbConn,
+    id: i64,
+    password_hash: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// A new, confirmed e-mail address (the link mailed to it proved it).
+pub fn set_email(
+    conn: &mut DbConn,
+    id: i64,
+    email: &str,
+    email_key: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::email.eq(email),
+            users::email_key.eq(email_key),
+            users::email_verified_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
 /// An active user with this username (case-insensitive); `None` otherwise.
 pub fn find_active_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<User>> {
     users::table

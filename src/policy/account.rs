@@ -21,6 +21,19 @@ pub fn may_manage_account_user(actor: &User, target: &User) -> Result<(), Denied
     }
 }
 
+/// A password is reset or changed only for an account that logs in with
+/// one: not a contact who never registered, not a login turned off (a reset
+/// must not undo "Active Login" off).
+pub fn may_recover_login(user: &User) -> Result<(), Denied> {
+    use crate::domain::UserStatus;
+    match user.status() {
+        Some(UserStatus::Active | UserStatus::PendingApproval) if user.password_hash.is_some() => {
+            Ok(())
+        }
+        _ => Err(Denied::NoLogin),
+    }
+}
+
 /// Raising a case needs an active link to a company account.
 pub fn may_raise_case(user: &User) -> Result<i64, Denied> {
     user.member_account().ok_or(Denied::AccountInactive)

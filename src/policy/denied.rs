@@ -25,6 +25,9 @@ pub enum Denied {
     /// Logged in with another address (or one not confirmed yet) than the
     /// one the invitation was sent to.
     NotTheInvitee,
+    /// The account's login is off (deactivated) or it has none (a contact
+    /// who never registered): no password to reset or change.
+    NoLogin,
 }
 
 impl Denied {
@@ -44,6 +47,9 @@ impl Denied {
             Denied::Segregated(why) => why,
             Denied::AccountInactive => "You are not a member of an Account",
             Denied::NotTheInvitee => "This invitation was sent to another e-mail address.",
+            Denied::NoLogin => {
+                "This account cannot log in (its login is off). Contact your administrator."
+            }
         }
     }
 

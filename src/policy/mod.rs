@@ -6,7 +6,8 @@
 //! - `group`: seeing a group, inviting, managing it and its members, which
 //!   roles one may hand out (`may_grant`), client/partner segregation
 //!   (`may_enter_group`);
-//! - `account`: super users over their company account's people, support cases;
+//! - `account`: super users over their company account's people, support
+//!   cases, whose password may be reset or changed (`may_recover_login`);
 //! - `invitation`: who may answer an invitation.
 //!
 //! `GroupAccess` (what a viewer holds in a group and the communities above
@@ -19,7 +20,9 @@ mod group;
 mod invitation;
 
 pub use access::{GroupAccess, Inherited};
-pub use account::{may_manage_account_user, may_raise_case, may_read_case, super_user_account};
+pub use account::{
+    may_manage_account_user, may_raise_case, may_read_case, may_recover_login, super_user_account,
+};
 pub use denied::Denied;
 pub use group::{
     may_enter_group, may_give_role, may_grant, may_invite, may_manage_group, may_manage_member,

@@ -20,9 +20,6 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(decline_by_link);
 }
 
-const GUESSES: &str = "Too many invitation links that do not exist were opened from your \
-    address. Wait a few minutes, then open the link from your invitation again.";
-
 #[get("/join/{token}")]
 async fn join_page(
     req: HttpRequest,
@@ -47,7 +44,7 @@ async fn join_page(
         Ok(Some(found))
     })
     .await?
-    .ok_or_else(|| AppError::new(ErrorKind::Throttled(GUESSES.into())))?;
+    .ok_or_else(|| AppError::new(ErrorKind::Throttled(link_guesses::TOO_MANY.into())))?;
     let view = match found {
         None => {
             return Ok(no_referrer(actix_web::ResponseError::error_response(

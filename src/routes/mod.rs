@@ -16,6 +16,7 @@ pub mod invitations;
 pub mod join;
 pub mod messages;
 pub mod notifications;
+pub mod passwords;
 pub mod roles;
 pub mod sessions;
 
@@ -36,6 +37,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     roles::config(cfg);
     assets::config(cfg);
     auth::config(cfg);
+    passwords::config(cfg);
     join::config(cfg);
     api::config(cfg);
     admin::config(cfg);

@@ -1,4 +1,5 @@
-//! Guessing invitation links: every opening of a `/join/{token}` page takes
+//! Guessing links: every opening of a `/join/{token}` page (and of a
+//! password-reset or new-address link, page or form) takes
 //! a hit from its address's window before the token is looked up, and a
 //! link that exists gives it back. So however many guesses arrive at once,
 //! one address gets at most `PER_WINDOW` lookups of links that do not exist
@@ -11,6 +12,9 @@ use diesel::QueryResult;
 use time::PrimitiveDateTime;
 
 pub const PER_WINDOW: i64 = 30;
+/// What the page says when the window is full.
+pub const TOO_MANY: &str = "Too many links that do not exist were opened from your \
+    address. Wait a few minutes, then open the link from your mail again.";
 const WINDOW: time::Duration = time::Duration::minutes(15);
 const PREFIX: &str = "join:ip:";
 

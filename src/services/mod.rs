@@ -14,6 +14,7 @@ pub mod login;
 pub mod members;
 pub mod messages;
 pub mod notifications;
+pub mod passwords;
 pub mod roles;
 pub mod sessions;
 

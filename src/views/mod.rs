@@ -20,6 +20,7 @@ use crate::services::company_accounts::AccountInput;
 use crate::services::groups::GroupInput;
 use crate::services::invitations::{InviteInput, LinkView};
 use crate::services::messages::{ComposeInput, ConversationView};
+use crate::services::passwords::LinkState;
 use crate::services::roles::{RoleInput, RoleLine};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -214,6 +215,60 @@ pub struct CasePage {
 pub struct SessionsPage {
     pub ctx: Ctx,
     pub sessions: Vec<crate::services::sessions::SessionLine>,
+}
+
+/// "Forgot your password?": the form, or its one answer for every address.
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/forgot.html")]
+pub struct ForgotPasswordPage {
+    pub ctx: Ctx,
+    pub email: String,
+    pub errors: FormErrors,
+    pub sent: bool,
+}
+
+/// A reset link's page: the new-password form while the link works.
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/reset.html")]
+pub struct ResetPasswordPage {
+    pub ctx: Ctx,
+    pub token: String,
+    pub state: LinkState,
+    pub errors: FormErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/password.html")]
+pub struct ChangePasswordPage {
+    pub ctx: Ctx,
+    pub errors: FormErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/email.html")]
+pub struct ChangeEmailPage {
+    pub ctx: Ctx,
+    pub current: String,
+    /// A new address waiting for its link to be opened.
+    pub pending: Option<String>,
+    pub email: String,
+    pub errors: FormErrors,
+}
+
+impl ChangeEmailPage {
+    pub fn hours(&self) -> i64 {
+        crate::services::passwords::EMAIL_CHANGE_HOURS
+    }
+}
+
+/// The page a link to a new address opens: its button confirms.
+#[derive(Template, WebTemplate)]
+#[template(path = "account/confirm_email.html")]
+pub struct ConfirmEmailPage {
+    pub ctx: Ctx,
+    pub token: String,
+    pub state: LinkState,
+    pub errors: FormErrors,
 }
 
 /// A page with a heading and one paragraph.

@@ -22,13 +22,15 @@ const PER_PATTERN: usize = 2;
 const MAX_PAGES: usize = 80;
 
 /// GET routes that no link reaches, and why.
-const NOT_LINKED: [(&str, &str); 5] = [
+const NOT_LINKED: [(&str, &str); 7] = [
     // For load balancers and uptime monitors; no page links to it.
     ("/healthz", "liveness probe"),
     // JSON fetched by the invite form's script as one types a username.
     ("/api/users", "autocomplete JSON"),
     // Opened from the confirmation mail only.
     ("/verify-email/{token}", "link in a mail"),
+    ("/password/reset/{token}", "link in a mail"),
+    ("/account/email/{token}", "link in a mail"),
     // Opened from an invitation mail or a copied link (a text field, not a link).
     ("/join/{token}", "link in a mail or copied"),
     // Only while there is no site administrator; this site has one.

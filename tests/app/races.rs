@@ -163,10 +163,12 @@ async fn guessed_links_at_once_are_limited(b: Backend) {
     let not_found = pages.iter().filter(|p| p.status == 404).count();
     let waiting = pages.iter().filter(|p| p.status == 429).count();
     assert_eq!((not_found, waiting), (max, 40 - max));
-    assert!(pages.iter().find(|p| p.status == 429).is_some_and(|p| {
-        p.body
-            .contains("Too many invitation links that do not exist")
-    }));
+    assert!(
+        pages
+            .iter()
+            .find(|p| p.status == 429)
+            .is_some_and(|p| { p.body.contains("Too many links that do not exist") })
+    );
     // A quarter of an hour later the address may look again.
     app.clock.advance(time::Duration::minutes(16));
     assert_eq!(

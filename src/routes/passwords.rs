@@ -1,0 +1,422 @@
+//! "Forgot your password?" (`/password/forgot`, `/password/reset/{token}`),
+//! "Change password" (`/account/password`) and "Change e-mail address"
+//! (`/account/email`, confirmed at `/account/email/{token}`).
+
+use super::{no_referrer, see_other};
+use crate::auth::{Ctx, CurrentUser, client, session};
+use crate::db;
+use crate::domain::{EmailAddress, FormErrors};
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::models::account_link::Purpose;
+use crate::services::passwords::{self, LinkOutcome, LinkState};
+use crate::startup::AppState;
+use crate::views::{
+    ChangeEmailPage, ChangePasswordPage, ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage,
+};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
+use serde::Deserialize;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(forgot_form)
+        .service(forgot)
+        .service(reset_page)
+        .service(reset)
+        .service(password_form)
+        .service(change_password)
+        .service(email_form)
+        .service(change_email)
+        .service(confirm_email_page)
+        .service(confirm_email);
+}
+
+/// A page shown again with what was wrong: 422.
+fn invalid(req: &HttpRequest, page: impl Responder) -> HttpResponse {
+    page.customize()
+        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .respond_to(req)
+        .map_into_boxed_body()
+}
+
+#[derive(Deserialize)]
+struct SentQuery {
+    sent: Option<String>,
+}
+
+#[get("/password/forgot")]
+async fn forgot_form(ctx: Ctx, q: web::Query<SentQuery>) -> ForgotPasswordPage {
+    ForgotPasswordPage {
+        ctx,
+        email: String::new(),
+        errors: FormErrors::default(),
+        sent: q.sent.is_some(),
+    }
+}
+
+#[derive(Deserialize)]
+struct ForgotForm {
+    #[serde(default)]
+    email: String,
+}
+
+const TOO_MANY_REQUESTS: &str =
+    "Too many reset links were asked for from your address. Wait an hour and try again.";
+
+/// One answer for every address, given before the address is looked up:
+/// the lookup and the mail run after the response, so neither the page nor
+/// its time says whether an account uses it.
+#[post("/password/forgot")]
+async fn forgot(
+    req: HttpRequest,
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    form: web::Form<ForgotForm>,
+) -> AppResult<HttpResponse> {
+    let raw = form.into_inner().email;
+    let email = match EmailAddress::parse(&raw) {
+        Ok(e) => e,
+        Err(msg) => {
+            // The shape of what was typed says nothing about accounts.
+            let mut errors = FormErrors::default();
+            errors.add("email", msg);
+            let email = raw.chars().take(EmailAddress::MAX).collect();
+            let page = ForgotPasswordPage {
+                ctx,
+                email,
+                errors,
+                sent: false,
+            };
+            return Ok(invalid(&req, page));
+        }
+    };
+    let (now, from) = (state.clock.now(), client::address(&req));
+    let allowed = db::run(&state.pool, move |c| {
+        Ok(passwords::take_reset_request(c, &from, now)?)
+    })
+    .await?;
+    if !allowed {
+        return Err(AppError::new(ErrorKind::Throttled(
+            TOO_MANY_REQUESTS.into(),
+        )));
+    }
+    let (pool, config, wake) = (
+        state.pool.clone(),
+        state.config.clone(),
+        state.mail_wakeup.clone(),
+    );
+    actix_web::rt::spawn(async move {
+        let sent = db::run(&pool, move |c| {
+            passwords::send_reset_link(c, &config, &email, now)
+        })
+        .await;
+        match sent {
+            Ok(true) => wake.notify_one(),
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "password reset: could not queue the link"),
+        }
+    });
+    Ok(see_other("/password/forgot?sent=1"))
+}
+
+/// The link's state, after a guess taken from the address's window; 404
+/// for a link that does not exist.
+async fn open(
+    req: &HttpRequest,
+    state: &AppState,
+    purpose: Purpose,
+    token: &str,
+) -> AppResult<LinkState> {
+    let (t, now, addr) = (token.to_string(), state.clock.now(), client::address(req));
+    db::run(&state.pool, move |c| {
+        passwords::open_link(c, purpose, &t, &addr, now)
+    })
+    .await?
+    .ok_or_else(AppError::not_found)
+}
+
+#[get("/password/reset/{token}")]
+async fn reset_page(
+    req: HttpRequest,
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = token.into_inner();
+    let link = open(&req, &state, Purpose::PasswordReset, &token).await?;
+    let page = ResetPasswordPage {
+        ctx,
+        token,
+        state: link,
+        errors: FormErrors::default(),
+    };
+    Ok(no_referrer(page.respond_to(&req).map_into_boxed_body()))
+}
+
+#[derive(Deserialize)]
+struct NewPasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+#[post("/password/reset/{token}")]
+async fn reset(
+    req: HttpRequest,
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    form: web::Form<NewPasswordForm>,
+) -> AppResult<HttpResponse> {
+    let token = token.into_inner();
+    let link = open(&req, &state, Purpose::PasswordReset, &token).await?;
+    let page = |ctx, token, state, errors| ResetPasswordPage {
+        ctx,
+        token,
+        state,
+        errors,
+    };
+    if link != LinkState::Ready {
+        return Ok(no_referrer(
+            page(ctx, token, link, FormErrors::default())
+                .respond_to(&req)
+                .map_into_boxed_body(),
+        ));
+    }
+    let (t, pw, now, config) = (
+        token.clone(),
+        form.into_inner().password,
+        state.clock.now(),
+        state.config.clone(),
+    );
+    let outcome = db::run(&state.pool, move |c| {
+        passwords::reset_password(c, &config, &t, &pw, now)
+    })
+    .await?
+    .ok_or_else(AppError::not_found)?;
+    match outcome {
+        LinkOutcome::Done(u) => {
+            state.mail_wakeup.notify_one();
+            if ctx.user.as_ref().is_some_and(|me| me.id == u.id) {
+                session::log_out(&ctx.session);
+            }
+            ctx.flash(
+                "success",
+                "Your password is changed and you are logged out everywhere. Log in with your new password.",
+            );
+            Ok(no_referrer(see_other("/login")))
+        }
+        LinkOutcome::Form(errors) => Ok(no_referrer(invalid(
+            &req,
+            page(ctx, token, LinkState::Ready, errors),
+        ))),
+        LinkOutcome::Link(s) => Ok(no_referrer(
+            page(ctx, token, s, FormErrors::default())
+                .respond_to(&req)
+                .map_into_boxed_body(),
+        )),
+        LinkOutcome::Denied(d) => Err(d.into()),
+    }
+}
+
+#[get("/account/password")]
+async fn password_form(me: CurrentUser) -> ChangePasswordPage {
+    ChangePasswordPage {
+        ctx: me.ctx,
+        errors: FormErrors::default(),
+    }
+}
+
+#[derive(Deserialize)]
+struct ChangePasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[post("/account/password")]
+async fn change_password(
+    req: HttpRequest,
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<ChangePasswordForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let now = state.clock.now();
+    let here = me
+        .ctx
+        .session_id
+        .ok_or_else(|| AppError::internal("a logged-in request without a session record"))?;
+    let checked = passwords::check_current_password(
+        &state.pool,
+        &state.config,
+        &me.user,
+        &form.current_password,
+        now,
+    )
+    .await?;
+    let hashed = match checked {
+        Ok(()) => {
+            passwords::new_password_hash(&me.user, &form.current_password, &form.password).await?
+        }
+        Err(errors) => Err(errors),
+    };
+    let hashed = match hashed {
+        Ok(h) => h,
+        Err(errors) => {
+            let page = ChangePasswordPage {
+                ctx: me.ctx,
+                errors,
+            };
+            return Ok(invalid(&req, page));
+        }
+    };
+    let (u, config) = (me.user.clone(), state.config.clone());
+    db::run(&state.pool, move |c| {
+        passwords::change_password(c, &config, &u, here, &hashed, now)
+    })
+    .await?
+    .map_err(AppError::from)?;
+    state.mail_wakeup.notify_one();
+    me.ctx.flash(
+        "success",
+        "Your password is changed. You are logged out everywhere else.",
+    );
+    Ok(see_other("/account/password"))
+}
+
+async fn email_page(
+    state: &AppState,
+    me: CurrentUser,
+    email: String,
+    errors: FormErrors,
+) -> AppResult<ChangeEmailPage> {
+    let (u, now) = (me.user.clone(), state.clock.now());
+    let pending = db::read(&state.pool, state.backend, move |c| {
+        Ok(passwords::pending_email(c, &u, now)?)
+    })
+    .await?;
+    Ok(ChangeEmailPage {
+        ctx: me.ctx,
+        current: me.user.email,
+        pending,
+        email,
+        errors,
+    })
+}
+
+#[get("/account/email")]
+async fn email_form(me: CurrentUser, state: web::Data<AppState>) -> AppResult<ChangeEmailPage> {
+    email_page(&state, me, String::new(), FormErrors::default()).await
+}
+
+#[derive(Deserialize)]
+struct ChangeEmailForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    current_password: String,
+}
+
+#[post("/account/email")]
+async fn change_email(
+    req: HttpRequest,
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<ChangeEmailForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let now = state.clock.now();
+    let checked = passwords::check_current_password(
+        &state.pool,
+        &state.config,
+        &me.user,
+        &form.current_password,
+        now,
+    )
+    .await?;
+    let asked = match checked {
+        Ok(()) => {
+            let (u, config, raw) = (me.user.clone(), state.config.clone(), form.email.clone());
+            db::run(&state.pool, move |c| {
+                passwords::request_email_change(c, &config, &u, &raw, now)
+            })
+            .await?
+        }
+        Err(errors) => Err(errors),
+    };
+    match asked {
+        // The page says where the link went, for as long as it waits.
+        Ok(_) => {
+            state.mail_wakeup.notify_one();
+            Ok(see_other("/account/email"))
+        }
+        Err(errors) => {
+            let typed = form.email.chars().take(EmailAddress::MAX).collect();
+            let page = email_page(&state, me, typed, errors).await?;
+            Ok(invalid(&req, page))
+        }
+    }
+}
+
+#[get("/account/email/{token}")]
+async fn confirm_email_page(
+    req: HttpRequest,
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = token.into_inner();
+    let link = open(&req, &state, Purpose::EmailChange, &token).await?;
+    let page = ConfirmEmailPage {
+        ctx,
+        token,
+        state: link,
+        errors: FormErrors::default(),
+    };
+    Ok(no_referrer(page.respond_to(&req).map_into_boxed_body()))
+}
+
+#[post("/account/email/{token}")]
+async fn confirm_email(
+    req: HttpRequest,
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = token.into_inner();
+    open(&req, &state, Purpose::EmailChange, &token).await?;
+    let (t, now, config) = (token.clone(), state.clock.now(), state.config.clone());
+    let outcome = db::run(&state.pool, move |c| {
+        passwords::confirm_email_change(c, &config, &t, now)
+    })
+    .await?
+    .ok_or_else(AppError::not_found)?;
+    let page = |ctx, token, state, errors| ConfirmEmailPage {
+        ctx,
+        token,
+        state,
+        errors,
+    };
+    match outcome {
+        LinkOutcome::Done(_) => {
+            state.mail_wakeup.notify_one();
+            ctx.flash("success", "Your e-mail address is changed.");
+            let to = if ctx.user.is_some() {
+                "/account/email"
+            } else {
+                "/login"
+            };
+            Ok(no_referrer(see_other(to)))
+        }
+        LinkOutcome::Form(errors) => Ok(no_referrer(invalid(
+            &req,
+            page(ctx, token, LinkState::Ready, errors),
+        ))),
+        LinkOutcome::Link(s) => Ok(no_referrer(
+            page(ctx, token, s, FormErrors::default())
+                .respond_to(&req)
+                .map_into_boxed_body(),
+        )),
+        LinkOutcome::Denied(d) => Err(d.into()),
+    }
+}
