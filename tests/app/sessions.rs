@@ -16,6 +16,7 @@ backend_tests!(
     a_session_of_another_user_cannot_be_ended,
     sessions_end_when_idle_or_too_old_and_are_seen_once_a_minute,
     log_in_stores_only_a_hash_of_the_key,
+    a_copied_cookie_stops_working_once_the_login_is_turned_off,
 );
 
 const PW: &str = "correct horse battery staple";
@@ -456,4 +457,40 @@ async fn log_in_stores_only_a_hash_of_the_key(b: Backend) {
             .unwrap()
     });
     assert_eq!(lengths, [0, 256]);
+}
+
+/// Issue 27 item 4: a cookie saved before "Active Login" is turned off,
+/// replayed on the other server, logs no one in and writes nothing.
+async fn a_copied_cookie_stops_working_once_the_login_is_turned_off(b: Backend) {
+    let app = spawn_app(b).await;
+    let second = spawn_second_server(&app).await;
+    let bob = app.create_user("bob", PW);
+    let (client, jar) = client_as(FIREFOX_ON_WINDOWS);
+    app.login_with(&client, "bob", PW).await;
+    let csrf = csrf_from(&app.get_with(&client, "/groups/new").await.body);
+    let copied = copy_cookie(&app, &jar);
+    assert_eq!(
+        replay_get(&second, &copied, "/invitations").await.status,
+        200
+    );
+
+    let now = app.clock.now();
+    assert!(app.db(|c| guildhall::services::accounts::deactivate(c, bob, now).unwrap()));
+
+    for server in [&second, &app] {
+        let p = replay_get(server, &copied, "/invitations").await;
+        assert_eq!(p.status, 303, "{}", p.body);
+        let p = replay_post(server, &copied, "/groups", &group_form(&csrf, "Two", "two")).await;
+        assert!(
+            p.location.as_deref().unwrap_or("").starts_with("/login"),
+            "{:?}",
+            p.location
+        );
+    }
+    assert_eq!(
+        app.count("groups"),
+        0,
+        "no group from a deactivated login's cookie"
+    );
+    drop(second);
 }
