@@ -102,16 +102,19 @@ document.querySelectorAll("textarea[data-autocomplete]").forEach((area) => {
 
 // "Copy invitation link": copies the link next to the button. Without JS the
 // button stays hidden and the read-only field can be selected and copied.
-document.querySelectorAll("button[data-copy]").forEach((button) => {
-  const field = document.getElementById(button.dataset.copy);
-  if (!field || !navigator.clipboard) return;
+// In a list's row menu the button carries the link itself (data-copy-text);
+// without JS it stays hidden and the menu's "Details and link" leads to it.
+document.querySelectorAll("button[data-copy], button[data-copy-text]").forEach((button) => {
+  const field = button.dataset.copy ? document.getElementById(button.dataset.copy) : null;
+  const text = field ? field.value : button.dataset.copyText;
+  if (!text || !navigator.clipboard) return;
   button.hidden = false;
   button.addEventListener("click", async () => {
     try {
-      await navigator.clipboard.writeText(field.value);
+      await navigator.clipboard.writeText(text);
       button.textContent = "Copied";
     } catch (_) {
-      field.select();
+      if (field) field.select();
     }
   });
 });

@@ -82,6 +82,22 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Invitation>> {
         .optional())
 }
 
+/// The pending invitations of the group among `ids` (id, invitee's
+/// address), for the confirmation of a bulk cancel.
+pub fn pending_among(
+    conn: &mut DbConn,
+    group_id: i64,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, String)>> {
+    native!(conn, |c| inv::table
+        .filter(inv::group_id.eq(group_id))
+        .filter(inv::id.eq_any(ids))
+        .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
+        .order(inv::id.desc())
+        .select((inv::id, inv::invitee_email))
+        .load(c))
+}
+
 /// Records the mail that last announced each of `ids` (a few: one
 /// person's invitations announced together), one kept statement each.
 pub fn set_last_mail(conn: &mut DbConn, ids: &[i64], mail_id: i64) -> QueryResult<()> {
@@ -357,6 +373,9 @@ pub struct GroupRow {
     pub role_name: String,
     pub inviter_username: Option<String>,
     pub invitee_username: Option<String>,
+    /// The last mail of the invitation: its outbox status and when it went.
+    pub mail_status: Option<String>,
+    pub mail_sent_at: Option<PrimitiveDateTime>,
 }
 
 impl GroupRow {
@@ -370,17 +389,32 @@ impl GroupRow {
     }
 }
 
-/// Every invitation of a group, newest first, keyset-paged by id.
+/// Which invitations of a group a page lists: one tab (status as people
+/// see it), an optional search in the invitee's address and username, and
+/// the keyset cursor (older than `before`).
+#[derive(Debug, Clone)]
+pub struct GroupFilter {
+    pub tab: InvitationStatus,
+    pub q: Option<String>,
+    pub before: Option<i64>,
+    pub now: PrimitiveDateTime,
+}
+
+/// One page of a group's invitations, newest first; one query whatever the
+/// page (index `invitations_group_status`).
 pub fn group_page(
     conn: &mut DbConn,
     group_id: i64,
-    before_id: Option<i64>,
+    f: &GroupFilter,
     limit: i64,
 ) -> QueryResult<Vec<GroupRow>> {
+    use crate::db::schema::outbox;
+    let pending = InvitationStatus::Pending.as_str();
     let mut q = inv::table
         .inner_join(roles::table)
         .inner_join(inviters.on(inv::inviter_id.eq(inviters.field(users::id))))
         .left_join(invitees.on(inv::invitee_user_id.eq(invitees.field(users::id).nullable())))
+        .left_join(outbox::table.on(inv::last_mail_id.eq(outbox::id.nullable())))
         .filter(inv::group_id.eq(group_id))
         .order(inv::id.desc())
         .limit(limit)
@@ -395,12 +429,95 @@ pub fn group_page(
             roles::name,
             inviters.field(users::username),
             invitees.field(users::username).nullable(),
+            outbox::status.nullable(),
+            outbox::sent_at.nullable(),
         ))
         .into_boxed();
-    if let Some(before) = before_id {
+    // A pending invitation past its date shows as expired (nothing has to
+    // mark it so first).
+    q = match f.tab {
+        InvitationStatus::Pending => q
+            .filter(inv::status.eq(pending))
+            .filter(inv::expires_at.gt(f.now)),
+        InvitationStatus::Expired => q.filter(
+            inv::status
+                .eq(InvitationStatus::Expired.as_str())
+                .or(inv::status.eq(pending).and(inv::expires_at.le(f.now))),
+        ),
+        other => q.filter(inv::status.eq(other.as_str())),
+    };
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let p = crate::db::like_contains(text);
+        q = q.filter(
+            inv::invitee_email_key
+                .like(p.clone())
+                .escape('\\')
+                .nullable()
+                .or(invitees.field(users::username_key).like(p).escape('\\')),
+        );
+    }
+    if let Some(before) = f.before {
         q = q.filter(inv::id.lt(before));
     }
     q.load(conn)
+}
+
+/// How many invitations of a group each tab holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TabCounts {
+    pub pending: i64,
+    pub accepted: i64,
+    pub declined: i64,
+    pub expired: i64,
+    pub cancelled: i64,
+}
+
+impl TabCounts {
+    pub fn of(&self, tab: InvitationStatus) -> i64 {
+        match tab {
+            InvitationStatus::Pending => self.pending,
+            InvitationStatus::Accepted => self.accepted,
+            InvitationStatus::Declined => self.declined,
+            InvitationStatus::Expired => self.expired,
+            InvitationStatus::Cancelled => self.cancelled,
+        }
+    }
+    pub fn total(&self) -> i64 {
+        self.pending + self.accepted + self.declined + self.expired + self.cancelled
+    }
+}
+
+/// The tab counts in two index-only queries: by stored status, and the
+/// pending ones past their date (shown as expired).
+pub fn tab_counts(
+    conn: &mut DbConn,
+    group_id: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<TabCounts> {
+    let by_status: Vec<(String, i64)> = inv::table
+        .filter(inv::group_id.eq(group_id))
+        .group_by(inv::status)
+        .select((inv::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let overdue: i64 = inv::table
+        .filter(inv::group_id.eq(group_id))
+        .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
+        .filter(inv::expires_at.le(now))
+        .count()
+        .get_result(conn)?;
+    let mut c = TabCounts::default();
+    for (status, n) in by_status {
+        match InvitationStatus::parse(&status) {
+            Some(InvitationStatus::Pending) => c.pending += n - overdue,
+            Some(InvitationStatus::Accepted) => c.accepted += n,
+            Some(InvitationStatus::Declined) => c.declined += n,
+            Some(InvitationStatus::Expired) => c.expired += n,
+            // Revoked and anything unknown count as cancelled.
+            _ => c.cancelled += n,
+        }
+    }
+    c.expired += overdue;
+    Ok(c)
 }
 
 /// Open invitations for the header badge.

@@ -4,14 +4,15 @@
 use super::see_other;
 use crate::auth::CurrentUser;
 use crate::db;
-use crate::domain::{AnswerOutcome, FormErrors};
-use crate::error::AppResult;
+use crate::domain::{AnswerOutcome, FormErrors, InvitationStatus};
+use crate::error::{AppError, AppResult};
 use crate::models::{group_tree, invitation};
 use crate::policy::{self, GroupAccess};
 use crate::services::invitations::{self, InviteEnv, InviteInput};
 use crate::startup::AppState;
 use crate::views::{
-    InvitationInboxPage, InvitationPage, InvitationsPage, InvitePage, InviteResultPage, ResultLine,
+    BulkCancelPage, InvitationChange, InvitationConfirmPage, InvitationInboxPage, InvitationPage,
+    InvitationsPage, InvitePage, InviteResultPage, ResultLine,
 };
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;
@@ -23,8 +24,11 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(decline_invitation)
         .service(invite_form)
         .service(send_invitations)
+        .service(bulk_invitations)
         .service(group_invitations)
         .service(cancel_invitation)
+        .service(confirm_cancel)
+        .service(confirm_renew)
         .service(invitation_detail)
         .service(resend_invitation)
         .service(renew_invitation);
@@ -231,9 +235,41 @@ async fn send_invitations(
     .map_into_boxed_body())
 }
 
-#[derive(Deserialize)]
-struct BeforeQuery {
+/// The invitations page's tab, search and cursor, as in its address.
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    status: Option<String>,
+    q: Option<String>,
     before: Option<i64>,
+}
+
+/// The longest search kept (longer ones are cut, never echoed whole).
+const SEARCH_MAX: usize = 100;
+
+impl ListQuery {
+    fn tab(&self) -> InvitationStatus {
+        self.status
+            .as_deref()
+            .and_then(InvitationStatus::parse)
+            .unwrap_or(InvitationStatus::Pending)
+    }
+    fn search(&self) -> Option<String> {
+        self.q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(|q| q.chars().take(SEARCH_MAX).collect())
+    }
+}
+
+/// The list's address for a tab and search (where bulk actions return).
+fn list_url(slug: &str, tab: InvitationStatus, q: Option<&str>) -> String {
+    let mut url = format!("/groups/{slug}/invitations?status={}", tab.as_str());
+    if let Some(q) = q {
+        url.push_str("&q=");
+        url.push_str(&crate::error::urlencode(q));
+    }
+    url
 }
 
 #[get("/groups/{slug}/invitations")]
@@ -241,12 +277,20 @@ async fn group_invitations(
     me: CurrentUser,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    q: web::Query<BeforeQuery>,
+    q: web::Query<ListQuery>,
 ) -> AppResult<InvitationsPage> {
     let access = admin_access(&state, slug.into_inner(), me.user.id).await?;
-    let (gid, before) = (access.group.id, q.before);
-    let mut rows = db::run(&state.pool, move |c| {
-        Ok(invitation::group_page(c, gid, before, TAB_PAGE + 1)?)
+    let now = state.clock.now();
+    let filter = invitation::GroupFilter {
+        tab: q.tab(),
+        q: q.search(),
+        before: q.before,
+        now,
+    };
+    let (gid, f) = (access.group.id, filter.clone());
+    let (mut rows, counts) = db::read(&state.pool, state.backend, move |c| {
+        let rows = invitation::group_page(c, gid, &f, TAB_PAGE + 1)?;
+        Ok((rows, invitation::tab_counts(c, gid, now)?))
     })
     .await?;
     let next_before = (rows.len() as i64 > TAB_PAGE).then(|| {
@@ -267,8 +311,119 @@ async fn group_invitations(
         rows,
         links,
         next_before,
-        now: state.clock.now(),
+        now,
+        tab: filter.tab,
+        q: filter.q.unwrap_or_default(),
+        counts,
     })
+}
+
+/// "With the selected": Resend or Cancel invitation for the ticked rows.
+#[post("/groups/{slug}/invitations/bulk")]
+async fn bulk_invitations(
+    req: HttpRequest,
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let access = admin_access(&state, slug.into_inner(), me.user.id).await?;
+    let (mut ids, mut action, mut list) = (Vec::new(), None, ListQuery::default());
+    let mut confirmed = false;
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "ids" => ids.push(
+                v.parse::<i64>()
+                    .map_err(|_| AppError::bad_request("Not an invitation."))?,
+            ),
+            "do" => {
+                action = match v.as_ref() {
+                    "resend" => Some(invitations::BulkAction::Resend),
+                    "cancel" => Some(invitations::BulkAction::Cancel),
+                    _ => None,
+                }
+            }
+            "status" => list.status = Some(v.into_owned()),
+            "q" => list.q = Some(v.into_owned()),
+            "confirmed" => confirmed = true,
+            _ => {}
+        }
+    }
+    let back = list_url(&access.group.slug, list.tab(), list.search().as_deref());
+    let Some(action) = action else {
+        return Err(AppError::bad_request("Choose Resend or Cancel invitation."));
+    };
+    if ids.is_empty() {
+        me.ctx
+            .flash("error", "Select at least one invitation first.");
+        return Ok(see_other(&back));
+    }
+    invitations::check_bulk_size(&ids)?;
+    if action == invitations::BulkAction::Cancel && !confirmed {
+        // Cancelling is irreversible: name who loses their link first.
+        let gid = access.group.id;
+        let selected = db::read(&state.pool, state.backend, move |c| {
+            Ok(invitation::pending_among(c, gid, &ids)?)
+        })
+        .await?;
+        let page = BulkCancelPage {
+            ctx: me.ctx,
+            access,
+            selected,
+            back,
+            tab: list.tab(),
+            q: list.search().unwrap_or_default(),
+        };
+        return Ok(page.respond_to(&req).map_into_boxed_body());
+    }
+    let (actor, now, a, config, links) = (
+        me.user.clone(),
+        state.clock.now(),
+        access.clone(),
+        state.config.clone(),
+        state.links.clone(),
+    );
+    let report = db::run(&state.pool, move |c| {
+        let env = InviteEnv {
+            config: &config,
+            links: &links,
+        };
+        invitations::bulk(c, &env, &a, &actor, &ids, action, now)
+    })
+    .await?;
+    if action == invitations::BulkAction::Resend && report.done > 0 {
+        state.mail_wakeup.notify_one();
+    }
+    let verb = match action {
+        invitations::BulkAction::Resend => "resent",
+        invitations::BulkAction::Cancel => "cancelled",
+    };
+    let mut text = format!("{} {verb}.", plural(report.done, "invitation"));
+    if report.not_open > 0 {
+        text.push_str(&format!(
+            " {} no longer open: nothing changed for {}.",
+            plural(report.not_open, "was"),
+            if report.not_open == 1 { "it" } else { "them" }
+        ));
+    }
+    if report.limited > 0 {
+        text.push_str(&format!(
+            " {} not resent: the daily limit of mails is reached.",
+            plural(report.limited, "invitation")
+        ));
+    }
+    let level = if report.done == 0 { "error" } else { "success" };
+    me.ctx.flash(level, text);
+    Ok(see_other(&back))
+}
+
+/// "1 invitation", "3 invitations"; "1 was", "2 were".
+fn plural(n: usize, word: &str) -> String {
+    match (n, word) {
+        (1, w) => format!("1 {w}"),
+        (n, "was") => format!("{n} were"),
+        (n, w) => format!("{n} {w}s"),
+    }
 }
 
 #[post("/groups/{slug}/invitations/{id}/cancel")]
@@ -397,15 +552,74 @@ async fn invitation_detail(
     })
 }
 
+/// The confirmation page before Cancel invitation / Generate new invitation:
+/// the row menu and the detail page link here; only its button posts.
+async fn confirm_change(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    from: web::Query<ReturnTo>,
+    change: InvitationChange,
+) -> AppResult<InvitationConfirmPage> {
+    let (slug, id) = path.into_inner();
+    let access = admin_access(&state, slug, me.user.id).await?;
+    let gid = access.group.id;
+    let invitation = db::read(&state.pool, state.backend, move |c| {
+        invitation::find(c, id)?
+            .filter(|i| i.group_id == gid)
+            .ok_or_else(AppError::not_found)
+    })
+    .await?;
+    let status = invitation.effective_status(state.clock.now());
+    Ok(InvitationConfirmPage {
+        ctx: me.ctx,
+        access,
+        invitation,
+        status,
+        change,
+        back: from.back(),
+    })
+}
+
+#[get("/groups/{slug}/invitations/{id}/cancel")]
+async fn confirm_cancel(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    from: web::Query<ReturnTo>,
+) -> AppResult<InvitationConfirmPage> {
+    confirm_change(me, state, path, from, InvitationChange::Cancel).await
+}
+
+#[get("/groups/{slug}/invitations/{id}/renew")]
+async fn confirm_renew(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    from: web::Query<ReturnTo>,
+) -> AppResult<InvitationConfirmPage> {
+    confirm_change(me, state, path, from, InvitationChange::Renew).await
+}
+
 /// Back to where the admin pressed the button: the detail page or the list.
 #[derive(Deserialize)]
 struct ReturnTo {
     back: Option<String>,
 }
 
+impl ReturnTo {
+    /// Only the two known places: never an address taken from the request.
+    fn back(&self) -> &'static str {
+        match self.back.as_deref() {
+            Some("detail") => "detail",
+            _ => "list",
+        }
+    }
+}
+
 fn back_to(access: &GroupAccess, id: i64, form: &ReturnTo) -> String {
-    match form.back.as_deref() {
-        Some("detail") => format!("/groups/{}/invitations/{id}", access.group.slug),
+    match form.back() {
+        "detail" => format!("/groups/{}/invitations/{id}", access.group.slug),
         _ => format!("/groups/{}/invitations", access.group.slug),
     }
 }

@@ -1002,14 +1002,91 @@ pub fn cancel(
 ) -> AppResult<bool> {
     policy::may_invite(access)?;
     db::write_tx(conn, |conn| {
-        let inv = invitation::find(conn, invitation_id)?
-            .filter(|i| i.group_id == access.group.id)
-            .ok_or_else(AppError::not_found)?;
-        if invitation::close_if_open(conn, inv.id, InvitationStatus::Cancelled, now)? == 0 {
-            return Ok(false);
+        let inv = of_group(conn, access, invitation_id)?;
+        cancel_checked(conn, actor, &inv, now)
+    })
+}
+
+/// Cancels `inv` (the caller checked the actor may); false when it was not
+/// open any more.
+fn cancel_checked(
+    conn: &mut DbConn,
+    actor: &User,
+    inv: &invitation::Invitation,
+    now: PrimitiveDateTime,
+) -> AppResult<bool> {
+    if invitation::close_if_open(conn, inv.id, InvitationStatus::Cancelled, now)? == 0 {
+        return Ok(false);
+    }
+    invitation::log(conn, &[inv.id], "cancelled", Some(actor.id), now)?;
+    Ok(true)
+}
+
+/// What the list's "With the selected" buttons do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkAction {
+    Resend,
+    Cancel,
+}
+
+/// The most invitations one "With the selected" press acts on (a page holds 50).
+pub const BULK_MAX: usize = 100;
+
+/// How a "With the selected" press went, invitation by invitation.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BulkReport {
+    pub done: usize,
+    /// Answered, cancelled or expired in the meantime.
+    pub not_open: usize,
+    /// Re-sent as often as a day allows, or the daily quota reached.
+    pub limited: usize,
+}
+
+/// Refuses a press on more than [`BULK_MAX`] invitations (a forged form).
+pub fn check_bulk_size(ids: &[i64]) -> AppResult<()> {
+    if ids.len() > BULK_MAX {
+        return Err(AppError::bad_request(format!(
+            "Select at most {BULK_MAX} invitations at once."
+        )));
+    }
+    Ok(())
+}
+
+/// Resends or cancels the selected invitations of the group in one
+/// transaction; each gets the outcome its own button would give. An id of
+/// another group refuses the whole press (a forged form).
+pub fn bulk(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    access: &GroupAccess,
+    actor: &User,
+    ids: &[i64],
+    action: BulkAction,
+    now: PrimitiveDateTime,
+) -> AppResult<BulkReport> {
+    policy::may_invite(access)?;
+    check_bulk_size(ids)?;
+    db::write_tx(conn, |conn| {
+        let mut report = BulkReport::default();
+        for &id in ids {
+            let inv = of_group(conn, access, id)?;
+            match action {
+                BulkAction::Cancel => match cancel_checked(conn, actor, &inv, now)? {
+                    true => report.done += 1,
+                    false => report.not_open += 1,
+                },
+                BulkAction::Resend => {
+                    match resend_checked(conn, env, actor, &inv, &access.group.name, now)? {
+                        AdminActionOutcome::Done => report.done += 1,
+                        AdminActionOutcome::NotOpen(_) => report.not_open += 1,
+                        AdminActionOutcome::QuotaReached | AdminActionOutcome::ResendLimit => {
+                            report.limited += 1
+                        }
+                    }
+                }
+            }
         }
-        invitation::log(conn, &[inv.id], "cancelled", Some(actor.id), now)?;
-        Ok(true)
+        Ok(report)
     })
 }
 

@@ -540,11 +540,141 @@ pub struct InvitationsPage {
     pub links: Vec<String>,
     pub next_before: Option<i64>,
     pub now: time::PrimitiveDateTime,
+    /// The tab shown, the search typed (may be empty), every tab's count.
+    pub tab: InvitationStatus,
+    pub q: String,
+    pub counts: crate::models::invitation::TabCounts,
 }
+
+/// The tabs of a group's invitations page, in order, with their labels.
+pub const INVITATION_TABS: [(InvitationStatus, &str); 5] = [
+    (InvitationStatus::Pending, "Pending"),
+    (InvitationStatus::Accepted, "Accepted"),
+    (InvitationStatus::Declined, "Declined"),
+    (InvitationStatus::Expired, "Expired"),
+    (InvitationStatus::Cancelled, "Cancelled"),
+];
 
 impl InvitationsPage {
     pub fn status(&self, r: &InvitationRow) -> &'static str {
         crate::domain::InvitationStatus::effective(&r.status, r.expires_at, self.now).as_str()
+    }
+    pub fn count(&self, tab: &InvitationStatus) -> i64 {
+        self.counts.of(*tab)
+    }
+    pub fn tabs(&self) -> &'static [(InvitationStatus, &'static str)] {
+        &INVITATION_TABS
+    }
+    pub fn tab_label(&self) -> &'static str {
+        INVITATION_TABS
+            .iter()
+            .find(|(t, _)| *t == self.tab)
+            .map_or("", |(_, l)| l)
+    }
+    /// The tab's address, keeping the search.
+    pub fn tab_url(&self, tab: &InvitationStatus) -> String {
+        let mut url = format!(
+            "/groups/{}/invitations?status={}",
+            self.access.group.slug,
+            tab.as_str()
+        );
+        if !self.q.is_empty() {
+            url.push_str("&q=");
+            url.push_str(&crate::error::urlencode(&self.q));
+        }
+        url
+    }
+    /// The shown tab without the search.
+    pub fn clear_url(&self) -> String {
+        format!(
+            "/groups/{}/invitations?status={}",
+            self.access.group.slug,
+            self.tab.as_str()
+        )
+    }
+    /// The status bar's segments: (status, x, width) on a 0..1000 scale,
+    /// every non-empty status at least 4 wide so a single one shows.
+    pub fn bar_segments(&self) -> Vec<(&'static str, i64, i64)> {
+        let total = self.counts.total().max(1);
+        let mut x = 0;
+        let mut out = Vec::new();
+        for (t, _) in INVITATION_TABS.iter() {
+            let n = self.counts.of(*t);
+            if n == 0 {
+                continue;
+            }
+            let w = (n * 1000 / total).max(4);
+            out.push((t.as_str(), x, w));
+            x += w;
+        }
+        out
+    }
+    /// The status bar in words, for screen readers.
+    pub fn bar_label(&self) -> String {
+        let parts: Vec<String> = INVITATION_TABS
+            .iter()
+            .map(|(t, l)| format!("{} {}", self.counts.of(*t), l.to_lowercase()))
+            .collect();
+        format!("Invitations by status: {}", parts.join(", "))
+    }
+    /// Rows that can still be resent or cancelled (pending, or expired
+    /// without having been closed) get a checkbox.
+    pub fn selectable(&self) -> bool {
+        matches!(
+            self.tab,
+            InvitationStatus::Pending | InvitationStatus::Expired
+        )
+    }
+    pub fn next_url(&self, before: &i64) -> String {
+        format!("{}&before={before}", self.tab_url(&self.tab))
+    }
+    pub fn relative(&self, t: &time::PrimitiveDateTime) -> Relative {
+        relative(t, &self.now)
+    }
+}
+
+/// "3 hours ago", "in 6 days", shown with the exact time in its `title`.
+pub fn relative(t: &time::PrimitiveDateTime, now: &time::PrimitiveDateTime) -> Relative {
+    Relative { at: *t, now: *now }
+}
+
+pub struct Relative {
+    at: time::PrimitiveDateTime,
+    now: time::PrimitiveDateTime,
+}
+
+impl Relative {
+    pub fn exact(&self) -> When {
+        When(self.at)
+    }
+    /// The `datetime` attribute of `<time>`.
+    pub fn iso(&self) -> String {
+        let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+        self.at.format(&f).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for Relative {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.at - self.now;
+        let future = d.is_positive();
+        let secs = d.whole_seconds().unsigned_abs();
+        // Rounded to the nearest unit: a link sent a minute ago "expires in 7 days".
+        let (size, unit) = match secs {
+            0..60 => return f.write_str(if future { "in a moment" } else { "just now" }),
+            60..3600 => (60, "minute"),
+            3600..86_400 => (3600, "hour"),
+            86_400..2_592_000 => (86_400, "day"),
+            2_592_000..31_536_000 => (2_592_000, "month"),
+            _ => (31_536_000, "year"),
+        };
+        let n = (secs + size / 2) / size;
+        let s = if n == 1 { "" } else { "s" };
+        if future {
+            write!(f, "in {n} {unit}{s}")
+        } else {
+            write!(f, "{n} {unit}{s} ago")
+        }
     }
 }
 
@@ -577,6 +707,61 @@ pub struct InvitationPage {
     pub events: Vec<crate::models::invitation::EventRow>,
     /// The last mail sent for it.
     pub mail: Option<crate::models::outbox::OutboxMail>,
+}
+
+/// What a confirmation page for one invitation asks to do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum InvitationChange {
+    Cancel,
+    Renew,
+}
+
+impl InvitationChange {
+    /// The path segment the form posts to.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Self::Cancel => "cancel",
+            Self::Renew => "renew",
+        }
+    }
+}
+
+/// "Cancel invitation?" / "Generate new invitation?": the consequence
+/// named before an irreversible change, one POST button to do it.
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/confirm_invitation.html")]
+pub struct InvitationConfirmPage {
+    pub ctx: Ctx,
+    pub access: GroupAccess,
+    pub invitation: crate::models::invitation::Invitation,
+    pub status: InvitationStatus,
+    pub change: InvitationChange,
+    /// Where "Keep …" and the finished action lead: "list" or "detail".
+    pub back: &'static str,
+}
+
+impl InvitationConfirmPage {
+    pub fn back_url(&self) -> String {
+        let base = format!("/groups/{}/invitations", self.access.group.slug);
+        match self.back {
+            "detail" => format!("{base}/{}", self.invitation.id),
+            _ => base,
+        }
+    }
+}
+
+/// "Cancel 3 invitations?": the selected invitees listed before a bulk cancel.
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/confirm_bulk_cancel.html")]
+pub struct BulkCancelPage {
+    pub ctx: Ctx,
+    pub access: GroupAccess,
+    /// (id, invitee's address) of the selected invitations still open.
+    pub selected: Vec<(i64, String)>,
+    /// The list (tab and search) the press came from, to return to.
+    pub back: String,
+    pub tab: InvitationStatus,
+    pub q: String,
 }
 
 #[derive(Template, WebTemplate)]

@@ -1031,6 +1031,14 @@ pub async fn texts_of(browser: &Browser, css: &str) -> Vec<String> {
     out
 }
 
+/// The invitees on one status tab of a group's invitations page.
+pub async fn invitees_on_tab(browser: &Browser, slug: &str, status: &str) -> Vec<String> {
+    browser
+        .goto(&format!("/groups/{slug}/invitations?status={status}"))
+        .await;
+    texts_of(browser, "table.invitations td.invitee a").await
+}
+
 /// (first cell, cell `col`) of every body row of the table matching `table`.
 pub async fn rows_of(browser: &Browser, table: &str, col: &str) -> Vec<(String, String)> {
     let firsts = texts_of(browser, &format!("{table} tbody tr > td:first-child")).await;

@@ -6,8 +6,8 @@
 
 use crate::backend_tests;
 use crate::browser::{
-    Browser, choose, chosen, element, field, fill_in, is_open, is_shown, rows_of, texts_of,
-    value_of, wait_shown,
+    Browser, choose, chosen, element, field, fill_in, invitees_on_tab, is_open, is_shown, rows_of,
+    texts_of, value_of, wait_shown,
 };
 use crate::helpers::*;
 use diesel::prelude::*;
@@ -250,13 +250,27 @@ async fn browser_invitation_flow(b: Backend) {
     // alice sees both answers.
     browser.log_in("alice", PW).await;
     browser.goto(&format!("/groups/{SLUG}/invitations")).await;
-    browser.assert_sees(&["Invitations"]).await;
+    browser
+        .assert_sees(&["Invitations", "No pending invitations."])
+        .await;
     assert_eq!(
-        rows_of(&browser, "table.invitations", ".status").await,
+        texts_of(&browser, "nav.tabs a").await,
         vec![
-            ("carol".to_string(), "declined".to_string()),
-            ("bob".to_string(), "accepted".to_string()),
+            "Pending 0",
+            "Accepted 1",
+            "Declined 1",
+            "Expired 0",
+            "Cancelled 0"
         ]
+    );
+    browser.follow("Accepted 1").await;
+    assert_eq!(
+        texts_of(&browser, "table.invitations td.invitee a").await,
+        vec!["bob"]
+    );
+    assert_eq!(
+        invitees_on_tab(&browser, SLUG, "declined").await,
+        vec!["carol"]
     );
     browser.check_a11y("group invitations").await;
     browser.screenshots("group-invitations").await;

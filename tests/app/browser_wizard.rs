@@ -60,7 +60,17 @@ async fn browser_add_user_wizard(b: crate::helpers::Backend) {
 
     // Her invitation cancelled, her page offers Invite to Community again.
     browser.goto("/groups/acme-support/invitations").await;
-    browser.press("Cancel").await;
+    browser
+        .click("table.invitations details.row-menu summary")
+        .await;
+    browser.follow("Cancel invitation").await;
+    browser
+        .assert_sees(&["Cancel the invitation of carol@example.com?"])
+        .await;
+    browser.press("Cancel invitation").await;
+    browser
+        .assert_path("/groups/acme-support/invitations")
+        .await;
     let page = format!("/account/users/{}", carol.id);
     browser.goto(&page).await;
     browser

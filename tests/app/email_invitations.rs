@@ -350,8 +350,9 @@ async fn expiry_and_resend(b: Backend) {
     assert!(page.body.contains("This invitation has expired"));
     assert!(!page.body.contains("/signup?invitation="));
     app.login_with(&alice, "alice", PW).await;
-    let tab = app.get_with(&alice, "/groups/crew/invitations").await;
-    assert_eq!(texts(&tab.body, "td.status"), vec!["expired"]);
+    let (expired, tabs) = invitation_tab(&app, &alice, "crew", "expired").await;
+    assert_eq!(expired, vec!["dave@example.com"]);
+    assert_eq!(tabs[0], "Pending 0");
     // Resend mails the same link again and restarts the seven days.
     let mails_before = app.outbox().len();
     let p = app

@@ -261,6 +261,27 @@ pub fn texts(html: &str, selector: &str) -> Vec<String> {
         .collect()
 }
 
+/// The invitees listed on one tab of a group's invitations page, and
+/// every tab's count as shown ("Pending 3").
+pub async fn invitation_tab(
+    app: &TestApp,
+    client: &reqwest::Client,
+    slug: &str,
+    status: &str,
+) -> (Vec<String>, Vec<String>) {
+    let page = app
+        .get_with(
+            client,
+            &format!("/groups/{slug}/invitations?status={status}"),
+        )
+        .await;
+    assert_eq!(page.status, 200, "{slug} invitations, {status}");
+    (
+        texts(&page.body, "table.invitations td.invitee a"),
+        texts(&page.body, "nav.tabs a"),
+    )
+}
+
 /// The attribute `attr` of the elements matching `selector`.
 pub fn attrs(html: &str, selector: &str, attr: &str) -> Vec<String> {
     let doc = scraper::Html::parse_document(html);

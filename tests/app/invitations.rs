@@ -227,12 +227,20 @@ async fn invite_by_username_then_accept_and_decline(b: Backend) {
             (Some(w.carol_id), "declined".into())
         ]
     );
-    let tab = app.get_with(&w.alice, "/groups/crew/invitations").await;
-    assert_eq!(tab.status, 200);
-    let statuses = texts(&tab.body, "td.status");
-    assert!(
-        statuses.contains(&"accepted".to_string()) && statuses.contains(&"declined".to_string())
+    let (accepted, tabs) = invitation_tab(app, &w.alice, "crew", "accepted").await;
+    assert_eq!(accepted, vec!["bob"]);
+    assert_eq!(
+        tabs,
+        vec![
+            "Pending 0",
+            "Accepted 1",
+            "Declined 1",
+            "Expired 0",
+            "Cancelled 0"
+        ]
     );
+    let (declined, _) = invitation_tab(app, &w.alice, "crew", "declined").await;
+    assert_eq!(declined, vec!["carol"]);
     // The inviter heard of both answers.
     let alice_home = app.get_with(&w.alice, "/notifications").await;
     assert!(alice_home.body.contains("accepted your invitation"));
@@ -430,8 +438,18 @@ async fn cancel_only_through_the_invitations_own_group(b: Backend) {
         invitation_states(app),
         vec![(Some(w.bob_id), "cancelled".into())]
     );
-    let tab = app.get_with(&w.alice, "/groups/crew/invitations").await;
-    assert_eq!(texts(&tab.body, "td.status"), vec!["cancelled"]);
+    let (cancelled, tabs) = invitation_tab(app, &w.alice, "crew", "cancelled").await;
+    assert_eq!(cancelled, vec!["bob"]);
+    assert_eq!(
+        tabs,
+        vec![
+            "Pending 0",
+            "Accepted 0",
+            "Declined 0",
+            "Expired 0",
+            "Cancelled 1"
+        ]
+    );
     assert!(
         app.get_with(&w.bob, "/invitations")
             .await
@@ -525,8 +543,11 @@ async fn closed_and_expired_invitations_offer_nothing(b: Backend) {
             .contains("is expired")
     );
     assert_eq!(membership_count(app, w.bob_id), 0);
-    let tab = app.get_with(&w.alice, "/groups/crew/invitations").await;
-    assert!(texts(&tab.body, "td.status").contains(&"expired".to_string()));
+    // Past its date but never closed in the database: listed as expired.
+    let (expired, _) = invitation_tab(app, &w.alice, "crew", "expired").await;
+    assert!(expired.contains(&"bob".to_string()), "{expired:?}");
+    let (pending, _) = invitation_tab(app, &w.alice, "crew", "pending").await;
+    assert!(!pending.contains(&"bob".to_string()), "{pending:?}");
     let p = invite(app, &w.alice, "crew", "bob", member, "").await;
     assert_eq!(texts(&p.body, ".invite-results li"), vec!["bob: invited"]);
     assert_eq!(
