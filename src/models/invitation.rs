@@ -98,6 +98,18 @@ pub fn pending_among(
         .load(c))
 }
 
+/// The group's name and the inviter's full name of an invitation.
+pub fn names_of(conn: &mut DbConn, id: i64) -> QueryResult<Option<(String, String)>> {
+    native!(conn, |c| inv::table
+        .inner_join(groups::table.on(groups::id.eq(inv::group_id)))
+        .inner_join(users::table.on(users::id.eq(inv::inviter_id)))
+        .filter(inv::id.eq(id))
+        .select((groups::name, users::first_name, users::last_name))
+        .first::<(String, String, String)>(c)
+        .optional())
+    .map(|r| r.map(|(g, first, last)| (g, format!("{first} {last}"))))
+}
+
 /// Records the mail that last announced each of `ids` (a few: one
 /// person's invitations announced together), one kept statement each.
 pub fn set_last_mail(conn: &mut DbConn, ids: &[i64], mail_id: i64) -> QueryResult<()> {

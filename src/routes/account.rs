@@ -13,6 +13,7 @@ use crate::services::account_users;
 use crate::services::add_user::{self, AddUserInput};
 use crate::services::invitations::{self, InviteEnv};
 use crate::startup::AppState;
+use crate::views::confirm;
 use crate::views::{
     AuditPage, ContactInvitationView, ManageUsersPage, ReinviteView, UserDetailPage,
 };
@@ -215,16 +216,31 @@ async fn invite_to_community(
 #[derive(Deserialize)]
 struct ActiveLoginForm {
     on: bool,
+    /// Set by the confirmation page's button (turning off asks first).
+    confirmed: Option<String>,
 }
 
 #[post("/account/users/{id}/active-login")]
 async fn set_active_login(
+    req: HttpRequest,
     me: SuperUser,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     form: web::Form<ActiveLoginForm>,
 ) -> AppResult<HttpResponse> {
     let (actor, target, on, now) = (me.user.id, id.into_inner(), form.on, state.clock.now());
+    if !on && form.confirmed.is_none() {
+        let them = db::read(&state.pool, state.backend, move |c| {
+            Ok(account_users::load_target(c, actor, target)?.1)
+        })
+        .await?;
+        if them.is_active() {
+            let name = them.display_name();
+            return Ok(confirm::active_login_off(me.ctx, target, &name)
+                .respond_to(&req)
+                .map_into_boxed_body());
+        }
+    }
     let o = db::run(&state.pool, move |c| {
         account_users::set_active_login(c, actor, target, on, now)
     })

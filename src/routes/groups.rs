@@ -1,7 +1,7 @@
 //! Groups: the directory, creating a group, a group's home and members page,
 //! and the join / request / leave / role / remove / decide actions.
 
-use super::see_other;
+use super::{Confirmed, see_other};
 use crate::auth::{Ctx, CurrentUser};
 use crate::db;
 use crate::domain::{FormErrors, Permission};
@@ -10,7 +10,7 @@ use crate::models::{group, group_tree, join_request, membership};
 use crate::policy::{self, GroupAccess};
 use crate::services::groups::{self, GroupInput, Outcome};
 use crate::startup::AppState;
-use crate::views::{GroupPage, GroupsPage, MembersPage, NewGroupPage};
+use crate::views::{GroupPage, GroupsPage, MembersPage, NewGroupPage, confirm};
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;
 
@@ -317,11 +317,25 @@ async fn change_role(
 
 #[post("/groups/{slug}/members/{user_id}/remove")]
 async fn remove_member(
+    req: HttpRequest,
     me: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
+    form: web::Form<Confirmed>,
 ) -> AppResult<HttpResponse> {
     let (slug, target) = path.into_inner();
+    if form.confirmed.is_none() {
+        let (uid, s) = (me.user.id, slug.clone());
+        let removal = db::read(&state.pool, state.backend, move |c| {
+            groups::removal(c, &s, uid, target)
+        })
+        .await?;
+        if let Some(r) = removal {
+            return Ok(confirm::remove_member(me.ctx, &slug, target, r)
+                .respond_to(&req)
+                .map_into_boxed_body());
+        }
+    }
     let (uid, now, s) = (me.user.id, state.clock.now(), slug.clone());
     let o = db::run(&state.pool, move |c| {
         groups::remove_member(c, &s, uid, target, now)

@@ -11,8 +11,8 @@ use crate::policy::{self, GroupAccess};
 use crate::services::invitations::{self, InviteEnv, InviteInput};
 use crate::startup::AppState;
 use crate::views::{
-    BulkCancelPage, InvitationChange, InvitationConfirmPage, InvitationInboxPage, InvitationPage,
-    InvitationsPage, InvitePage, InviteResultPage, ResultLine,
+    ConfirmPage, InvitationChange, InvitationInboxPage, InvitationPage, InvitationsPage,
+    InvitePage, InviteResultPage, ResultLine,
 };
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;
@@ -366,14 +366,14 @@ async fn bulk_invitations(
             Ok(invitation::pending_among(c, gid, &ids)?)
         })
         .await?;
-        let page = BulkCancelPage {
-            ctx: me.ctx,
-            access,
+        let page = crate::views::confirm::bulk_cancel(
+            me.ctx,
+            &access,
             selected,
             back,
-            tab: list.tab(),
-            q: list.search().unwrap_or_default(),
-        };
+            list.tab(),
+            list.search().unwrap_or_default(),
+        );
         return Ok(page.respond_to(&req).map_into_boxed_body());
     }
     let (actor, now, a, config, links) = (
@@ -507,11 +507,26 @@ async fn accept_invitation(
 
 #[post("/invitations/{id}/decline")]
 async fn decline_invitation(
+    req: HttpRequest,
     me: CurrentUser,
     state: web::Data<AppState>,
     id: web::Path<i64>,
+    form: web::Form<super::Confirmed>,
 ) -> AppResult<HttpResponse> {
-    answer(me, state, id.into_inner(), false).await
+    let id = id.into_inner();
+    if form.confirmed.is_none() {
+        let (user, now) = (me.user.clone(), state.clock.now());
+        let preview = db::read(&state.pool, state.backend, move |c| {
+            invitations::decline_preview(c, &user, id, now)
+        })
+        .await?;
+        if let Some(p) = preview {
+            let action = format!("/invitations/{id}/decline");
+            let page = crate::views::confirm::decline(me.ctx, action, "/invitations".into(), p);
+            return Ok(page.respond_to(&req).map_into_boxed_body());
+        }
+    }
+    answer(me, state, id, false).await
 }
 
 #[get("/groups/{slug}/invitations/{id}")]
@@ -560,7 +575,7 @@ async fn confirm_change(
     path: web::Path<(String, i64)>,
     from: web::Query<ReturnTo>,
     change: InvitationChange,
-) -> AppResult<InvitationConfirmPage> {
+) -> AppResult<ConfirmPage> {
     let (slug, id) = path.into_inner();
     let access = admin_access(&state, slug, me.user.id).await?;
     let gid = access.group.id;
@@ -571,14 +586,14 @@ async fn confirm_change(
     })
     .await?;
     let status = invitation.effective_status(state.clock.now());
-    Ok(InvitationConfirmPage {
-        ctx: me.ctx,
-        access,
-        invitation,
+    Ok(crate::views::confirm::invitation_change(
+        me.ctx,
+        &access,
+        &invitation,
         status,
         change,
-        back: from.back(),
-    })
+        from.back(),
+    ))
 }
 
 #[get("/groups/{slug}/invitations/{id}/cancel")]
@@ -587,7 +602,7 @@ async fn confirm_cancel(
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
     from: web::Query<ReturnTo>,
-) -> AppResult<InvitationConfirmPage> {
+) -> AppResult<ConfirmPage> {
     confirm_change(me, state, path, from, InvitationChange::Cancel).await
 }
 
@@ -597,7 +612,7 @@ async fn confirm_renew(
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
     from: web::Query<ReturnTo>,
-) -> AppResult<InvitationConfirmPage> {
+) -> AppResult<ConfirmPage> {
     confirm_change(me, state, path, from, InvitationChange::Renew).await
 }
 

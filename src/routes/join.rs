@@ -2,7 +2,7 @@
 //! Opening it changes nothing (mail scanners follow links); only its buttons
 //! (POSTs) answer, and only for the address the invitation was sent to.
 
-use super::{no_referrer, see_other};
+use super::{Confirmed, no_referrer, see_other};
 use crate::auth::{Ctx, CurrentUser};
 use crate::db;
 use crate::domain::AnswerOutcome;
@@ -11,7 +11,7 @@ use crate::policy;
 use crate::services::invitations::{self, LinkRefusal};
 use crate::services::link_guesses;
 use crate::startup::AppState;
-use crate::views::JoinPage;
+use crate::views::{JoinPage, confirm};
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -128,9 +128,24 @@ async fn accept_by_link(
 
 #[post("/join/{token}/decline")]
 async fn decline_by_link(
+    req: HttpRequest,
     me: CurrentUser,
     state: web::Data<AppState>,
     token: web::Path<String>,
+    form: web::Form<Confirmed>,
 ) -> AppResult<HttpResponse> {
-    answer(me, state, token.into_inner(), false).await
+    let token = token.into_inner();
+    if form.confirmed.is_none() {
+        let (user, t, now) = (me.user.clone(), token.clone(), state.clock.now());
+        let preview = db::read(&state.pool, state.backend, move |c| {
+            invitations::decline_preview_by_link(c, &user, &t, now)
+        })
+        .await?;
+        if let Some(p) = preview {
+            let here = format!("/join/{token}");
+            let page = confirm::decline(me.ctx, format!("{here}/decline"), here, p);
+            return Ok(no_referrer(page.respond_to(&req).map_into_boxed_body()));
+        }
+    }
+    answer(me, state, token, false).await
 }

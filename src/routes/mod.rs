@@ -64,3 +64,10 @@ pub fn no_referrer(mut resp: actix_web::HttpResponse) -> actix_web::HttpResponse
     );
     resp
 }
+
+/// The field a confirmation page's button adds to the POST it repeats:
+/// without it, an irreversible action shows its confirmation first.
+#[derive(serde::Deserialize)]
+pub struct Confirmed {
+    pub confirmed: Option<String>,
+}

@@ -506,6 +506,33 @@ fn managed_target(
     Ok((a, m, r))
 }
 
+/// What removing a member takes away, for the confirmation page.
+pub struct Removal {
+    pub member: String,
+    pub group: String,
+    /// Managed communities below the group, reached through it.
+    pub managed: i64,
+}
+
+/// The confirmation's facts when `actor` may remove `target`; None when
+/// not (the removal itself then says why, in its flash).
+pub fn removal(
+    conn: &mut DbConn,
+    slug: &str,
+    actor: i64,
+    target: i64,
+) -> AppResult<Option<Removal>> {
+    match managed_target(conn, slug, actor, target) {
+        Ok((a, m, _)) => Ok(Some(Removal {
+            member: crate::models::user::find(conn, m.user_id)?.display_name(),
+            group: a.group.name.clone(),
+            managed: crate::models::group_tree::count_descendants(conn, a.group.id)?,
+        })),
+        Err(Stop::App(e)) => Err(e),
+        Err(_) => Ok(None),
+    }
+}
+
 /// Gives a member another role: a built-in one or one of this group's own,
 /// never one with permissions the actor lacks. Needs `manage_member`.
 pub fn change_role(

@@ -855,6 +855,76 @@ pub fn answer(
     })
 }
 
+/// What declining answers, for the confirmation: the group, the inviter,
+/// and the groups of the invitations sent with it (one link answers them
+/// all). None when it is not `me`'s to decline or no longer open: the
+/// answer itself then says why.
+pub struct DeclinePreview {
+    pub group: String,
+    pub inviter: String,
+    pub with_it: Vec<String>,
+}
+
+fn decline_preview_of(
+    conn: &mut DbConn,
+    me: &User,
+    inv: &invitation::Invitation,
+    siblings: bool,
+    now: PrimitiveDateTime,
+) -> AppResult<Option<DeclinePreview>> {
+    if policy::may_answer_invitation(me, inv).is_err()
+        || inv.effective_status(now) != InvitationStatus::Pending
+    {
+        return Ok(None);
+    }
+    let Some((group, inviter)) = invitation::names_of(conn, inv.id)? else {
+        return Ok(None);
+    };
+    let mut with_it = Vec::new();
+    if siblings {
+        for s in invitation::pending_siblings(conn, inv)? {
+            if policy::may_answer_invitation(me, &s).is_ok()
+                && let Some((g, _)) = invitation::names_of(conn, s.id)?
+            {
+                with_it.push(g);
+            }
+        }
+    }
+    Ok(Some(DeclinePreview {
+        group,
+        inviter,
+        with_it,
+    }))
+}
+
+/// Before Decline in the inbox or a private message.
+pub fn decline_preview(
+    conn: &mut DbConn,
+    me: &User,
+    invitation_id: i64,
+    now: PrimitiveDateTime,
+) -> AppResult<Option<DeclinePreview>> {
+    match invitation::find(conn, invitation_id)? {
+        Some(inv) if inv.invitee_user_id == Some(me.id) => {
+            decline_preview_of(conn, me, &inv, false, now)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Before Decline on an invitation link's page.
+pub fn decline_preview_by_link(
+    conn: &mut DbConn,
+    me: &User,
+    token: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<Option<DeclinePreview>> {
+    match find_by_link(conn, token)? {
+        Some(Ok(inv)) => decline_preview_of(conn, me, &inv, true, now),
+        _ => Ok(None),
+    }
+}
+
 /// Why a link's invitation cannot be answered by this user.
 #[derive(Debug, PartialEq, Eq)]
 pub enum LinkRefusal {

@@ -1,5 +1,8 @@
 //! Askama page structs, one per template.
 
+pub mod confirm;
+pub use confirm::{ConfirmPage, InvitationChange};
+
 use crate::auth::Ctx;
 use crate::domain::{
     AccountKind, Audience, FormErrors, InvitationStatus, InviteOutcome, JoinMethod, Permission,
@@ -707,61 +710,6 @@ pub struct InvitationPage {
     pub events: Vec<crate::models::invitation::EventRow>,
     /// The last mail sent for it.
     pub mail: Option<crate::models::outbox::OutboxMail>,
-}
-
-/// What a confirmation page for one invitation asks to do.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum InvitationChange {
-    Cancel,
-    Renew,
-}
-
-impl InvitationChange {
-    /// The path segment the form posts to.
-    pub fn verb(&self) -> &'static str {
-        match self {
-            Self::Cancel => "cancel",
-            Self::Renew => "renew",
-        }
-    }
-}
-
-/// "Cancel invitation?" / "Generate new invitation?": the consequence
-/// named before an irreversible change, one POST button to do it.
-#[derive(Template, WebTemplate)]
-#[template(path = "groups/confirm_invitation.html")]
-pub struct InvitationConfirmPage {
-    pub ctx: Ctx,
-    pub access: GroupAccess,
-    pub invitation: crate::models::invitation::Invitation,
-    pub status: InvitationStatus,
-    pub change: InvitationChange,
-    /// Where "Keep …" and the finished action lead: "list" or "detail".
-    pub back: &'static str,
-}
-
-impl InvitationConfirmPage {
-    pub fn back_url(&self) -> String {
-        let base = format!("/groups/{}/invitations", self.access.group.slug);
-        match self.back {
-            "detail" => format!("{base}/{}", self.invitation.id),
-            _ => base,
-        }
-    }
-}
-
-/// "Cancel 3 invitations?": the selected invitees listed before a bulk cancel.
-#[derive(Template, WebTemplate)]
-#[template(path = "groups/confirm_bulk_cancel.html")]
-pub struct BulkCancelPage {
-    pub ctx: Ctx,
-    pub access: GroupAccess,
-    /// (id, invitee's address) of the selected invitations still open.
-    pub selected: Vec<(i64, String)>,
-    /// The list (tab and search) the press came from, to return to.
-    pub back: String,
-    pub tab: InvitationStatus,
-    pub q: String,
 }
 
 #[derive(Template, WebTemplate)]

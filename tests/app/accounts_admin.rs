@@ -147,12 +147,15 @@ async fn super_user_manages_active_login(b: Backend) {
     assert!(!page.body.contains("pete@example.com"));
     assert!(page.body.contains("Community User"));
     assert!(page.body.contains("Invite to Community"));
-    let buttons = texts(&page.body, "button");
-    assert!(buttons.contains(&"Turn off Active Login for bob".to_string()));
-    assert!(
-        !buttons
-            .iter()
-            .any(|t| t.ends_with("for alice") || t.ends_with("for dave"))
+    let switches = texts(&page.body, "button.switch .visually-hidden");
+    assert_eq!(
+        switches,
+        vec!["Active Login for bob", "Active Login for carol"]
+    );
+    // The switches say their state: on.
+    assert_eq!(
+        attrs(&page.body, "button.switch", "aria-pressed"),
+        vec!["true"; 2]
     );
     // Search.
     let found = app.get_with(&alice, "/account/users?q=CAR").await;
@@ -163,12 +166,37 @@ async fn super_user_manages_active_login(b: Backend) {
     app.login_with(&bob, "bob", PW).await;
     assert_eq!(app.get_with(&bob, "/groups").await.status, 200);
 
-    let off = app
+    // Turning it off asks first, naming what happens; nothing changes yet.
+    let ask = app
         .submit_with(
             &alice,
             "/account/users",
             &format!("/account/users/{}/active-login", w.bob),
             &[("on", "false")],
+        )
+        .await;
+    assert_eq!(ask.status, 200);
+    assert_eq!(
+        texts(&ask.body, "h1"),
+        vec!["Turn off Active Login for Bob Tester?"]
+    );
+    assert!(texts(&ask.body, ".consequence")[0].contains("logged out everywhere at once"));
+    assert_eq!(
+        attrs(
+            &ask.body,
+            "form.confirm-actions input[name=confirmed]",
+            "value"
+        ),
+        vec!["1"]
+    );
+    assert_eq!(status_of(&app, w.bob).0, "active");
+    assert_eq!(app.get_with(&bob, "/groups").await.status, 200);
+    let off = app
+        .submit_with(
+            &alice,
+            "/account/users",
+            &format!("/account/users/{}/active-login", w.bob),
+            &[("on", "false"), ("confirmed", "1")],
         )
         .await;
     assert_eq!(off.status, 303);
@@ -180,7 +208,11 @@ async fn super_user_manages_active_login(b: Backend) {
         .get_with(&alice, "/account/users?show_deactivated=on")
         .await;
     assert!(shown.body.contains("bob@example.com"));
-    assert!(texts(&shown.body, "button").contains(&"Turn on Active Login for bob".to_string()));
+    assert!(
+        texts(&shown.body, "button.switch .visually-hidden")
+            .contains(&"Active Login for bob".to_string())
+    );
+    assert!(shown.body.contains("aria-pressed=\"false\""));
     assert_eq!(status_of(&app, w.bob).0, "deactivated");
 
     // Bob's next request ends his session; the log-in page says so.
@@ -298,7 +330,7 @@ async fn refused_account_actions_change_nothing(b: Backend) {
             &alice,
             "/account/users",
             &format!("/account/users/{}/active-login", w.pete),
-            &[("on", "false")],
+            &[("on", "false"), ("confirmed", "1")],
         )
         .await;
     assert_eq!(p.status, 404);
@@ -317,7 +349,7 @@ async fn refused_account_actions_change_nothing(b: Backend) {
             &alice,
             "/account/users",
             &format!("/account/users/{}/active-login", w.alice),
-            &[("on", "false")],
+            &[("on", "false"), ("confirmed", "1")],
         )
         .await;
     assert_eq!(p.status, 303);
@@ -333,7 +365,7 @@ async fn refused_account_actions_change_nothing(b: Backend) {
         &alice,
         "/account/users",
         &format!("/account/users/{}/active-login", w.dave),
-        &[("on", "false")],
+        &[("on", "false"), ("confirmed", "1")],
     )
     .await;
     assert_eq!(status_of(&app, w.dave), before);
@@ -543,7 +575,7 @@ async fn support_cases_stay_in_their_account(b: Backend) {
         &alice,
         "/account/users",
         &format!("/account/users/{}/active-login", w.bob),
-        &[("on", "false")],
+        &[("on", "false"), ("confirmed", "1")],
     )
     .await;
     let spec = guildhall::services::cases::CaseInput {

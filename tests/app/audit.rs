@@ -51,7 +51,7 @@ async fn answer(app: &TestApp, bob: &reqwest::Client, verb: &str) {
             bob,
             "/invitations",
             &format!("/invitations/{id}/{verb}"),
-            &[],
+            &[("confirmed", "1")],
         )
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
@@ -95,7 +95,7 @@ async fn audit_lists_membership_and_invitation_changes_by_user(b: Backend) {
             &w.alice,
             "/",
             &format!("/groups/acme-support/members/{bob_id}/remove"),
-            &[],
+            &[("confirmed", "1")],
         )
         .await;
     assert_eq!(p.status, 303, "{}", p.body);

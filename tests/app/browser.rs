@@ -852,14 +852,33 @@ async fn browser_manage_users(b: Backend) {
         .await;
     browser.check_a11y("manage users").await;
     browser.screenshot("manage-users").await;
-    browser.press("Turn off Active Login for bob").await;
+    // The switch asks before it turns off.
+    assert_eq!(
+        element(&browser, "button.switch")
+            .await
+            .attr("aria-pressed")
+            .await
+            .unwrap(),
+        Some("true".into())
+    );
+    browser
+        .press("button.switch")
+        .await;
+    browser
+        .assert_sees(&["Turn off Active Login for Bob Tester?"])
+        .await;
+    browser.check_a11y("turn off Active Login?").await;
+    browser.screenshots("confirm-active-login-off").await;
+    browser.press("Turn off Active Login").await;
     browser.assert_path("/account/users").await;
     browser.assert_sees(&["Active Login is off"]).await;
     browser.click("#show_deactivated").await;
     browser.press("Search").await;
     browser.assert_sees(&["bob@example.com", "Off"]).await;
     browser.check_a11y("manage users, deactivated shown").await;
-    browser.press("Turn on Active Login for bob").await;
+    browser
+        .press("button.switch")
+        .await;
     browser.assert_sees(&["Active Login is on"]).await;
     assert_eq!(app.user_by_username("bob").status, "active");
     browser.quit().await;

@@ -238,6 +238,16 @@ async fn browser_invitation_flow(b: Backend) {
             r#"button[aria-label="Decline the invitation to {GROUP}"]"#
         ))
         .await;
+    // Declining is final: the page says who hears of it first.
+    browser
+        .assert_sees(&[
+            &format!("Decline the invitation to {GROUP}?"),
+            "will be told you declined",
+        ])
+        .await;
+    browser.check_a11y("decline an invitation?").await;
+    browser.screenshots("confirm-decline").await;
+    browser.press("Decline invitation").await;
     browser.assert_path("/invitations").await;
     browser
         .assert_sees(&[

@@ -257,12 +257,34 @@ async fn removal_from_the_parent_ends_inherited_access(b: Backend) {
     assert_eq!(status(&app, &carol, "/groups/m2").await, 200);
     // Inherited GroupAdmin: she manages the managed communities too.
     assert_eq!(status(&app, &carol, "/groups/m2/invite").await, 200);
-    let p = app
+    // Remove asks first and names what she loses; nothing changes yet.
+    let ask = app
         .submit_with(
             &alice,
             "/groups/mssp/members",
             &format!("/groups/mssp/members/{carol_id}/remove"),
             &[],
+        )
+        .await;
+    assert_eq!(ask.status, 200);
+    assert_eq!(
+        texts(&ask.body, "h1"),
+        vec!["Remove Carol Tester from MSSP?"]
+    );
+    assert_eq!(
+        texts(&ask.body, ".consequence"),
+        vec![
+            "They lose access to MSSP and its 3 managed communities, unless they belong to \
+             those directly. You can invite them again later."
+        ]
+    );
+    assert_eq!(status(&app, &carol, "/groups/m2").await, 200);
+    let p = app
+        .submit_with(
+            &alice,
+            "/groups/mssp/members",
+            &format!("/groups/mssp/members/{carol_id}/remove"),
+            &[("confirmed", "1")],
         )
         .await;
     assert_eq!(p.status, 303);

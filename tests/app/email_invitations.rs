@@ -85,7 +85,9 @@ fn invitation_of(app: &TestApp, email: &str) -> (i64, String, Option<i64>) {
 /// POSTs as the logged-in `c` (the dashboard's log-out form carries the token).
 async fn post(app: &TestApp, c: &reqwest::Client, path: &str) -> Page {
     let token = csrf_from(&app.get_with(c, "/").await.body);
-    app.post_with(c, path, &[("csrf_token", &token)]).await
+    // `confirmed`: past the confirmation pages (tests/app/confirmations.rs).
+    app.post_with(c, path, &[("csrf_token", &token), ("confirmed", "1")])
+        .await
 }
 
 /// alice administers the invite-only group `crew`.
@@ -317,6 +319,25 @@ async fn closed_invitations_accept_nothing(b: Backend) {
     let (_, erin) = app.logged_in("erin", PW).await;
     // Declined, then accepted: nothing.
     let dpath = link_path(&app, "dave@example.com");
+    // Decline on the link's page asks first; its page keeps no referrer.
+    let token = csrf_from(&app.get_with(&dave, &dpath).await.body);
+    let ask = app
+        .post_with(
+            &dave,
+            &format!("{dpath}/decline"),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(ask.status, 200);
+    assert_eq!(
+        texts(&ask.body, "h1"),
+        vec!["Decline the invitation to Group crew?"]
+    );
+    assert_eq!(
+        attrs(&ask.body, "form.confirm-actions", "action"),
+        vec![format!("{dpath}/decline")]
+    );
+    assert_eq!(invitation_of(&app, "dave@example.com").1, "pending");
     post(&app, &dave, &format!("{dpath}/decline")).await;
     post(&app, &dave, &format!("{dpath}/accept")).await;
     assert_eq!(invitation_of(&app, "dave@example.com").1, "declined");

@@ -297,7 +297,7 @@ async fn plain_member_cannot_change_roles_or_remove(b: Backend) {
             &admin,
             "/groups/club/members",
             &format!("/groups/club/members/{carl}/remove"),
-            &[],
+            &[("confirmed", "1")],
         )
         .await;
     assert_eq!(p.status, 303);
@@ -308,7 +308,7 @@ async fn plain_member_cannot_change_roles_or_remove(b: Backend) {
         &admin,
         "/groups/club/members",
         &format!("/groups/club/members/{ann}/remove"),
-        &[],
+        &[("confirmed", "1")],
     )
     .await;
     app.submit_with(

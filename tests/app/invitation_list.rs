@@ -349,10 +349,7 @@ async fn bulk_resend_and_cancel_act_on_the_selected_only(b: Backend) {
         .await;
     assert_eq!(p.status, 200);
     assert_eq!(texts(&p.body, "h1"), vec!["Cancel 1 invitation?"]);
-    assert_eq!(
-        texts(&p.body, ".selected-invitees li"),
-        vec!["a@example.com"]
-    );
+    assert_eq!(texts(&p.body, ".selected-items li"), vec!["a@example.com"]);
     assert_eq!(status_of(&app, a), "pending");
     // Confirmed: a is cancelled, the accepted one untouched.
     let p = app

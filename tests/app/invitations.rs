@@ -115,7 +115,9 @@ fn membership_count(app: &TestApp, user_id: i64) -> i64 {
 
 async fn post(app: &TestApp, c: &reqwest::Client, path: &str) -> Page {
     let token = csrf_from(&app.get_with(c, "/").await.body);
-    app.post_with(c, path, &[("csrf_token", &token)]).await
+    // `confirmed`: past the confirmation pages (tests/app/confirmations.rs).
+    app.post_with(c, path, &[("csrf_token", &token), ("confirmed", "1")])
+        .await
 }
 
 async fn invite_by_username_then_accept_and_decline(b: Backend) {
@@ -216,8 +218,39 @@ async fn invite_by_username_then_accept_and_decline(b: Backend) {
     let members = app.get_with(&w.alice, "/groups/crew/members").await;
     assert!(texts(&members.body, "td.member .username").contains(&"@bob".to_string()));
 
-    // carol declines from the message's buttons.
+    // carol declines from the message's buttons: asked first, with who
+    // hears of it; nothing is answered until she confirms.
     let cid = invitation_id_for(app, w.carol_id);
+    let token = csrf_from(&app.get_with(&w.carol, "/").await.body);
+    let ask = app
+        .post_with(
+            &w.carol,
+            &format!("/invitations/{cid}/decline"),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(ask.status, 200);
+    assert_eq!(
+        texts(&ask.body, "h1"),
+        vec!["Decline the invitation to Group crew?"]
+    );
+    assert_eq!(
+        texts(&ask.body, ".consequence"),
+        vec![
+            "Alice Tester will be told you declined. To join Group crew later, you will need a new invitation."
+        ]
+    );
+    assert_eq!(invitation_states(app)[1].1, "pending");
+    // Someone else's invitation: no confirmation page, the usual 404.
+    let bob_token = csrf_from(&app.get_with(&w.bob, "/").await.body);
+    let p = app
+        .post_with(
+            &w.bob,
+            &format!("/invitations/{cid}/decline"),
+            &[("csrf_token", &bob_token)],
+        )
+        .await;
+    assert_eq!(p.status, 404);
     post(app, &w.carol, &format!("/invitations/{cid}/decline")).await;
     assert_eq!(membership_count(app, w.carol_id), 0);
     assert_eq!(
