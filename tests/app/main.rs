@@ -37,5 +37,6 @@ mod schema;
 mod security;
 mod seed;
 mod sessions;
+mod squat;
 mod wizard;
 mod writer;
