@@ -15,6 +15,7 @@ mod browser_invitations;
 mod browser_passwords;
 mod browser_roles;
 mod browser_sessions;
+mod browser_squat;
 mod browser_wizard;
 mod cli;
 mod communities;
