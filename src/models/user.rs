@@ -303,7 +303,7 @@ pub fn search_usernames(
     limit: i64,
 ) -> QueryResult<Vec<(Option<String>, String, String)>> {
     // `_` and `%` may be in a username: match them literally.
-    let escaped = crate::db::like_literal(prefix.trim());
+    let escaped = crate::db::like_literal(crate::db::search_term(prefix.trim()));
     users::table
         .filter(users::username_key.like(format!("{escaped}%")).escape('\\'))
         .filter(users::status.eq(UserStatus::Active.as_str()))
