@@ -21,6 +21,7 @@ mod cli;
 mod communities;
 mod crawl;
 mod email_invitations;
+mod fuzz;
 mod groups;
 mod head;
 mod hostile;
