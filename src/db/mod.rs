@@ -180,7 +180,31 @@ pub fn like_literal(q: &str) -> String {
     out
 }
 
+/// The longest search term worth sending to the database: no name, username
+/// or address searched is longer (an address has at most 254 characters), so
+/// a longer term finds nothing either way. SQLite refuses a LIKE pattern over
+/// 50,000 bytes ("pattern too complex"), which made a 60 KB search a 500.
+pub const SEARCH_MAX: usize = 320;
+
+/// `q` cut to `SEARCH_MAX` characters (see there).
+pub fn search_term(q: &str) -> &str {
+    match q.char_indices().nth(SEARCH_MAX) {
+        Some((i, _)) => &q[..i],
+        None => q,
+    }
+}
+
 /// `%q%` for a LIKE "contains" search, wildcards in `q` taken literally.
 pub fn like_contains(q: &str) -> String {
-    format!("%{}%", like_literal(q))
+    format!("%{}%", like_literal(search_term(q)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn search_terms_are_cut_at_a_character() {
+        assert_eq!(super::search_term("abc"), "abc");
+        let long = "é".repeat(super::SEARCH_MAX + 5);
+        assert_eq!(super::search_term(&long).chars().count(), super::SEARCH_MAX);
+    }
 }

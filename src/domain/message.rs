@@ -42,7 +42,9 @@ impl MessageBody {
         if s.chars().count() > BODY_MAX {
             return Err(format!("A message has at most {BODY_MAX} characters."));
         }
-        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        // Bidi overrides too: they would show the text in another order
+        // than it was written (`text::unusable_in_text`).
+        if s.chars().any(super::text::unusable_in_text) {
             return Err("The message contains characters that cannot be used.".into());
         }
         Ok(Self(s.to_string()))
@@ -72,5 +74,8 @@ mod tests {
         assert!(MessageBody::parse(&"é".repeat(10_000)).is_ok());
         assert!(MessageBody::parse(&"x".repeat(10_001)).is_err());
         assert!(MessageBody::parse("bell\u{7}").is_err());
+        // Found by the fuzz test: a right-to-left override was stored.
+        assert!(MessageBody::parse("see invoice\u{202E}fdp.exe").is_err());
+        assert!(MessageBody::parse("tab\tand \u{200F}mark").is_ok());
     }
 }

@@ -205,6 +205,35 @@ pub fn email_changed(
     )
 }
 
+/// To the address an unconfirmed account had, once the person who receives
+/// mail there proved it and took it (the only address the account ever had:
+/// its owner, if it was someone else, learns it the next time they try to
+/// log in).
+pub fn address_released(
+    to: &str,
+    name: &str,
+    username: &str,
+    at: &str,
+) -> askama::Result<OutgoingMail> {
+    notice(
+        "address_released",
+        to,
+        name,
+        "An unconfirmed Guildhall account no longer uses this address",
+        &[
+            format!(
+                "The Guildhall account \"{username}\" was registered with this e-mail address, but the address was never confirmed."
+            ),
+            format!(
+                "On {at} UTC someone proved that they receive mail here, by opening an invitation link sent to this address, and signed up with it. \"{username}\" no longer uses this address, and the confirmation links mailed for it no longer work."
+            ),
+            format!(
+                "If \"{username}\" is your account, sign up again with an address where you receive mail."
+            ),
+        ],
+    )
+}
+
 /// What an invitation mail says; also rendered as the preview on the invite page.
 pub struct InvitationMail<'a> {
     pub to: &'a str,

@@ -98,6 +98,18 @@ pub fn retire_open(
     .execute(conn)
 }
 
+/// Retires every unused link of the user, whatever its purpose (the
+/// address they were mailed to is no longer the account's).
+pub fn retire_all(conn: &mut DbConn, user_id: i64, now: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        al::table
+            .filter(al::user_id.eq(user_id))
+            .filter(al::used_at.is_null()),
+    )
+    .set(al::used_at.eq(now))
+    .execute(conn)
+}
+
 /// The newest unused, unexpired e-mail change of the user, for the
 /// account's e-mail page ("waiting for confirmation").
 pub fn pending_email_change(

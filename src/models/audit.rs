@@ -13,6 +13,8 @@ pub const SUPER_USER_REVOKED: &str = "super_user_revoked";
 pub const ACTIVE_LOGIN_OFF: &str = "active_login_off";
 pub const ACTIVE_LOGIN_ON: &str = "active_login_on";
 pub const MEMBER_JOINED: &str = "member_joined";
+/// An unconfirmed account lost its address to someone who proved it.
+pub const ADDRESS_RELEASED: &str = "address_released";
 pub const ROLE_CHANGED: &str = "role_changed";
 pub const ROLE_CREATED: &str = "role_created";
 pub const ROLE_UPDATED: &str = "role_updated";
@@ -50,6 +52,7 @@ pub fn label(kind: &str) -> &str {
         CONTACT_ADDED => "Contact added",
         CONTACT_INVITED => "Invited to Community",
         CONTACT_REGISTERED => "Contact registered",
+        ADDRESS_RELEASED => "Unconfirmed address released",
         PASSWORD_RESET => "Password reset by e-mail",
         PASSWORD_CHANGED => "Password changed",
         EMAIL_CHANGED => "E-mail address changed",

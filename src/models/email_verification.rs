@@ -46,13 +46,8 @@ pub fn mark_used(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> QueryRes
         .execute(conn)
 }
 
-/// When the user's newest link was made, to space out resends.
-pub fn latest_created_at(
-    conn: &mut DbConn,
-    user_id: i64,
-) -> QueryResult<Option<PrimitiveDateTime>> {
-    ev::table
-        .filter(ev::user_id.eq(user_id))
-        .select(diesel::dsl::max(ev::created_at))
-        .first(conn)
+/// Forgets every confirmation link of the user (their address went to
+/// someone who proved it: no old link may confirm anything any more).
+pub fn delete_for_user(conn: &mut DbConn, user_id: i64) -> QueryResult<usize> {
+    diesel::delete(ev::table.filter(ev::user_id.eq(user_id))).execute(conn)
 }

@@ -56,6 +56,11 @@ impl User {
     /// Has logged in before (or can): shown as 'Community User' and may have
     /// their Active Login toggled. Contacts (`invited`) and accounts awaiting
     /// approval are not.
+    /// Lost its address to someone who proved it (`release_unconfirmed_email`):
+    /// it has none now, so nothing can confirm or reach it.
+    pub fn address_released(&self) -> bool {
+        self.email.is_empty()
+    }
     pub fn is_registered(&self) -> bool {
         self.password_hash.is_some()
             && matches!(
@@ -158,6 +163,8 @@ pub fn pending_approval(conn: &mut DbConn, after_id: i64, limit: i64) -> QueryRe
         .load(conn)
 }
 
+/// Marks the user's address confirmed; 0 when it was already, or when the
+/// account has lost its address to someone who proved it.
 pub fn mark_email_verified(
     conn: &mut DbConn,
     id: i64,
@@ -166,7 +173,8 @@ pub fn mark_email_verified(
     diesel::update(
         users::table
             .find(id)
-            .filter(users::email_verified_at.is_null()),
+            .filter(users::email_verified_at.is_null())
+            .filter(users::email.ne("")),
     )
     .set((users::email_verified_at.eq(now), users::updated_at.eq(now)))
     .execute(conn)
@@ -203,6 +211,38 @@ pub fn change_status(
             ))
             .execute(conn),
     }
+}
+
+/// The key a released address leaves behind: unique per account (the
+/// unique index on `email_key` keeps holding) and never the key of an
+/// address (it has no `@`).
+pub fn released_email_key(id: i64) -> String {
+    format!("released:{id}")
+}
+
+/// Takes the address `email_key` from the user `id` if it is still theirs
+/// and still unconfirmed (one conditional UPDATE: a confirmation committed
+/// first wins, and then this returns 0). The account keeps its name and
+/// password but has no address any more; its sessions end.
+pub fn release_unconfirmed_email(
+    conn: &mut DbConn,
+    id: i64,
+    email_key: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::email_key.eq(email_key))
+            .filter(users::email_verified_at.is_null()),
+    )
+    .set((
+        users::email.eq(""),
+        users::email_key.eq(released_email_key(id)),
+        users::updated_at.eq(now),
+        users::session_epoch.eq(users::session_epoch + 1),
+    ))
+    .execute(conn)
 }
 
 /// Ends every session of the user at its next request, on every server.
@@ -263,7 +303,7 @@ pub fn search_usernames(
     limit: i64,
 ) -> QueryResult<Vec<(Option<String>, String, String)>> {
     // `_` and `%` may be in a username: match them literally.
-    let escaped = crate::db::like_literal(prefix.trim());
+    let escaped = crate::db::like_literal(crate::db::search_term(prefix.trim()));
     users::table
         .filter(users::username_key.like(format!("{escaped}%")).escape('\\'))
         .filter(users::status.eq(UserStatus::Active.as_str()))

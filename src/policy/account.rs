@@ -34,6 +34,21 @@ pub fn may_recover_login(user: &User) -> Result<(), Denied> {
     }
 }
 
+/// Nobody squats an address. Someone who has just proved they receive mail
+/// at an address (they opened an invitation link mailed there) may take it
+/// from the account `holder` that has it, unless that account proved it
+/// first: an unconfirmed account (never verified, nor reset by mail) only
+/// claims the address, it does not hold it. A contact without a login
+/// (`invited`, no password) is not refused here either: registering from
+/// the link turns that very row into the account (`register_contact`).
+pub fn may_claim_address(holder: &User) -> Result<(), Denied> {
+    if holder.email_verified_at.is_none() {
+        Ok(())
+    } else {
+        Err(Denied::AddressHeld)
+    }
+}
+
 /// Raising a case needs an active link to a company account.
 pub fn may_raise_case(user: &User) -> Result<i64, Denied> {
     user.member_account().ok_or(Denied::AccountInactive)

@@ -28,6 +28,9 @@ pub enum Denied {
     /// The account's login is off (deactivated) or it has none (a contact
     /// who never registered): no password to reset or change.
     NoLogin,
+    /// The address belongs to an account that confirmed it: the person
+    /// with the link logs in to it instead of signing up.
+    AddressHeld,
 }
 
 impl Denied {
@@ -47,6 +50,9 @@ impl Denied {
             Denied::Segregated(why) => why,
             Denied::AccountInactive => "You are not a member of an Account",
             Denied::NotTheInvitee => "This invitation was sent to another e-mail address.",
+            Denied::AddressHeld => {
+                "An account with this e-mail address exists already: log in with it to answer the invitation."
+            }
             Denied::NoLogin => {
                 "This account cannot log in (its login is off). Contact your administrator."
             }

@@ -7,7 +7,8 @@
 //!   roles one may hand out (`may_grant`), client/partner segregation
 //!   (`may_enter_group`);
 //! - `account`: super users over their company account's people, support
-//!   cases, whose password may be reset or changed (`may_recover_login`);
+//!   cases, whose password may be reset or changed (`may_recover_login`),
+//!   who may take an address from an unconfirmed account (`may_claim_address`);
 //! - `invitation`: who may answer an invitation.
 //!
 //! `GroupAccess` (what a viewer holds in a group and the communities above
@@ -21,7 +22,8 @@ mod invitation;
 
 pub use access::{GroupAccess, Inherited};
 pub use account::{
-    may_manage_account_user, may_raise_case, may_read_case, may_recover_login, super_user_account,
+    may_claim_address, may_manage_account_user, may_raise_case, may_read_case, may_recover_login,
+    super_user_account,
 };
 pub use denied::Denied;
 pub use group::{

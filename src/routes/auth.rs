@@ -9,7 +9,7 @@ use crate::error::urlencode;
 use crate::error::{AppError, AppResult};
 use crate::models::session::Limits;
 use crate::models::user;
-use crate::services::accounts::{self, SignupInput, VerifyOutcome};
+use crate::services::accounts::{self, Resent, SignupInput, VerifyOutcome};
 use crate::services::invitations;
 use crate::services::login::{self, LoginOutcome};
 use crate::services::sessions;
@@ -142,6 +142,8 @@ async fn signup(
     })
     .await?;
     if let (Some(_), Ok(id)) = (&invited, &result) {
+        // A notice may be queued (an unconfirmed account lost the address).
+        state.mail_wakeup.notify_one();
         // Logged in straight away, back to the invitation to answer it.
         start_session(&state, &req, &ctx, *id).await?;
         return Ok(see_other(&format!(
@@ -316,20 +318,26 @@ async fn resend_verification(ctx: Ctx, state: web::Data<AppState>) -> AppResult<
         accounts::resend_verification(c, &config, id, now)
     })
     .await?;
-    if sent {
-        state.mail_wakeup.notify_one();
-        ctx.flash(
-            "success",
-            "We sent you a new link. Open it to confirm your address.",
-        );
-    } else {
-        ctx.flash(
-            "info",
+    match sent {
+        Resent::Sent => {
+            state.mail_wakeup.notify_one();
+            ctx.flash(
+                "success",
+                "We sent you a new link. Open it to confirm your address.",
+            );
+        }
+        Resent::TooMany => ctx.flash(
+            "error",
             format!(
-                "A link was sent less than {} minutes ago: check your mail (and its spam folder).",
-                accounts::RESEND_MINUTES
+                "We have already sent {} new links in the last hour: check your mail (and its spam folder), or try again in an hour.",
+                accounts::RESENDS_PER_HOUR
             ),
-        );
+        ),
+        Resent::AlreadyConfirmed => ctx.flash(
+            "info",
+            "Your e-mail address is confirmed already: log in.",
+        ),
+        Resent::NoAddress => ctx.flash("error", LoginOutcome::AddressReleased.message()),
     }
     Ok(see_other("/login"))
 }

@@ -9,7 +9,7 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::mail;
 use crate::models::user::{self, NewUser, Taken};
-use crate::models::{User, email_verification};
+use crate::models::{User, email_verification, rate_limit};
 use serde::Deserialize;
 use time::PrimitiveDateTime;
 
@@ -223,6 +223,15 @@ pub fn register(
 /// Registers a visitor from an invitation link sent to `acc.email`: the link
 /// proves the mailbox, and the inviter vouched, so the account is active and
 /// verified at once (unless sign-up is closed).
+///
+/// Nobody squats an address: an account that has the address but never
+/// confirmed it loses it here (`policy::may_claim_address`), in the same
+/// transaction as the new account is created: its address is released
+/// (`user::release_unconfirmed_email`), its confirmation links are deleted
+/// and its other mailed links retired, and a notice goes to the address.
+/// If anything after the release fails (the username is taken), all of it
+/// is rolled back. An account that confirmed the address keeps it: the form
+/// says to log in instead.
 pub fn register_invited(
     conn: &mut DbConn,
     config: &Config,
@@ -233,18 +242,108 @@ pub fn register_invited(
         return Err(AppError::forbidden());
     }
     let hash = hash_password(&acc.password)?;
-    db::write_tx(conn, |conn| {
-        // A contact added by a super user (the Add user wizard) already has a
-        // row with this address: it becomes the registered user, keeping its
-        // id, account and invitations.
-        if let Some(contact) = user::find_by_email_key(conn, &acc.email.key())?
-            && contact.status() == Some(UserStatus::Invited)
-            && contact.password_hash.is_none()
-        {
-            return register_contact(conn, &contact, acc, &hash, now);
+    let result = db::write_tx(conn, |conn| -> Result<i64, Undo> {
+        if let Some(holder) = user::find_by_email_key(conn, &acc.email.key())? {
+            // A contact added by a super user (the Add user wizard) already has a
+            // row with this address: it becomes the registered user, keeping its
+            // id, account and invitations.
+            if holder.status() == Some(UserStatus::Invited) && holder.password_hash.is_none() {
+                return register_contact(conn, &holder, acc, &hash, now)?.map_err(Undo::Form);
+            }
+            if let Err(denied) = crate::policy::may_claim_address(&holder) {
+                return Err(Undo::Form(held_errors(denied)));
+            }
+            if user::find_by_username(conn, &acc.username.key())?.is_some() {
+                return Err(Undo::Form(taken_errors(&[Taken::Username])));
+            }
+            // Confirmed in the meantime (the conditional UPDATE saw it):
+            // the insert below then reports the address as held.
+            if user::release_unconfirmed_email(conn, holder.id, &acc.email.key(), now)? == 1 {
+                release_links(conn, config, &holder, now)?;
+            }
         }
-        insert_user(conn, acc, &hash, UserStatus::Active, false, Some(now), now)
-    })
+        match insert_user(conn, acc, &hash, UserStatus::Active, false, Some(now), now)? {
+            Ok(id) => Ok(id),
+            Err(mut e) => {
+                if e.get("email") == Some(EMAIL_TAKEN) {
+                    e = held_errors(crate::policy::Denied::AddressHeld);
+                }
+                Err(Undo::Form(e))
+            }
+        }
+    });
+    match result {
+        Ok(id) => Ok(Ok(id)),
+        Err(Undo::Form(e)) => Ok(Err(e)),
+        Err(Undo::App(e)) => Err(e),
+    }
+}
+
+/// A sign-up from a link that must leave nothing behind: the form errors
+/// roll the transaction back like any other error.
+enum Undo {
+    Form(FormErrors),
+    App(AppError),
+}
+
+impl From<AppError> for Undo {
+    fn from(e: AppError) -> Self {
+        Undo::App(e)
+    }
+}
+
+impl From<diesel::result::Error> for Undo {
+    fn from(e: diesel::result::Error) -> Self {
+        Undo::App(e.into())
+    }
+}
+
+fn held_errors(denied: crate::policy::Denied) -> FormErrors {
+    let mut e = FormErrors::default();
+    e.add("email", denied.message());
+    e
+}
+
+/// After `holder` lost its unconfirmed address: none of the links mailed to
+/// it works any more (a confirmation link must not confirm the address for
+/// the account that lost it, nor attach the invitations sent to it), and
+/// the address is told why, by mail.
+fn release_links(
+    conn: &mut DbConn,
+    config: &Config,
+    holder: &User,
+    now: PrimitiveDateTime,
+) -> AppResult<()> {
+    email_verification::delete_for_user(conn, holder.id)?;
+    crate::models::account_link::retire_all(conn, holder.id, now)?;
+    let at = now
+        .format(&time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]"
+        ))
+        .unwrap_or_default();
+    let m = mail::messages::address_released(
+        &holder.email,
+        &holder.first_name,
+        holder.username_or_email(),
+        &at,
+    )?;
+    mail::enqueue(conn, &m, now, &config.host())?;
+    crate::models::audit::record(
+        conn,
+        &crate::models::audit::NewAuditEvent {
+            actor_id: holder.id,
+            subject_user_id: Some(holder.id),
+            account_id: holder.account_id,
+            group_id: None,
+            kind: crate::models::audit::ADDRESS_RELEASED,
+            detail: &format!(
+                "Lost the unconfirmed address {} to a sign-up from an invitation link",
+                holder.email
+            ),
+            created_at: now,
+        },
+    )?;
+    Ok(())
 }
 
 fn register_contact(
@@ -316,29 +415,56 @@ pub fn create_site_admin(
     })
 }
 
-/// Minimum time between two verification mails to one user.
-pub const RESEND_MINUTES: i64 = 5;
+/// Confirmation mails resent per user, and per address, in an hour.
+pub const RESENDS_PER_HOUR: i64 = 3;
+const HOUR: time::Duration = time::Duration::hours(1);
+
+/// What "Send the link again" did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resent {
+    Sent,
+    /// The hour's resends to this user or this address are used up.
+    TooMany,
+    /// Confirmed meanwhile: nothing to send.
+    AlreadyConfirmed,
+    /// The account lost its address to someone who proved it.
+    NoAddress,
+}
 
 /// Sends a new verification link to a user who proved their password but has
-/// not confirmed the address. False when one was sent within RESEND_MINUTES.
+/// not confirmed the address, if the hour's window of the user and of the
+/// address both have room: each is one conditional write (`rate_limit::take`)
+/// taken before the mail is queued, so however many clicks arrive at once, at
+/// most `RESENDS_PER_HOUR` mails leave per user and per address.
 pub fn resend_verification(
     conn: &mut DbConn,
     config: &Config,
     user_id: i64,
     now: PrimitiveDateTime,
-) -> AppResult<bool> {
+) -> AppResult<Resent> {
     db::write_tx(conn, |conn| {
         let u = user::find(conn, user_id)?;
         if u.email_verified_at.is_some() {
-            return Ok(false);
+            return Ok(Resent::AlreadyConfirmed);
         }
-        let recent = email_verification::latest_created_at(conn, user_id)?
-            .is_some_and(|at| at > now - time::Duration::minutes(RESEND_MINUTES));
-        if recent {
-            return Ok(false);
+        if u.address_released() {
+            return Ok(Resent::NoAddress);
+        }
+        let since = now - HOUR;
+        rate_limit::prune(conn, "verify:", since)?;
+        let mailbox = format!("verify:to:{}", tokens::hash(&u.email.to_lowercase()));
+        if !rate_limit::take(
+            conn,
+            &format!("verify:user:{}", u.id),
+            RESENDS_PER_HOUR,
+            since,
+            now,
+        )? || !rate_limit::take(conn, &mailbox, RESENDS_PER_HOUR, since, now)?
+        {
+            return Ok(Resent::TooMany);
         }
         send_verification(conn, config, u.id, &u.email, &u.first_name, now)?;
-        Ok(true)
+        Ok(Resent::Sent)
     })
 }
 
@@ -379,11 +505,17 @@ pub fn verify_email(
         if v.expires_at <= now {
             return Ok(VerifyOutcome::Expired);
         }
+        // The user's row first, then the link's, as a sign-up that takes the
+        // address does (`register_invited`): the two never wait on each other
+        // crosswise. An account that lost its address confirms nothing.
+        user::mark_email_verified(conn, v.user_id, now)?;
+        let u: User = user::find(conn, v.user_id)?;
+        if u.address_released() {
+            return Err(AppError::not_found());
+        }
         if email_verification::mark_used(conn, v.id, now)? == 0 {
             return Ok(VerifyOutcome::AlreadyUsed);
         }
-        user::mark_email_verified(conn, v.user_id, now)?;
-        let u: User = user::find(conn, v.user_id)?;
         Ok(VerifyOutcome::Verified {
             awaiting_approval: u.status() == Some(UserStatus::PendingApproval),
         })

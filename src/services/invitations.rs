@@ -373,6 +373,15 @@ pub fn invite_one(
                 None => return Err(Stop::Outcome(InviteOutcome::NoSuchUser)),
             },
             Recipient::Email(e) => match user::find_by_email_key(conn, &e.key())? {
+                // An account that never confirmed the address does not hold
+                // it (`policy::may_claim_address`): the invitation goes to
+                // the address, whose owner proves it by opening the link.
+                Some(found)
+                    if found.password_hash.is_some()
+                        && policy::may_claim_address(&found).is_ok() =>
+                {
+                    (None, Some(e), InviteOutcome::InvitedByEmail)
+                }
                 Some(found) => (Some(found), None, InviteOutcome::InvitedInApp),
                 None => (None, Some(e), InviteOutcome::InvitedByEmail),
             },

@@ -19,6 +19,9 @@ pub enum LoginOutcome {
     Throttled,
     /// The password was right; the user id lets the page offer a new link.
     EmailNotVerified(i64),
+    /// The password was right, but the account lost its unconfirmed address
+    /// to someone who proved it: nothing can confirm it any more.
+    AddressReleased,
     AwaitingApproval,
     Deactivated,
 }
@@ -31,6 +34,9 @@ impl LoginOutcome {
             Self::Throttled => "Too many failed log-in attempts. Wait a few minutes and try again.",
             Self::EmailNotVerified(_) => {
                 "Confirm your e-mail address first: open the link we sent you."
+            }
+            Self::AddressReleased => {
+                "This account has no e-mail address any more: the person who receives mail at the address it was registered with proved it and took it. Sign up again with your own address."
             }
             Self::AwaitingApproval => {
                 "Your account is waiting for approval by a site administrator."
@@ -124,6 +130,9 @@ pub async fn log_in(
     })
     .await?;
     Ok(match u.status() {
+        Some(UserStatus::Active | UserStatus::PendingApproval) if u.address_released() => {
+            LoginOutcome::AddressReleased
+        }
         Some(UserStatus::Active) if u.email_verified_at.is_none() => {
             LoginOutcome::EmailNotVerified(u.id)
         }

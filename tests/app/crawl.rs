@@ -17,9 +17,9 @@ use std::time::Instant;
 
 /// Pages visited per route pattern and role: URLs that differ only in ids
 /// or cursors show the same template.
-const PER_PATTERN: usize = 2;
+pub(crate) const PER_PATTERN: usize = 2;
 /// Pages visited per role at most, so the crawl stays within a minute or two.
-const MAX_PAGES: usize = 80;
+pub(crate) const MAX_PAGES: usize = 80;
 
 /// GET routes that no link reaches, and why.
 const NOT_LINKED: [(&str, &str); 7] = [
@@ -38,7 +38,7 @@ const NOT_LINKED: [(&str, &str); 7] = [
 ];
 
 /// The first GET route (in the router's order) that `path` is an instance of.
-fn route_of<'a>(routes: &'a [String], path: &str) -> Option<&'a str> {
+pub(crate) fn route_of<'a>(routes: &'a [String], path: &str) -> Option<&'a str> {
     routes.iter().find(|r| matches(r, path)).map(String::as_str)
 }
 
@@ -224,22 +224,28 @@ fn truncate(s: &str, n: usize) -> String {
 
 backend_tests!(crawl_every_page_for_every_role);
 
-async fn crawl_every_page_for_every_role(b: Backend) {
+/// The seeded site the crawl (and `fuzz`) walks, with a login per role.
+pub(crate) struct SeededSite {
+    /// Each role's name and log-in (none for the visitor).
+    pub roles: [(&'static str, Option<(&'static str, &'static str)>); 5],
+}
+
+pub(crate) const ROOT_PASSWORD: &str = "root-password-1";
+
+/// Seeds `app` for a walk of every page: `guildhall seed` with 60 users (group
+/// admins: alice administers `big`, `big-team` and `group-0`; plain users:
+/// user30 administers nothing), plus a site administrator, a company account
+/// with a super user, a support case, and a pending invitation in each of
+/// alice's groups.
+pub(crate) async fn seed_site(app: &TestApp) -> SeededSite {
     use guildhall::seed::{self, DEFAULT_PASSWORD, SeedOptions};
     use guildhall::services::{cases, company_accounts};
-    let started = Instant::now();
-    let app = spawn_app(b).await;
     let opts = SeedOptions {
         users: 60,
         links: app.state.links.clone(),
     };
     app.db(|c| seed::seed(c, &opts, true)).expect("seed");
-    // The seed has group admins (alice administers `big`, `big-team` and
-    // `group-0`) and plain users (user30 administers nothing); a site
-    // administrator, a company account with a super user and a support
-    // case are added here.
-    let root_password = "root-password-1";
-    let root = app.create_admin("root", root_password);
+    let root = app.create_admin("root", ROOT_PASSWORD);
     let now = app.clock.now();
     app.db(|c| {
         let spec = company_accounts::AccountInput {
@@ -293,6 +299,21 @@ async fn crawl_every_page_for_every_role(b: Backend) {
             .await;
         assert!(sent.status < 400, "invite into {slug}: {}", sent.body);
     }
+    SeededSite {
+        roles: [
+            ("visitor", None),
+            ("user", Some(("user30", DEFAULT_PASSWORD))),
+            ("group admin", Some(("alice", DEFAULT_PASSWORD))),
+            ("super user", Some(("user40", DEFAULT_PASSWORD))),
+            ("site admin", Some(("root", ROOT_PASSWORD))),
+        ],
+    }
+}
+
+async fn crawl_every_page_for_every_role(b: Backend) {
+    let started = Instant::now();
+    let app = spawn_app(b).await;
+    let site = seed_site(&app).await;
 
     let routes = get_routes().await;
     let http = reqwest::Client::builder()
@@ -300,18 +321,11 @@ async fn crawl_every_page_for_every_role(b: Backend) {
         .build()
         .unwrap();
     let browser = Browser::start(&app).await;
-    let roles: [(&str, Option<(&str, &str)>); 5] = [
-        ("visitor", None),
-        ("user", Some(("user30", DEFAULT_PASSWORD))),
-        ("group admin", Some(("alice", DEFAULT_PASSWORD))),
-        ("super user", Some(("user40", DEFAULT_PASSWORD))),
-        ("site admin", Some(("root", root_password))),
-    ];
     let mut reached = BTreeSet::new();
     let mut visited = Vec::new();
     let mut problems = Vec::new();
     let mut report = Vec::new();
-    for (role, login) in roles {
+    for (role, login) in site.roles {
         let t = Instant::now();
         browser
             .client

@@ -267,4 +267,14 @@ async fn policy_rules(b: Backend) {
         policy::may_answer_invitation(&bob, &inv),
         Err(Denied::NotTheInvitee)
     );
+
+    // may_claim_address: an account that never confirmed its address does
+    // not hold it against someone who proves it; a confirmed one does.
+    let mut unconfirmed = load(&app, carol_id);
+    unconfirmed.email_verified_at = None;
+    assert_eq!(policy::may_claim_address(&unconfirmed), Ok(()));
+    assert_eq!(
+        policy::may_claim_address(&load(&app, carol_id)),
+        Err(Denied::AddressHeld)
+    );
 }

@@ -7,6 +7,7 @@ use crate::helpers::*;
 backend_tests!(
     parallel_wrong_passwords_check_at_most_the_limit,
     twenty_resends_at_once_send_three_mails,
+    twenty_verification_resends_at_once_send_three_mails,
     guessed_links_at_once_are_limited,
     the_address_behind_a_trusted_proxy_is_the_clients,
 );
@@ -144,6 +145,121 @@ async fn twenty_resends_at_once_send_three_mails(b: Backend) {
         .filter(|m| m.recipient == "guest@example.org")
         .count();
     assert_eq!(mails, 5);
+}
+
+/// 20 presses of "Send the link again" (the unconfirmed address's new
+/// confirmation link) at the same instant, over a real SMTP server: the
+/// hour's limit of 3 resends holds, so the address gets the sign-up's mail
+/// and 3 more, every press is answered, and the next one says why nothing
+/// was sent.
+async fn twenty_verification_resends_at_once_send_three_mails(b: Backend) {
+    use crate::mail::{SmtpServer, free_port, header};
+    let port = free_port();
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(port, maildir.path());
+    let app = spawn_app_with(b, |c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
+    let to = "bob@example.com";
+    let p = app
+        .submit_with(
+            &new_client(),
+            "/signup",
+            "/signup",
+            &[
+                ("username", "bob"),
+                ("first_name", "Bob"),
+                ("last_name", "Builder"),
+                ("email", to),
+                ("password", PW),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let max = guildhall::services::accounts::RESENDS_PER_HOUR as usize;
+    assert_eq!(max, 3);
+    // The right password for the unconfirmed account: the page offers a
+    // new link (the session remembers whose); every press carries it.
+    let bob = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let p = app
+        .submit_with(
+            &bob,
+            "/login",
+            "/login",
+            &[("login", "bob"), ("password", PW)],
+        )
+        .await;
+    assert!(p.body.contains("Send the link again"), "{}", p.body);
+    let token = csrf_from(&p.body);
+    let requests = (0..20)
+        .map(|_| {
+            bob.post(app.url("/verify-email/resend"))
+                .header("Origin", &app.address)
+                .form(&[("csrf_token", token.as_str())])
+        })
+        .collect();
+    let pages = at_once(requests).await;
+    assert!(
+        pages
+            .iter()
+            .all(|p| p.status == 303 && p.location.as_deref() == Some("/login")),
+        "every press is answered: {:?}",
+        pages.iter().map(|p| p.status).collect::<Vec<_>>()
+    );
+    let queued = app.outbox().iter().filter(|m| m.recipient == to).count();
+    assert_eq!(queued, 1 + max, "the sign-up's mail and three resends");
+    let arrived = settled(30, || {
+        smtp.messages()
+            .iter()
+            .filter(|m| header(m, "To").is_some_and(|t| t.contains(to)))
+            .count()
+    })
+    .await;
+    assert_eq!(arrived, 1 + max, "in the SMTP server's mailbox");
+    // One more press: the page says why nothing went out.
+    let p = app
+        .submit_with(
+            &bob,
+            "/login",
+            "/login",
+            &[("login", "bob"), ("password", PW)],
+        )
+        .await;
+    let token = csrf_from(&p.body);
+    app.post_with(&bob, "/verify-email/resend", &[("csrf_token", &token)])
+        .await;
+    let shown = app.get_with(&bob, "/login").await;
+    assert!(
+        texts(&shown.body, "main .flash")
+            .iter()
+            .any(|t| t.starts_with("We have already sent 3 new links in the last hour")),
+        "{:?}",
+        texts(&shown.body, "main .flash")
+    );
+    assert_eq!(
+        app.outbox().iter().filter(|m| m.recipient == to).count(),
+        1 + max
+    );
+    // An hour later the window has room again.
+    app.clock.advance(time::Duration::minutes(61));
+    let p = app
+        .submit_with(
+            &bob,
+            "/login",
+            "/login",
+            &[("login", "bob"), ("password", PW)],
+        )
+        .await;
+    let token = csrf_from(&p.body);
+    app.post_with(&bob, "/verify-email/resend", &[("csrf_token", &token)])
+        .await;
+    assert_eq!(
+        app.outbox().iter().filter(|m| m.recipient == to).count(),
+        2 + max
+    );
 }
 
 /// 40 made-up invitation links opened at once from one address: at most the
