@@ -71,9 +71,15 @@ pub struct Ctx {
     pub flashes: Vec<Flash>,
     pub badges: Badges,
     pub session: Session,
+    /// The app's clock when the request came in: relative times are from it.
+    pub now: time::PrimitiveDateTime,
 }
 
 impl Ctx {
+    /// "3 hours ago" / "in 6 days", with the exact time for a `title`.
+    pub fn ago(&self, t: &time::PrimitiveDateTime) -> crate::views::Relative {
+        crate::views::relative(t, &self.now)
+    }
     pub fn flash(&self, level: &str, text: impl Into<String>) {
         session::flash(&self.session, level, text);
     }
@@ -213,6 +219,7 @@ async fn load_ctx_with<T: Send + 'static>(
         flashes,
         badges,
         session,
+        now: state.clock.now(),
     };
     Ok((ctx, data))
 }

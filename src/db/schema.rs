@@ -146,6 +146,7 @@ diesel::table! {
         link_path -> Nullable<Text>,
         created_at -> Timestamp,
         read_at -> Nullable<Timestamp>,
+        ref_id -> Nullable<BigInt>,
     }
 }
 

@@ -9,17 +9,23 @@ use diesel::sql_types::{BigInt, Timestamp};
 pub const CAP: i64 = 100;
 
 /// The first two header counts: conversations with unread messages and
-/// unread notifications of `user_id`, each counted up to [`CAP`]: scalar
+/// unread notifications of `user_id`, each counted up to [`CAP`]. An open
+/// invitation counts once, in the Invitations badge: the notification and
+/// the private message that announce it do not light the bell or the
+/// envelope (answering it marks them read). Scalar
 /// subqueries in one SELECT, each a bounded range of an index. SQL text
 /// because diesel cannot count a LIMITed subquery.
 macro_rules! counts_sql {
     ($($more:literal)?) => {
         concat!(
             "SELECT \
-            (SELECT COUNT(*) FROM (SELECT 1 FROM conversation_members \
-                WHERE user_id = ? AND unread = TRUE LIMIT 100) m) AS messages, \
+            (SELECT COUNT(*) FROM (SELECT 1 FROM conversation_members cm \
+                JOIN messages lm ON lm.id = cm.last_message_id \
+                WHERE cm.user_id = ? AND cm.unread = TRUE \
+                AND (lm.kind IS NULL OR lm.kind <> 'invitation') LIMIT 100) m) AS messages, \
             (SELECT COUNT(*) FROM (SELECT 1 FROM notifications \
-                WHERE user_id = ? AND read_at IS NULL LIMIT 100) n) AS notes",
+                WHERE user_id = ? AND read_at IS NULL AND kind <> 'invitation' \
+                LIMIT 100) n) AS notes",
             $($more)?
         )
     };

@@ -348,6 +348,17 @@ pub fn pending_for_user(
     now: PrimitiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<InboxRow>> {
+    pending_for_user_before(conn, user_id, now, i64::MAX, limit)
+}
+
+/// `pending_for_user`, the page older than invitation `before` (keyset).
+pub fn pending_for_user_before(
+    conn: &mut DbConn,
+    user_id: i64,
+    now: PrimitiveDateTime,
+    before: i64,
+    limit: i64,
+) -> QueryResult<Vec<InboxRow>> {
     let q = inv::table
         .inner_join(groups::table)
         .inner_join(roles::table)
@@ -355,6 +366,7 @@ pub fn pending_for_user(
         .filter(inv::invitee_user_id.eq(user_id))
         .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
         .filter(inv::expires_at.gt(now))
+        .filter(inv::id.lt(before))
         .order(inv::id.desc())
         .limit(limit)
         .select((

@@ -350,3 +350,29 @@ pub fn mark_read(
     ))
     .execute(conn)
 }
+
+/// Marks read `user_id`'s conversations whose latest message announces one
+/// of the invitations `refs` (answered: nothing new is left in them). A
+/// conversation with a newer message stays unread.
+pub fn mark_read_announcing(
+    conn: &mut DbConn,
+    user_id: i64,
+    refs: &[i64],
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    let announcing = messages::table
+        .filter(messages::kind.eq("invitation"))
+        .filter(messages::ref_id.eq_any(refs))
+        .select(messages::id);
+    diesel::update(
+        conversation_members::table
+            .filter(conversation_members::user_id.eq(user_id))
+            .filter(conversation_members::unread.eq(true))
+            .filter(conversation_members::last_message_id.eq_any(announcing)),
+    )
+    .set((
+        conversation_members::unread.eq(false),
+        conversation_members::last_read_at.eq(now),
+    ))
+    .execute(conn)
+}

@@ -25,6 +25,8 @@ pub struct NewNotification<'a> {
     pub text: &'a str,
     pub link_path: Option<&'a str>,
     pub created_at: PrimitiveDateTime,
+    /// What it is about (for `invitation`: the invitation's id).
+    pub ref_id: Option<i64>,
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewNotification<'_>) -> QueryResult<i64> {
@@ -88,6 +90,26 @@ pub fn mark_all_read(
             .filter(notifications::user_id.eq(user_id))
             .filter(notifications::read_at.is_null())
             .filter(notifications::id.le(up_to_id)),
+    )
+    .set(notifications::read_at.eq(now))
+    .execute(conn)
+}
+
+/// Marks read the unread notifications of `user_id` of `kind` about any of
+/// `refs` (an invitation answered: its announcement is done with).
+pub fn mark_read_about(
+    conn: &mut DbConn,
+    user_id: i64,
+    kind: &str,
+    refs: &[i64],
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::user_id.eq(user_id))
+            .filter(notifications::kind.eq(kind))
+            .filter(notifications::ref_id.eq_any(refs))
+            .filter(notifications::read_at.is_null()),
     )
     .set(notifications::read_at.eq(now))
     .execute(conn)

@@ -454,19 +454,43 @@ async fn cancel_invitation(
     Ok(see_other(&back_to(&access, id, &form)))
 }
 
+#[derive(Deserialize)]
+struct InboxQuery {
+    before: Option<i64>,
+}
+
 #[get("/invitations")]
-async fn inbox(req: HttpRequest, state: web::Data<AppState>) -> AppResult<InvitationInboxPage> {
+async fn inbox(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<InboxQuery>,
+) -> AppResult<InvitationInboxPage> {
     let now = state.clock.now();
-    // The header's count is these rows: the inbox shows at least as many
-    // as the header counts.
-    const _: () = assert!(INBOX_SHOWN >= crate::models::badges::CAP);
-    let (me, rows) = CurrentUser::with_open_invitations(&req, move |c, user| {
-        let rows = invitation::pending_for_user(c, user.id, now, INBOX_SHOWN)?;
-        let open = rows.len() as i64;
-        Ok((rows, open))
+    let before = q.before;
+    let (me, (mut rows, total)) = CurrentUser::with_open_invitations(&req, move |c, user| {
+        let rows = invitation::pending_for_user_before(
+            c,
+            user.id,
+            now,
+            before.unwrap_or(i64::MAX),
+            INBOX_SHOWN + 1,
+        )?;
+        // The header's count is this total: counted once, here.
+        let total = invitation::count_pending_for_user(c, user.id, now)?;
+        Ok(((rows, total), total))
     })
     .await?;
-    Ok(InvitationInboxPage { ctx: me.ctx, rows })
+    let next_before = (rows.len() as i64 > INBOX_SHOWN).then(|| {
+        rows.truncate(INBOX_SHOWN as usize);
+        rows[rows.len() - 1].id
+    });
+    Ok(InvitationInboxPage {
+        ctx: me.ctx,
+        rows,
+        total,
+        older_page: before.is_some(),
+        next_before,
+    })
 }
 
 async fn answer(

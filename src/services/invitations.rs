@@ -567,12 +567,13 @@ fn announce_in_app(
         }),
         now,
     )?;
-    notify(
+    crate::services::notifications::notify_about(
         conn,
         invitee.id,
         "invitation",
         &format!("{inviter_name} invited you to {group}"),
         Some("/invitations"),
+        Some(invitation),
         now,
     )?;
     Ok(())
@@ -1026,6 +1027,9 @@ fn apply_answer(
             group.name,
         ));
     }
+    // Answered: its notification and private message are done with.
+    crate::models::notification::mark_read_about(conn, me.id, "invitation", &[inv.id], now)?;
+    crate::models::message::mark_read_announcing(conn, me.id, &[inv.id], now)?;
     if accept && membership::find_with_role(conn, group.id, me.id)?.is_none() {
         groups::add_member(
             conn,

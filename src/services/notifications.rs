@@ -18,6 +18,20 @@ pub fn notify(
     link_path: Option<&str>,
     now: PrimitiveDateTime,
 ) -> AppResult<i64> {
+    notify_about(conn, user_id, kind, text, link_path, None, now)
+}
+
+/// `notify`, naming what it is about (`ref_id`: the invitation announced),
+/// so it can be marked read when that is done with.
+pub fn notify_about(
+    conn: &mut DbConn,
+    user_id: i64,
+    kind: &str,
+    text: &str,
+    link_path: Option<&str>,
+    ref_id: Option<i64>,
+    now: PrimitiveDateTime,
+) -> AppResult<i64> {
     if let Some(p) = link_path
         && (!p.starts_with('/') || p.starts_with("//") || p.contains('\\'))
     {
@@ -33,6 +47,7 @@ pub fn notify(
             text,
             link_path,
             created_at: now,
+            ref_id,
         },
     )?)
 }

@@ -686,6 +686,12 @@ impl std::fmt::Display for Relative {
 pub struct InvitationInboxPage {
     pub ctx: Ctx,
     pub rows: Vec<InvitationInboxRow>,
+    /// Every open invitation of the visitor, this page's and the others.
+    pub total: i64,
+    /// Set on a later page: how many newer ones came before it.
+    pub older_page: bool,
+    /// The `before` of the next (older) page.
+    pub next_before: Option<i64>,
 }
 
 #[derive(Template, WebTemplate)]

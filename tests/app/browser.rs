@@ -861,9 +861,7 @@ async fn browser_manage_users(b: Backend) {
             .unwrap(),
         Some("true".into())
     );
-    browser
-        .press("button.switch")
-        .await;
+    browser.press("button.switch").await;
     browser
         .assert_sees(&["Turn off Active Login for Bob Tester?"])
         .await;
@@ -876,9 +874,7 @@ async fn browser_manage_users(b: Backend) {
     browser.press("Search").await;
     browser.assert_sees(&["bob@example.com", "Off"]).await;
     browser.check_a11y("manage users, deactivated shown").await;
-    browser
-        .press("button.switch")
-        .await;
+    browser.press("button.switch").await;
     browser.assert_sees(&["Active Login is on"]).await;
     assert_eq!(app.user_by_username("bob").status, "active");
     browser.quit().await;

@@ -193,7 +193,8 @@ async fn invite_by_username_then_accept_and_decline(b: Backend) {
     // bob sees the badge, his inbox, and accepts.
     let home = app.get_with(&w.bob, "/").await;
     assert_eq!(texts(&home.body, "[data-count=invitations]"), vec!["1"]);
-    assert_eq!(texts(&home.body, "[data-count=notifications]"), vec!["1"]);
+    // Counted once: not again on the bell (tests/app/notifications_clear.rs).
+    assert_eq!(texts(&home.body, "[data-count=notifications]"), vec!["0"]);
     let inbox = app.get_with(&w.bob, "/invitations").await;
     assert!(inbox.body.contains("Welcome aboard") && inbox.body.contains("Group crew"));
     let id = invitation_id_for(app, w.bob_id);
@@ -733,11 +734,13 @@ async fn the_inbox_header_counts_what_the_inbox_lists(b: Backend) {
         texts(&inbox.body, ".invitation h2"),
         vec!["Group crew-two", "Group crew"]
     );
-    // The other counts of the header are still counted on the inbox (a
-    // notification per invitation, the expired one unread too).
+    // The other counts of the header are still counted on the inbox; an
+    // invitation's own notification and message light neither (it counts
+    // once, above), so both are 0.
     assert_eq!(
         texts(&inbox.body, "[data-count=notifications]"),
         texts(&home.body, "[data-count=notifications]")
     );
-    assert_eq!(texts(&inbox.body, "[data-count=notifications]"), vec!["3"]);
+    assert_eq!(texts(&inbox.body, "[data-count=notifications]"), vec!["0"]);
+    assert_eq!(texts(&inbox.body, "[data-count=messages]"), vec!["0"]);
 }

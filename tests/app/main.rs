@@ -31,6 +31,7 @@ mod invitations;
 mod layers;
 mod mail;
 mod messages;
+mod notifications_clear;
 mod passwords;
 mod policy;
 mod queries;

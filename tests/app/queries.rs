@@ -117,6 +117,7 @@ fn grow_to(app: &TestApp, ann: i64, club: i64, from: usize, n: usize) {
                     text: &format!("Notification {i}"),
                     link_path: Some("/groups/club"),
                     created_at: now,
+                    ref_id: None,
                 },
             )
             .unwrap();

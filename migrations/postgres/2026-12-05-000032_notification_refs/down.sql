@@ -1,0 +1,2 @@
+DROP INDEX notifications_ref;
+ALTER TABLE notifications DROP COLUMN ref_id;
