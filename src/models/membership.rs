@@ -235,3 +235,56 @@ pub fn page(
     }
     q.load(conn)
 }
+
+/// A group's home counts: its own members, and how many of them may
+/// manage members (one statement, one pass over the group's index).
+#[derive(Debug, Clone, Copy, diesel::QueryableByName)]
+pub struct HomeCounts {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub members: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub managers: i64,
+}
+
+pub fn home_counts(conn: &mut DbConn, group_id: i64) -> QueryResult<HomeCounts> {
+    use diesel::sql_types::{BigInt, Text};
+    let q = crate::db::Sql::new(
+        "SELECT COUNT(*) AS members, \
+         COALESCE(SUM(CASE WHEN r.permissions LIKE ? THEN 1 ELSE 0 END), 0) AS managers \
+         FROM memberships m JOIN roles r ON r.id = m.role_id WHERE m.group_id = ?",
+        (
+            role::permission_pattern(Permission::ManageMember).into_sql::<Text>(),
+            group_id.into_sql::<BigInt>(),
+        ),
+    );
+    crate::native!(conn, |c| q.get_result(c))
+}
+
+/// One of the group's newest members, for its home page.
+#[derive(Debug, Clone, Queryable)]
+pub struct Newest {
+    pub first_name: String,
+    pub last_name: String,
+    pub handle: String,
+}
+
+impl Newest {
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// The group's newest members, newest first.
+pub fn newest(conn: &mut DbConn, group_id: i64, limit: i64) -> QueryResult<Vec<Newest>> {
+    memberships::table
+        .inner_join(users::table)
+        .filter(memberships::group_id.eq(group_id))
+        .order((memberships::joined_at.desc(), memberships::user_id.desc()))
+        .limit(limit)
+        .select((
+            users::first_name,
+            users::last_name,
+            memberships::username_key,
+        ))
+        .load(conn)
+}

@@ -145,13 +145,8 @@ async fn group_home(
 ) -> AppResult<GroupPage> {
     let viewer = ctx.user.as_ref().map(|u| u.id);
     let slug = slug.into_inner();
-    let (access, members, requested, path, communities) = db::run(&state.pool, move |c| {
+    let (access, requested, path, communities, (counts, newest)) = db::run(&state.pool, move |c| {
         let access = GroupAccess::load(c, &slug, viewer)?;
-        let members = if access.can(Permission::ViewMembers) {
-            crate::services::members::page(c, &access, None, HOME_MEMBERS)?
-        } else {
-            Vec::new()
-        };
         let requested = match viewer {
             Some(uid) if !access.has_access() && access.group.is_on_request() => {
                 join_request::find(c, access.group.id, uid)?
@@ -173,16 +168,32 @@ async fn group_home(
                 .into_iter()
                 .filter(|g| access.has_access() || !g.is_invite_only())
                 .collect();
-        Ok((access, members, requested, path, communities))
+        // Members are shown newest first here; the members page has
+        // them all (inherited ones too), by name.
+        let counts = membership::home_counts(c, access.group.id)?;
+        let newest = if access.can(Permission::ViewMembers) {
+            membership::newest(c, access.group.id, HOME_MEMBERS)?
+        } else {
+            Vec::new()
+        };
+        Ok((access, requested, path, communities, (counts, newest)))
     })
     .await?;
+    let last_manager = groups::is_last_manager(&access, counts.managers);
+    let member_count = if access.can(Permission::ViewMembers) {
+        counts.members
+    } else {
+        0
+    };
     Ok(GroupPage {
         ctx,
         access,
-        members,
         requested,
         path,
         communities,
+        member_count,
+        newest,
+        last_manager,
     })
 }
 

@@ -454,6 +454,18 @@ fn would_leave_no_manager(
     Ok(membership::count_holding(conn, group_id, Permission::ManageMember)? <= 1)
 }
 
+/// True when the viewer is one of `managers` (the group's holders of
+/// `manage_member`) and the only one, so Leave would be refused (the page
+/// says so instead of offering it). `leave` decides again when pressed.
+pub fn is_last_manager(access: &GroupAccess, managers: i64) -> bool {
+    access.membership.is_some()
+        && access
+            .role
+            .as_ref()
+            .is_some_and(|r| r.perms().has(Permission::ManageMember))
+        && managers <= 1
+}
+
 /// Leaves a group. The last holder of `manage_member` cannot leave.
 pub fn leave(
     conn: &mut DbConn,

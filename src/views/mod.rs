@@ -438,17 +438,29 @@ impl RolesPage {
 pub struct GroupPage {
     pub ctx: Ctx,
     pub access: GroupAccess,
-    /// The first members by username (empty without `view_members`).
-    pub members: Vec<crate::services::members::MemberEntry>,
     /// The viewer's request to join is waiting.
     pub requested: bool,
     /// The communities above the group, the top one first.
     pub path: Vec<Group>,
     /// Managed communities below it, by name.
     pub communities: Vec<Group>,
+    /// How many belong to the group itself (with `view_members`).
+    pub member_count: i64,
+    /// The newest members, newest first (empty without `view_members`).
+    pub newest: Vec<crate::models::membership::Newest>,
+    /// The viewer is its last admin: Leave would be refused.
+    pub last_manager: bool,
 }
 
 impl GroupPage {
+    /// Nobody but the viewer yet: the page invites them to invite.
+    pub fn is_empty_for_admin(&self) -> bool {
+        self.can_manage_members() && self.member_count <= 1
+    }
+    /// The initials shown beside the count: the five newest.
+    pub fn faces(&self) -> &[crate::models::membership::Newest] {
+        &self.newest[..self.newest.len().min(5)]
+    }
     pub fn can_manage_members(&self) -> bool {
         self.access.can(Permission::ManageMember)
     }
@@ -634,6 +646,27 @@ impl InvitationsPage {
     pub fn relative(&self, t: &time::PrimitiveDateTime) -> Relative {
         relative(t, &self.now)
     }
+}
+
+/// Two letters for an initials avatar: "Bob Tester" → "BT".
+pub fn initials(first: &str, last: &str) -> String {
+    first
+        .chars()
+        .next()
+        .into_iter()
+        .chain(last.chars().next())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// One of eight avatar colours (CSS `avatar-0` … `avatar-7`), the same
+/// for the same name on every page.
+pub fn avatar_hue(first: &str, last: &str) -> u32 {
+    first
+        .bytes()
+        .chain(last.bytes())
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32))
+        % 8
 }
 
 /// "3 hours ago", "in 6 days", shown with the exact time in its `title`.

@@ -67,22 +67,28 @@ async fn browser_invitation_flow(b: Backend) {
             GROUP,
             "Invitation only: hidden from non-members",
             "Where the night shift meets.",
-            "You are a member (GroupAdmin).",
+            "You are a member (GroupAdmin) and its only admin",
+            "1 member",
+            "Nobody else is here yet.",
         ])
         .await;
     browser.check_a11y("group home").await;
+    browser.screenshots("group-home-empty").await;
 
-    // The '…' menu leads to the invite form.
+    // The '…' menu holds the rest; Invite members sits beside the heading.
     assert!(!is_shown(&browser, "details.menu .menu-items").await);
     let summary = element(&browser, "details.menu summary").await;
     assert_eq!(
         summary.attr("aria-label").await.expect("aria-label"),
-        Some("Group actions".into())
+        Some("More group actions".into())
     );
     browser.click("details.menu summary").await;
     assert!(is_open(&browser, "details.menu").await, "the menu opens");
     assert!(is_shown(&browser, "details.menu .menu-items").await);
     browser.check_a11y("group home, actions menu open").await;
+    browser.click(".group-head a.button").await;
+    browser.assert_path(&invite).await;
+    browser.goto(&home).await;
     browser.follow("Invite members").await;
     browser.assert_path(&invite).await;
     browser.assert_sees(&["Invite members", "Send to"]).await;

@@ -70,10 +70,53 @@ async fn create_group_makes_the_creator_group_admin(b: Backend) {
     let home = app.get_with(&c, "/groups/rust-users").await;
     assert_eq!(home.status, 200);
     assert_eq!(texts(&home.body, "h1"), vec!["Rust Users"]);
-    assert!(home.body.contains(r#"aria-label="Group actions""#));
-    assert!(home.body.contains(r#"href="/groups/rust-users/invite""#));
+    assert!(home.body.contains(r#"aria-label="More group actions""#));
+    // Invite members beside the heading, and again in the empty group's
+    // call to invite; the count with the creator's initials.
+    assert_eq!(
+        attrs(
+            &home.body,
+            ".group-head a.button, .empty-group a.button",
+            "href"
+        ),
+        vec!["/groups/rust-users/invite"; 2]
+    );
+    assert_eq!(texts(&home.body, ".member-summary .avatar"), vec!["AT"]);
+    assert!(texts(&home.body, ".member-summary a")[0].ends_with("1 member"));
+    assert!(texts(&home.body, ".empty-group")[0].starts_with("Nobody else is here yet."));
     assert!(texts(&home.body, "a").contains(&"View All".to_string()));
-    assert!(texts(&home.body, "button").contains(&"Leave".to_string()));
+    // The only admin cannot leave: no Leave button, the reason instead.
+    assert!(!texts(&home.body, "button").contains(&"Leave".to_string()));
+    assert!(
+        home.body
+            .contains("its only admin: make someone else an admin before you can leave")
+    );
+    // With a second member, no empty-group call; the count follows.
+    let (bo, bo_client) = app.logged_in("bo", PW).await;
+    let join = app
+        .submit_with(
+            &bo_client,
+            "/groups/rust-users",
+            "/groups/rust-users/join",
+            &[],
+        )
+        .await;
+    assert_eq!(join.status, 303);
+    let home = app.get_with(&c, "/groups/rust-users").await;
+    assert!(texts(&home.body, ".empty-group").is_empty());
+    assert_eq!(
+        texts(&home.body, ".member-summary .avatar"),
+        vec!["BT", "AT"],
+        "newest first"
+    );
+    assert!(texts(&home.body, ".member-summary a")[0].ends_with("2 members"));
+    let theirs = app.get_with(&bo_client, "/groups/rust-users").await;
+    assert!(texts(&theirs.body, "button").contains(&"Leave".to_string()));
+    assert!(
+        texts(&theirs.body, ".group-head a.button").is_empty(),
+        "no Invite for members"
+    );
+    let _ = bo;
 
     let dash = app.get_with(&c, "/").await;
     assert!(

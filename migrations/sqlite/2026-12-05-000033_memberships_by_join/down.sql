@@ -1,0 +1,1 @@
+DROP INDEX memberships_by_join;
