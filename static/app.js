@@ -199,3 +199,16 @@ document.querySelectorAll("form.invite-form p.reach[data-whole]").forEach((line)
     if (e.target.name === "scope" || e.target.name === "community") update();
   });
 });
+
+// The group form's Address follows the Name until the person edits it
+// (the server does the same when the field is left empty).
+(() => {
+  const name = document.querySelector("form input#name");
+  const slug = document.querySelector("form input#slug");
+  if (!name || !slug) return;
+  let edited = slug.value.trim() !== "";
+  const suggest = (s) =>
+    s.trim().toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+/, "").slice(0, 64).replace(/-+$/, "");
+  slug.addEventListener("input", () => { edited = slug.value.trim() !== ""; });
+  name.addEventListener("input", () => { if (!edited) slug.value = suggest(name.value); });
+})();

@@ -34,6 +34,23 @@ impl Slug {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The address a name suggests: "Night Shift Crew" → "night-shift-crew"
+    /// (accents and other characters become '-', runs of them one, at most
+    /// 64). Used when the Address field is left empty; may still not parse
+    /// (a name of one letter), which the form then says.
+    pub fn suggest(name: &str) -> String {
+        let mut out = String::new();
+        for c in name.trim().chars() {
+            if c.is_ascii_alphanumeric() {
+                out.push(c.to_ascii_lowercase());
+            } else if !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
+            }
+        }
+        out.truncate(64);
+        out.trim_end_matches('-').to_string()
+    }
 }
 
 /// 2–100 characters, no control characters.
@@ -192,5 +209,20 @@ mod tests {
             assert_eq!(Audience::parse(a.as_str()), Ok(a));
         }
         assert!(JoinMethod::parse("closed").is_err());
+    }
+}
+
+#[cfg(test)]
+mod suggest_tests {
+    use super::Slug;
+
+    #[test]
+    fn a_name_suggests_its_address() {
+        assert_eq!(Slug::suggest("Night Shift Crew"), "night-shift-crew");
+        assert_eq!(Slug::suggest("  Café & Co. 2026 "), "caf-co-2026");
+        assert_eq!(Slug::suggest("---"), "");
+        assert!(Slug::suggest(&"ab ".repeat(40)).len() <= 64);
+        assert_eq!(Slug::suggest(&"abc-".repeat(20)).len(), 63, "no trailing dash");
+        assert!(Slug::parse(&Slug::suggest(&"ab ".repeat(40))).is_ok());
     }
 }

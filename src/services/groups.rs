@@ -67,7 +67,13 @@ impl GroupInput {
     pub fn parse(&self) -> Result<GroupSpec, FormErrors> {
         let mut e = FormErrors::default();
         let name = e.check("name", GroupName::parse(&self.name));
-        let slug = e.check("slug", Slug::parse(&self.slug));
+        // Left empty, the address follows the name.
+        let slug = if self.slug.trim().is_empty() && !self.name.trim().is_empty() {
+            Slug::suggest(&self.name)
+        } else {
+            self.slug.clone()
+        };
+        let slug = e.check("slug", Slug::parse(&slug));
         let description = e.check("description", GroupDescription::parse(&self.description));
         let join_method = e.check("join_method", JoinMethod::parse(&self.join_method));
         let audience = e.check("audience", Audience::parse(&self.audience));

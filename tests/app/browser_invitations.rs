@@ -50,6 +50,8 @@ async fn browser_invitation_flow(b: Backend) {
     browser.goto("/groups/new").await;
     browser.assert_sees(&["Create group"]).await;
     fill_in(&browser, "Name", GROUP).await;
+    // The Address follows the Name as it is typed; she shortens it.
+    assert_eq!(value_of(&browser, "#slug").await, "night-shift-crew");
     fill_in(&browser, "Address", SLUG).await;
     fill_in(&browser, "Description", "Where the night shift meets.").await;
     choose(

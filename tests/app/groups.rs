@@ -118,6 +118,11 @@ async fn create_group_makes_the_creator_group_admin(b: Backend) {
     );
     let _ = bo;
 
+    // Address left empty: it follows the name.
+    let p = create_group(&app, &c, "Night Shift Crew", "", "open").await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(p.location.as_deref(), Some("/groups/night-shift-crew"));
+
     let dash = app.get_with(&c, "/").await;
     assert!(
         dash.body.contains(r#"href="/groups/rust-users""#),

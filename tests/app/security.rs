@@ -139,6 +139,12 @@ async fn error_pages_are_pages(b: Backend) {
     assert_eq!(p.status, 404);
     assert_eq!(texts(&p.body, "h1"), vec!["Page not found"]);
     assert!(p.body.contains(r#"<html lang="en">"#));
+    // The way on is kept: the main navigation, a skip link, a footer.
+    assert_eq!(
+        texts(&p.body, "nav.site-nav a"),
+        vec!["Dashboard", "Groups", "Invitations"]
+    );
+    assert_eq!(texts(&p.body, "a.skip-link"), vec!["Skip to content"]);
 
     app.create_user("bob", PW);
     app.login("bob", PW).await;
