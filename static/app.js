@@ -67,7 +67,11 @@ document.querySelectorAll("textarea[data-autocomplete]").forEach((area) => {
       const { start, word } = currentWord();
       if (word.length < 1 || word.includes("@")) return hide();
       try {
-        const r = await fetch(area.dataset.autocomplete + "?q=" + encodeURIComponent(word), {
+        // On a group's invite form, its members are left out.
+        const group = area.dataset.autocompleteGroup;
+        const url = area.dataset.autocomplete + "?q=" + encodeURIComponent(word) +
+          (group ? "&group=" + encodeURIComponent(group) : "");
+        const r = await fetch(url, {
           credentials: "same-origin", headers: { Accept: "application/json" },
         });
         if (!r.ok) return hide();

@@ -222,7 +222,11 @@ mod suggest_tests {
         assert_eq!(Slug::suggest("  Café & Co. 2026 "), "caf-co-2026");
         assert_eq!(Slug::suggest("---"), "");
         assert!(Slug::suggest(&"ab ".repeat(40)).len() <= 64);
-        assert_eq!(Slug::suggest(&"abc-".repeat(20)).len(), 63, "no trailing dash");
+        assert_eq!(
+            Slug::suggest(&"abc-".repeat(20)).len(),
+            63,
+            "no trailing dash"
+        );
         assert!(Slug::parse(&Slug::suggest(&"ab ".repeat(40))).is_ok());
     }
 }

@@ -300,17 +300,28 @@ pub fn find_active_by_username(conn: &mut DbConn, username: &str) -> QueryResult
 pub fn search_usernames(
     conn: &mut DbConn,
     prefix: &str,
+    not_in_group: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<(Option<String>, String, String)>> {
+    use crate::db::schema::memberships;
     // `_` and `%` may be in a username: match them literally.
     let escaped = crate::db::like_literal(crate::db::search_term(prefix.trim()));
-    users::table
+    let mut q = users::table
         .filter(users::username_key.like(format!("{escaped}%")).escape('\\'))
         .filter(users::status.eq(UserStatus::Active.as_str()))
         .order(users::username_key)
         .limit(limit)
         .select((users::username, users::first_name, users::last_name))
-        .load(conn)
+        .into_boxed();
+    if let Some(g) = not_in_group {
+        // Already members are not suggested for their own group.
+        q = q.filter(diesel::dsl::not(diesel::dsl::exists(
+            memberships::table
+                .filter(memberships::group_id.eq(g))
+                .filter(memberships::user_id.eq(users::id)),
+        )));
+    }
+    q.load(conn)
 }
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);

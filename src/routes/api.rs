@@ -19,6 +19,10 @@ const SUGGESTIONS: i64 = 10;
 struct UsersQuery {
     #[serde(default)]
     q: String,
+    /// A group whose invite form asks: its members are left out (only for
+    /// those who may invite there; otherwise ignored, so the answer says
+    /// nothing about who belongs to a group one cannot see).
+    group: Option<String>,
 }
 
 /// What a suggestion shows: never the e-mail address.
@@ -38,12 +42,21 @@ async fn users(
     if ctx.user.is_none() {
         return Err(AppError::login_required("").into());
     }
-    let prefix = q.into_inner().q.trim().trim_start_matches('@').to_string();
+    let UsersQuery { q, group } = q.into_inner();
+    let prefix = q.trim().trim_start_matches('@').to_string();
     if prefix.is_empty() || prefix.chars().count() > 32 {
         return Ok(HttpResponse::Ok().json(Vec::<UserSuggestion>::new()));
     }
+    let viewer = ctx.user.as_ref().map(|u| u.id);
     let rows = db::run(&state.pool, move |c| {
-        Ok(user::search_usernames(c, &prefix, SUGGESTIONS)?)
+        let not_in = match group.as_deref().filter(|g| g.len() <= 64) {
+            Some(slug) => crate::policy::GroupAccess::load(c, slug, viewer)
+                .ok()
+                .filter(|a| crate::policy::may_invite(a).is_ok())
+                .map(|a| a.group.id),
+            None => None,
+        };
+        Ok(user::search_usernames(c, &prefix, not_in, SUGGESTIONS)?)
     })
     .await?;
     let out: Vec<UserSuggestion> = rows

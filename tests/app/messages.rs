@@ -362,6 +362,42 @@ async fn user_autocomplete_api(b: Backend) {
         .await
         .unwrap();
     assert_eq!(r.len(), 1);
+
+    // On a group's invite form its members are left out, for its admins;
+    // for anyone else the group is ignored (nothing said about who is in it).
+    let p = app
+        .new_group(&app.client, "Crew", "crew", "invite_only")
+        .await;
+    assert_eq!(p.status, 303);
+    let bob_id = app.user_by_username("bob").id;
+    app.add_member("crew", bob_id, app.builtin_role("GroupMember"));
+    let names = |v: Vec<serde_json::Value>| -> Vec<String> {
+        v.iter()
+            .map(|u| u["username"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let get = |path: &'static str, client: reqwest::Client| {
+        let url = app.url(path);
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<Vec<serde_json::Value>>()
+                .await
+                .unwrap()
+        }
+    };
+    let r = names(get("/api/users?q=bo&group=crew", app.client.clone()).await);
+    assert_eq!(r[0], "Bonnie", "bob is in crew: {r:?}");
+    assert!(!r.contains(&"bob".to_string()));
+    let r = names(get("/api/users?q=al&group=crew", app.client.clone()).await);
+    assert!(r.is_empty(), "alice made crew: {r:?}");
+    let robert = new_client();
+    app.login_with(&robert, "robert", PW).await;
+    let r = names(get("/api/users?q=bo&group=crew", robert).await);
+    assert_eq!(r[0], "bob", "not robert's group: ignored");
 }
 
 async fn notifications_badge_and_mark_read(b: Backend) {
