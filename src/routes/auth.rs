@@ -87,6 +87,13 @@ async fn signup_form(
         };
         input.email = v.invitation.invitee_email.clone();
         input.invitation = token;
+        // Added by a super user: the names (and phone) they entered.
+        if let Some(c) = v.contact {
+            input.first_name = c.first_name;
+            input.last_name = c.last_name;
+            input.country_code = c.country_code.unwrap_or_default();
+            input.phone = c.phone.unwrap_or_default();
+        }
         invited_to = Some(v.group_name);
     }
     let mut page = signup_page(ctx, &state, input, FormErrors::default());

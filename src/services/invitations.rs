@@ -1181,6 +1181,9 @@ pub struct LinkView {
     pub group_slug: String,
     pub role_name: String,
     pub inviter_name: String,
+    /// A contact added by a super user (Add user) not registered yet: what
+    /// the super user entered, to start the sign-up form with.
+    pub contact: Option<User>,
 }
 
 /// `None`: unknown token (404). `Some(Err(()))`: a replaced link.
@@ -1204,7 +1207,12 @@ pub fn link_view(
             names.push(crate::models::group::find(conn, sibling.group_id)?.name);
         }
     }
+    let contact = match inv.invitee_user_id {
+        Some(id) => Some(user::find(conn, id)?).filter(|u| !u.is_registered()),
+        None => None,
+    };
     Ok(Some(Ok(LinkView {
+        contact,
         status: inv.effective_status(now),
         invitation: inv,
         group_name: join_names(&names),

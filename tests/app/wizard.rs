@@ -169,6 +169,18 @@ async fn carol_registers_and_accepts(app: &TestApp, path: &str) -> reqwest::Clie
     let signup = app
         .get_with(&carol_c, &format!("/signup?invitation={token}"))
         .await;
+    // The form starts with what the super user entered for her.
+    for (field, value) in [
+        ("first_name", "Carol"),
+        ("last_name", "Contact"),
+        ("phone", "20 7946 0000"),
+    ] {
+        assert_eq!(
+            attrs(&signup.body, &format!("input#{field}"), "value"),
+            vec![value],
+            "{field}"
+        );
+    }
     let csrf = csrf_from(&signup.body);
     let p = app
         .post_with(
