@@ -248,57 +248,25 @@ pub struct InvitationMail<'a> {
     pub registered: bool,
     pub link: &'a str,
     pub expires: &'a str,
+    /// The group's description, when the invitation is to one group.
+    pub about: Option<&'a str>,
 }
 
 #[derive(Template)]
 #[template(path = "email/invitation.txt")]
 struct InvitationText<'a> {
-    name: Option<&'a str>,
-    inviter: &'a str,
-    groups: &'a str,
-    role: &'a str,
-    message: Option<&'a str>,
-    registered: bool,
-    link: &'a str,
-    expires: &'a str,
+    m: &'a InvitationMail<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "email/invitation.html")]
 struct InvitationHtml<'a> {
-    name: Option<&'a str>,
-    inviter: &'a str,
-    groups: &'a str,
-    role: &'a str,
-    message: Option<&'a str>,
-    registered: bool,
-    link: &'a str,
-    expires: &'a str,
+    m: &'a InvitationMail<'a>,
 }
 
 pub fn invitation(m: &InvitationMail<'_>) -> askama::Result<OutgoingMail> {
-    let text = InvitationText {
-        name: m.name,
-        inviter: m.inviter,
-        groups: m.groups,
-        role: m.role,
-        message: m.message,
-        registered: m.registered,
-        link: m.link,
-        expires: m.expires,
-    }
-    .render()?;
-    let html = InvitationHtml {
-        name: m.name,
-        inviter: m.inviter,
-        groups: m.groups,
-        role: m.role,
-        message: m.message,
-        registered: m.registered,
-        link: m.link,
-        expires: m.expires,
-    }
-    .render()?;
+    let text = InvitationText { m }.render()?;
+    let html = InvitationHtml { m }.render()?;
     Ok(OutgoingMail {
         kind: "invitation",
         to: m.to.to_string(),
@@ -335,11 +303,16 @@ mod tests {
             registered: false,
             link: "http://h/join/abc",
             expires: "2026-11-29 10:00",
+            about: Some("Where <em>Rust</em> people meet."),
         })
         .unwrap();
         assert_eq!(m.subject, "Alice <b> invited you to Rust, Go and Zig");
         assert!(m.text.contains("Hi <script>x</script>"));
         assert!(!m.html.contains("<script>"));
         assert!(m.html.contains("http://h/join/abc"));
+        // The description goes in, escaped; the link is a button and text.
+        assert!(m.text.contains("Where <em>Rust</em> people meet."));
+        assert!(m.html.contains("people meet.") && !m.html.contains("<em>"));
+        assert_eq!(m.html.matches(r#"href="http://h/join/abc""#).count(), 2);
     }
 }

@@ -83,9 +83,12 @@ async fn invite_page(
     });
     let message = input.message.trim();
     let reach = invitations::reach(&access.group, &managed, &input);
+    // The group's description goes in when the invitation is to it alone.
+    let about = (reach == access.group.name).then_some(access.group.description.as_str());
     let preview = invitations::preview(
         &state.config,
         &reach,
+        about,
         &me.user,
         role,
         (!message.is_empty()).then_some(message),

@@ -296,11 +296,12 @@ pub fn format_when(t: PrimitiveDateTime) -> String {
 pub fn preview(
     config: &Config,
     groups: &str,
+    about: Option<&str>,
     inviter: &User,
     role: Option<&Role>,
     message: Option<&str>,
     now: PrimitiveDateTime,
-) -> AppResult<String> {
+) -> AppResult<mail::OutgoingMail> {
     let m = mail::messages::invitation(&InvitationMail {
         to: "invitee@example.com",
         name: Some("(the invitee's first name)"),
@@ -311,8 +312,9 @@ pub fn preview(
         registered: true,
         link: &format!("{}/invitations", config.base_url),
         expires: &format_when(expires_at(config, now)),
+        about: about.filter(|d| !d.is_empty()),
     })?;
-    Ok(format!("Subject: {}\n\n{}", m.subject, m.text))
+    Ok(m)
 }
 
 /// What inviting needs besides the database: settings and the link key.
@@ -450,8 +452,14 @@ pub fn invite_one(
         };
         let names: Vec<String> = chosen.iter().map(|c| c.name.to_string()).collect();
         let groups_named = join_names(&names);
+        // One group: its description says what it is; several: their names.
+        let about = match (chosen.as_slice(), groups_) {
+            ([_], [access]) => Some(access.group.description.as_str()).filter(|d| !d.is_empty()),
+            _ => None,
+        };
         let sent = Sent {
             groups: &groups_named,
+            about,
             inviter,
             role: &req.role,
             message: req.message.as_deref(),
@@ -528,6 +536,8 @@ struct Chosen<'a> {
 struct Sent<'a> {
     /// The group's name, or the batch's names joined ("A, B and C").
     groups: &'a str,
+    /// The group's description, when to one group.
+    about: Option<&'a str>,
     inviter: &'a User,
     role: &'a Role,
     message: Option<&'a str>,
@@ -638,6 +648,7 @@ fn queue_mail(
         registered,
         link,
         expires: &format_when(sent.expires_at),
+        about: sent.about,
     })?;
     Ok(mail::enqueue(conn, &m, now, &env.config.host())?)
 }
@@ -718,8 +729,10 @@ pub(crate) fn resend_checked(
     invitation::log_send(conn, &[inv.id], &[inv.group_id], "resent", actor.id, now)?;
     let inviter = user::find(conn, inv.inviter_id)?;
     let role = role::find(conn, inv.role_id)?.ok_or_else(AppError::not_found)?;
+    let group = crate::models::group::find(conn, inv.group_id)?;
     let sent = Sent {
         groups,
+        about: Some(group.description.as_str()).filter(|d| !d.is_empty()),
         inviter: &inviter,
         role: &role,
         message: inv.message.as_deref(),
@@ -806,6 +819,7 @@ pub(crate) fn mail_batch(
 ) -> AppResult<()> {
     let sent = Sent {
         groups,
+        about: None,
         inviter,
         role,
         message: None,

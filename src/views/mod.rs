@@ -513,7 +513,7 @@ pub struct InvitePage {
     pub input: InviteInput,
     pub errors: FormErrors,
     /// The invitation mail as the invitee will get it.
-    pub preview: String,
+    pub preview: crate::mail::OutgoingMail,
     pub preview_open: bool,
 }
 

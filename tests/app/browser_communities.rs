@@ -107,7 +107,7 @@ async fn browser_communities_flow(b: Backend) {
         vec!["Managed One"]
     );
     assert!(
-        texts_of(&browser, "pre.mail-preview").await[0]
+        texts_of(&browser, "div.mail-preview").await[0]
             .contains("invited you to join Managed One on Guildhall")
     );
     browser.check_a11y("community invite form").await;

@@ -119,7 +119,7 @@ async fn browser_invitation_flow(b: Backend) {
 
     // The preview shows the mail as bob will get it.
     assert!(!is_open(&browser, "details.preview").await);
-    assert!(!is_shown(&browser, "pre.mail-preview").await);
+    assert!(!is_shown(&browser, "div.mail-preview").await);
     let preview_summary = element(&browser, "details.preview summary").await;
     assert_eq!(
         preview_summary.text().await.expect("summary text"),
@@ -127,7 +127,7 @@ async fn browser_invitation_flow(b: Backend) {
     );
     browser.click("details.preview summary").await;
     assert!(is_open(&browser, "details.preview").await);
-    let preview = wait_shown(&browser, "pre.mail-preview")
+    let preview = wait_shown(&browser, "div.mail-preview")
         .await
         .text()
         .await
@@ -138,11 +138,15 @@ async fn browser_invitation_flow(b: Backend) {
         )),
         "the preview names the inviter:\n{preview}"
     );
+    assert!(
+        preview.contains("About Night Shift Crew: Where the night shift meets."),
+        "the preview says what the group is:\n{preview}"
+    );
     // Updating the preview adds the message and keeps what was entered.
     browser.press("Update preview").await;
     browser.assert_path(&invite).await;
     assert!(is_open(&browser, "details.preview").await);
-    let preview = element(&browser, "pre.mail-preview")
+    let preview = element(&browser, "div.mail-preview")
         .await
         .text()
         .await
