@@ -7,6 +7,7 @@ use askama::Template;
 #[template(path = "email/verify_email.txt")]
 struct VerifyEmailText<'a> {
     name: &'a str,
+    account: &'a str,
     link: &'a str,
     hours: i64,
 }
@@ -15,17 +16,38 @@ struct VerifyEmailText<'a> {
 #[template(path = "email/verify_email.html")]
 struct VerifyEmailHtml<'a> {
     name: &'a str,
+    account: &'a str,
     link: &'a str,
     hours: i64,
 }
 
-pub fn verify_email(to: &str, name: &str, link: &str, hours: i64) -> askama::Result<OutgoingMail> {
+/// `account` is the username signed up with: the mail names it, so the
+/// owner of an address someone else typed knows not to confirm it.
+pub fn verify_email(
+    to: &str,
+    name: &str,
+    account: &str,
+    link: &str,
+    hours: i64,
+) -> askama::Result<OutgoingMail> {
     Ok(OutgoingMail {
         kind: "verify_email",
         to: to.to_string(),
         subject: "Confirm your e-mail address for Guildhall".into(),
-        text: VerifyEmailText { name, link, hours }.render()?,
-        html: VerifyEmailHtml { name, link, hours }.render()?,
+        text: VerifyEmailText {
+            name,
+            account,
+            link,
+            hours,
+        }
+        .render()?,
+        html: VerifyEmailHtml {
+            name,
+            account,
+            link,
+            hours,
+        }
+        .render()?,
     })
 }
 

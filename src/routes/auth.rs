@@ -361,8 +361,17 @@ async fn verify_email_page(
     let token = token.into_inner();
     let t = token.clone();
     let now = state.clock.now();
-    let found = db::run(&state.pool, move |c| accounts::find_verification(c, &t)).await?;
-    let Some(v) = found else {
+    let found = db::run(&state.pool, move |c| {
+        match accounts::find_verification(c, &t)? {
+            Some(v) => {
+                let account = crate::models::user::find(c, v.user_id)?;
+                Ok(Some((v, account.username_or_email().to_string())))
+            }
+            None => Ok(None),
+        }
+    })
+    .await?;
+    let Some((v, account)) = found else {
         return Ok(no_referrer(actix_web::ResponseError::error_response(
             &AppError::not_found(),
         )));
@@ -374,7 +383,12 @@ async fn verify_email_page(
     } else {
         VerifyState::Ready
     };
-    let page = VerifyEmailPage { ctx, token, state };
+    let page = VerifyEmailPage {
+        ctx,
+        token,
+        state,
+        account,
+    };
     Ok(no_referrer(page.respond_to(&req).map_into_boxed_body()))
 }
 

@@ -182,7 +182,9 @@ fn send_verification(
         now,
     )?;
     let link = format!("{}/verify-email/{}", config.base_url, token);
-    let m = mail::messages::verify_email(to, name, &link, VERIFY_HOURS)?;
+    let account = crate::models::user::find(conn, user_id)?;
+    let m =
+        mail::messages::verify_email(to, name, account.username_or_email(), &link, VERIFY_HOURS)?;
     mail::enqueue(conn, &m, now, &config.host())?;
     Ok(())
 }

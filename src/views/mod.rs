@@ -91,6 +91,8 @@ pub struct VerifyEmailPage {
     pub ctx: Ctx,
     pub token: String,
     pub state: VerifyState,
+    /// The username the link confirms the address for.
+    pub account: String,
 }
 
 #[derive(Template, WebTemplate)]

@@ -160,6 +160,26 @@ async fn the_invitee_signs_up_from_her_link_although_an_unconfirmed_account_has_
         .strip_prefix(&app.address)
         .unwrap()
         .to_string();
+    // The mail and the link's page name the account, so eve knows the
+    // sign-up was not hers and not to confirm it.
+    let mail = app
+        .outbox()
+        .into_iter()
+        .rfind(|m| m.recipient == EVE && m.kind == "verify_email")
+        .expect("the confirmation mail");
+    assert!(
+        mail.text_body
+            .contains("If you did not sign up as \"mallory\", do not open the link"),
+        "{}",
+        mail.text_body
+    );
+    let page = app.get_with(&new_client(), &mallorys_link).await;
+    assert!(
+        texts(&page.body, ".callout")[0]
+            .starts_with("If you did not sign up as mallory, do not confirm"),
+        "{}",
+        page.body
+    );
 
     // The invitation goes to the address, not to his unconfirmed account.
     assert_eq!(
