@@ -125,11 +125,19 @@ document.querySelectorAll("button[data-copy], button[data-copy-text]").forEach((
 
 // Long "Send to" lists: sent in slices of 25 so the page shows progress
 // (each slice is its own request and each entry its own transaction on the
-// server). Short lists, and browsers without this script, post the form.
+// server). The whole list is checked first: entries that cannot be anybody
+// send the form itself, which shows them in the form. Every slice adds to
+// one report, whose result page opens at the end, as after a plain post.
+// Short lists, and browsers without this script, post the form.
 document.querySelectorAll("form.invite-form").forEach((form) => {
   const section = document.querySelector(".bulk-progress");
   if (!section || !window.fetch) return;
   const SLICE = 25;
+  const post = (body) =>
+    fetch(form.getAttribute("action"), {
+      method: "POST", body, credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
   form.addEventListener("submit", async (e) => {
     const submitter = e.submitter;
     if (submitter && submitter.value !== "send") return;
@@ -139,28 +147,38 @@ document.querySelectorAll("form.invite-form").forEach((form) => {
     const bar = section.querySelector("progress");
     const count = section.querySelector(".bulk-count");
     const list = section.querySelector(".invite-results");
+    const check = new URLSearchParams(new FormData(form));
+    check.set("action", "check");
+    try {
+      const r = await post(check);
+      if (r.status === 422) { form.submit(); return; }
+      if (!r.ok) throw new Error(String(r.status));
+    } catch (err) {
+      section.hidden = false;
+      count.textContent = `Nothing sent: ${err.message}. Try again.`;
+      return;
+    }
     section.hidden = false;
     list.replaceChildren();
     bar.max = entries.length;
-    let done = 0, ok = 0;
+    let done = 0, ok = 0, report = null, result = null;
     for (let i = 0; i < entries.length; i += SLICE) {
       const body = new URLSearchParams(new FormData(form));
       body.set("send_to", entries.slice(i, i + SLICE).join(", "));
       body.set("action", "send");
-      let lines;
+      if (report) body.set("report", report);
+      let answer;
       try {
-        const r = await fetch(form.getAttribute("action"), {
-          method: "POST", body, credentials: "same-origin",
-          headers: { Accept: "application/json" },
-        });
-        if (r.status === 422 && i === 0) { form.submit(); return; }
+        const r = await post(body);
         if (!r.ok) throw new Error(String(r.status));
-        lines = await r.json();
+        answer = await r.json();
       } catch (err) {
         count.textContent = `Stopped after ${done} of ${entries.length}: ${err.message}. The ones listed were handled; send the rest again.`;
         return;
       }
-      for (const l of lines) {
+      report = answer.report;
+      result = answer.result;
+      for (const l of answer.lines) {
         const li = document.createElement("li");
         li.className = l.ok ? "ok" : "refused";
         const strong = document.createElement("strong");
@@ -176,7 +194,8 @@ document.querySelectorAll("form.invite-form").forEach((form) => {
       bar.value = done;
       count.textContent = `${done} of ${entries.length} handled, ${ok} invited.`;
     }
-    count.textContent = `Done: ${entries.length} handled, ${ok} invited.`;
+    count.textContent = `Done: ${entries.length} handled, ${ok} invited. Opening the result…`;
+    if (result) window.location.assign(result);
   });
 });
 

@@ -83,6 +83,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invite_reports (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        inviter_id -> BigInt,
+        form -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    invite_report_lines (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        entry -> Text,
+        outcome -> Text,
+        detail -> Text,
+        groups -> Text,
+    }
+}
+
 diesel::joinable!(outbox_bodies -> outbox (outbox_id));
 diesel::joinable!(email_verifications -> users (user_id));
 diesel::joinable!(account_links -> users (user_id));
@@ -323,6 +344,7 @@ diesel::table! {
 diesel::joinable!(invitations -> groups (group_id));
 diesel::joinable!(invitations -> roles (role_id));
 diesel::joinable!(invitation_events -> invitations (invitation_id));
+diesel::joinable!(invite_report_lines -> invite_reports (report_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -349,4 +371,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitation_events,
     invitation_send_counts,
     retired_invitation_links,
+    invite_reports,
+    invite_report_lines,
 );

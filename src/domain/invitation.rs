@@ -79,6 +79,55 @@ impl InviteOutcome {
             Self::InvalidEntry => "not a valid address".into(),
         }
     }
+    /// The code kept in `invite_report_lines.outcome`; `NotAllowed`'s reason
+    /// goes beside it (see `from_code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invited => "invited",
+            Self::InvitedInApp => "invited_in_app",
+            Self::InvitedByEmail => "invited_by_email",
+            Self::QuotaReached => "quota_reached",
+            Self::AlreadyMember => "already_member",
+            Self::AlreadyInvited => "already_invited",
+            Self::NoSuchUser => "no_such_user",
+            Self::NotAllowed(_) => "not_allowed",
+            Self::AccountNotActive => "account_not_active",
+            Self::InvalidEntry => "invalid_entry",
+        }
+    }
+
+    /// The outcome a stored code names (an unknown code reads as invalid).
+    pub fn from_code(code: &str, detail: &str) -> Self {
+        match code {
+            "invited" => Self::Invited,
+            "invited_in_app" => Self::InvitedInApp,
+            "invited_by_email" => Self::InvitedByEmail,
+            "quota_reached" => Self::QuotaReached,
+            "already_member" => Self::AlreadyMember,
+            "already_invited" => Self::AlreadyInvited,
+            "no_such_user" => Self::NoSuchUser,
+            "not_allowed" => Self::NotAllowed(detail.to_string()),
+            "account_not_active" => Self::AccountNotActive,
+            _ => Self::InvalidEntry,
+        }
+    }
+
+    /// `n` entries with this outcome in a result's one-line summary:
+    /// "300 invited", "1 already a member", "2 invalid addresses".
+    pub fn counted(&self, n: i64) -> String {
+        let (one, many) = match self {
+            Self::Invited | Self::InvitedInApp | Self::InvitedByEmail => ("invited", "invited"),
+            Self::QuotaReached => ("over the daily limit", "over the daily limit"),
+            Self::AlreadyMember => ("already a member", "already members"),
+            Self::AlreadyInvited => ("already invited", "already invited"),
+            Self::NoSuchUser => ("unknown username", "unknown usernames"),
+            Self::NotAllowed(_) => ("not allowed", "not allowed"),
+            Self::AccountNotActive => ("account not active", "accounts not active"),
+            Self::InvalidEntry => ("invalid address", "invalid addresses"),
+        };
+        format!("{n} {}", if n == 1 { one } else { many })
+    }
+
     pub fn is_success(&self) -> bool {
         matches!(
             self,
@@ -100,6 +149,37 @@ pub enum AnswerOutcome {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn outcome_codes_round_trip() {
+        let all = [
+            InviteOutcome::Invited,
+            InviteOutcome::InvitedInApp,
+            InviteOutcome::InvitedByEmail,
+            InviteOutcome::QuotaReached,
+            InviteOutcome::AlreadyMember,
+            InviteOutcome::AlreadyInvited,
+            InviteOutcome::NoSuchUser,
+            InviteOutcome::NotAllowed("partners and clients do not mix".into()),
+            InviteOutcome::AccountNotActive,
+            InviteOutcome::InvalidEntry,
+        ];
+        for o in all {
+            let detail = match &o {
+                InviteOutcome::NotAllowed(why) => why.as_str(),
+                _ => "",
+            };
+            assert_eq!(InviteOutcome::from_code(o.code(), detail), o);
+        }
+        assert_eq!(
+            InviteOutcome::AlreadyMember.counted(1),
+            "1 already a member"
+        );
+        assert_eq!(
+            InviteOutcome::InvalidEntry.counted(2),
+            "2 invalid addresses"
+        );
+    }
 
     #[test]
     fn pending_past_its_date_is_expired() {

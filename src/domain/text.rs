@@ -19,9 +19,30 @@ pub fn unusable_in_text(c: char) -> bool {
     (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || is_bidi_control(c)
 }
 
+/// `s` fit to be echoed in a message: at most `max` characters (then "…"),
+/// and what may not be shown in a line replaced by U+FFFD.
+pub fn cut(s: &str, max: usize) -> String {
+    let mut out: String = s
+        .chars()
+        .take(max)
+        .map(|c| if unusable_in_line(c) { '\u{FFFD}' } else { c })
+        .collect();
+    if s.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cut_shortens_and_masks() {
+        assert_eq!(cut("abc", 5), "abc");
+        assert_eq!(cut("abcdef", 3), "abc…");
+        assert_eq!(cut("a\0b", 5), "a\u{FFFD}b");
+    }
 
     #[test]
     fn lines_refuse_controls_and_bidi_overrides() {

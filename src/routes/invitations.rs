@@ -9,10 +9,11 @@ use crate::error::{AppError, AppResult};
 use crate::models::{group_tree, invitation};
 use crate::policy::{self, GroupAccess};
 use crate::services::invitations::{self, InviteEnv, InviteInput};
+use crate::services::invite_reports::{self, EntryResult};
 use crate::startup::AppState;
 use crate::views::{
     ConfirmPage, InvitationChange, InvitationInboxPage, InvitationPage, InvitationsPage,
-    InvitePage, InviteResultPage, ResultLine,
+    InvitePage, InviteResultPage,
 };
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;
@@ -24,6 +25,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(decline_invitation)
         .service(invite_form)
         .service(send_invitations)
+        .service(invite_result)
         .service(bulk_invitations)
         .service(group_invitations)
         .service(cancel_invitation)
@@ -110,22 +112,37 @@ async fn invite_page(
     })
 }
 
+/// `?from={report}` reopens the form with a result's role, message and
+/// groups ("Invite more"); `&fix=1` also puts its refused entries back.
+#[derive(Deserialize)]
+struct ReopenQuery {
+    from: Option<i64>,
+    fix: Option<String>,
+}
+
 #[get("/groups/{slug}/invite")]
 async fn invite_form(
     me: CurrentUser,
     state: web::Data<AppState>,
     slug: web::Path<String>,
+    q: web::Query<ReopenQuery>,
 ) -> AppResult<InvitePage> {
-    let access = admin_access(&state, slug.into_inner(), me.user.id).await?;
-    invite_page(
-        me,
-        &state,
-        access,
-        InviteInput::default(),
-        FormErrors::default(),
-        false,
-    )
-    .await
+    let (slug, viewer) = (slug.into_inner(), me.user.id);
+    let (from, fix) = (q.from, q.fix.is_some());
+    let (access, input) = db::run(&state.pool, move |c| {
+        let access = load_admin_access(c, &slug, viewer)?;
+        let input = match from {
+            Some(id) => invite_reports::reopen(c, id, access.group.id, viewer, fix)?,
+            None => InviteInput::default(),
+        };
+        Ok((access, input))
+    })
+    .await?;
+    invite_page(me, &state, access, input, FormErrors::default(), false).await
+}
+
+fn result_url(slug: &str, report: i64) -> String {
+    format!("/groups/{slug}/invite/results/{report}")
 }
 
 #[post("/groups/{slug}/invite")]
@@ -135,7 +152,13 @@ async fn send_invitations(
     slug: web::Path<String>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let input = InviteInput::from_pairs(form.into_inner());
+    let pairs = form.into_inner();
+    // The script's later slices name the report the first one started.
+    let report = pairs
+        .iter()
+        .find(|(k, _)| k == "report")
+        .and_then(|(_, v)| v.trim().parse::<i64>().ok());
+    let input = InviteInput::from_pairs(pairs);
     let (slug, chosen) = (slug.into_inner(), input.clone());
     // The visitor, the group and what the form may choose from: one read.
     let (me, (access, roles, extra, targets, managed)) =
@@ -151,17 +174,27 @@ async fn send_invitations(
         .parse(&roles)
         .and_then(|r| invitations::check_extra(r, &extra, &me.user))
         .and_then(|r| invitations::check_targets(r, &input, &targets, managed, &me.user));
-    let wants_preview = input.action.as_deref() == Some("preview");
-    // The page's script sends a long list in slices and shows progress; each
-    // slice answers in JSON. Without the script the whole list is one request.
+    let action = input.action.as_deref();
+    let wants_preview = action == Some("preview");
+    // The page's script sends a long list in slices and shows progress; it
+    // first has the whole list checked (`check`), then each slice answers in
+    // JSON. Without the script the whole list is one request.
     let wants_json = req
         .headers()
         .get(actix_web::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if wants_json && !wants_preview && parsed.is_err() {
-        return Ok(HttpResponse::UnprocessableEntity()
-            .json(serde_json::json!({ "error": "Please correct the form." })));
+    if wants_json && !wants_preview {
+        match (&parsed, action) {
+            (Err(_), _) => {
+                return Ok(HttpResponse::UnprocessableEntity()
+                    .json(serde_json::json!({ "error": "Please correct the form." })));
+            }
+            (Ok(_), Some("check")) => {
+                return Ok(HttpResponse::Ok().json(serde_json::json!({ "ok": true })));
+            }
+            _ => {}
+        }
     }
     let request = match parsed {
         Ok(r) if !wants_preview => r,
@@ -190,33 +223,36 @@ async fn send_invitations(
     };
     let now = state.clock.now();
     let inviter = me.user.clone();
-    let st = state.clone();
-    let lines = state
+    let (st, group_id) = (state.clone(), access.group.id);
+    let (report, results) = state
         .writer
         .run(move |c| {
+            let report = invite_reports::open(c, report, group_id, inviter.id, &input, now)?;
             let env = InviteEnv {
                 config: &st.config,
                 links: &st.links,
             };
             let targets: Vec<&GroupAccess> = targets.iter().chain(extra.iter()).collect();
-            let mut lines = Vec::with_capacity(request.recipients.len());
+            let mut results = Vec::with_capacity(request.recipients.len());
             for r in &request.recipients {
                 let (outcome, groups) =
                     invitations::invite_one(c, &env, &targets, &inviter, &request, r, now)?;
-                lines.push(ResultLine {
+                results.push(EntryResult {
                     entry: r.label().to_string(),
                     outcome,
-                    groups: crate::services::invitations::join_names(&groups),
+                    groups: invitations::join_names(&groups),
                 });
             }
-            Ok(lines)
+            invite_reports::append(c, report, &results)?;
+            Ok((report, results))
         })
         .await?;
-    if lines.iter().any(|l| l.outcome.is_success()) {
+    if results.iter().any(|l| l.outcome.is_success()) {
         state.mail_wakeup.notify_one();
     }
+    let result = result_url(&access.group.slug, report);
     if wants_json {
-        let out: Vec<_> = lines
+        let lines: Vec<_> = results
             .iter()
             .map(|l| {
                 serde_json::json!({
@@ -227,15 +263,34 @@ async fn send_invitations(
                 })
             })
             .collect();
-        return Ok(HttpResponse::Ok().json(out));
+        return Ok(HttpResponse::Ok().json(serde_json::json!({
+            "report": report,
+            "result": result,
+            "lines": lines,
+        })));
     }
+    Ok(see_other(&result))
+}
+
+/// What one "Send Invitation" came to; only its sender sees it.
+#[get("/groups/{slug}/invite/results/{id}")]
+async fn invite_result(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> AppResult<InviteResultPage> {
+    let ((slug, id), viewer) = (path.into_inner(), me.user.id);
+    let (access, result) = db::run(&state.pool, move |c| {
+        let access = load_admin_access(c, &slug, viewer)?;
+        let result = invite_reports::load(c, id, access.group.id, viewer)?;
+        Ok((access, result))
+    })
+    .await?;
     Ok(InviteResultPage {
         ctx: me.ctx,
         access,
-        lines,
-    }
-    .respond_to(&req)
-    .map_into_boxed_body())
+        result,
+    })
 }
 
 /// The invitations page's tab, search and cursor, as in its address.

@@ -70,6 +70,58 @@ impl InviteInput {
     }
 }
 
+/// "2 entries are neither a username nor an e-mail address: "a@", "b c".
+/// Correct or remove them." Names at most five, each cut short.
+fn invalid_entries_message(invalid: &[&str]) -> String {
+    const NAMED: usize = 5;
+    let mut named: Vec<String> = invalid
+        .iter()
+        .take(NAMED)
+        .map(|s| format!("\u{201c}{}\u{201d}", crate::domain::text::cut(s, 60)))
+        .collect();
+    if invalid.len() > NAMED {
+        named.push(format!("and {} more", invalid.len() - NAMED));
+    }
+    let named = named.join(", ");
+    match invalid.len() {
+        1 => format!(
+            "1 entry is neither a username nor an e-mail address: {named}. Correct or remove it."
+        ),
+        n => format!(
+            "{n} entries are neither a username nor an e-mail address: {named}. Correct or remove them."
+        ),
+    }
+}
+
+impl InviteInput {
+    /// The form without its list, url-encoded, as a report keeps it for
+    /// "Invite more" and "Fix N entries".
+    pub fn settings(&self) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        out.append_pair("role_id", &self.role_id);
+        out.append_pair("message", &self.message);
+        out.append_pair("scope", &self.scope);
+        for id in &self.also {
+            out.append_pair("also", &id.to_string());
+        }
+        for id in &self.communities {
+            out.append_pair("community", &id.to_string());
+        }
+        out.finish()
+    }
+
+    /// The form reopened from `settings` with `send_to` in its list.
+    pub fn reopened(settings: &str, send_to: String) -> Self {
+        let mut input = Self::from_pairs(
+            url::form_urlencoded::parse(settings.as_bytes())
+                .into_owned()
+                .collect(),
+        );
+        input.send_to = send_to;
+        input
+    }
+}
+
 fn push_id(ids: &mut Vec<i64>, v: &str) {
     if let Ok(id) = v.trim().parse()
         && !ids.contains(&id)
@@ -143,10 +195,24 @@ impl InviteInput {
     /// another group or above the inviter's own is refused like an unknown one.
     pub fn parse(&self, grantable: &[Role]) -> Result<InviteRequest, FormErrors> {
         let mut e = FormErrors::default();
-        let recipients = e.check(
-            "send_to",
-            parse_recipients(&self.send_to).map_err(|err| err.message()),
-        );
+        let recipients = e
+            .check(
+                "send_to",
+                parse_recipients(&self.send_to).map_err(|err| err.message()),
+            )
+            .filter(|list| {
+                // Entries that cannot be anybody are the typist's to fix,
+                // in the form, before anything is sent.
+                let invalid: Vec<&str> = list
+                    .iter()
+                    .filter(|r| matches!(r, Recipient::Invalid(_)))
+                    .map(Recipient::label)
+                    .collect();
+                if !invalid.is_empty() {
+                    e.add("send_to", invalid_entries_message(&invalid));
+                }
+                invalid.is_empty()
+            });
         let role = self
             .role_id
             .trim()

@@ -9,6 +9,7 @@ pub mod communities;
 pub mod company_accounts;
 pub mod groups;
 pub mod invitations;
+pub mod invite_reports;
 pub mod link_guesses;
 pub mod login;
 pub mod members;

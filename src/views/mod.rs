@@ -4,9 +4,7 @@ pub mod confirm;
 pub use confirm::{ConfirmPage, InvitationChange};
 
 use crate::auth::Ctx;
-use crate::domain::{
-    AccountKind, Audience, FormErrors, InvitationStatus, InviteOutcome, JoinMethod, Permission,
-};
+use crate::domain::{AccountKind, Audience, FormErrors, InvitationStatus, JoinMethod, Permission};
 use crate::models::audit::AuditRow;
 use crate::models::case::{Case, CaseComment};
 use crate::models::company_account::CompanyAccount;
@@ -526,24 +524,50 @@ impl InvitePage {
     }
 }
 
-pub struct ResultLine {
-    pub entry: String,
-    pub outcome: InviteOutcome,
-    /// The groups invited to, when several were asked for ("A and B").
-    pub groups: String,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "groups/invite_result.html")]
 pub struct InviteResultPage {
     pub ctx: Ctx,
     pub access: GroupAccess,
-    pub lines: Vec<ResultLine>,
+    pub result: crate::services::invite_reports::InviteResult,
 }
 
 impl InviteResultPage {
-    pub fn invited(&self) -> usize {
-        self.lines.iter().filter(|l| l.outcome.is_success()).count()
+    /// The heading says how it went.
+    pub fn heading(&self) -> &'static str {
+        match (self.result.invited, self.result.refused) {
+            (_, 0) => "Invitations sent",
+            (0, _) => "No invitations sent",
+            _ => "Some invitations not sent",
+        }
+    }
+
+    pub fn summary(&self) -> String {
+        self.result.summary.join(" · ")
+    }
+
+    fn again(&self) -> String {
+        format!(
+            "/groups/{}/invite?from={}",
+            self.access.group.slug, self.result.report.id
+        )
+    }
+
+    /// "Invite more": the same role, message and groups, an empty list.
+    pub fn more_href(&self) -> String {
+        self.again()
+    }
+
+    /// "Fix N entries": the refused entries back in the form.
+    pub fn fix_href(&self) -> String {
+        format!("{}&fix=1", self.again())
+    }
+
+    pub fn fix_label(&self) -> String {
+        match self.result.refused {
+            1 => "Fix 1 entry".into(),
+            n => format!("Fix {n} entries"),
+        }
     }
 }
 

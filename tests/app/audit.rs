@@ -14,12 +14,10 @@ backend_tests!(audit_lists_membership_and_invitation_changes_by_user);
 const PW: &str = "a-long-password-1";
 
 async fn invite(app: &TestApp, client: &reqwest::Client, slug: &str, to: &str, role: &str) {
-    let page = format!("/groups/{slug}/invite");
     let p = app
-        .submit_with(
+        .send_invite(
             client,
-            &page,
-            &page,
+            slug,
             &[
                 ("send_to", to),
                 ("role_id", role),

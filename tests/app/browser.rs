@@ -306,6 +306,12 @@ impl Browser {
         self.wait_for_load().await;
     }
 
+    /// Reloads the page shown, as the browser's reload button does.
+    pub async fn refresh(&self) {
+        self.client.refresh().await.expect("reload");
+        self.wait_for_load().await;
+    }
+
     /// The path of the page shown.
     pub async fn path(&self) -> String {
         self.client
@@ -467,7 +473,7 @@ impl Browser {
         }
     }
 
-    async fn wait_for_load(&self) {
+    pub async fn wait_for_load(&self) {
         let deadline = Instant::now() + PAGE_TIMEOUT;
         while !matches!(
             self.client

@@ -149,16 +149,42 @@ async fn browser_email_invitation_flow(b: Backend) {
     .await;
     choose(&browser, "Role", "GroupMember").await;
     browser.press("Send Invitation").await;
+    // The malformed entry is shown in the form, the list kept as typed.
+    browser.assert_path(&invite).await;
     browser
-        .assert_sees(&["Invitations sent", "3 of 4 invited."])
+        .assert_sees(&[
+            "1 entry is neither a username nor an e-mail address: \u{201c}not@an@address\u{201d}. Correct or remove it.",
+        ])
         .await;
+    assert_eq!(
+        value_of(&browser, "#send_to").await,
+        "dave@example.com; erin@example.com, bob not@an@address"
+    );
+    browser.check_a11y("invite form, a malformed entry").await;
+    browser.screenshots("invite-form-error").await;
+    assert_eq!(app.count("invitations"), 0, "nothing sent");
+    fill_in(
+        &browser,
+        "Send to",
+        "dave@example.com; erin@example.com, bob",
+    )
+    .await;
+    browser.press("Send Invitation").await;
+    browser
+        .assert_sees(&["Invitations sent", "3 invited"])
+        .await;
+    assert!(
+        browser
+            .path()
+            .await
+            .starts_with(&format!("{invite}/results/"))
+    );
     assert_eq!(
         texts_of(&browser, ".invite-results li").await,
         vec![
             "dave@example.com: invited by e-mail",
             "erin@example.com: invited by e-mail",
             "bob: invited",
-            "not@an@address: not a valid address",
         ]
     );
     browser.check_a11y("invite result, mixed list").await;

@@ -168,17 +168,34 @@ async fn browser_invitation_flow(b: Backend) {
 
     browser.press("Send Invitation").await;
     browser
-        .assert_sees(&["Invitations sent", "1 of 1 invited."])
+        .assert_sees(&["Invitations sent", "1 invited"])
         .await;
+    assert!(
+        browser
+            .path()
+            .await
+            .starts_with(&format!("{invite}/results/"))
+    );
     assert_eq!(
         texts_of(&browser, ".invite-results li").await,
         vec!["bob: invited"]
     );
     browser.check_a11y("invite result").await;
 
+    // A reload shows the result again; nothing is sent twice.
+    browser.refresh().await;
+    browser
+        .assert_sees(&["Invitations sent", "1 invited"])
+        .await;
+    assert_eq!(app.count("invitations"), 1);
+
+    // "Invite more" keeps the role and the message, not the list.
     // carol's name is typed, not chosen.
     browser.follow("Invite more").await;
     browser.assert_path(&invite).await;
+    assert_eq!(value_of(&browser, "#send_to").await, "");
+    assert_eq!(chosen(&browser, "#role_id").await, "GroupMember");
+    assert_eq!(value_of(&browser, "#message").await, MESSAGE);
     type_send_to(&browser, "carol", "carol").await;
     assert_eq!(value_of(&browser, "#send_to").await, "carol");
     choose(&browser, "Role", "GroupMember").await;

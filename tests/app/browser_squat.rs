@@ -17,10 +17,9 @@ const PW: &str = "correct horse battery";
 async fn invite(app: &TestApp, alice: &reqwest::Client, to: &str) -> String {
     let role = app.builtin_role("GroupMember").to_string();
     let p = app
-        .submit_with(
+        .send_invite(
             alice,
-            "/groups/crew/invite",
-            "/groups/crew/invite",
+            "crew",
             &[
                 ("send_to", to),
                 ("role_id", &role),

@@ -65,8 +65,7 @@ async fn mssp(app: &TestApp) -> reqwest::Client {
 
 /// POSTs the invite form of `mssp` as `client`.
 async fn invite_mssp(app: &TestApp, client: &reqwest::Client, form: &[(&str, &str)]) -> Page {
-    app.submit_with(client, "/groups/mssp/invite", "/groups/mssp/invite", form)
-        .await
+    app.send_invite(client, "mssp", form).await
 }
 
 /// The closure rows of the whole tree, for "nothing changed" checks.

@@ -343,6 +343,28 @@ impl TestApp {
         self.post_with(client, action, &fields).await
     }
 
+    /// Sends the invite form of `slug` and, as a browser would, follows the
+    /// redirect to its result page (a refused form answers itself, 422).
+    pub async fn send_invite(
+        &self,
+        client: &reqwest::Client,
+        slug: &str,
+        form: &[(&str, &str)],
+    ) -> Page {
+        let page = format!("/groups/{slug}/invite");
+        let p = self.submit_with(client, &page, &page, form).await;
+        match (&p.location, p.status) {
+            (Some(to), 303) => {
+                assert!(
+                    to.starts_with(&format!("/groups/{slug}/invite/results/")),
+                    "the invite form redirects to its result: {to}"
+                );
+                self.get_with(client, to).await
+            }
+            _ => p,
+        }
+    }
+
     pub async fn submit(&self, form_page: &str, action: &str, form: &[(&str, &str)]) -> Page {
         self.submit_with(&self.client, form_page, action, form)
             .await

@@ -66,11 +66,9 @@ async fn invite(
     message: &str,
 ) -> Page {
     let role = role.to_string();
-    let page = format!("/groups/{slug}/invite");
-    app.submit_with(
+    app.send_invite(
         c,
-        &page,
-        &page,
+        slug,
         &[
             ("send_to", to),
             ("role_id", &role),
@@ -136,7 +134,7 @@ async fn invite_by_username_then_accept_and_decline(b: Backend) {
     assert_eq!(p.status, 200, "{}", p.body);
     assert_eq!(
         texts(&p.body, ".invite-results li"),
-        vec!["bob: invited", "carol: invited", "nobody: no such user"]
+        vec!["nobody: no such user", "bob: invited", "carol: invited"]
     );
     assert_eq!(invitation_states(app).len(), 2);
     // Each invitee got a private message, a notification and a mail.
@@ -302,15 +300,36 @@ async fn each_entry_gets_its_own_outcome(b: Backend) {
         .unwrap();
     invite(app, &w.alice, "crew", "carol", member, "").await;
     let before = invitation_states(app);
+    // An entry that cannot be anybody is the typist's to fix: the form
+    // says which, keeps what was typed, and sends nothing.
+    let typed = "bob; carol dave alice b@d@x carol@example.com";
+    let p = invite(app, &w.alice, "crew", typed, member, "Welcome").await;
+    assert_eq!(p.status, 422, "{}", p.body);
+    assert_eq!(
+        texts(&p.body, "#send_to-error"),
+        vec![
+            "1 entry is neither a username nor an e-mail address: \u{201c}b@d@x\u{201d}. Correct or remove it."
+        ]
+    );
+    assert_eq!(texts(&p.body, "textarea#send_to"), vec![typed]);
+    assert_eq!(texts(&p.body, "textarea#message"), vec!["Welcome"]);
+    assert_eq!(invitation_states(app), before, "nothing sent");
+
     let p = invite(
         app,
         &w.alice,
         "crew",
-        "bob; carol dave alice b@d@x carol@example.com",
+        "bob; carol dave alice carol@example.com",
         member,
         "",
     )
     .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert_eq!(texts(&p.body, "h1"), vec!["No invitations sent"]);
+    assert_eq!(
+        texts(&p.body, ".invite-summary"),
+        vec!["0 invited · 2 already invited · 2 already members · 1 account not active"]
+    );
     assert_eq!(
         texts(&p.body, ".invite-results li"),
         vec![
@@ -318,7 +337,6 @@ async fn each_entry_gets_its_own_outcome(b: Backend) {
             "carol: already invited",
             "dave: account not active",
             "alice: already a member",
-            "b@d@x: not a valid address",
             "carol@example.com: already invited",
         ]
     );
@@ -640,6 +658,9 @@ async fn invite_page_previews_the_mail_and_messages_are_text(b: Backend) {
                 ("action", "send"),
             ],
         )
+        .await;
+    let p = app
+        .get_with(&w.alice, p.location.as_deref().expect("to the result"))
         .await;
     assert_eq!(texts(&p.body, ".invite-results li"), vec!["bob: invited"]);
     for path in ["/invitations", "/messages"] {

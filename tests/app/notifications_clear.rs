@@ -19,13 +19,11 @@ backend_tests!(
 const PW: &str = "correct horse battery";
 
 async fn invite(app: &TestApp, c: &reqwest::Client, slug: &str, to: &str) {
-    let page = format!("/groups/{slug}/invite");
     let role = app.builtin_role("GroupMember").to_string();
     let p = app
-        .submit_with(
+        .send_invite(
             c,
-            &page,
-            &page,
+            slug,
             &[
                 ("send_to", to),
                 ("role_id", &role),

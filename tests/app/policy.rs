@@ -233,10 +233,9 @@ async fn policy_rules(b: Backend) {
 
     // may_answer_invitation: only the person it was sent to.
     let page = app
-        .submit_with(
+        .send_invite(
             &alice,
-            "/groups/big/invite",
-            "/groups/big/invite",
+            "big",
             &[
                 ("send_to", "carol"),
                 ("role_id", &member_role.id.to_string()),

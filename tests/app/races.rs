@@ -79,10 +79,9 @@ async fn twenty_resends_at_once_send_three_mails(b: Backend) {
     app.new_group(&alice, "Crew", "crew", "invite_only").await;
     let role = app.builtin_role("GroupMember").to_string();
     let p = app
-        .submit_with(
+        .send_invite(
             &alice,
-            "/groups/crew/invite",
-            "/groups/crew/invite",
+            "crew",
             &[
                 ("send_to", "guest@example.org"),
                 ("role_id", &role),

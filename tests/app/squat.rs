@@ -41,10 +41,9 @@ async fn alice_and_crew(app: &TestApp) -> reqwest::Client {
 async fn invite(app: &TestApp, alice: &reqwest::Client, to: &str) -> Vec<String> {
     let role = app.builtin_role("GroupMember").to_string();
     let p = app
-        .submit_with(
+        .send_invite(
             alice,
-            "/groups/crew/invite",
-            "/groups/crew/invite",
+            "crew",
             &[
                 ("send_to", to),
                 ("role_id", &role),

@@ -1,0 +1,2 @@
+DROP TABLE invite_report_lines;
+DROP TABLE invite_reports;
