@@ -34,7 +34,11 @@ pub const INVITATION_PREFIX: &str = "invitation_";
 /// A readable name for an event kind (a kind written by a newer release
 /// shows as itself).
 pub fn label(kind: &str) -> &str {
-    match kind {
+    known_label(kind).unwrap_or(kind)
+}
+
+fn known_label(kind: &str) -> Option<&'static str> {
+    Some(match kind {
         ACCOUNT_CREATED => "Account created",
         ACCOUNT_ATTACHED => "Attached to account",
         GROUP_ATTACHED => "Group attached",
@@ -63,8 +67,14 @@ pub fn label(kind: &str) -> &str {
         "invitation_revoked" => "Invitation revoked",
         "invitation_accepted" => "Invitation accepted",
         "invitation_declined" => "Invitation declined",
-        other => other,
-    }
+        "invitation_expired" => "Invitation expired",
+        _ => return None,
+    })
+}
+
+/// An invitation history kind (`sent`, `renewed`, …) in words.
+pub fn history_label(kind: &str) -> &str {
+    known_label(&format!("{INVITATION_PREFIX}{kind}")).unwrap_or(kind)
 }
 
 /// How the audit trail words an invitation event: the text before the

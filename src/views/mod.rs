@@ -1,6 +1,7 @@
 //! Askama page structs, one per template.
 
 pub mod confirm;
+pub mod timeline;
 pub use confirm::{ConfirmPage, InvitationChange};
 
 use crate::auth::Ctx;

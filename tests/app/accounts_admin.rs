@@ -265,10 +265,11 @@ async fn super_user_manages_active_login(b: Backend) {
             .contains("Active Login turned on for bob by alice")
     );
     let audit = app.get_with(&alice, "/account/audit?user=bob").await;
-    let rows = texts(&audit.body, "tbody tr");
+    let rows = texts(&audit.body, ".timeline li");
     assert!(
         rows.iter()
-            .any(|r| r.contains("alice Active Login turned off for bob bob")),
+            .any(|r| r
+                .contains("Active Login off by alice · about bob Active Login turned off for bob")),
         "{rows:?}"
     );
     assert!(

@@ -57,7 +57,7 @@ async fn answer(app: &TestApp, bob: &reqwest::Client, verb: &str) {
 
 fn rows(page: &Page) -> Vec<String> {
     assert_eq!(page.status, 200, "{}", page.body);
-    texts(&page.body, "tbody tr")
+    texts(&page.body, ".timeline li")
 }
 
 fn has(rows: &[String], expected: &str) -> bool {
@@ -125,13 +125,13 @@ async fn audit_lists_membership_and_invitation_changes_by_user(b: Backend) {
     // bob's history in Acme's audit: every membership and invitation change.
     let bobs = rows(&app.get_with(&w.alice, "/account/audit?user=bob").await);
     for expected in [
-        "Invitation sent alice Invitation sent to bob@example.com (Acme Support) bob",
-        "Invitation accepted bob Invitation accepted by bob@example.com (Acme Support) bob",
-        "Member joined bob Joined by invitation (Acme Support) bob",
-        "Member left bob Left (Acme Support) bob",
-        "Invitation declined bob Invitation declined by bob@example.com (Acme Support) bob",
-        "Member removed alice Removed (Acme Support) bob",
-        "Invitation sent bob Invitation sent to erin@example.com (Acme Support)",
+        "Invitation sent by alice · about bob Invitation sent to bob@example.com (Acme Support)",
+        "Invitation accepted by bob · about bob Invitation accepted by bob@example.com (Acme Support)",
+        "Member joined by bob · about bob Joined by invitation (Acme Support)",
+        "Member left by bob · about bob Left (Acme Support)",
+        "Invitation declined by bob · about bob Invitation declined by bob@example.com (Acme Support)",
+        "Member removed by alice · about bob Removed (Acme Support)",
+        "Invitation sent by bob Invitation sent to erin@example.com (Acme Support)",
     ] {
         assert!(has(&bobs, expected), "{expected}: {bobs:?}");
     }
@@ -139,11 +139,11 @@ async fn audit_lists_membership_and_invitation_changes_by_user(b: Backend) {
     // alice's actions on dora's invitation, filtered by alice.
     let alices = rows(&app.get_with(&w.alice, "/account/audit?user=alice").await);
     for expected in [
-        "Invitation sent alice Invitation sent to dora@example.com (Acme Support)",
-        "Invitation resent alice Invitation resent to dora@example.com (Acme Support)",
-        "New invitation link alice New invitation link generated for dora@example.com (Acme Support)",
-        "Invitation cancelled alice Invitation to dora@example.com cancelled (Acme Support)",
-        "Invitation revoked alice Invitation to erin@example.com revoked (Acme Support)",
+        "Invitation sent by alice Invitation sent to dora@example.com (Acme Support)",
+        "Invitation resent by alice Invitation resent to dora@example.com (Acme Support)",
+        "New invitation link by alice New invitation link generated for dora@example.com (Acme Support)",
+        "Invitation cancelled by alice Invitation to dora@example.com cancelled (Acme Support)",
+        "Invitation revoked by alice Invitation to erin@example.com revoked (Acme Support)",
     ] {
         assert!(has(&alices, expected), "{expected}: {alices:?}");
     }
@@ -153,12 +153,12 @@ async fn audit_lists_membership_and_invitation_changes_by_user(b: Backend) {
     app.login_with(&root, "root", PW).await;
     let site = rows(&app.get_with(&root, "/admin/audit?user=bob").await);
     assert!(
-        has(&site, "Member left bob Left (Acme Support) bob"),
+        has(&site, "Member left by bob · about bob Left (Acme Support)"),
         "{site:?}"
     );
     assert!(has(
         &site,
-        "Member removed alice Removed (Acme Support) bob"
+        "Member removed by alice · about bob Removed (Acme Support)"
     ));
     let pete = new_client();
     app.login_with(&pete, "pete", PW).await;

@@ -64,6 +64,26 @@ async fn browser_admin_company_accounts(b: Backend) {
     browser.check_a11y("admin with an account").await;
     browser.screenshots("admin-company-accounts").await;
     assert_eq!(title(&browser).await, "Site administration · Guildhall");
+    // What was done shows on the audit trail as a timeline, newest first,
+    // each event with its mark.
+    browser.goto("/admin/audit").await;
+    let events = crate::browser::texts_of(&browser, "ol.timeline li .event").await;
+    assert_eq!(
+        events,
+        [
+            "Super user granted",
+            "Attached to account",
+            "Account created"
+        ]
+    );
+    assert_eq!(
+        crate::browser::texts_of(&browser, "ol.timeline li .tl-mark")
+            .await
+            .len(),
+        3
+    );
+    browser.check_a11y("audit trail").await;
+    browser.screenshots("audit-trail").await;
     browser.log_out().await;
 
     // alice reaches Manage Users from the menu.

@@ -275,7 +275,7 @@ async fn generate_new_invitation_retires_the_old_link(b: Backend) {
     assert!(
         texts(&page.body, ".history li")
             .iter()
-            .any(|h| h.starts_with("renewed by alice"))
+            .any(|h| h.starts_with("New invitation link by alice"))
     );
     // Answering through the old link does nothing.
     let (_, erin) = app.logged_in("erin", PW).await;

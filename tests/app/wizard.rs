@@ -665,15 +665,15 @@ async fn contact_whose_invitation_was_cancelled_is_invited_to_community_again(b:
 
     // Audited: the account's history of carol tells the whole story.
     let audit = app.get_with(&w.alice, "/account/audit?user=carol").await;
-    let rows = texts(&audit.body, "tbody tr");
+    let rows = texts(&audit.body, ".timeline li");
     for expected in [
-        "Invitation sent alice Invitation sent to carol@example.com (Acme Support) carol",
-        "Invitation cancelled alice Invitation to carol@example.com cancelled (Acme Lounge) carol",
-        "Invited to Community alice Contact carol@example.com invited to Community: Acme Lounge carol",
-        "Invitation sent alice Invitation sent to carol@example.com (Acme Lounge) carol",
-        "Contact registered carol Registered from an invitation as carol carol",
-        "Member joined carol Joined by invitation (Acme Lounge) carol",
-        "Invitation accepted carol Invitation accepted by carol@example.com (Acme Lounge) carol",
+        "Invitation sent by alice · about carol Invitation sent to carol@example.com (Acme Support)",
+        "Invitation cancelled by alice · about carol Invitation to carol@example.com cancelled (Acme Lounge)",
+        "Invited to Community by alice · about carol Contact carol@example.com invited to Community: Acme Lounge",
+        "Invitation sent by alice · about carol Invitation sent to carol@example.com (Acme Lounge)",
+        "Contact registered by carol · about carol Registered from an invitation as carol",
+        "Member joined by carol · about carol Joined by invitation (Acme Lounge)",
+        "Invitation accepted by carol · about carol Invitation accepted by carol@example.com (Acme Lounge)",
     ] {
         assert!(
             rows.iter().any(|r| r.contains(expected)),
