@@ -70,6 +70,19 @@ pub fn descendants(conn: &mut DbConn, id: i64, limit: i64) -> QueryResult<Vec<Gr
         .load(conn)
 }
 
+/// `root` and the groups below it with their depth under `root`, level by
+/// level and by name within a level, at most `limit` (the nearest levels
+/// first, so a cut never leaves a group without its parent).
+pub fn subtree(conn: &mut DbConn, root: i64, limit: i64) -> QueryResult<Vec<(Group, i32)>> {
+    ga::table
+        .inner_join(groups::table.on(groups::id.eq(ga::group_id)))
+        .filter(ga::ancestor_id.eq(root))
+        .order((ga::depth, groups::name_key, groups::id))
+        .limit(limit)
+        .select((Group::as_select(), ga::depth))
+        .load(conn)
+}
+
 /// How many descendants `id` has (a group with any is a community).
 pub fn count_descendants(conn: &mut DbConn, id: i64) -> QueryResult<i64> {
     ga::table

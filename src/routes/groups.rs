@@ -145,7 +145,7 @@ async fn group_home(
 ) -> AppResult<GroupPage> {
     let viewer = ctx.user.as_ref().map(|u| u.id);
     let slug = slug.into_inner();
-    let (access, requested, path, communities, (counts, newest)) = db::run(&state.pool, move |c| {
+    let (access, requested, path, tree, (counts, newest)) = db::run(&state.pool, move |c| {
         let access = GroupAccess::load(c, &slug, viewer)?;
         let requested = match viewer {
             Some(uid) if !access.has_access() && access.group.is_on_request() => {
@@ -161,13 +161,13 @@ async fn group_home(
             Vec::new()
         };
         path.reverse();
-        // Managed communities: all of them for those with access here;
-        // others see only the ones that are not invitation-only.
-        let communities: Vec<group::Group> =
-            group_tree::descendants(c, access.group.id, HOME_COMMUNITIES)?
-                .into_iter()
-                .filter(|g| access.has_access() || !g.is_invite_only())
-                .collect();
+        // The tree from the top community down; someone who reaches a
+        // managed community but not the top one sees it from their group.
+        let top = path.first().map_or(access.group.id, |g| g.id);
+        let mut tree = community_tree(c, top, access.group.id, viewer)?;
+        if tree.is_empty() && top != access.group.id {
+            tree = community_tree(c, access.group.id, access.group.id, viewer)?;
+        }
         // Members are shown newest first here; the members page has
         // them all (inherited ones too), by name.
         let counts = membership::home_counts(c, access.group.id)?;
@@ -176,7 +176,7 @@ async fn group_home(
         } else {
             Vec::new()
         };
-        Ok((access, requested, path, communities, (counts, newest)))
+        Ok((access, requested, path, tree, (counts, newest)))
     })
     .await?;
     let last_manager = groups::is_last_manager(&access, counts.managers);
@@ -190,7 +190,7 @@ async fn group_home(
         access,
         requested,
         path,
-        communities,
+        tree,
         member_count,
         newest,
         last_manager,
@@ -200,6 +200,34 @@ async fn group_home(
 #[derive(Deserialize)]
 struct AfterQuery {
     after: Option<String>,
+}
+
+/// The community tree under `top` as `viewer` may see it, `current`
+/// marked; empty for a group alone or a hidden top.
+fn community_tree(
+    c: &mut db::DbConn,
+    top: i64,
+    current: i64,
+    viewer: Option<i64>,
+) -> AppResult<Vec<crate::views::tree::TreeNode>> {
+    let levels = group_tree::subtree(c, top, HOME_COMMUNITIES)?;
+    if levels.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let invite_only: Vec<i64> = levels
+        .iter()
+        .filter(|(g, _)| g.is_invite_only())
+        .map(|(g, _)| g.id)
+        .collect();
+    let reached = match viewer {
+        Some(uid) => group_tree::reachable_among(c, uid, &invite_only)?,
+        None => Vec::new(),
+    };
+    // An invitation-only group shows only to those who reach it
+    // (`policy::may_view_group`); the groups below a hidden one stay hidden.
+    Ok(crate::views::tree::build(levels, current, |g| {
+        !g.is_invite_only() || reached.contains(&g.id)
+    }))
 }
 
 #[get("/groups/{slug}/members")]

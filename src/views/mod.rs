@@ -2,6 +2,7 @@
 
 pub mod confirm;
 pub mod timeline;
+pub mod tree;
 pub use confirm::{ConfirmPage, InvitationChange};
 
 use crate::auth::Ctx;
@@ -443,8 +444,9 @@ pub struct GroupPage {
     pub requested: bool,
     /// The communities above the group, the top one first.
     pub path: Vec<Group>,
-    /// Managed communities below it, by name.
-    pub communities: Vec<Group>,
+    /// The community tree it is part of, from the top community down (empty
+    /// for a group alone).
+    pub tree: Vec<tree::TreeNode>,
     /// How many belong to the group itself (with `view_members`).
     pub member_count: i64,
     /// The newest members, newest first (empty without `view_members`).

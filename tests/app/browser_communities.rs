@@ -65,6 +65,20 @@ async fn browser_communities_flow(b: Backend) {
         vec!["Managed One", "Managed Two"]
     );
     browser.check_a11y("main community home").await;
+    browser.goto("/groups/m1").await;
+    assert_eq!(
+        texts_of(&browser, ".community-list a").await,
+        vec!["MSSP", "Managed Two"]
+    );
+    browser
+        .client
+        .execute(
+            "document.querySelector('.community-list').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .expect("scroll to the tree");
+    browser.screenshots("community-tree").await;
 
     // MSSP cannot go inside its own managed community.
     browser.goto("/groups/mssp/settings").await;

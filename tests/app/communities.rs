@@ -114,8 +114,19 @@ async fn parent_members_reach_every_managed_community(b: Backend) {
     }
     let home = app.get_with(&alice, "/groups/mssp").await;
     assert_eq!(
-        texts(&home.body, ".community-list li"),
+        texts(&home.body, ".community-list > li > ul > li"),
         vec!["Managed One", "Managed Three", "Managed Two"]
+    );
+    // Drawn as a tree: the main community on top, its own page marked.
+    assert_eq!(
+        texts(&home.body, ".community-list > li > [aria-current=page]"),
+        vec!["MSSP"]
+    );
+    let one = app.get_with(&alice, "/groups/m1").await;
+    assert_eq!(texts(&one.body, ".community-list > li > a"), vec!["MSSP"]);
+    assert_eq!(
+        texts(&one.body, ".community-list [aria-current=page]"),
+        vec!["Managed One"]
     );
 
     // carol belongs to the main community only, as a plain member.
