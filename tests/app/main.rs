@@ -30,6 +30,7 @@ mod invitation_list;
 mod invitations;
 mod layers;
 mod mail;
+mod members;
 mod messages;
 mod notifications_clear;
 mod passwords;
