@@ -13,6 +13,7 @@ mod browser_communities;
 mod browser_email_invitations;
 mod browser_invitation_list;
 mod browser_invitations;
+mod browser_members;
 mod browser_passwords;
 mod browser_roles;
 mod browser_sessions;

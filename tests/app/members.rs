@@ -19,7 +19,7 @@ backend_tests!(
 const PW: &str = "correct horse battery";
 
 /// A user with this name and no password (no hashing: fast).
-fn person(app: &TestApp, username: &str, first: &str, last: &str) -> i64 {
+pub(crate) fn person(app: &TestApp, username: &str, first: &str, last: &str) -> i64 {
     let now = app.clock.now();
     let email = format!("{username}@example.com");
     app.db(|c| {
