@@ -307,9 +307,7 @@ async fn members_sort_naturally_and_filters_survive_paging(b: Backend) {
     assert_eq!(seen, expected);
 
     // A role change from page 2 of the search returns to page 2 of it.
-    let p = app
-        .get_with(&ann, &format!("/groups/club/members?q=page"))
-        .await;
+    let p = app.get_with(&ann, "/groups/club/members?q=page").await;
     let page2 = next_href(&p.body).expect("a second page");
     let p = app.get_with(&ann, &page2).await;
     let back = attrs(&p.body, "form.role-form input[name=back]", "value")[0].clone();
