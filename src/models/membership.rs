@@ -284,6 +284,8 @@ pub struct MemberRow {
     pub group_id: i64,
     /// Who invited them, when they came by invitation.
     pub invited_by: Option<String>,
+    /// The name of `group_id`: "Inherited from Main".
+    pub group_name: String,
 }
 
 impl MemberRow {
@@ -323,7 +325,8 @@ pub struct MemberFilter {
 /// Members by name (natural order), `limit` after the cursor. It walks the
 /// index (group_id, sort_key, user_id), or (group_id, role_id, sort_key,
 /// user_id) for one role, from the cursor, so page 100 costs what page 1
-/// does; users and roles are joined by primary key for the names. A search
+/// does; users, roles and the group are joined by primary key for the
+/// names. A search
 /// filters the same walk on the row's own keys.
 pub fn page(
     conn: &mut DbConn,
@@ -335,6 +338,7 @@ pub fn page(
     let mut q = memberships::table
         .inner_join(users::table)
         .inner_join(roles::table)
+        .inner_join(groups::table)
         .left_join(inviters.on(memberships::invited_by.eq(inviters.field(users::id).nullable())))
         .filter(memberships::group_id.eq(group_id))
         .order((memberships::sort_key, memberships::user_id))
@@ -351,6 +355,7 @@ pub fn page(
             users::last_name,
             memberships::group_id,
             inviters.field(users::username).nullable(),
+            groups::name,
         ))
         .into_boxed();
     if let Some(role_id) = f.role_id {

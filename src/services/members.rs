@@ -12,7 +12,7 @@ use crate::error::AppResult;
 use crate::models::invitation::{self, GroupRow as InvitedRow};
 use crate::models::join_request::{self, PendingRow};
 use crate::models::membership::{self, MemberCounts, MemberFilter, MemberRow};
-use crate::models::{Group, Role, User, group_tree, role};
+use crate::models::{Role, User, role};
 use crate::policy::{self, GroupAccess};
 use serde::Deserialize;
 use time::PrimitiveDateTime;
@@ -323,18 +323,13 @@ pub fn page(
         };
         pages.push(membership::page(conn, *id, &f, after, limit as i64)?);
     }
-    let above: Vec<Group> = if access.ancestors.len() > 1 {
-        group_tree::ancestors(conn, group)?
-    } else {
-        Vec::new()
-    };
-    let name_of = |id: i64| {
-        above
-            .iter()
-            .find(|g| g.id == id)
-            .map(|g| g.name.clone())
-            .unwrap_or_default()
-    };
+    // The communities' names come with their rows (no query of their own).
+    let names: std::collections::HashMap<i64, String> = pages
+        .iter()
+        .flatten()
+        .map(|r| (r.group_id, r.group_name.clone()))
+        .collect();
+    let name_of = |id: i64| names.get(&id).cloned().unwrap_or_default();
     Ok(merge(pages, group, limit, name_of))
 }
 
@@ -398,6 +393,7 @@ mod tests {
             last_name: "L".into(),
             group_id,
             invited_by: None,
+            group_name: String::new(),
         }
     }
 
