@@ -14,6 +14,7 @@ backend_tests!(
     members_sort_naturally_and_filters_survive_paging,
     members_hostile_queries_are_refused_or_cut,
     members_of_2000_page_by_screen_and_search_finds_page_40,
+    members_keys_of_older_rows_are_filled_at_start,
 );
 
 const PW: &str = "correct horse battery";
@@ -545,6 +546,43 @@ async fn members_of_2000_page_by_screen_and_search_finds_page_40(b: Backend) {
     );
     let p = app.get_with(&ann, "/groups/big/members?q=BIG990").await;
     assert_eq!(listed(&p.body), ["big990"]);
+}
+
+/// Memberships from before the name keys (sort_key '') get them when
+/// migrations run, as at every start; a second run finds nothing to do.
+async fn members_keys_of_older_rows_are_filled_at_start(b: Backend) {
+    use diesel::prelude::*;
+    use guildhall::db::schema::memberships;
+    let app = spawn_app(b).await;
+    let (_, ann) = app.logged_in("ann", PW).await;
+    assert_eq!(
+        app.new_group(&ann, "Club", "club", "open").await.status,
+        303
+    );
+    let id = person(&app, "u10", "User", "10");
+    app.add_member("club", id, app.builtin_role("GroupMember"));
+    let keys = || -> Vec<(String, String)> {
+        app.db(|c| {
+            memberships::table
+                .order(memberships::user_id)
+                .select((memberships::sort_key, memberships::name_key))
+                .load(c)
+                .unwrap()
+        })
+    };
+    let before = keys();
+    assert_eq!(before[1], ("user 0210".to_string(), "user 10".to_string()));
+    app.db(|c| {
+        diesel::update(memberships::table)
+            .set((memberships::sort_key.eq(""), memberships::name_key.eq("")))
+            .execute(c)
+            .unwrap()
+    });
+    let applied = app.db(|c| guildhall::db::run_migrations(c).unwrap());
+    assert!(applied.is_empty());
+    assert_eq!(keys(), before);
+    let p = app.get_with(&ann, "/groups/club/members?q=user+10").await;
+    assert_eq!(listed(&p.body), ["u10"]);
 }
 
 fn urlencode(s: &str) -> String {
