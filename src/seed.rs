@@ -191,6 +191,8 @@ struct SeedMembership {
     username_key: String,
     joined_at: PrimitiveDateTime,
     invited_by: Option<i64>,
+    sort_key: String,
+    name_key: String,
 }
 
 #[derive(Insertable)]
@@ -450,19 +452,15 @@ fn seed_rows(
         2_000,
         |j, buf| {
             let name = username(j);
-            let named = (j as usize) < NAMED_USERS.len();
+            let (first_name, last_name) = seed_name(j);
             let t = at(j);
             buf.push(SeedUser {
                 id: j as i64 + 1,
                 email: format!("{name}@example.com"),
                 email_key: format!("{name}@example.com"),
                 username_key: name.clone(),
-                first_name: if named { "Demo" } else { "User" },
-                last_name: if named {
-                    capitalise(&name)
-                } else {
-                    (j - NAMED_USERS.len() as u64).to_string()
-                },
+                first_name,
+                last_name,
                 username: name,
                 password_hash: hash,
                 status: "active",
@@ -537,9 +535,10 @@ fn seed_rows(
             .execute(conn)?;
     }
 
-    // Memberships: per user, `per_user` groups and `big`. 6 columns, 5,000
-    // rows = 30,000 parameters. Generated user by user, so one user's rows
-    // land together in the (user_id, group_id) index.
+    // Memberships: per user, `per_user` groups and `big`. 8 columns, 3,900
+    // rows (and the few of a last user) stay under SQLite's 32,766
+    // parameters. Generated user by user, so one user's rows land together
+    // in the (user_id, group_id) index.
     let per_user = plan.per_user + 1;
     let total = plan.users * per_user;
     let mut p = Progress::new("memberships", total, quiet);
@@ -547,9 +546,14 @@ fn seed_rows(
         conn,
         &mut p,
         plan.users,
-        5_000,
+        3_900,
         |j, buf| {
             let key = username(j);
+            let (first, last) = seed_name(j);
+            let (sort_key, name_key) = (
+                crate::domain::sort_key(first, &last),
+                crate::domain::name_key(first, &last),
+            );
             let user_id = j as i64 + 1;
             let joined = at(plan.users + plan.groups + j);
             let first = plan.first_group(j);
@@ -563,6 +567,8 @@ fn seed_rows(
                     username_key: key.clone(),
                     joined_at: joined,
                     invited_by: None,
+                    sort_key: sort_key.clone(),
+                    name_key: name_key.clone(),
                 });
             }
             buf.push(SeedMembership {
@@ -572,6 +578,8 @@ fn seed_rows(
                 username_key: key,
                 joined_at: joined,
                 invited_by: None,
+                sort_key,
+                name_key,
             });
         },
         |c, rows| insert_rows!(c, memberships::table, rows),
@@ -583,6 +591,16 @@ fn seed_rows(
     report.messages = seed_conversations(conn, plan, quiet)?;
     report.notifications = seed_notifications(conn, quiet)?;
     Ok(report)
+}
+
+/// User `j`'s first and last name: "Demo Alice" for the named ones,
+/// "User 17" for the rest.
+fn seed_name(j: u64) -> (&'static str, String) {
+    if (j as usize) < NAMED_USERS.len() {
+        ("Demo", capitalise(&username(j)))
+    } else {
+        ("User", (j - NAMED_USERS.len() as u64).to_string())
+    }
 }
 
 fn capitalise(s: &str) -> String {

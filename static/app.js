@@ -235,3 +235,18 @@ document.querySelectorAll("form.invite-form p.reach[data-whole]").forEach((line)
   slug.addEventListener("input", () => { edited = slug.value.trim() !== ""; });
   name.addEventListener("input", () => { if (!edited) slug.value = suggest(name.value); });
 })();
+
+// Members page: a member's role is saved as soon as it is chosen (the
+// select posts its form), so the "Change role" button, which does the same
+// without this script, is hidden and the hint above the list says so.
+document.querySelectorAll("form.role-form").forEach((form) => {
+  const select = form.querySelector("select");
+  const button = form.querySelector("button[type=submit]");
+  if (!select || !button) return;
+  button.hidden = true;
+  document.querySelectorAll(".role-hint").forEach((hint) => { hint.hidden = false; });
+  select.addEventListener("change", () => {
+    select.setAttribute("aria-busy", "true");
+    form.submit();
+  });
+});

@@ -230,6 +230,8 @@ diesel::table! {
         username_key -> Text,
         joined_at -> Timestamp,
         invited_by -> Nullable<BigInt>,
+        sort_key -> Text,
+        name_key -> Text,
     }
 }
 

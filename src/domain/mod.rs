@@ -23,7 +23,7 @@ pub use form_errors::FormErrors;
 pub use group::{Audience, GroupDescription, GroupName, JoinMethod, Slug};
 pub use invitation::{AnswerOutcome, InvitationStatus, InviteOutcome};
 pub use message::{MessageBody, Subject};
-pub use names::PersonName;
+pub use names::{PersonName, name_key, sort_key};
 pub use password::Password;
 pub use permission::{Permission, Permissions};
 pub use phone::{CountryCode, PhoneNumber};

@@ -32,6 +32,58 @@ pub struct NewMembership {
     pub username_key: String,
     pub joined_at: PrimitiveDateTime,
     pub invited_by: Option<i64>,
+    /// `domain::sort_key` of the member's name (the members page's order).
+    pub sort_key: String,
+    /// `domain::name_key` of the member's name (what its search matches).
+    pub name_key: String,
+}
+
+/// The copies of a user's name and username a membership carries, so that
+/// the members page sorts and searches one table along one index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberKeys {
+    pub username_key: String,
+    pub sort_key: String,
+    pub name_key: String,
+}
+
+impl MemberKeys {
+    /// `handle_key`: the username key, or the e-mail key of a contact
+    /// without a username.
+    pub fn new(handle_key: &str, first: &str, last: &str) -> Self {
+        MemberKeys {
+            username_key: handle_key.to_string(),
+            sort_key: crate::domain::sort_key(first, last),
+            name_key: crate::domain::name_key(first, last),
+        }
+    }
+}
+
+impl NewMembership {
+    pub fn new(
+        group_id: i64,
+        user_id: i64,
+        role_id: i64,
+        keys: MemberKeys,
+        joined_at: PrimitiveDateTime,
+        invited_by: Option<i64>,
+    ) -> Self {
+        let MemberKeys {
+            username_key,
+            sort_key,
+            name_key,
+        } = keys;
+        NewMembership {
+            group_id,
+            user_id,
+            role_id,
+            username_key,
+            joined_at,
+            invited_by,
+            sort_key,
+            name_key,
+        }
+    }
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewMembership) -> QueryResult<usize> {
@@ -60,14 +112,76 @@ pub fn insert_many(conn: &mut DbConn, rows: &[NewMembership]) -> QueryResult<usi
     Ok(done)
 }
 
-/// The key members are sorted by: the username key, or the e-mail key for a
-/// contact without a username. Read from `users` so it is the indexed value.
-pub fn sort_key_of(conn: &mut DbConn, user_id: i64) -> QueryResult<String> {
-    let (u, e): (Option<String>, String) = users::table
+/// The keys a membership of `user_id` carries, read from `users` so they
+/// are the stored values.
+pub fn keys_of(conn: &mut DbConn, user_id: i64) -> QueryResult<MemberKeys> {
+    let (u, e, first, last): (Option<String>, String, String, String) = users::table
         .find(user_id)
-        .select((users::username_key, users::email_key))
+        .select((
+            users::username_key,
+            users::email_key,
+            users::first_name,
+            users::last_name,
+        ))
         .first(conn)?;
-    Ok(u.unwrap_or(e))
+    Ok(MemberKeys::new(u.as_deref().unwrap_or(&e), &first, &last))
+}
+
+/// Writes the user's current keys into every membership of theirs: call it
+/// in the transaction that changes their name or username.
+pub fn rekey_user(conn: &mut DbConn, user_id: i64) -> QueryResult<usize> {
+    let k = keys_of(conn, user_id)?;
+    diesel::update(memberships::table.filter(memberships::user_id.eq(user_id)))
+        .set((
+            memberships::username_key.eq(k.username_key),
+            memberships::sort_key.eq(k.sort_key),
+            memberships::name_key.eq(k.name_key),
+        ))
+        .execute(conn)
+}
+
+/// Memberships made before the name keys existed (`sort_key` empty): up
+/// to `limit` of them after `after_id`, with their member's keys. A literal `''`, not a
+/// bind, so both databases use the partial index `memberships_unkeyed`.
+pub fn unkeyed(
+    conn: &mut DbConn,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<(i64, MemberKeys)>> {
+    let rows: Vec<(i64, Option<String>, String, String, String)> = memberships::table
+        .inner_join(users::table)
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "memberships.sort_key = ''",
+        ))
+        .filter(memberships::id.gt(after_id))
+        .order(memberships::id)
+        .limit(limit)
+        .select((
+            memberships::id,
+            users::username_key,
+            users::email_key,
+            users::first_name,
+            users::last_name,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, u, e, first, last)| {
+            (
+                id,
+                MemberKeys::new(u.as_deref().unwrap_or(&e), &first, &last),
+            )
+        })
+        .collect())
+}
+
+pub fn set_keys(conn: &mut DbConn, id: i64, k: &MemberKeys) -> QueryResult<usize> {
+    diesel::update(memberships::table.find(id))
+        .set((
+            memberships::sort_key.eq(&k.sort_key),
+            memberships::name_key.eq(&k.name_key),
+        ))
+        .execute(conn)
 }
 
 /// The user's membership of the group and its role, in one query.
@@ -157,6 +271,7 @@ pub fn user_ids_holding(
 #[derive(Debug, Clone, Queryable)]
 pub struct MemberRow {
     pub user_id: i64,
+    pub sort_key: String,
     pub username_key: String,
     #[diesel(deserialize_as = crate::db::Stamp)]
     pub joined_at: PrimitiveDateTime,
@@ -169,6 +284,8 @@ pub struct MemberRow {
     pub group_id: i64,
     /// Who invited them, when they came by invitation.
     pub invited_by: Option<String>,
+    /// The name of `group_id`: "Inherited from Main".
+    pub group_name: String,
 }
 
 impl MemberRow {
@@ -178,37 +295,57 @@ impl MemberRow {
     pub fn handle(&self) -> &str {
         self.username.as_deref().unwrap_or(&self.username_key)
     }
-    /// The keyset cursor of this row: `<username_key>:<user_id>`.
+    /// The keyset cursor of this row: `<sort_key>:<user_id>`.
     pub fn cursor(&self) -> String {
-        format!("{}:{}", self.username_key, self.user_id)
+        format!("{}:{}", self.sort_key, self.user_id)
     }
 }
 
 /// Parses a cursor made by `MemberRow::cursor`. The key may itself contain
-/// ':' (e-mail keys do not, usernames cannot), so split at the last one.
+/// ':' (a name may), the id cannot, so split at the last one.
 pub fn parse_cursor(s: &str) -> Option<(String, i64)> {
     let (key, id) = s.rsplit_once(':')?;
     Some((key.to_string(), id.parse().ok()?))
 }
 
-/// Members by username, `limit` after the cursor. It walks the index
-/// (group_id, username_key, user_id) from the cursor, so page 100 costs what
-/// page 1 does; users and roles are joined by primary key for the names.
+/// Which memberships of one group a members page reads.
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    /// Only holders of this role.
+    pub role_id: Option<i64>,
+    /// Name or username containing this (cut and lower-cased by the caller
+    /// or not: `db::like_contains` does both).
+    pub q: Option<String>,
+    /// `(group, depth)`: leave out people who also belong to `group` or to
+    /// a community above it less than `depth` steps up (a nearer
+    /// membership, which is the one the list shows for them).
+    pub nearer_than: Option<(i64, i32)>,
+}
+
+/// Members by name (natural order), `limit` after the cursor. It walks the
+/// index (group_id, sort_key, user_id), or (group_id, role_id, sort_key,
+/// user_id) for one role, from the cursor, so page 100 costs what page 1
+/// does; users, roles and the group are joined by primary key for the
+/// names. A search
+/// filters the same walk on the row's own keys.
 pub fn page(
     conn: &mut DbConn,
     group_id: i64,
+    f: &MemberFilter,
     after: Option<(&str, i64)>,
     limit: i64,
 ) -> QueryResult<Vec<MemberRow>> {
     let mut q = memberships::table
         .inner_join(users::table)
         .inner_join(roles::table)
+        .inner_join(groups::table)
         .left_join(inviters.on(memberships::invited_by.eq(inviters.field(users::id).nullable())))
         .filter(memberships::group_id.eq(group_id))
-        .order((memberships::username_key, memberships::user_id))
+        .order((memberships::sort_key, memberships::user_id))
         .limit(limit)
         .select((
             memberships::user_id,
+            memberships::sort_key,
             memberships::username_key,
             memberships::joined_at,
             memberships::role_id,
@@ -218,22 +355,99 @@ pub fn page(
             users::last_name,
             memberships::group_id,
             inviters.field(users::username).nullable(),
+            groups::name,
         ))
         .into_boxed();
+    if let Some(role_id) = f.role_id {
+        q = q.filter(memberships::role_id.eq(role_id));
+    }
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let p = crate::db::like_contains(text);
+        q = q.filter(
+            memberships::name_key
+                .like(p.clone())
+                .escape('\\')
+                .or(memberships::username_key.like(p).escape('\\')),
+        );
+    }
+    if let Some((group, depth)) = f.nearer_than {
+        // Correlated, so each row probes the person's own memberships
+        // (`memberships_user_group`); diesel cannot type a subquery on the
+        // outer row, hence the literal.
+        q = q.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "NOT EXISTS (SELECT 1 FROM memberships nearer \
+                 JOIN group_ancestors a ON a.ancestor_id = nearer.group_id \
+                 WHERE nearer.user_id = memberships.user_id AND a.group_id = ",
+            )
+            .bind::<diesel::sql_types::BigInt, _>(group)
+            .sql(" AND a.depth < ")
+            .bind::<diesel::sql_types::Integer, _>(depth)
+            .sql(")"),
+        );
+    }
     if let Some((key, id)) = after {
         // `key >= k AND (key > k OR id > i)`, not `key > k OR (key = k AND id > i)`:
         // with bound parameters SQLite cannot turn the OR into an index range
         // and walked the group from its first member (page 151 of `big`: 11×
         // slower than page 1); the leading `>=` is the range start.
         q = q.filter(
-            memberships::username_key.ge(key.to_string()).and(
-                memberships::username_key
+            memberships::sort_key.ge(key.to_string()).and(
+                memberships::sort_key
                     .gt(key.to_string())
                     .or(memberships::user_id.gt(id)),
             ),
         );
     }
     q.load(conn)
+}
+
+/// What the members page counts: the group's own members, everyone with
+/// access (its own members and those of the communities above, each person
+/// once) and the open invitations to it.
+#[derive(Debug, Clone, Copy, Default, diesel::QueryableByName)]
+pub struct MemberCounts {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub direct: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub people: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub invited: i64,
+}
+
+impl MemberCounts {
+    /// People who have access only through a community above.
+    pub fn inherited(&self) -> i64 {
+        self.people - self.direct
+    }
+}
+
+/// The members page's counts in one statement: index ranges of the group
+/// (`memberships_group_user`, `group_ancestors`, `invitations_group_status`).
+pub fn counts(
+    conn: &mut DbConn,
+    group_id: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<MemberCounts> {
+    use diesel::sql_types::{BigInt, Text, Timestamp};
+    let q = crate::db::Sql::new(
+        "SELECT \
+         (SELECT COUNT(*) FROM memberships WHERE group_id = ?) AS direct, \
+         (SELECT COUNT(DISTINCT m.user_id) FROM group_ancestors a \
+          JOIN memberships m ON m.group_id = a.ancestor_id WHERE a.group_id = ?) AS people, \
+         (SELECT COUNT(*) FROM invitations WHERE group_id = ? AND status = ? \
+          AND expires_at > ?) AS invited",
+        (
+            group_id.into_sql::<BigInt>(),
+            group_id.into_sql::<BigInt>(),
+            group_id.into_sql::<BigInt>(),
+            crate::domain::InvitationStatus::Pending
+                .as_str()
+                .into_sql::<Text>(),
+            now.into_sql::<Timestamp>(),
+        ),
+    );
+    crate::native!(conn, |c| q.get_result(c))
 }
 
 /// A group's home counts: its own members, and how many of them may

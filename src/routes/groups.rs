@@ -1,14 +1,15 @@
 //! Groups: the directory, creating a group, a group's home and members page,
 //! and the join / request / leave / role / remove / decide actions.
 
-use super::{Confirmed, see_other};
+use super::see_other;
 use crate::auth::{Ctx, CurrentUser};
 use crate::db;
 use crate::domain::{FormErrors, Permission};
 use crate::error::{AppResult, urlencode};
 use crate::models::{group, group_tree, join_request, membership};
-use crate::policy::{self, GroupAccess};
+use crate::policy::GroupAccess;
 use crate::services::groups::{self, GroupInput, Outcome};
+use crate::services::members;
 use crate::startup::AppState;
 use crate::views::{GroupPage, GroupsPage, MembersPage, NewGroupPage, confirm};
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
@@ -31,10 +32,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 }
 
 const DIRECTORY_PAGE: i64 = 25;
-const MEMBERS_PAGE: i64 = 50;
 const HOME_MEMBERS: i64 = 10;
 const HOME_COMMUNITIES: i64 = 100;
-const PENDING_SHOWN: i64 = 50;
 
 #[derive(Deserialize)]
 struct DirectoryQuery {
@@ -197,10 +196,8 @@ async fn group_home(
     })
 }
 
-#[derive(Deserialize)]
-struct AfterQuery {
-    after: Option<String>,
-}
+/// One screen of members (about a screen's height of rows at 1280 px).
+const MEMBERS_PAGE: usize = 25;
 
 /// The community tree under `top` as `viewer` may see it, `current`
 /// marked; empty for a group alone or a hidden top.
@@ -233,45 +230,16 @@ fn community_tree(
 #[get("/groups/{slug}/members")]
 async fn members_page(
     req: HttpRequest,
+    state: web::Data<AppState>,
     slug: web::Path<String>,
-    q: web::Query<AfterQuery>,
+    q: web::Query<members::MembersQuery>,
 ) -> AppResult<MembersPage> {
-    let slug = slug.into_inner();
-    let after = parse_cursor(q.after.as_deref());
-    let (me, (access, mut members, roles, pending)) = CurrentUser::with(&req, move |c, viewer| {
-        let access = GroupAccess::load(c, &slug, Some(viewer.id))?;
-        policy::may_view_members(&access)?;
-        let after = after.as_ref().map(|(k, id)| (k.as_str(), *id));
-        let members = crate::services::members::page(c, &access, after, MEMBERS_PAGE + 1)?;
-        let (roles, pending) = if access.can(Permission::ManageMember) {
-            let roles = crate::services::invitations::grantable_roles(c, &access, viewer)?;
-            (
-                roles,
-                join_request::pending_for_group(c, access.group.id, PENDING_SHOWN)?,
-            )
-        } else {
-            (Vec::new(), Vec::new())
-        };
-        Ok((access, members, roles, pending))
+    let (slug, listing, now) = (slug.into_inner(), q.parse(), state.clock.now());
+    let (me, view) = CurrentUser::with(&req, move |c, viewer| {
+        members::view(c, &slug, viewer, listing, now, MEMBERS_PAGE)
     })
     .await?;
-    let next_href = (members.len() as i64 > MEMBERS_PAGE).then(|| {
-        members.truncate(MEMBERS_PAGE as usize);
-        let cursor = members[members.len() - 1].row.cursor();
-        format!(
-            "/groups/{}/members?after={}",
-            access.group.slug,
-            urlencode(&cursor)
-        )
-    });
-    Ok(MembersPage {
-        ctx: me.ctx,
-        access,
-        members,
-        next_href,
-        roles,
-        pending,
-    })
+    Ok(MembersPage { ctx: me.ctx, view })
 }
 
 /// Flashes the outcome of an action and goes back to `to`.
@@ -331,6 +299,7 @@ async fn leave_group(
 #[derive(Deserialize)]
 struct RoleForm {
     role_id: i64,
+    back: Option<String>,
 }
 
 #[post("/groups/{slug}/members/{user_id}/role")]
@@ -341,17 +310,23 @@ async fn change_role(
     form: web::Form<RoleForm>,
 ) -> AppResult<HttpResponse> {
     let (slug, target) = path.into_inner();
-    let (actor, now, s, role_id) = (
-        me.user.clone(),
-        state.clock.now(),
-        slug.clone(),
-        form.role_id,
-    );
+    let RoleForm { role_id, back } = form.into_inner();
+    let (actor, now, s) = (me.user.clone(), state.clock.now(), slug.clone());
     let o = db::run(&state.pool, move |c| {
         groups::change_role(c, &s, &actor, target, role_id, now)
     })
     .await?;
-    Ok(answer(&me.ctx, o, &format!("/groups/{slug}/members")))
+    Ok(answer(
+        &me.ctx,
+        o,
+        &members::list_url(&slug, back.as_deref().unwrap_or("")),
+    ))
+}
+
+#[derive(Deserialize)]
+struct RemoveForm {
+    confirmed: Option<String>,
+    back: Option<String>,
 }
 
 #[post("/groups/{slug}/members/{user_id}/remove")]
@@ -360,17 +335,19 @@ async fn remove_member(
     me: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
-    form: web::Form<Confirmed>,
+    form: web::Form<RemoveForm>,
 ) -> AppResult<HttpResponse> {
     let (slug, target) = path.into_inner();
-    if form.confirmed.is_none() {
+    let RemoveForm { confirmed, back } = form.into_inner();
+    if confirmed.is_none() {
         let (uid, s) = (me.user.id, slug.clone());
         let removal = db::read(&state.pool, state.backend, move |c| {
             groups::removal(c, &s, uid, target)
         })
         .await?;
         if let Some(r) = removal {
-            return Ok(confirm::remove_member(me.ctx, &slug, target, r)
+            let back = back.unwrap_or_default();
+            return Ok(confirm::remove_member(me.ctx, &slug, target, r, &back)
                 .respond_to(&req)
                 .map_into_boxed_body());
         }
@@ -380,7 +357,11 @@ async fn remove_member(
         groups::remove_member(c, &s, uid, target, now)
     })
     .await?;
-    Ok(answer(&me.ctx, o, &format!("/groups/{slug}/members")))
+    Ok(answer(
+        &me.ctx,
+        o,
+        &members::list_url(&slug, back.as_deref().unwrap_or("")),
+    ))
 }
 
 async fn decide(

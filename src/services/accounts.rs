@@ -369,6 +369,9 @@ fn register_contact(
     };
     match user::register_contact(conn, contact.id, &r, now) {
         Ok(1) => {
+            // The contact's name and username are new: so are the keys
+            // of any membership the members page sorts and searches.
+            crate::models::membership::rekey_user(conn, contact.id)?;
             crate::models::audit::record(
                 conn,
                 &crate::models::audit::NewAuditEvent {

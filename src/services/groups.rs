@@ -177,7 +177,8 @@ fn audit_member(
     Ok(())
 }
 
-/// Adds `user_id` to the group with `role_id`, copying the user's sort key.
+/// Adds `user_id` to the group with `role_id`, copying the user's name and
+/// username keys (the members page sorts and searches them).
 /// Call it inside the caller's transaction; a unique violation on
 /// `memberships_group_user` means "already a member".
 pub fn add_member(
@@ -188,17 +189,10 @@ pub fn add_member(
     invited_by: Option<i64>,
     now: PrimitiveDateTime,
 ) -> diesel::QueryResult<usize> {
-    let username_key = membership::sort_key_of(conn, user_id)?;
+    let keys = membership::keys_of(conn, user_id)?;
     membership::insert(
         conn,
-        &NewMembership {
-            group_id,
-            user_id,
-            role_id,
-            username_key,
-            joined_at: now,
-            invited_by,
-        },
+        &NewMembership::new(group_id, user_id, role_id, keys, now, invited_by),
     )
 }
 

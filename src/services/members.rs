@@ -1,5 +1,7 @@
 //! A group's members list, with the members it inherits from the
-//! communities above it, each row saying how the person has access.
+//! communities above it, each row saying how the person has access; its
+//! search, its role and access filters, and the open invitations shown as
+//! "Invited" rows.
 //!
 //! Each community on the path is paged on its own index from the same
 //! cursor and the pages are merged: the cost is one indexed range per
@@ -7,9 +9,148 @@
 
 use crate::db::DbConn;
 use crate::error::AppResult;
-use crate::models::membership::{self, MemberRow};
-use crate::models::{Group, group_tree};
-use crate::policy::GroupAccess;
+use crate::models::invitation::{self, GroupRow as InvitedRow};
+use crate::models::join_request::{self, PendingRow};
+use crate::models::membership::{self, MemberCounts, MemberFilter, MemberRow};
+use crate::models::{Role, User, role};
+use crate::policy::{self, GroupAccess};
+use serde::Deserialize;
+use time::PrimitiveDateTime;
+
+/// The longest search kept (longer ones are cut, never echoed whole): no
+/// name (two of at most 100 characters) or username is longer.
+pub const SEARCH_MAX: usize = 201;
+
+/// Which people the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Show {
+    /// Everyone with access: the group's own members and those of the
+    /// communities above.
+    #[default]
+    Everyone,
+    /// The group's own members.
+    Direct,
+    /// People with access only through a community above.
+    Inherited,
+    /// Open invitations to the group (member managers only).
+    Invited,
+}
+
+impl Show {
+    pub const ALL: [Show; 4] = [Show::Everyone, Show::Direct, Show::Inherited, Show::Invited];
+    pub fn parse(s: &str) -> Option<Show> {
+        Show::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+    /// The value in the address ("" for everyone: the plain address).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Show::Everyone => "",
+            Show::Direct => "direct",
+            Show::Inherited => "inherited",
+            Show::Invited => "invited",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Show::Everyone => "Everyone",
+            Show::Direct => "Direct members",
+            Show::Inherited => "Inherited",
+            Show::Invited => "Invited",
+        }
+    }
+}
+
+/// The members page's address as typed: search, role, access and cursors.
+/// Anything unreadable is ignored (the plain list), never an error page.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MembersQuery {
+    pub q: Option<String>,
+    pub role: Option<String>,
+    pub access: Option<String>,
+    pub after: Option<String>,
+    pub before: Option<String>,
+}
+
+/// What a members page lists, checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listing {
+    /// Trimmed and cut to `SEARCH_MAX` characters; empty for none.
+    pub q: String,
+    pub role_id: Option<i64>,
+    pub show: Show,
+    /// Members: the last row of the previous page (`MemberRow::cursor`).
+    pub after: Option<(String, i64)>,
+    /// Invited: the last invitation id of the previous page.
+    pub before: Option<i64>,
+}
+
+/// The address of a group's members list as a form names it in `back`
+/// (the list's query string): rebuilt from the parameters the list knows,
+/// so it never leads elsewhere nor carries more than a search's length.
+pub fn list_url(slug: &str, back: &str) -> String {
+    let query = serde_urlencoded::from_str::<MembersQuery>(back)
+        .map(|q| q.parse().query(true))
+        .unwrap_or_default();
+    if query.is_empty() {
+        format!("/groups/{slug}/members")
+    } else {
+        format!("/groups/{slug}/members?{query}")
+    }
+}
+
+impl MembersQuery {
+    pub fn parse(&self) -> Listing {
+        let q = self.q.as_deref().unwrap_or("").trim();
+        Listing {
+            q: q.chars()
+                .take(SEARCH_MAX)
+                .collect::<String>()
+                .trim()
+                .to_string(),
+            role_id: self.role.as_deref().and_then(|r| r.trim().parse().ok()),
+            show: self
+                .access
+                .as_deref()
+                .and_then(Show::parse)
+                .unwrap_or_default(),
+            after: self.after.as_deref().and_then(membership::parse_cursor),
+            before: self.before.as_deref().and_then(|b| b.trim().parse().ok()),
+        }
+    }
+}
+
+impl Listing {
+    pub fn is_filtered(&self) -> bool {
+        !self.q.is_empty() || self.role_id.is_some() || self.show != Show::Everyone
+    }
+    /// The address's query for this listing, without the cursors unless
+    /// `paged`: "q=ann&role=2&access=direct".
+    pub fn query(&self, paged: bool) -> String {
+        let mut parts: Vec<(&str, String)> = Vec::new();
+        if !self.q.is_empty() {
+            parts.push(("q", self.q.clone()));
+        }
+        if let Some(r) = self.role_id {
+            parts.push(("role", r.to_string()));
+        }
+        if self.show != Show::Everyone {
+            parts.push(("access", self.show.as_str().into()));
+        }
+        if paged {
+            if let Some((k, id)) = &self.after {
+                parts.push(("after", format!("{k}:{id}")));
+            }
+            if let Some(b) = self.before {
+                parts.push(("before", b.to_string()));
+            }
+        }
+        parts
+            .iter()
+            .map(|(k, v)| format!("{k}={}", crate::error::urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
 
 /// One person on the members list.
 #[derive(Debug, Clone)]
@@ -21,6 +162,8 @@ pub struct MemberEntry {
     pub direct: bool,
     /// The communities above the group they belong to, nearest first.
     pub through: Vec<String>,
+    /// The viewer may change this membership's role and remove it here.
+    pub manageable: bool,
 }
 
 impl MemberEntry {
@@ -35,33 +178,162 @@ impl MemberEntry {
     }
 }
 
-/// Up to `limit` members after the cursor, inherited ones included.
-pub fn page(
+/// Everything the members page shows.
+pub struct MembersView {
+    pub access: GroupAccess,
+    pub listing: Listing,
+    pub counts: MemberCounts,
+    /// Every role a member may hold here (the role filter's choices).
+    pub offered: Vec<Role>,
+    /// The roles the viewer may give (empty without `manage_member`).
+    pub grantable: Vec<Role>,
+    /// May see the open invitations (the Invited rows).
+    pub sees_invited: bool,
+    pub members: Vec<MemberEntry>,
+    pub invited: Vec<InvitedRow>,
+    /// The next page's cursor (`after` for members, `before` for invited).
+    pub next: Option<String>,
+    pub pending: Vec<PendingRow>,
+}
+
+/// Join requests shown above the list.
+const PENDING_SHOWN: i64 = 50;
+
+/// Reads one members page for `viewer`: `per_page` rows after the cursor,
+/// filtered as `listing` says. Needs `view_members`; the Invited rows and
+/// join requests need what inviting needs.
+pub fn view(
     conn: &mut DbConn,
-    access: &GroupAccess,
-    after: Option<(&str, i64)>,
-    limit: i64,
-) -> AppResult<Vec<MemberEntry>> {
-    let mut pages = Vec::with_capacity(access.ancestors.len());
-    for id in &access.ancestors {
-        pages.push(membership::page(conn, *id, after, limit)?);
-    }
-    let above: Vec<Group> = if access.ancestors.len() > 1 {
-        group_tree::ancestors(conn, access.group.id)?
+    slug: &str,
+    viewer: &User,
+    mut listing: Listing,
+    now: PrimitiveDateTime,
+    per_page: usize,
+) -> AppResult<MembersView> {
+    let access = GroupAccess::load(conn, slug, Some(viewer.id))?;
+    policy::may_view_members(&access)?;
+    let sees_invited = policy::may_invite(&access).is_ok();
+    let offered = role::for_path(conn, &access.ancestors)?;
+    let grantable: Vec<Role> = if sees_invited {
+        offered
+            .iter()
+            .filter(|r| policy::may_grant(&access, viewer, r.perms()).is_ok())
+            .cloned()
+            .collect()
     } else {
         Vec::new()
     };
-    let name_of = |id: i64| {
-        above
-            .iter()
-            .find(|g| g.id == id)
-            .map(|g| g.name.clone())
-            .unwrap_or_default()
+    // A role from elsewhere, or invitations for someone who may not see
+    // them: the plain list rather than an error.
+    if listing
+        .role_id
+        .is_some_and(|id| !offered.iter().any(|r| r.id == id))
+    {
+        listing.role_id = None;
+    }
+    if listing.show == Show::Invited && !sees_invited {
+        listing.show = Show::Everyone;
+    }
+    let counts = membership::counts(conn, access.group.id, now)?;
+    let limit = per_page + 1;
+    let (mut members, mut invited) = (Vec::new(), Vec::new());
+    if listing.show == Show::Invited {
+        invited = invitation::group_page(
+            conn,
+            access.group.id,
+            &invitation::GroupFilter {
+                tab: crate::domain::InvitationStatus::Pending,
+                q: Some(listing.q.clone()).filter(|q| !q.is_empty()),
+                before: listing.before,
+                now,
+            },
+            limit as i64,
+        )?;
+    } else {
+        members = page(conn, &access, &listing, limit)?;
+        for e in &mut members {
+            e.manageable = e.direct
+                && offered
+                    .iter()
+                    .find(|r| r.id == e.row.role_id)
+                    .is_some_and(|r| policy::may_manage_member(&access, r).is_ok());
+        }
+    }
+    let next = if members.len() > per_page {
+        members.truncate(per_page);
+        members.last().map(|e| e.row.cursor())
+    } else if invited.len() > per_page {
+        invited.truncate(per_page);
+        invited.last().map(|r| r.id.to_string())
+    } else {
+        None
     };
-    Ok(merge(pages, access.group.id, limit as usize, name_of))
+    let pending = if sees_invited {
+        join_request::pending_for_group(conn, access.group.id, PENDING_SHOWN)?
+    } else {
+        Vec::new()
+    };
+    Ok(MembersView {
+        access,
+        listing,
+        counts,
+        offered,
+        grantable,
+        sees_invited,
+        members,
+        invited,
+        next,
+        pending,
+    })
 }
 
-/// Merges pages sorted by (username_key, user_id), the group's own first,
+/// Up to `limit` members after the listing's cursor, inherited ones
+/// included as the listing says.
+pub fn page(
+    conn: &mut DbConn,
+    access: &GroupAccess,
+    listing: &Listing,
+    limit: usize,
+) -> AppResult<Vec<MemberEntry>> {
+    let group = access.group.id;
+    let after = listing.after.as_ref().map(|(k, id)| (k.as_str(), *id));
+    let mut pages = Vec::with_capacity(access.ancestors.len());
+    for (depth, id) in access.ancestors.iter().enumerate() {
+        let shown = match listing.show {
+            Show::Direct => depth == 0,
+            Show::Inherited => depth > 0,
+            Show::Everyone | Show::Invited => true,
+        };
+        if !shown {
+            continue;
+        }
+        // A person is listed with their nearest membership: when that one
+        // is filtered out (by role, or being direct), a farther one must not
+        // stand in for it.
+        let nearer_than = match (depth, listing.role_id, listing.show) {
+            (0, _, _) => None,
+            (d, Some(_), _) => Some((group, d as i32)),
+            (_, None, Show::Inherited) => Some((group, 1)),
+            _ => None,
+        };
+        let f = MemberFilter {
+            role_id: listing.role_id,
+            q: Some(listing.q.clone()).filter(|q| !q.is_empty()),
+            nearer_than,
+        };
+        pages.push(membership::page(conn, *id, &f, after, limit as i64)?);
+    }
+    // The communities' names come with their rows (no query of their own).
+    let names: std::collections::HashMap<i64, String> = pages
+        .iter()
+        .flatten()
+        .map(|r| (r.group_id, r.group_name.clone()))
+        .collect();
+    let name_of = |id: i64| names.get(&id).cloned().unwrap_or_default();
+    Ok(merge(pages, group, limit, name_of))
+}
+
+/// Merges pages sorted by (sort_key, user_id), the group's own first,
 /// into at most `limit` people; a person found in several keeps the
 /// nearest membership and lists the others.
 fn merge(
@@ -76,9 +348,7 @@ fn merge(
         .enumerate()
         .flat_map(|(depth, rows)| rows.into_iter().map(move |r| (depth, r)))
         .collect();
-    all.sort_by(|(da, a), (db, b)| {
-        (&a.username_key, a.user_id, da).cmp(&(&b.username_key, b.user_id, db))
-    });
+    all.sort_by(|(da, a), (db, b)| (&a.sort_key, a.user_id, da).cmp(&(&b.sort_key, b.user_id, db)));
     let mut out: Vec<MemberEntry> = Vec::with_capacity(limit);
     for (_, row) in all {
         if let Some(last) = out.last_mut()
@@ -100,6 +370,7 @@ fn merge(
             row,
             direct,
             through,
+            manageable: false,
         });
     }
     out
@@ -112,6 +383,7 @@ mod tests {
     fn row(key: &str, user_id: i64, group_id: i64) -> MemberRow {
         MemberRow {
             user_id,
+            sort_key: key.into(),
             username_key: key.into(),
             joined_at: time::macros::datetime!(2026-11-30 12:00),
             role_id: 2,
@@ -121,6 +393,7 @@ mod tests {
             last_name: "L".into(),
             group_id,
             invited_by: None,
+            group_name: String::new(),
         }
     }
 

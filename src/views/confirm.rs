@@ -224,14 +224,20 @@ pub fn bulk_cancel(
     }
 }
 
-/// "Remove Bob Tester from Big?" before Remove on the members page.
+/// "Remove Bob Tester from Big?" before Remove on the members page;
+/// `back` is the list's query string (search, filters, page), kept for the
+/// way back and for after the removal.
 pub fn remove_member(
     ctx: Ctx,
     slug: &str,
     target: i64,
     r: crate::services::groups::Removal,
+    back: &str,
 ) -> ConfirmPage {
     let members = format!("/groups/{slug}/members");
+    let list = crate::services::members::list_url(slug, back);
+    // What the repeated POST carries: the list's query, checked and cut.
+    let back = list.split_once('?').map_or("", |(_, q)| q);
     let (member, group) = (&r.member, &r.group);
     let consequence = match r.managed {
         0 => format!("They lose access to {group} at once. You can invite them again later."),
@@ -253,11 +259,11 @@ pub fn remove_member(
         items: Vec::new(),
         form: Some(ConfirmForm::repost(
             format!("{members}/{target}/remove"),
-            Vec::new(),
+            vec![("back".into(), back.into())],
             "Remove member",
             true,
         )),
-        back: members,
+        back: list,
         back_label: format!("Keep {member}"),
     }
 }

@@ -1,9 +1,11 @@
 //! Askama page structs, one per template.
 
 pub mod confirm;
+pub mod members;
 pub mod timeline;
 pub mod tree;
 pub use confirm::{ConfirmPage, InvitationChange};
+pub use members::MembersPage;
 
 use crate::auth::Ctx;
 use crate::domain::{AccountKind, Audience, FormErrors, InvitationStatus, JoinMethod, Permission};
@@ -12,7 +14,6 @@ use crate::models::case::{Case, CaseComment};
 use crate::models::company_account::CompanyAccount;
 use crate::models::group::{DirectoryEntry, Standing};
 use crate::models::invitation::{GroupRow as InvitationRow, InboxRow as InvitationInboxRow};
-use crate::models::join_request::PendingRow;
 use crate::models::message::{InboxCursor, InboxRow};
 use crate::models::notification::Notification;
 use crate::models::{Group, Role, User};
@@ -478,24 +479,6 @@ impl GroupPage {
         let i = self.access.inherited.as_ref()?;
         let g = self.path.iter().find(|g| g.id == i.from)?;
         Some((g.name.as_str(), i.role.name.as_str()))
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "groups/members.html")]
-pub struct MembersPage {
-    pub ctx: Ctx,
-    pub access: GroupAccess,
-    pub members: Vec<crate::services::members::MemberEntry>,
-    pub next_href: Option<String>,
-    /// Roles the viewer may give (empty without `manage_member`).
-    pub roles: Vec<Role>,
-    pub pending: Vec<PendingRow>,
-}
-
-impl MembersPage {
-    pub fn can_manage_members(&self) -> bool {
-        self.access.can(Permission::ManageMember)
     }
 }
 

@@ -65,14 +65,14 @@ fn grow_to(app: &TestApp, ann: i64, club: i64, from: usize, n: usize) {
                 },
             )
             .unwrap();
-            rows.push(membership::NewMembership {
-                group_id: club,
-                user_id: id,
-                role_id: member,
-                username_key: name.clone(),
-                joined_at: now,
-                invited_by: None,
-            });
+            rows.push(membership::NewMembership::new(
+                club,
+                id,
+                member,
+                membership::MemberKeys::new(&name, "M", "Ember"),
+                now,
+                None,
+            ));
             // A group ann is in, created by the new user; every other one ann runs.
             let slug = format!("group-{i:03}");
             let g = group::insert(
@@ -92,14 +92,14 @@ fn grow_to(app: &TestApp, ann: i64, club: i64, from: usize, n: usize) {
                 },
             )
             .unwrap();
-            rows.push(membership::NewMembership {
-                group_id: g,
-                user_id: ann,
-                role_id: if i % 2 == 0 { admin } else { member },
-                username_key: "ann".into(),
-                joined_at: now,
-                invited_by: None,
-            });
+            rows.push(membership::NewMembership::new(
+                g,
+                ann,
+                if i % 2 == 0 { admin } else { member },
+                membership::MemberKeys::new("ann", "Ann", "Tester"),
+                now,
+                None,
+            ));
             guildhall::services::messages::send_message_tx(
                 c,
                 Some(id),

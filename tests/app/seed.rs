@@ -99,7 +99,7 @@ async fn seed_fills_an_empty_database_once(b: Backend) {
     assert_eq!(app.count("users"), 303);
 
     // bob logs in with the documented password and sees his invitations;
-    // big-team lists Big's members as inherited, 50 a page.
+    // big-team lists Big's members as inherited, 25 a page.
     app.login("bob", DEFAULT_PASSWORD).await;
     let inbox = app.get("/invitations").await;
     assert_eq!(inbox.status, 200);
@@ -113,7 +113,7 @@ async fn seed_fills_an_empty_database_once(b: Backend) {
     let team = app.get("/groups/big-team/members").await;
     assert_eq!(team.status, 200);
     let access = texts(&team.body, "table.members td.access");
-    assert_eq!(access.len(), 50);
+    assert_eq!(access.len(), 25);
     assert_eq!(access[0], "Direct; also through Big", "alice sorts first");
     assert!(access[1..].iter().all(|a| a == "Inherited from Big"));
 }
