@@ -225,14 +225,19 @@ async fn load_ctx_with<T: Send + 'static>(
 }
 
 /// Where to come back to after logging in: the page asked for (GETs only).
+/// The page to return to after logging in: a GET's path and query, the
+/// path alone when the query is longer than `RETURN_MAX` (an address is
+/// never echoed whole into `Location:`), `/` when the path is too.
 fn return_path(req: &HttpRequest) -> String {
-    if req.method() == Method::GET {
-        match req.uri().path_and_query() {
-            Some(pq) => pq.as_str().to_string(),
-            None => "/".into(),
-        }
-    } else {
-        "/".into()
+    const RETURN_MAX: usize = 2_000;
+    if req.method() != Method::GET {
+        return "/".into();
+    }
+    let uri = req.uri();
+    match uri.path_and_query() {
+        Some(pq) if pq.as_str().len() <= RETURN_MAX => pq.as_str().to_string(),
+        _ if uri.path().len() <= RETURN_MAX => uri.path().to_string(),
+        _ => "/".into(),
     }
 }
 

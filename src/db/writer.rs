@@ -105,6 +105,19 @@ impl Writer {
         })
     }
 
+    /// `run`, all or nothing on both backends: `f` is one transaction (on
+    /// SQLite a savepoint of the batch, which commits or dies whole), so a
+    /// request that writes many rows (a bulk invite) leaves all of them or
+    /// none after a failure or a crash. The `db::write_tx`s inside it are
+    /// savepoints: one entry refused by the database is undone alone.
+    pub async fn run_atomic<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |c| super::write_tx(c, f)).await
+    }
+
     /// Runs `f` as one piece of a write batch and answers with its result
     /// once the batch is committed. Each `db::write_tx` in `f` is a savepoint
     /// of the batch: kept when it succeeds, undone alone when it fails, as

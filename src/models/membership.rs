@@ -51,9 +51,15 @@ impl MemberKeys {
     /// `handle_key`: the username key, or the e-mail key of a contact
     /// without a username.
     pub fn new(handle_key: &str, first: &str, last: &str) -> Self {
+        // Someone without a name sorts by their handle: an empty key would
+        // also read as "not keyed yet" at every start.
+        let mut sort_key = crate::domain::sort_key(first, last);
+        if sort_key.is_empty() {
+            sort_key = crate::domain::sort_key(handle_key, "");
+        }
         MemberKeys {
             username_key: handle_key.to_string(),
-            sort_key: crate::domain::sort_key(first, last),
+            sort_key,
             name_key: crate::domain::name_key(first, last),
         }
     }

@@ -224,9 +224,10 @@ async fn send_invitations(
     let now = state.clock.now();
     let inviter = me.user.clone();
     let (st, group_id) = (state.clone(), access.group.id);
+    // All or nothing: a crash or an error mid-list leaves no half-sent list.
     let (report, results) = state
         .writer
-        .run(move |c| {
+        .run_atomic(move |c| {
             let report = invite_reports::open(c, report, group_id, inviter.id, &input, now)?;
             let env = InviteEnv {
                 config: &st.config,

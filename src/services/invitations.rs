@@ -97,10 +97,16 @@ impl InviteInput {
     /// The form without its list, url-encoded, as a report keeps it for
     /// "Invite more" and "Fix N entries".
     pub fn settings(&self) -> String {
+        // Only what the form checked: a number, the message that passed
+        // `parse`, and the scope as one of its two values.
         let mut out = url::form_urlencoded::Serializer::new(String::new());
-        out.append_pair("role_id", &self.role_id);
-        out.append_pair("message", &self.message);
-        out.append_pair("scope", &self.scope);
+        if let Ok(id) = self.role_id.trim().parse::<i64>() {
+            out.append_pair("role_id", &id.to_string());
+        }
+        out.append_pair("message", self.message.trim());
+        if self.only_chosen() {
+            out.append_pair("scope", "chosen");
+        }
         for id in &self.also {
             out.append_pair("also", &id.to_string());
         }

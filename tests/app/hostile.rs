@@ -91,6 +91,13 @@ async fn hostile_input_is_refused_and_never_stored(b: Backend) {
     assert_eq!(p.status, 404);
     assert!(p.location.is_none_or(|l| l.len() < 1000));
     assert!(p.body.len() < 50_000, "the token is not echoed in the page");
+    // A visitor sent to log in from a page with a 60 KB query returns to
+    // the page, not to the query: it is not echoed into `Location:`.
+    let p = app
+        .get_with(&visitor, &format!("/invitations?q={}", "a".repeat(60_000)))
+        .await;
+    assert_eq!(p.status, 303);
+    assert_eq!(p.location.as_deref(), Some("/login?next=%2Finvitations"));
 
     // A 100 KB login name: refused as invalid without a lookup; nothing kept.
     let long = "A".repeat(100_000);

@@ -9,6 +9,7 @@ use guildhall::db::schema::invitations;
 use guildhall::models::invitation::{NewInvitation, insert};
 
 backend_tests!(
+    a_thousand_invitations_show_one_page_and_search_finds_an_old_one,
     tabs_count_page_and_search_the_groups_invitations,
     bulk_resend_and_cancel_act_on_the_selected_only,
     cancel_and_new_link_ask_first_and_name_the_consequence,
@@ -77,6 +78,43 @@ fn next_link(body: &str) -> Option<String> {
     attrs(body, "a[rel=next]", "href")
         .first()
         .map(|h| h.replace("&amp;", "&"))
+}
+
+/// A group with 1,000 pending invitations: its page holds one page of
+/// rows (not 1,000), the tab counts them all, and a search finds one of the
+/// oldest, which paging would reach only on the 20th page.
+async fn a_thousand_invitations_show_one_page_and_search_finds_an_old_one(b: Backend) {
+    let app = spawn_app(b).await;
+    let (alice_id, alice) = app.logged_in("alice", PW).await;
+    app.new_group(&alice, "Big", "big", "invite_only").await;
+    let big = app.group_id("big");
+    let ids: Vec<i64> = (0..1000)
+        .map(|i| {
+            seed_invitation(
+                &app,
+                big,
+                alice_id,
+                &format!("guest{i:04}@example.com"),
+                "pending",
+                0,
+            )
+        })
+        .collect();
+    let page = app.get_with(&alice, "/groups/big/invitations").await;
+    assert_eq!(page.status, 200);
+    let first = listed_ids(&page.body);
+    assert_eq!(first.len(), 50, "one page of rows");
+    assert_eq!(first[0], ids[999], "newest first");
+    assert!(next_link(&page.body).is_some(), "paged: Older invitations");
+    let current = texts(&page.body, "nav.tabs a[aria-current=page] .count");
+    assert!(
+        current == ["1,000"] || current == ["1000"],
+        "the Pending tab counts all: {current:?}"
+    );
+    let found = app
+        .get_with(&alice, "/groups/big/invitations?q=guest0007")
+        .await;
+    assert_eq!(listed_ids(&found.body), vec![ids[7]]);
 }
 
 async fn tabs_count_page_and_search_the_groups_invitations(b: Backend) {

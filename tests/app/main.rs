@@ -21,6 +21,7 @@ mod browser_squat;
 mod browser_wizard;
 mod cli;
 mod communities;
+mod crash;
 mod crawl;
 mod email_invitations;
 mod fuzz;
