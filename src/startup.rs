@@ -5,6 +5,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{self, Backend, DbPool};
 use crate::mail::{MailWorker, Mailer};
+pub use crate::state::AppState;
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession, TtlExtensionPolicy};
 use actix_session::storage::CookieSessionStore;
@@ -15,22 +16,6 @@ use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;
 use std::sync::Arc;
 use tokio::sync::{Notify, watch};
-
-/// Shared by every handler through `web::Data`.
-pub struct AppState {
-    pub pool: DbPool,
-    /// Busy write paths go through it (group commit on SQLite).
-    pub writer: db::Writer,
-    pub config: Arc<Config>,
-    pub clock: Clock,
-    /// `scheme://host:port` of the base URL, for the CSRF Origin check.
-    pub origin: String,
-    /// Wakes the mail worker right after a mail is queued.
-    pub mail_wakeup: Arc<Notify>,
-    pub backend: Backend,
-    /// Makes invitation link tokens (see `auth::links`).
-    pub links: crate::auth::links::LinkKey,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -64,11 +49,20 @@ pub fn open_database(config: &Config) -> Result<DbPool, StartError> {
     let mut conn = pool
         .get()
         .map_err(|e| StartError::Database(e.to_string()))?;
-    let applied = db::run_migrations(&mut conn).map_err(|e| StartError::Database(e.to_string()))?;
+    let applied = migrate(&mut conn)?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "applied migrations");
     }
     Ok(pool)
+}
+
+/// Pending migrations, then what a migration left for Rust to do (the
+/// members' name keys, which are not SQL). Answers the migrations applied.
+pub fn migrate(conn: &mut db::DbConn) -> Result<Vec<String>, StartError> {
+    let applied = db::run_migrations(conn).map_err(|e| StartError::Database(e.to_string()))?;
+    crate::services::members::fill_missing_keys(conn)
+        .map_err(|e| StartError::Database(e.to_string()))?;
+    Ok(applied)
 }
 
 /// The cookie key from `GUILDHALL_SECRET_KEY`, or from `{data_dir}/secret.key`,
@@ -218,7 +212,7 @@ impl Application {
                     crate::input_guard::reject_unusable_input,
                 ))
                 // From here in, a HEAD runs as the GET it asks about.
-                .wrap(middleware::from_fn(crate::routes::head::as_get))
+                .wrap(middleware::from_fn(crate::head::as_get))
                 .wrap(session)
                 .wrap(middleware::Condition::new(
                     count_queries,

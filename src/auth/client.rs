@@ -5,7 +5,7 @@
 //! a trusted proxy. From anyone else the header is ignored, so a client
 //! cannot pick its own address to escape a limit.
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpRequest, web};
 use std::net::IpAddr;
 

@@ -5,7 +5,7 @@
 
 use super::session;
 use crate::error::{AppError, ErrorKind};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_session::SessionExt;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};

@@ -11,7 +11,7 @@ use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::models::session::{self as session_record, Limits};
 use crate::models::{User, badges as header_counts};
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::http::Method;
@@ -76,10 +76,6 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// "3 hours ago" / "in 6 days", with the exact time for a `title`.
-    pub fn ago(&self, t: &time::PrimitiveDateTime) -> crate::views::Relative {
-        crate::views::relative(t, &self.now)
-    }
     pub fn flash(&self, level: &str, text: impl Into<String>) {
         session::flash(&self.session, level, text);
     }
@@ -207,7 +203,7 @@ async fn load_ctx_with<T: Send + 'static>(
     let csrf = session::csrf_token(&session);
     // A session that just ended keeps its flash for the log-in page; a HEAD
     // leaves it for the GET that shows it.
-    let flashes = if req.method() == Method::GET && !ended && !crate::routes::head::is_head(req) {
+    let flashes = if req.method() == Method::GET && !ended && !crate::head::is_head(req) {
         session::take_flashes(&session)
     } else {
         Vec::new()
@@ -348,7 +344,7 @@ impl FromRequest for SuperUser {
 impl Ctx {
     /// Cache-busting version of the static files, for their URLs.
     pub fn asset_version(&self) -> &'static str {
-        crate::routes::assets::version()
+        crate::assets::version()
     }
 }
 

@@ -21,29 +21,5 @@ pub fn run_migrations(
     .iter()
     .map(|v| v.to_string())
     .collect();
-    fill_member_keys(conn)?;
     Ok(applied)
-}
-
-/// Memberships from before `members_by_name` get their name keys here (a
-/// natural sort key is not SQL). Every start looks, through the partial
-/// index `memberships_unkeyed`, which is empty once this is done: a start
-/// stopped half-way is finished by the next.
-fn fill_member_keys(conn: &mut DbConn) -> diesel::QueryResult<()> {
-    use crate::models::membership;
-    const BATCH: i64 = 1_000;
-    let mut after = 0;
-    loop {
-        let done = super::write_tx(conn, |c| {
-            let rows = membership::unkeyed(c, after, BATCH)?;
-            for (id, keys) in &rows {
-                membership::set_keys(c, *id, keys)?;
-            }
-            Ok::<_, diesel::result::Error>(rows.last().map(|(id, _)| *id))
-        })?;
-        match done {
-            Some(last) => after = last,
-            None => return Ok(()),
-        }
-    }
 }

@@ -135,9 +135,6 @@ impl AuditRow {
     pub fn label(&self) -> &str {
         label(&self.event.kind)
     }
-    pub fn when(&self) -> String {
-        crate::views::when(&self.event.created_at).to_string()
-    }
 }
 
 /// Newest first, `limit` before the cursor id: events of `account` (None:

@@ -20,12 +20,6 @@ pub struct Case {
     pub updated_at: PrimitiveDateTime,
 }
 
-impl Case {
-    pub fn when(&self) -> String {
-        crate::views::when(&self.created_at).to_string()
-    }
-}
-
 #[derive(Debug, Insertable)]
 #[diesel(table_name = cases, treat_none_as_default_value = false)]
 pub struct NewCase<'a> {
@@ -94,12 +88,6 @@ pub struct CaseComment {
     pub author_id: i64,
     pub body: String,
     pub created_at: PrimitiveDateTime,
-}
-
-impl CaseComment {
-    pub fn when(&self) -> String {
-        crate::views::when(&self.created_at).to_string()
-    }
 }
 
 pub fn add_comment(

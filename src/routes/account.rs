@@ -12,7 +12,7 @@ use crate::models::{audit, company_account, group, user};
 use crate::services::account_users;
 use crate::services::add_user::{self, AddUserInput};
 use crate::services::invitations::{self, InviteEnv};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::confirm;
 use crate::views::{
     AuditPage, ContactInvitationView, ManageUsersPage, ReinviteView, UserDetailPage,

@@ -14,7 +14,7 @@ use crate::domain::FormErrors;
 use crate::error::AppResult;
 use crate::services::add_user::{self, AddUserInput, Refused};
 use crate::services::invitations::InviteEnv;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::AddUserPage;
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 

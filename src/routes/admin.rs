@@ -8,7 +8,7 @@ use crate::error::{AppResult, urlencode};
 use crate::models::{audit, company_account, user};
 use crate::services::accounts;
 use crate::services::company_accounts::{self, AccountInput};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{AdminPage, AuditPage};
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;

@@ -4,7 +4,7 @@ use crate::auth::Ctx;
 use crate::db;
 use crate::error::{ApiError, AppError};
 use crate::models::user;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 

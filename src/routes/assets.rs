@@ -1,28 +1,12 @@
-//! The stylesheet and script, compiled into the binary and served with a
-//! long cache lifetime; their URLs carry a content hash.
+//! `/static/{name}`: the stylesheet and script (`crate::assets`), served
+//! with a long cache lifetime.
 
+use crate::assets::{CSS, JS};
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
-use std::sync::OnceLock;
-
-const CSS: &str = include_str!("../../static/app.css");
-const JS: &str = include_str!("../../static/app.js");
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(asset);
-}
-
-/// FNV-1a over both files: changes whenever either does.
-pub fn version() -> &'static str {
-    static V: OnceLock<String> = OnceLock::new();
-    V.get_or_init(|| {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in CSS.bytes().chain(JS.bytes()) {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        format!("{:08x}", h as u32)
-    })
 }
 
 #[get("/static/{name}")]

@@ -13,7 +13,7 @@ use crate::services::accounts::{self, Resent, SignupInput, VerifyOutcome};
 use crate::services::invitations;
 use crate::services::login::{self, LoginOutcome};
 use crate::services::sessions;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{
     CheckEmailPage, LoginPage, SetupPage, SignupPage, VerifyEmailPage, VerifyState,
 };

@@ -7,7 +7,7 @@ use crate::domain::FormErrors;
 use crate::error::AppResult;
 use crate::models::case;
 use crate::services::cases::{self, CaseInput};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{CasePage, CasesPage, NewCasePage};
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;

@@ -9,7 +9,7 @@ use crate::error::AppResult;
 use crate::models::group;
 use crate::services::communities;
 use crate::services::groups::GroupInput;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{GroupSettingsPage, NewGroupPage};
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;

@@ -10,7 +10,7 @@ use crate::models::{group, group_tree, join_request, membership};
 use crate::policy::GroupAccess;
 use crate::services::groups::{self, GroupInput, Outcome};
 use crate::services::members;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{GroupPage, GroupsPage, MembersPage, NewGroupPage, confirm};
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;

@@ -1,6 +1,6 @@
 use crate::db;
 use crate::error::AppResult;
-use crate::startup::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use diesel::connection::SimpleConnection;
 

@@ -2,7 +2,7 @@ use crate::auth::Ctx;
 use crate::db;
 use crate::error::AppResult;
 use crate::models::{group, invitation, user};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::HomePage;
 use actix_web::{get, web};
 

@@ -10,7 +10,7 @@ use crate::models::{group_tree, invitation};
 use crate::policy::{self, GroupAccess};
 use crate::services::invitations::{self, InviteEnv, InviteInput};
 use crate::services::invite_reports::{self, EntryResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{
     ConfirmPage, InvitationChange, InvitationInboxPage, InvitationPage, InvitationsPage,
     InvitePage, InviteResultPage,

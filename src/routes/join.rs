@@ -10,7 +10,7 @@ use crate::error::{AppError, AppResult, ErrorKind};
 use crate::policy;
 use crate::services::invitations::{self, LinkRefusal};
 use crate::services::link_guesses;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{JoinPage, confirm};
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 

@@ -7,7 +7,7 @@ use crate::domain::FormErrors;
 use crate::error::AppResult;
 use crate::models::message::InboxCursor;
 use crate::services::messages::{self, ComposeInput};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{ComposePage, ConversationPage, InboxPage};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
@@ -108,7 +108,7 @@ async fn conversation(
 ) -> AppResult<ConversationPage> {
     let (uid, cid, before, now) = (me.user.id, id.into_inner(), q.before, state.clock.now());
     // Only someone who reads the page has read the messages.
-    let mark_read = !super::head::is_head(&req);
+    let mark_read = !crate::head::is_head(&req);
     let view = db::run(&state.pool, move |c| {
         messages::open_conversation(c, uid, cid, before, mark_read, now)
     })

@@ -9,7 +9,6 @@ pub mod auth;
 pub mod cases;
 pub mod communities;
 pub mod groups;
-pub mod head;
 pub mod health;
 pub mod home;
 pub mod invitations;

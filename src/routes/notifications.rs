@@ -5,7 +5,7 @@ use crate::auth::CurrentUser;
 use crate::db;
 use crate::error::AppResult;
 use crate::services::notifications;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::NotificationsPage;
 use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;

@@ -9,7 +9,7 @@ use crate::domain::{EmailAddress, FormErrors};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::models::account_link::Purpose;
 use crate::services::passwords::{self, LinkOutcome, LinkState};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{
     ChangeEmailPage, ChangePasswordPage, ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage,
 };

@@ -7,7 +7,7 @@ use crate::db;
 use crate::domain::FormErrors;
 use crate::error::AppResult;
 use crate::services::roles::{self, Change, Refused, RoleInput};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{RoleEntry, RolesPage};
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 

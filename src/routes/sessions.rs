@@ -8,7 +8,7 @@ use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::models::session::Limits;
 use crate::services::sessions::{self, EndOutcome};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::SessionsPage;
 use actix_web::{HttpResponse, get, post, web};
 

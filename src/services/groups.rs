@@ -12,8 +12,8 @@ use crate::models::invitation::Inviters;
 use crate::models::membership::{self, NewMembership};
 use crate::models::{Group, Membership, Role, User, company_account, group, join_request, role};
 use crate::policy::{self, Denied, GroupAccess};
-use crate::services::invitations::revoke_unbacked;
 use crate::services::notifications::notify;
+use crate::services::revocations::revoke_unbacked;
 use serde::Deserialize;
 use time::PrimitiveDateTime;
 

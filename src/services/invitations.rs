@@ -921,20 +921,6 @@ pub fn revoke_sent_by(
     Ok(ids.len())
 }
 
-/// Cancels the pending invitations of `who` that lost the power to invite
-/// behind them (a role changed or lost "manage members", a member removed
-/// or left), in the group and in every community below it, recording why.
-pub fn revoke_unbacked(
-    conn: &mut DbConn,
-    who: invitation::Inviters,
-    actor: Option<i64>,
-    now: PrimitiveDateTime,
-) -> diesel::QueryResult<usize> {
-    let ids = invitation::cancel_unbacked(conn, who, now)?;
-    invitation::log(conn, &ids, "revoked", actor, now)?;
-    Ok(ids.len())
-}
-
 /// The invitee accepts or declines from their inbox.
 pub fn answer(
     conn: &mut DbConn,

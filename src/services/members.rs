@@ -376,6 +376,28 @@ fn merge(
     out
 }
 
+/// Memberships from before `members_by_name` get their name keys here (a
+/// natural sort key is not SQL). Every start looks, through the partial
+/// index `memberships_unkeyed`, which is empty once this is done: a start
+/// stopped half-way is finished by the next.
+pub fn fill_missing_keys(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    const BATCH: i64 = 1_000;
+    let mut after = 0;
+    loop {
+        let done = crate::db::write_tx(conn, |c| {
+            let rows = membership::unkeyed(c, after, BATCH)?;
+            for (id, keys) in &rows {
+                membership::set_keys(c, *id, keys)?;
+            }
+            Ok::<_, diesel::result::Error>(rows.last().map(|(id, _)| *id))
+        })?;
+        match done {
+            Some(last) => after = last,
+            None => return Ok(()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

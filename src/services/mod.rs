@@ -16,6 +16,7 @@ pub mod members;
 pub mod messages;
 pub mod notifications;
 pub mod passwords;
+pub mod revocations;
 pub mod roles;
 pub mod sessions;
 

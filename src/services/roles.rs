@@ -14,7 +14,7 @@ use crate::models::invitation::Inviters;
 use crate::models::{Group, Role, User, group_tree, role};
 use crate::policy::{self, GroupAccess};
 use crate::services::communities::managed_group;
-use crate::services::invitations::revoke_unbacked;
+use crate::services::revocations::revoke_unbacked;
 use time::PrimitiveDateTime;
 
 /// Longest role name, in characters.

@@ -127,15 +127,6 @@ pub struct SessionLine {
     pub current: bool,
 }
 
-impl SessionLine {
-    pub fn last_seen_when(&self) -> crate::views::When {
-        crate::views::when(&self.last_seen)
-    }
-    pub fn started_when(&self) -> crate::views::When {
-        crate::views::when(&self.started)
-    }
-}
-
 /// The sessions that still log `u` in, the current one first.
 pub fn live_sessions(
     conn: &mut DbConn,

@@ -578,7 +578,7 @@ async fn members_keys_of_older_rows_are_filled_at_start(b: Backend) {
             .execute(c)
             .unwrap()
     });
-    let applied = app.db(|c| guildhall::db::run_migrations(c).unwrap());
+    let applied = app.db(|c| guildhall::startup::migrate(c).unwrap());
     assert!(applied.is_empty());
     assert_eq!(keys(), before);
     let p = app.get_with(&ann, "/groups/club/members?q=user+10").await;
