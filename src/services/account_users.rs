@@ -77,7 +77,7 @@ pub fn set_active_login(
         }
         if !on {
             // Their pending invitations can no longer let anyone in.
-            super::invitations::revoke_sent_by(conn, them.id, Some(me.id), now)?;
+            super::revocations::revoke_sent_by(conn, them.id, Some(me.id), now)?;
         }
         audit::record(
             conn,

@@ -552,7 +552,7 @@ pub fn deactivate(conn: &mut DbConn, user_id: i64, now: PrimitiveDateTime) -> Ap
             now,
         )? == 1;
         if changed {
-            crate::services::invitations::revoke_sent_by(conn, user_id, None, now)?;
+            crate::services::revocations::revoke_sent_by(conn, user_id, None, now)?;
         }
         Ok(changed)
     })

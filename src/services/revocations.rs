@@ -20,3 +20,16 @@ pub fn revoke_unbacked(
     invitation::log(conn, &ids, "revoked", actor, now)?;
     Ok(ids.len())
 }
+
+/// Cancels every pending invitation `inviter` sent, recording why: they
+/// were deactivated.
+pub fn revoke_sent_by(
+    conn: &mut DbConn,
+    inviter: i64,
+    actor: Option<i64>,
+    now: PrimitiveDateTime,
+) -> diesel::QueryResult<usize> {
+    let ids = invitation::cancel_sent_by(conn, inviter, now)?;
+    invitation::log(conn, &ids, "revoked", actor, now)?;
+    Ok(ids.len())
+}

@@ -1,0 +1,278 @@
+//! The invitee's answer, from the inbox or from a link: accept or decline,
+//! and what the link's page shows before.
+
+use super::*;
+
+/// The invitee accepts or declines from their inbox.
+pub fn answer(
+    conn: &mut DbConn,
+    me: &User,
+    invitation_id: i64,
+    accept: bool,
+    now: PrimitiveDateTime,
+) -> AppResult<(AnswerOutcome, String)> {
+    db::write_tx(conn, |conn| {
+        let inv = invitation::find(conn, invitation_id)?
+            .filter(|i| i.invitee_user_id == Some(me.id))
+            .ok_or_else(AppError::not_found)?;
+        apply_answer(conn, me, &inv, accept, now)
+    })
+}
+
+/// What declining answers, for the confirmation: the group, the inviter,
+/// and the groups of the invitations sent with it (one link answers them
+/// all). None when it is not `me`'s to decline or no longer open: the
+/// answer itself then says why.
+pub struct DeclinePreview {
+    pub group: String,
+    pub inviter: String,
+    pub with_it: Vec<String>,
+}
+
+pub(super) fn decline_preview_of(
+    conn: &mut DbConn,
+    me: &User,
+    inv: &invitation::Invitation,
+    siblings: bool,
+    now: PrimitiveDateTime,
+) -> AppResult<Option<DeclinePreview>> {
+    if policy::may_answer_invitation(me, inv).is_err()
+        || inv.effective_status(now) != InvitationStatus::Pending
+    {
+        return Ok(None);
+    }
+    let Some((group, inviter)) = invitation::names_of(conn, inv.id)? else {
+        return Ok(None);
+    };
+    let mut with_it = Vec::new();
+    if siblings {
+        for s in invitation::pending_siblings(conn, inv)? {
+            if policy::may_answer_invitation(me, &s).is_ok()
+                && let Some((g, _)) = invitation::names_of(conn, s.id)?
+            {
+                with_it.push(g);
+            }
+        }
+    }
+    Ok(Some(DeclinePreview {
+        group,
+        inviter,
+        with_it,
+    }))
+}
+
+/// Before Decline in the inbox or a private message.
+pub fn decline_preview(
+    conn: &mut DbConn,
+    me: &User,
+    invitation_id: i64,
+    now: PrimitiveDateTime,
+) -> AppResult<Option<DeclinePreview>> {
+    match invitation::find(conn, invitation_id)? {
+        Some(inv) if inv.invitee_user_id == Some(me.id) => {
+            decline_preview_of(conn, me, &inv, false, now)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Before Decline on an invitation link's page.
+pub fn decline_preview_by_link(
+    conn: &mut DbConn,
+    me: &User,
+    token: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<Option<DeclinePreview>> {
+    match find_by_link(conn, token)? {
+        Some(Ok(inv)) => decline_preview_of(conn, me, &inv, true, now),
+        _ => Ok(None),
+    }
+}
+
+/// Why a link's invitation cannot be answered by this user.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LinkRefusal {
+    /// Logged in with another (or an unverified) address: the invitation is
+    /// bound to the address it was sent to.
+    SentTo(String),
+}
+
+/// The invitation behind a link: `None` for an unknown (random or
+/// tampered) token, `Err(())` for a link replaced by a newer one.
+pub fn find_by_link(
+    conn: &mut DbConn,
+    token: &str,
+) -> AppResult<Option<Result<invitation::Invitation, ()>>> {
+    if !tokens::looks_valid(token) {
+        return Ok(None);
+    }
+    let hash = tokens::hash(token);
+    if let Some(inv) =
+        invitation::find_by_token_hash(conn, &hash)?.filter(|i| tokens::equal(&i.token_hash, &hash))
+    {
+        return Ok(Some(Ok(inv)));
+    }
+    Ok(invitation::find_by_retired_hash(conn, &hash)?.map(|_| Err(())))
+}
+
+/// The invitee accepts or declines through the invitation's link.
+pub fn answer_by_link(
+    conn: &mut DbConn,
+    me: &User,
+    token: &str,
+    accept: bool,
+    now: PrimitiveDateTime,
+) -> AppResult<Result<(AnswerOutcome, String), LinkRefusal>> {
+    db::write_tx(conn, |conn| {
+        let inv = match find_by_link(conn, token)? {
+            Some(Ok(inv)) => inv,
+            // A replaced link answers nothing; its page says it is no longer valid.
+            Some(Err(())) | None => return Err(AppError::not_found()),
+        };
+        if policy::may_answer_invitation(me, &inv).is_err() {
+            return Ok(Err(LinkRefusal::SentTo(inv.invitee_email)));
+        }
+        invitation::bind_invitee(conn, inv.id, me.id)?;
+        let answered = apply_answer(conn, me, &inv, accept, now)?;
+        if matches!(answered.0, AnswerOutcome::NoLongerOpen(_)) {
+            return Ok(Ok(answered));
+        }
+        // The wizard's mail carried one link for the whole batch: its answer
+        // answers the sibling invitations too (same transaction, so all or none).
+        let mut names = vec![answered.1];
+        for sibling in invitation::pending_siblings(conn, &inv)? {
+            if policy::may_answer_invitation(me, &sibling).is_ok() {
+                invitation::bind_invitee(conn, sibling.id, me.id)?;
+                let (o, name) = apply_answer(conn, me, &sibling, accept, now)?;
+                if !matches!(o, AnswerOutcome::NoLongerOpen(_)) {
+                    names.push(name);
+                }
+            }
+        }
+        Ok(Ok((answered.0, join_names(&names))))
+    })
+}
+
+/// Closes the invitation once (a conditional update decides; the
+/// membership's unique index backs it up), adds the membership on accept,
+/// records it and tells the inviter.
+pub(super) fn apply_answer(
+    conn: &mut DbConn,
+    me: &User,
+    inv: &invitation::Invitation,
+    accept: bool,
+    now: PrimitiveDateTime,
+) -> AppResult<(AnswerOutcome, String)> {
+    let group = crate::models::group::find(conn, inv.group_id)?;
+    let to = if accept {
+        InvitationStatus::Accepted
+    } else {
+        InvitationStatus::Declined
+    };
+    let account = if accept {
+        // The account may have changed since the invitation was sent.
+        policy::may_enter_group(conn, &group, me.id)??
+    } else {
+        None
+    };
+    if invitation::close_if_open(conn, inv.id, to, now)? == 0 {
+        return Ok((
+            AnswerOutcome::NoLongerOpen(inv.effective_status(now)),
+            group.name,
+        ));
+    }
+    // Answered: its notification and private message are done with.
+    crate::models::notification::mark_read_about(conn, me.id, "invitation", &[inv.id], now)?;
+    crate::models::message::mark_read_announcing(conn, me.id, &[inv.id], now)?;
+    if accept && membership::find_with_role(conn, group.id, me.id)?.is_none() {
+        groups::add_member(
+            conn,
+            group.id,
+            me.id,
+            inv.role_id,
+            Some(inv.inviter_id),
+            now,
+        )?;
+        audit::record(
+            conn,
+            &NewAuditEvent {
+                actor_id: me.id,
+                subject_user_id: Some(me.id),
+                account_id: account,
+                group_id: Some(group.id),
+                kind: audit::MEMBER_JOINED,
+                detail: &format!("Joined by invitation ({})", group.name),
+                created_at: now,
+            },
+        )?;
+    }
+    invitation::log(conn, &[inv.id], to.as_str(), Some(me.id), now)?;
+    let verb = if accept { "accepted" } else { "declined" };
+    notify(
+        conn,
+        inv.inviter_id,
+        &format!("invitation_{verb}"),
+        &format!(
+            "{} {verb} your invitation to {}",
+            me.display_name(),
+            group.name
+        ),
+        Some(&format!("/groups/{}/invitations/{}", group.slug, inv.id)),
+        now,
+    )?;
+    let outcome = if accept {
+        AnswerOutcome::Accepted
+    } else {
+        AnswerOutcome::Declined
+    };
+    Ok((outcome, group.name))
+}
+
+/// What the page of an invitation link shows.
+pub struct LinkView {
+    pub invitation: invitation::Invitation,
+    pub status: InvitationStatus,
+    pub group_name: String,
+    pub group_slug: String,
+    pub role_name: String,
+    pub inviter_name: String,
+    /// A contact added by a super user (Add user) not registered yet: what
+    /// the super user entered, to start the sign-up form with.
+    pub contact: Option<User>,
+}
+
+/// `None`: unknown token (404). `Some(Err(()))`: a replaced link.
+pub fn link_view(
+    conn: &mut DbConn,
+    token: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<Option<Result<LinkView, ()>>> {
+    let inv = match find_by_link(conn, token)? {
+        None => return Ok(None),
+        Some(Err(())) => return Ok(Some(Err(()))),
+        Some(Ok(inv)) => inv,
+    };
+    let group = crate::models::group::find(conn, inv.group_id)?;
+    let role = role::find(conn, inv.role_id)?.ok_or_else(AppError::not_found)?;
+    let inviter = user::find(conn, inv.inviter_id)?;
+    // A wizard batch: the link answers every group of it, so it names them all.
+    let mut names = vec![group.name];
+    if inv.status == InvitationStatus::Pending.as_str() {
+        for sibling in invitation::pending_siblings(conn, &inv)? {
+            names.push(crate::models::group::find(conn, sibling.group_id)?.name);
+        }
+    }
+    let contact = match inv.invitee_user_id {
+        Some(id) => Some(user::find(conn, id)?).filter(|u| !u.is_registered()),
+        None => None,
+    };
+    Ok(Some(Ok(LinkView {
+        contact,
+        status: inv.effective_status(now),
+        invitation: inv,
+        group_name: join_names(&names),
+        group_slug: group.slug,
+        role_name: role.name,
+        inviter_name: inviter.display_name(),
+    })))
+}

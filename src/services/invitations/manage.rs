@@ -1,0 +1,251 @@
+//! What a group admin does to invitations already sent: resend, generate
+//! a new link, cancel, one at a time or the selected together.
+
+use super::*;
+
+/// What a resend past the day's limit says.
+pub const RESEND_LIMIT: &str = "This invitation has been sent again as often as a day allows: nothing was sent. Try again tomorrow.";
+
+/// Finds an invitation of this group for an admin action (another group's
+/// id is not found).
+pub(super) fn of_group(
+    conn: &mut DbConn,
+    access: &GroupAccess,
+    id: i64,
+) -> AppResult<invitation::Invitation> {
+    invitation::find(conn, id)?
+        .filter(|i| i.group_id == access.group.id)
+        .ok_or_else(AppError::not_found)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum AdminActionOutcome {
+    Done,
+    /// Not pending any more (answered, cancelled or expired).
+    NotOpen(InvitationStatus),
+    QuotaReached,
+    /// This invitation was re-sent as often as a day allows.
+    ResendLimit,
+}
+
+/// "Resend invitation": mails the current link again and restarts the period.
+pub fn resend(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    access: &GroupAccess,
+    actor: &User,
+    id: i64,
+    now: PrimitiveDateTime,
+) -> AppResult<AdminActionOutcome> {
+    policy::may_invite(access)?;
+    db::write_tx(conn, |conn| {
+        let inv = of_group(conn, access, id)?;
+        resend_checked(conn, env, actor, &inv, &access.group.name, now)
+    })
+}
+
+/// Resends `inv` once the caller has checked `actor` may (a group admin of
+/// its group, or the super user of the contact's account); inside the
+/// caller's transaction. `groups` names what the mail invites to.
+pub(crate) fn resend_checked(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    actor: &User,
+    inv: &invitation::Invitation,
+    groups: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<AdminActionOutcome> {
+    let status = inv.effective_status(now);
+    // An expired invitation may be re-sent: that is what restarting is for.
+    if !matches!(
+        status,
+        InvitationStatus::Pending | InvitationStatus::Expired
+    ) || inv.status != InvitationStatus::Pending.as_str()
+    {
+        return Ok(AdminActionOutcome::NotOpen(status));
+    }
+    if quota_reached(conn, env.config, actor.id, inv.group_id, 0, now)? {
+        return Ok(AdminActionOutcome::QuotaReached);
+    }
+    // Taken inside this transaction: clicks arriving at once queue on the
+    // counter's row, and a resend that fails later gives its hit back.
+    let day_ago = now - time::Duration::DAY;
+    let key = format!("resend:{}", inv.id);
+    if !rate_limit::take(
+        conn,
+        &key,
+        env.config.resends_per_invitation_per_day,
+        day_ago,
+        now,
+    )? {
+        return Ok(AdminActionOutcome::ResendLimit);
+    }
+    rate_limit::prune(conn, "resend:", day_ago)?;
+    let until = expires_at(env.config, now);
+    invitation::restart(conn, inv.id, now, until)?;
+    invitation::log_send(conn, &[inv.id], &[inv.group_id], "resent", actor.id, now)?;
+    let inviter = user::find(conn, inv.inviter_id)?;
+    let role = role::find(conn, inv.role_id)?.ok_or_else(AppError::not_found)?;
+    let group = crate::models::group::find(conn, inv.group_id)?;
+    let sent = Sent {
+        groups,
+        about: Some(group.description.as_str()).filter(|d| !d.is_empty()),
+        inviter: &inviter,
+        role: &role,
+        message: inv.message.as_deref(),
+        expires_at: until,
+    };
+    let token = env.links.token(&inv.link_nonce);
+    let invitee = match inv.invitee_user_id {
+        Some(uid) => Some(user::find(conn, uid)?),
+        None => None,
+    };
+    let mail_id = match invitee {
+        // A contact (no login yet) needs the link to register, like an address.
+        Some(invitee) if invitee.status() != Some(crate::domain::UserStatus::Invited) => {
+            in_app_mail(conn, env, &sent, &invitee, now)
+        }
+        Some(contact) => {
+            let name = Some(contact.first_name.as_str());
+            mail_link(conn, env, &sent, &contact.email, name, &token, now)
+        }
+        None => mail_link(conn, env, &sent, &inv.invitee_email, None, &token, now),
+    }?;
+    invitation::set_last_mail(conn, &[inv.id], mail_id)?;
+    Ok(AdminActionOutcome::Done)
+}
+
+/// "Generate new invitation": a new link (every earlier one stops working at
+/// once) and a new period. The admin copies or re-sends the new link.
+pub fn renew(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    access: &GroupAccess,
+    actor: &User,
+    id: i64,
+    now: PrimitiveDateTime,
+) -> AppResult<AdminActionOutcome> {
+    policy::may_invite(access)?;
+    db::write_tx(conn, |conn| {
+        let inv = of_group(conn, access, id)?;
+        renew_checked(conn, env, actor, &inv, now)
+    })
+}
+
+/// Renews `inv` once the caller has checked `actor` may; inside the
+/// caller's transaction.
+pub(crate) fn renew_checked(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    actor: &User,
+    inv: &invitation::Invitation,
+    now: PrimitiveDateTime,
+) -> AppResult<AdminActionOutcome> {
+    if inv.status != InvitationStatus::Pending.as_str() {
+        return Ok(AdminActionOutcome::NotOpen(inv.effective_status(now)));
+    }
+    let (nonce, _token, hash) = env.links.fresh();
+    invitation::replace_link(conn, inv, &nonce, &hash, now)?;
+    invitation::restart(conn, inv.id, now, expires_at(env.config, now))?;
+    invitation::log(conn, &[inv.id], "renewed", Some(actor.id), now)?;
+    Ok(AdminActionOutcome::Done)
+}
+
+/// A group admin cancels a pending invitation of *this* group (an id of
+/// another group is not found). False when it was no longer open.
+pub fn cancel(
+    conn: &mut DbConn,
+    access: &GroupAccess,
+    actor: &User,
+    invitation_id: i64,
+    now: PrimitiveDateTime,
+) -> AppResult<bool> {
+    policy::may_invite(access)?;
+    db::write_tx(conn, |conn| {
+        let inv = of_group(conn, access, invitation_id)?;
+        cancel_checked(conn, actor, &inv, now)
+    })
+}
+
+/// Cancels `inv` (the caller checked the actor may); false when it was not
+/// open any more.
+pub(super) fn cancel_checked(
+    conn: &mut DbConn,
+    actor: &User,
+    inv: &invitation::Invitation,
+    now: PrimitiveDateTime,
+) -> AppResult<bool> {
+    if invitation::close_if_open(conn, inv.id, InvitationStatus::Cancelled, now)? == 0 {
+        return Ok(false);
+    }
+    invitation::log(conn, &[inv.id], "cancelled", Some(actor.id), now)?;
+    Ok(true)
+}
+
+/// What the list's "With the selected" buttons do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkAction {
+    Resend,
+    Cancel,
+}
+
+/// The most invitations one "With the selected" press acts on (a page holds 50).
+pub const BULK_MAX: usize = 100;
+
+/// How a "With the selected" press went, invitation by invitation.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BulkReport {
+    pub done: usize,
+    /// Answered, cancelled or expired in the meantime.
+    pub not_open: usize,
+    /// Re-sent as often as a day allows, or the daily quota reached.
+    pub limited: usize,
+}
+
+/// Refuses a press on more than [`BULK_MAX`] invitations (a forged form).
+pub fn check_bulk_size(ids: &[i64]) -> AppResult<()> {
+    if ids.len() > BULK_MAX {
+        return Err(AppError::bad_request(format!(
+            "Select at most {BULK_MAX} invitations at once."
+        )));
+    }
+    Ok(())
+}
+
+/// Resends or cancels the selected invitations of the group in one
+/// transaction; each gets the outcome its own button would give. An id of
+/// another group refuses the whole press (a forged form).
+pub fn bulk(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    access: &GroupAccess,
+    actor: &User,
+    ids: &[i64],
+    action: BulkAction,
+    now: PrimitiveDateTime,
+) -> AppResult<BulkReport> {
+    policy::may_invite(access)?;
+    check_bulk_size(ids)?;
+    db::write_tx(conn, |conn| {
+        let mut report = BulkReport::default();
+        for &id in ids {
+            let inv = of_group(conn, access, id)?;
+            match action {
+                BulkAction::Cancel => match cancel_checked(conn, actor, &inv, now)? {
+                    true => report.done += 1,
+                    false => report.not_open += 1,
+                },
+                BulkAction::Resend => {
+                    match resend_checked(conn, env, actor, &inv, &access.group.name, now)? {
+                        AdminActionOutcome::Done => report.done += 1,
+                        AdminActionOutcome::NotOpen(_) => report.not_open += 1,
+                        AdminActionOutcome::QuotaReached | AdminActionOutcome::ResendLimit => {
+                            report.limited += 1
+                        }
+                    }
+                }
+            }
+        }
+        Ok(report)
+    })
+}

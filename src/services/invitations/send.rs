@@ -1,0 +1,207 @@
+//! Sending: each entry of the form invited into every chosen group, in
+//! one savepoint per entry, within the quotas.
+
+use super::*;
+
+/// True when the inviter or the group has used up today's invitations.
+/// `in_flight`: invitations the inviter created in this transaction whose
+/// 'sent' events are not written yet.
+pub(crate) fn quota_reached(
+    conn: &mut DbConn,
+    config: &Config,
+    inviter: i64,
+    group_id: i64,
+    in_flight: usize,
+    now: PrimitiveDateTime,
+) -> diesel::QueryResult<bool> {
+    Ok(
+        send_count::by_inviter(conn, inviter, now)? + in_flight as i64
+            >= config.invites_per_inviter_per_day
+            || send_count::in_group(conn, group_id, now)? >= config.invites_per_group_per_day,
+    )
+}
+
+/// Invites one entry of the form into `groups` (the page's group first, then
+/// any "Also invite to" ones) in its own transaction: one invitation per
+/// group, announced once. Returns the outcome and, when several groups were
+/// asked for, the names of those the person was invited to.
+pub fn invite_one(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    groups_: &[&GroupAccess],
+    inviter: &User,
+    req: &InviteRequest,
+    recipient: &Recipient,
+    now: PrimitiveDateTime,
+) -> AppResult<(InviteOutcome, Vec<String>)> {
+    if groups_.is_empty() {
+        return Err(AppError::forbidden());
+    }
+    for a in groups_ {
+        policy::may_invite(a)?;
+    }
+    let config = env.config;
+    let result = db::write_tx(conn, |conn| -> Result<(InviteOutcome, Vec<String>), Stop> {
+        let (invitee, address, success) = match recipient {
+            Recipient::Invalid(_) => return Err(Stop::Outcome(InviteOutcome::InvalidEntry)),
+            Recipient::Username(u) => match user::find_by_username(conn, &u.key())? {
+                Some(found) => (Some(found), None, InviteOutcome::Invited),
+                None => return Err(Stop::Outcome(InviteOutcome::NoSuchUser)),
+            },
+            Recipient::Email(e) => match user::find_by_email_key(conn, &e.key())? {
+                // An account that never confirmed the address does not hold
+                // it (`policy::may_claim_address`): the invitation goes to
+                // the address, whose owner proves it by opening the link.
+                Some(found)
+                    if found.password_hash.is_some()
+                        && policy::may_claim_address(&found).is_ok() =>
+                {
+                    (None, Some(e), InviteOutcome::InvitedByEmail)
+                }
+                Some(found) => (Some(found), None, InviteOutcome::InvitedInApp),
+                None => (None, Some(e), InviteOutcome::InvitedByEmail),
+            },
+        };
+        if let Some(u) = &invitee {
+            if !u.is_active() || u.email_verified_at.is_none() {
+                return Err(Stop::Outcome(InviteOutcome::AccountNotActive));
+            }
+            if u.id == inviter.id {
+                return Err(Stop::Outcome(InviteOutcome::AlreadyMember));
+            }
+        }
+        let (email, email_key) = match (&invitee, address) {
+            (Some(u), _) => (u.email.clone(), u.email.to_lowercase()),
+            (None, Some(a)) => (a.as_str().to_string(), a.key()),
+            (None, None) => unreachable!("an entry is a user or an address"),
+        };
+        // Every group is checked first; what passes is written below.
+        let mut chosen: Vec<Chosen<'_>> = Vec::new();
+        let mut first_refusal = None;
+        for access in groups_ {
+            let group = &access.group;
+            let refusal = if let Some(u) = &invitee {
+                if membership::find_with_role(conn, group.id, u.id)?.is_some() {
+                    Some(InviteOutcome::AlreadyMember)
+                } else {
+                    // Partners never into client groups, clients never into partner groups.
+                    policy::may_enter_group(conn, group, u.id)?
+                        .err()
+                        .map(|why| InviteOutcome::NotAllowed(why.to_string()))
+                }
+            } else {
+                None
+            };
+            let refusal = match refusal {
+                Some(r) => Some(r),
+                None if quota_reached(conn, config, inviter.id, group.id, chosen.len(), now)? => {
+                    Some(InviteOutcome::QuotaReached)
+                }
+                None => {
+                    let pending = invitation::expire_stale(conn, group.id, &email_key, now)?;
+                    invitation::log(conn, &pending.expired, "expired", None, now)?;
+                    // Checked first so one taken group does not abort the
+                    // others; the unique index still decides a race.
+                    pending.open.then_some(InviteOutcome::AlreadyInvited)
+                }
+            };
+            if let Some(r) = refusal {
+                first_refusal.get_or_insert(r);
+                continue;
+            }
+            let label = req.labels.iter().find(|(g, _)| *g == group.id);
+            let (nonce, token, token_hash) = env.links.fresh();
+            chosen.push(Chosen {
+                group_id: group.id,
+                name: label.map_or(&group.name, |(_, l)| l),
+                nonce,
+                token,
+                token_hash,
+            });
+        }
+        let Some(first) = chosen.first() else {
+            return Err(Stop::Outcome(
+                first_refusal.unwrap_or(InviteOutcome::AlreadyInvited),
+            ));
+        };
+        let names: Vec<String> = chosen.iter().map(|c| c.name.to_string()).collect();
+        let groups_named = join_names(&names);
+        // One group: its description says what it is; several: their names.
+        let about = match (chosen.as_slice(), groups_) {
+            ([_], [access]) => Some(access.group.description.as_str()).filter(|d| !d.is_empty()),
+            _ => None,
+        };
+        let sent = Sent {
+            groups: &groups_named,
+            about,
+            inviter,
+            role: &req.role,
+            message: req.message.as_deref(),
+            expires_at: expires_at(config, now),
+        };
+        // The mail is queued first, so each invitation is written once,
+        // already naming it (no UPDATE of the row just inserted).
+        let mail_id = match &invitee {
+            Some(u) => in_app_mail(conn, env, &sent, u, now)?,
+            None => mail_link(conn, env, &sent, &email, None, &first.token, now)?,
+        };
+        let mut ids = Vec::with_capacity(chosen.len());
+        for c in &chosen {
+            let id = invitation::insert(
+                conn,
+                &NewInvitation {
+                    group_id: c.group_id,
+                    inviter_id: inviter.id,
+                    invitee_user_id: invitee.as_ref().map(|u| u.id),
+                    invitee_email: &email,
+                    invitee_email_key: &email_key,
+                    role_id: req.role.id,
+                    message: req.message.as_deref(),
+                    status: InvitationStatus::Pending.as_str(),
+                    link_nonce: &c.nonce,
+                    token_hash: &c.token_hash,
+                    created_at: now,
+                    sent_at: now,
+                    expires_at: sent.expires_at,
+                    batch_id: None,
+                    last_mail_id: Some(mail_id),
+                },
+            )
+            .map_err(|e| {
+                if db::is_unique_violation(&e) {
+                    Stop::Outcome(InviteOutcome::AlreadyInvited)
+                } else {
+                    e.into()
+                }
+            })?;
+            ids.push(id);
+        }
+        // History, audit and quota counts of every group's invitation at once.
+        let group_ids: Vec<i64> = chosen.iter().map(|c| c.group_id).collect();
+        invitation::log_send(conn, &ids, &group_ids, "sent", inviter.id, now)?;
+        if ids.len() > 1 {
+            // One mail, one link: answering it answers every group of the batch.
+            invitation::set_batch(conn, &ids, ids[0])?;
+        }
+        if let Some(u) = &invitee {
+            announce_in_app(conn, &sent, u, ids[0], now)?;
+        }
+        let listed = if groups_.len() > 1 { names } else { Vec::new() };
+        Ok((success, listed))
+    });
+    match result {
+        Ok(o) => Ok(o),
+        Err(Stop::Outcome(o)) => Ok((o, Vec::new())),
+        Err(Stop::Failed(e)) => Err(e),
+    }
+}
+
+/// A group an entry passed the checks for, with the new invitation's link.
+struct Chosen<'a> {
+    group_id: i64,
+    /// As the messages name it (the community's label, or its name).
+    name: &'a str,
+    nonce: String,
+    token: String,
+    token_hash: String,
+}
