@@ -188,6 +188,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         account_id -> Nullable<BigInt>,
+        member_count -> BigInt,
     }
 }
 

@@ -428,32 +428,65 @@ impl MemberCounts {
     }
 }
 
-/// The members page's counts in one statement: index ranges of the group
-/// (`memberships_group_user`, `group_ancestors`, `invitations_group_status`).
+/// The members page's counts, without counting members: the group's own
+/// come from `groups.member_count` (kept by triggers, migration
+/// `member_counts`). `ancestors` is the group and the communities above
+/// it, nearest first. Those who reach it only from above are the parent's
+/// members less those also here (one index probe per member of the group
+/// itself); deeper trees, where the communities above may share people,
+/// count them distinctly.
 pub fn counts(
     conn: &mut DbConn,
-    group_id: i64,
+    ancestors: &[i64],
     now: PrimitiveDateTime,
 ) -> QueryResult<MemberCounts> {
     use diesel::sql_types::{BigInt, Text, Timestamp};
-    let q = crate::db::Sql::new(
-        "SELECT \
-         (SELECT COUNT(*) FROM memberships WHERE group_id = ?) AS direct, \
-         (SELECT COUNT(DISTINCT m.user_id) FROM group_ancestors a \
-          JOIN memberships m ON m.group_id = a.ancestor_id WHERE a.group_id = ?) AS people, \
-         (SELECT COUNT(*) FROM invitations WHERE group_id = ? AND status = ? \
-          AND expires_at > ?) AS invited",
-        (
-            group_id.into_sql::<BigInt>(),
-            group_id.into_sql::<BigInt>(),
-            group_id.into_sql::<BigInt>(),
-            crate::domain::InvitationStatus::Pending
-                .as_str()
-                .into_sql::<Text>(),
-            now.into_sql::<Timestamp>(),
-        ),
-    );
-    crate::native!(conn, |c| q.get_result(c))
+    let group_id = ancestors[0];
+    let pending = crate::domain::InvitationStatus::Pending.as_str();
+    match ancestors {
+        [_] => crate::native!(conn, |c| crate::db::Sql::new(
+            "SELECT g.member_count AS direct, g.member_count AS people, \
+             (SELECT COUNT(*) FROM invitations WHERE group_id = g.id AND status = ? \
+              AND expires_at > ?) AS invited \
+             FROM groups g WHERE g.id = ?",
+            (
+                pending.into_sql::<Text>(),
+                now.into_sql::<Timestamp>(),
+                group_id.into_sql::<BigInt>(),
+            ),
+        )
+        .get_result(c)),
+        [_, parent] => crate::native!(conn, |c| crate::db::Sql::new(
+            "SELECT g.member_count AS direct, \
+             g.member_count + p.member_count - (SELECT COUNT(*) FROM memberships d \
+              JOIN memberships a ON a.group_id = p.id AND a.user_id = d.user_id \
+              WHERE d.group_id = g.id) AS people, \
+             (SELECT COUNT(*) FROM invitations WHERE group_id = g.id AND status = ? \
+              AND expires_at > ?) AS invited \
+             FROM groups g, groups p WHERE g.id = ? AND p.id = ?",
+            (
+                pending.into_sql::<Text>(),
+                now.into_sql::<Timestamp>(),
+                group_id.into_sql::<BigInt>(),
+                parent.into_sql::<BigInt>(),
+            ),
+        )
+        .get_result(c)),
+        _ => crate::native!(conn, |c| crate::db::Sql::new(
+            "SELECT g.member_count AS direct, \
+             (SELECT COUNT(DISTINCT m.user_id) FROM group_ancestors a \
+              JOIN memberships m ON m.group_id = a.ancestor_id WHERE a.group_id = g.id) AS people, \
+             (SELECT COUNT(*) FROM invitations WHERE group_id = g.id AND status = ? \
+              AND expires_at > ?) AS invited \
+             FROM groups g WHERE g.id = ?",
+            (
+                pending.into_sql::<Text>(),
+                now.into_sql::<Timestamp>(),
+                group_id.into_sql::<BigInt>(),
+            ),
+        )
+        .get_result(c)),
+    }
 }
 
 /// A group's home counts: its own members, and how many of them may

@@ -234,7 +234,7 @@ pub fn view(
     if listing.show == Show::Invited && !sees_invited {
         listing.show = Show::Everyone;
     }
-    let counts = membership::counts(conn, access.group.id, now)?;
+    let counts = membership::counts(conn, &access.ancestors, now)?;
     let limit = per_page + 1;
     let (mut members, mut invited) = (Vec::new(), Vec::new());
     if listing.show == Show::Invited {

@@ -213,6 +213,23 @@ async fn members_access_filter_splits_direct_inherited_and_invited(b: Backend) {
         .get_with(&alice, "/groups/team/members?access=inherited")
         .await;
     assert_eq!(listed(&p.body), ["eve"], "alice and fay belong here too");
+    // The counts follow a removal (the database keeps each group's count).
+    let p = app
+        .submit_with(
+            &alice,
+            "/groups/team/members",
+            &format!("/groups/team/members/{dora}/remove"),
+            &[("confirmed", "1")],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let p = app.get_with(&alice, "/groups/team/members").await;
+    assert_eq!(texts(&p.body, ".member-count strong"), ["3 members"]);
+    assert_eq!(
+        texts(&p.body, "select#access option")[..2],
+        ["Everyone (3)", "Direct members (2)"]
+    );
+    app.add_member("team", dora, member);
     // fay is a member here: the admin role she holds above does not list her.
     let p = app
         .get_with(&alice, &format!("/groups/team/members?role={admin}"))

@@ -1,0 +1,3 @@
+DROP TRIGGER memberships_count ON memberships;
+DROP FUNCTION memberships_count();
+ALTER TABLE groups DROP COLUMN member_count;
