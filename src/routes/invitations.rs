@@ -338,7 +338,6 @@ async fn group_invitations(
     slug: web::Path<String>,
     q: web::Query<ListQuery>,
 ) -> AppResult<InvitationsPage> {
-    let access = admin_access(&state, slug.into_inner(), me.user.id).await?;
     let now = state.clock.now();
     let filter = invitation::GroupFilter {
         tab: q.tab(),
@@ -346,10 +345,14 @@ async fn group_invitations(
         before: q.before,
         now,
     };
-    let (gid, f) = (access.group.id, filter.clone());
-    let (mut rows, counts) = db::read(&state.pool, state.backend, move |c| {
+    let (slug, viewer, f) = (slug.into_inner(), me.user.id, filter.clone());
+    // Access, the page and the counts: one read, on SQLite on this thread.
+    let (access, mut rows, counts) = db::read(&state.pool, state.backend, move |c| {
+        let access = load_admin_access(c, &slug, viewer)?;
+        let gid = access.group.id;
         let rows = invitation::group_page(c, gid, &f, TAB_PAGE + 1)?;
-        Ok((rows, invitation::tab_counts(c, gid, now)?))
+        let counts = invitation::tab_counts(c, gid, now)?;
+        Ok((access, rows, counts))
     })
     .await?;
     let next_before = (rows.len() as i64 > TAB_PAGE).then(|| {
