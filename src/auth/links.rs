@@ -8,20 +8,23 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+/// The HMAC already keyed: each token clones it, so the key's two blocks
+/// are hashed once, not once per link shown.
 #[derive(Clone)]
-pub struct LinkKey([u8; 32]);
+pub struct LinkKey(Hmac<Sha256>);
 
 impl LinkKey {
     /// Derived from the cookie key's master bytes, under its own label.
     pub fn derive(master: &[u8]) -> Self {
         let mut mac = Hmac::<Sha256>::new_from_slice(master).expect("HMAC takes any key length");
         mac.update(b"guildhall invitation links v1");
-        Self(mac.finalize().into_bytes().into())
+        let key = mac.finalize().into_bytes();
+        Self(Hmac::<Sha256>::new_from_slice(&key).expect("32-byte key"))
     }
 
     /// The link token for `nonce`.
     pub fn token(&self, nonce: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("32-byte key");
+        let mut mac = self.0.clone();
         mac.update(nonce.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }

@@ -424,9 +424,79 @@ pub struct GroupFilter {
     pub now: PrimitiveDateTime,
 }
 
-/// One page of a group's invitations, newest first; one query whatever the
-/// page (index `invitations_group_status`).
+/// The columns of a [`GroupRow`].
+macro_rules! group_row {
+    () => {
+        (
+            inv::id,
+            inv::invitee_email,
+            inv::link_nonce,
+            inv::status,
+            inv::created_at,
+            inv::expires_at,
+            inv::answered_at,
+            roles::name,
+            inviters.field(users::username),
+            invitees.field(users::username).nullable(),
+            crate::db::schema::outbox::status.nullable(),
+            crate::db::schema::outbox::sent_at.nullable(),
+        )
+    };
+}
+
+/// One page of a group's invitations, newest first. Without a search it is
+/// one of three statements of fixed shape (one per kind of tab), kept
+/// prepared on the backend's own connection: a boxed query is written out
+/// and prepared again on every view (index `invitations_group_status`).
 pub fn group_page(
+    conn: &mut DbConn,
+    group_id: i64,
+    f: &GroupFilter,
+    limit: i64,
+) -> QueryResult<Vec<GroupRow>> {
+    use crate::db::schema::outbox;
+    if f.q.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+        return group_search_page(conn, group_id, f, limit);
+    }
+    let pending = InvitationStatus::Pending.as_str();
+    let before = f.before.unwrap_or(i64::MAX);
+    // The shared part; the tab's filter is added to it per statement.
+    macro_rules! page {
+        ($tab:expr) => {
+            inv::table
+                .inner_join(roles::table)
+                .inner_join(inviters.on(inv::inviter_id.eq(inviters.field(users::id))))
+                .left_join(
+                    invitees.on(inv::invitee_user_id.eq(invitees.field(users::id).nullable())),
+                )
+                .left_join(outbox::table.on(inv::last_mail_id.eq(outbox::id.nullable())))
+                .filter(inv::group_id.eq(group_id))
+                .filter(inv::id.lt(before))
+                .filter($tab)
+                .order(inv::id.desc())
+                .limit(limit)
+                .select(group_row!())
+        };
+    }
+    // A pending invitation past its date shows as expired (nothing has to
+    // mark it so first).
+    match f.tab {
+        InvitationStatus::Pending => native!(conn, |c| page!(
+            inv::status.eq(pending).and(inv::expires_at.gt(f.now))
+        )
+        .load(c)),
+        InvitationStatus::Expired => native!(conn, |c| page!(
+            inv::status
+                .eq(InvitationStatus::Expired.as_str())
+                .or(inv::status.eq(pending).and(inv::expires_at.le(f.now)))
+        )
+        .load(c)),
+        other => native!(conn, |c| page!(inv::status.eq(other.as_str())).load(c)),
+    }
+}
+
+/// A page of a search: by address or user name, within the tab.
+fn group_search_page(
     conn: &mut DbConn,
     group_id: i64,
     f: &GroupFilter,
@@ -442,23 +512,8 @@ pub fn group_page(
         .filter(inv::group_id.eq(group_id))
         .order(inv::id.desc())
         .limit(limit)
-        .select((
-            inv::id,
-            inv::invitee_email,
-            inv::link_nonce,
-            inv::status,
-            inv::created_at,
-            inv::expires_at,
-            inv::answered_at,
-            roles::name,
-            inviters.field(users::username),
-            invitees.field(users::username).nullable(),
-            outbox::status.nullable(),
-            outbox::sent_at.nullable(),
-        ))
+        .select(group_row!())
         .into_boxed();
-    // A pending invitation past its date shows as expired (nothing has to
-    // mark it so first).
     q = match f.tab {
         InvitationStatus::Pending => q
             .filter(inv::status.eq(pending))
@@ -470,16 +525,15 @@ pub fn group_page(
         ),
         other => q.filter(inv::status.eq(other.as_str())),
     };
-    if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let p = crate::db::like_contains(text);
-        q = q.filter(
-            inv::invitee_email_key
-                .like(p.clone())
-                .escape('\\')
-                .nullable()
-                .or(invitees.field(users::username_key).like(p).escape('\\')),
-        );
-    }
+    let text = f.q.as_deref().unwrap_or_default().trim();
+    let p = crate::db::like_contains(text);
+    q = q.filter(
+        inv::invitee_email_key
+            .like(p.clone())
+            .escape('\\')
+            .nullable()
+            .or(invitees.field(users::username_key).like(p).escape('\\')),
+    );
     if let Some(before) = f.before {
         q = q.filter(inv::id.lt(before));
     }
@@ -511,28 +565,42 @@ impl TabCounts {
     }
 }
 
-/// The tab counts in two index-only queries: by stored status, and the
-/// pending ones past their date (shown as expired).
+/// A status and how many of the group's invitations hold it.
+#[derive(diesel::QueryableByName)]
+struct StatusCount {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    status: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+    /// Of those, pending ones past their date (shown as expired).
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    overdue: i64,
+}
+
+/// The tab counts in one index-only pass over the group's invitations.
 pub fn tab_counts(
     conn: &mut DbConn,
     group_id: i64,
     now: PrimitiveDateTime,
 ) -> QueryResult<TabCounts> {
-    let by_status: Vec<(String, i64)> = inv::table
-        .filter(inv::group_id.eq(group_id))
-        .group_by(inv::status)
-        .select((inv::status, diesel::dsl::count_star()))
-        .load(conn)?;
-    let overdue: i64 = inv::table
-        .filter(inv::group_id.eq(group_id))
-        .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
-        .filter(inv::expires_at.le(now))
-        .count()
-        .get_result(conn)?;
+    use diesel::sql_types::{BigInt, Text, Timestamp};
+    let q = Sql::new(
+        "SELECT status, COUNT(*) AS n, \
+         COALESCE(SUM(CASE WHEN status = ? AND expires_at <= ? THEN 1 ELSE 0 END), 0) AS overdue \
+         FROM invitations WHERE group_id = ? GROUP BY status",
+        (
+            InvitationStatus::Pending.as_str().into_sql::<Text>(),
+            now.into_sql::<Timestamp>(),
+            group_id.into_sql::<BigInt>(),
+        ),
+    );
+    let by_status: Vec<StatusCount> = native!(conn, |c| q.load(c))?;
     let mut c = TabCounts::default();
-    for (status, n) in by_status {
-        match InvitationStatus::parse(&status) {
-            Some(InvitationStatus::Pending) => c.pending += n - overdue,
+    for s in by_status {
+        c.expired += s.overdue;
+        let n = s.n - s.overdue;
+        match InvitationStatus::parse(&s.status) {
+            Some(InvitationStatus::Pending) => c.pending += n,
             Some(InvitationStatus::Accepted) => c.accepted += n,
             Some(InvitationStatus::Declined) => c.declined += n,
             Some(InvitationStatus::Expired) => c.expired += n,
@@ -540,7 +608,6 @@ pub fn tab_counts(
             _ => c.cancelled += n,
         }
     }
-    c.expired += overdue;
     Ok(c)
 }
 

@@ -363,9 +363,14 @@ async fn group_invitations(
         config: &state.config,
         links: &state.links,
     };
+    // Only a pending invitation's link can be copied.
+    let pending = InvitationStatus::Pending.as_str();
     let links = rows
         .iter()
-        .map(|r| env.join_url(&state.links.token(&r.link_nonce)))
+        .map(|r| match r.status == pending {
+            true => env.join_url(&state.links.token(&r.link_nonce)),
+            false => String::new(),
+        })
         .collect();
     Ok(InvitationsPage {
         ctx: me.ctx,

@@ -40,3 +40,9 @@ impl<R> From<AppError> for Halt<R> {
         Halt::App(e)
     }
 }
+
+impl<R> From<askama::Error> for Halt<R> {
+    fn from(e: askama::Error) -> Self {
+        Halt::App(e.into())
+    }
+}

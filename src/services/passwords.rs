@@ -164,22 +164,7 @@ pub enum LinkOutcome {
 
 /// Why a link's transaction stopped: a failure, or a form to show again
 /// (rolled back, so the link works again once the form is fixed).
-enum Stop {
-    Failed(AppError),
-    Form(FormErrors),
-}
-
-impl From<diesel::result::Error> for Stop {
-    fn from(e: diesel::result::Error) -> Self {
-        Stop::Failed(e.into())
-    }
-}
-
-impl From<AppError> for Stop {
-    fn from(e: AppError) -> Self {
-        Stop::Failed(e)
-    }
-}
+type Stop = super::Halt<FormErrors>;
 
 /// Uses `token` as `purpose` in one transaction: still unused and
 /// unexpired, the account still allowed to, then marked used and `apply`
@@ -211,8 +196,8 @@ fn redeem(
     });
     match done {
         Ok(outcome) => Ok(outcome),
-        Err(Stop::Form(errors)) => Ok(Some(LinkOutcome::Form(errors))),
-        Err(Stop::Failed(e)) => Err(e),
+        Err(Stop::Refused(errors)) => Ok(Some(LinkOutcome::Form(errors))),
+        Err(Stop::App(e)) => Err(e),
     }
 }
 
@@ -286,7 +271,7 @@ pub fn reset_password(
     }
     let hashed = hash(&Password::parse(&new, None).map_err(AppError::internal)?)?;
     redeem(conn, Purpose::PasswordReset, &token, now, |c, _, u| {
-        new_password(&new, u.username.as_deref()).map_err(Stop::Form)?;
+        new_password(&new, u.username.as_deref()).map_err(Stop::Refused)?;
         user::set_password(c, u.id, &hashed, now)?;
         user::bump_session_epoch(c, u.id)?;
         user::mark_email_verified(c, u.id, now)?;
@@ -500,7 +485,7 @@ pub fn confirm_email_change(
         let taken = || {
             let mut errors = FormErrors::default();
             errors.add("email", EMAIL_TAKEN);
-            Stop::Form(errors)
+            Stop::Refused(errors)
         };
         if user::find_by_email_key(c, key)?.is_some_and(|other| other.id != u.id) {
             return Err(taken());

@@ -35,28 +35,7 @@ pub use manage::*;
 pub use send::*;
 
 /// Why a transaction stopped: a plain outcome to report, or a real error.
-enum Stop {
-    Outcome(InviteOutcome),
-    Failed(AppError),
-}
-
-impl From<diesel::result::Error> for Stop {
-    fn from(e: diesel::result::Error) -> Self {
-        Stop::Failed(e.into())
-    }
-}
-
-impl From<AppError> for Stop {
-    fn from(e: AppError) -> Self {
-        Stop::Failed(e)
-    }
-}
-
-impl From<askama::Error> for Stop {
-    fn from(e: askama::Error) -> Self {
-        Stop::Failed(e.into())
-    }
-}
+type Stop = super::Halt<InviteOutcome>;
 
 /// The expiry of an invitation sent now.
 pub(crate) fn expires_at(config: &Config, now: PrimitiveDateTime) -> PrimitiveDateTime {

@@ -43,10 +43,10 @@ pub fn invite_one(
     let config = env.config;
     let result = db::write_tx(conn, |conn| -> Result<(InviteOutcome, Vec<String>), Stop> {
         let (invitee, address, success) = match recipient {
-            Recipient::Invalid(_) => return Err(Stop::Outcome(InviteOutcome::InvalidEntry)),
+            Recipient::Invalid(_) => return Err(Stop::Refused(InviteOutcome::InvalidEntry)),
             Recipient::Username(u) => match user::find_by_username(conn, &u.key())? {
                 Some(found) => (Some(found), None, InviteOutcome::Invited),
-                None => return Err(Stop::Outcome(InviteOutcome::NoSuchUser)),
+                None => return Err(Stop::Refused(InviteOutcome::NoSuchUser)),
             },
             Recipient::Email(e) => match user::find_by_email_key(conn, &e.key())? {
                 // An account that never confirmed the address does not hold
@@ -64,10 +64,10 @@ pub fn invite_one(
         };
         if let Some(u) = &invitee {
             if !u.is_active() || u.email_verified_at.is_none() {
-                return Err(Stop::Outcome(InviteOutcome::AccountNotActive));
+                return Err(Stop::Refused(InviteOutcome::AccountNotActive));
             }
             if u.id == inviter.id {
-                return Err(Stop::Outcome(InviteOutcome::AlreadyMember));
+                return Err(Stop::Refused(InviteOutcome::AlreadyMember));
             }
         }
         let (email, email_key) = match (&invitee, address) {
@@ -120,7 +120,7 @@ pub fn invite_one(
             });
         }
         let Some(first) = chosen.first() else {
-            return Err(Stop::Outcome(
+            return Err(Stop::Refused(
                 first_refusal.unwrap_or(InviteOutcome::AlreadyInvited),
             ));
         };
@@ -169,7 +169,7 @@ pub fn invite_one(
             )
             .map_err(|e| {
                 if db::is_unique_violation(&e) {
-                    Stop::Outcome(InviteOutcome::AlreadyInvited)
+                    Stop::Refused(InviteOutcome::AlreadyInvited)
                 } else {
                     e.into()
                 }
@@ -191,8 +191,8 @@ pub fn invite_one(
     });
     match result {
         Ok(o) => Ok(o),
-        Err(Stop::Outcome(o)) => Ok((o, Vec::new())),
-        Err(Stop::Failed(e)) => Err(e),
+        Err(Stop::Refused(o)) => Ok((o, Vec::new())),
+        Err(Stop::App(e)) => Err(e),
     }
 }
 
