@@ -871,7 +871,7 @@ fn insert_invitations(
                     invitee_email_key: &email,
                     role_id: member_role,
                     message: Some("Seeded invitation: come and join us."),
-                    status: "pending",
+                    status: crate::domain::InvitationStatus::Pending,
                     link_nonce: &nonce,
                     token_hash: &hash,
                     created_at: sent,

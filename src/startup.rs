@@ -154,14 +154,16 @@ impl Application {
         };
 
         let state = web::Data::new(AppState {
-            pool,
-            writer,
+            app: crate::services::App {
+                pool,
+                writer,
+                config: Arc::new(config.clone()),
+                clock,
+                mail_wakeup: wakeup,
+                backend,
+                links: crate::auth::links::LinkKey::derive(key.master()),
+            },
             origin: config.origin(),
-            config: Arc::new(config.clone()),
-            clock,
-            mail_wakeup: wakeup,
-            backend,
-            links: crate::auth::links::LinkKey::derive(key.master()),
         });
         let server = Self::server(listener, state.clone(), key, &config)?;
         Ok(Self {

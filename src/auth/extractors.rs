@@ -94,6 +94,16 @@ pub struct SiteAdmin {
     pub ctx: Ctx,
 }
 
+/// A logged-in user asking to administer the group in the path's `{slug}`.
+/// Extracting it reads nothing more: the claim is checked by the use case,
+/// in the same database trip as what it reads or writes
+/// (`policy::AdminClaim::check`), never in a trip of its own before.
+pub struct GroupAdmin {
+    pub user: User,
+    pub ctx: Ctx,
+    pub claim: crate::policy::AdminClaim,
+}
+
 /// An active super user of a company account: Manage Users, the account's
 /// audit and all its cases.
 pub struct SuperUser {
@@ -299,6 +309,24 @@ impl FromRequest for CurrentUser {
                 Some(user) => Ok(CurrentUser { user, ctx }),
                 None => Err(AppError::login_required(return_path(&req))),
             }
+        })
+    }
+}
+
+impl FromRequest for GroupAdmin {
+    type Error = AppError;
+    type Future = Fut<Self>;
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let slug = req.match_info().get("slug").map(str::to_owned);
+        let me = CurrentUser::from_request(req, payload);
+        Box::pin(async move {
+            let CurrentUser { user, ctx } = me.await?;
+            let slug = slug.ok_or_else(AppError::not_found)?;
+            let claim = crate::policy::AdminClaim {
+                slug,
+                viewer: user.id,
+            };
+            Ok(GroupAdmin { user, ctx, claim })
         })
     }
 }

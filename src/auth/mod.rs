@@ -9,5 +9,5 @@ pub mod password;
 pub mod session;
 pub mod tokens;
 
-pub use extractors::{Ctx, CurrentUser, SiteAdmin, SuperUser};
+pub use extractors::{Ctx, CurrentUser, GroupAdmin, SiteAdmin, SuperUser};
 pub use session::Flash;

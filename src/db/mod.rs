@@ -2,6 +2,7 @@
 //! pool, migrations, write transactions and the blocking helper.
 
 mod conn;
+mod keyset;
 mod migrations;
 mod native;
 mod pool;
@@ -9,9 +10,11 @@ pub mod query_count;
 pub mod schema;
 mod stamp;
 pub mod stats;
+mod text_enum;
 mod writer;
 
 pub use conn::DbConn;
+pub use keyset::PageSize;
 pub use migrations::run_migrations;
 pub use native::{IdRow, Sql};
 pub use pool::{Backend, DbPool, build_pool, build_pool_with};

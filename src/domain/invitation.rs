@@ -2,7 +2,16 @@
 
 use time::PrimitiveDateTime;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum InvitationStatus {
     Pending,
     Accepted,
@@ -35,11 +44,10 @@ impl InvitationStatus {
 
     /// The status a person sees: a pending invitation past its date is expired
     /// even before anything has marked it so.
-    pub fn effective(stored: &str, expires_at: PrimitiveDateTime, now: PrimitiveDateTime) -> Self {
-        match Self::parse(stored) {
-            Some(Self::Pending) if expires_at <= now => Self::Expired,
-            Some(s) => s,
-            None => Self::Cancelled,
+    pub fn effective(stored: Self, expires_at: PrimitiveDateTime, now: PrimitiveDateTime) -> Self {
+        match stored {
+            Self::Pending if expires_at <= now => Self::Expired,
+            s => s,
         }
     }
 }
@@ -185,15 +193,27 @@ mod tests {
     fn pending_past_its_date_is_expired() {
         let exp = datetime!(2026-11-29 10:00);
         assert_eq!(
-            InvitationStatus::effective("pending", exp, datetime!(2026-11-29 09:59)),
+            InvitationStatus::effective(
+                InvitationStatus::Pending,
+                exp,
+                datetime!(2026-11-29 09:59)
+            ),
             InvitationStatus::Pending
         );
         assert_eq!(
-            InvitationStatus::effective("pending", exp, datetime!(2026-11-29 10:00)),
+            InvitationStatus::effective(
+                InvitationStatus::Pending,
+                exp,
+                datetime!(2026-11-29 10:00)
+            ),
             InvitationStatus::Expired
         );
         assert_eq!(
-            InvitationStatus::effective("accepted", exp, datetime!(2026-12-29 10:00)),
+            InvitationStatus::effective(
+                InvitationStatus::Accepted,
+                exp,
+                datetime!(2026-12-29 10:00)
+            ),
             InvitationStatus::Accepted
         );
     }

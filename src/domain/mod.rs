@@ -30,8 +30,90 @@ pub use phone::{CountryCode, PhoneNumber};
 pub use recipients::{MAX_RECIPIENTS, Recipient, RecipientsError, parse_recipients};
 pub use username::Username;
 
+/// A mail in the outbox, as stored in `outbox.status`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum MailStatus {
+    /// Waiting for the mail worker (or for its next attempt).
+    Pending,
+    /// Handed to the mail server.
+    Sent,
+    /// Given up on after the last attempt.
+    Failed,
+}
+
+impl MailStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => Self::Pending,
+            "sent" => Self::Sent,
+            "failed" => Self::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// A request to join a group, as stored in `join_requests.status`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum JoinRequestStatus {
+    Pending,
+    Approved,
+    Refused,
+}
+
+impl JoinRequestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Refused => "refused",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => Self::Pending,
+            "approved" => Self::Approved,
+            "refused" => Self::Refused,
+            _ => return None,
+        })
+    }
+}
+
 /// Account status as stored in `users.status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum UserStatus {
     /// A contact with no login yet.
     Invited,

@@ -48,7 +48,7 @@ pub fn enqueue(
             text_body: &mail.text,
             html_body: &mail.html,
             message_id: &message_id,
-            status: outbox::PENDING,
+            status: outbox::Status::Pending,
             next_attempt_at: now,
             created_at: now,
         },

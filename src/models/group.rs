@@ -161,7 +161,7 @@ pub fn directory(
         join_requests::table
             .filter(join_requests::user_id.eq(viewer))
             .filter(join_requests::group_id.eq_any(&ids))
-            .filter(join_requests::status.eq(super::join_request::PENDING))
+            .filter(join_requests::status.eq(super::join_request::Status::Pending))
             .select(join_requests::group_id)
             .load(conn)?
     };

@@ -23,7 +23,7 @@ pub struct Invitation {
     pub invitee_email_key: String,
     pub role_id: i64,
     pub message: Option<String>,
-    pub status: String,
+    pub status: InvitationStatus,
     pub link_nonce: String,
     pub token_hash: String,
     #[diesel(deserialize_as = crate::db::Stamp)]
@@ -42,7 +42,7 @@ pub struct Invitation {
 
 impl Invitation {
     pub fn effective_status(&self, now: PrimitiveDateTime) -> InvitationStatus {
-        InvitationStatus::effective(&self.status, self.expires_at, now)
+        InvitationStatus::effective(self.status, self.expires_at, now)
     }
 }
 
@@ -56,7 +56,7 @@ pub struct NewInvitation<'a> {
     pub invitee_email_key: &'a str,
     pub role_id: i64,
     pub message: Option<&'a str>,
-    pub status: &'a str,
+    pub status: InvitationStatus,
     pub link_nonce: &'a str,
     pub token_hash: &'a str,
     pub created_at: PrimitiveDateTime,
@@ -390,7 +390,7 @@ pub struct GroupRow {
     pub id: i64,
     pub invitee_email: String,
     pub link_nonce: String,
-    pub status: String,
+    pub status: InvitationStatus,
     pub created_at: PrimitiveDateTime,
     pub expires_at: PrimitiveDateTime,
     pub answered_at: Option<PrimitiveDateTime>,
@@ -398,7 +398,7 @@ pub struct GroupRow {
     pub inviter_username: Option<String>,
     pub invitee_username: Option<String>,
     /// The last mail of the invitation: its outbox status and when it went.
-    pub mail_status: Option<String>,
+    pub mail_status: Option<crate::domain::MailStatus>,
     pub mail_sent_at: Option<PrimitiveDateTime>,
 }
 
@@ -569,7 +569,7 @@ impl TabCounts {
 #[derive(diesel::QueryableByName)]
 struct StatusCount {
     #[diesel(sql_type = diesel::sql_types::Text)]
-    status: String,
+    status: InvitationStatus,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     n: i64,
     /// Of those, pending ones past their date (shown as expired).
@@ -599,13 +599,12 @@ pub fn tab_counts(
     for s in by_status {
         c.expired += s.overdue;
         let n = s.n - s.overdue;
-        match InvitationStatus::parse(&s.status) {
-            Some(InvitationStatus::Pending) => c.pending += n,
-            Some(InvitationStatus::Accepted) => c.accepted += n,
-            Some(InvitationStatus::Declined) => c.declined += n,
-            Some(InvitationStatus::Expired) => c.expired += n,
-            // Revoked and anything unknown count as cancelled.
-            _ => c.cancelled += n,
+        match s.status {
+            InvitationStatus::Pending => c.pending += n,
+            InvitationStatus::Accepted => c.accepted += n,
+            InvitationStatus::Declined => c.declined += n,
+            InvitationStatus::Expired => c.expired += n,
+            InvitationStatus::Cancelled => c.cancelled += n,
         }
     }
     Ok(c)

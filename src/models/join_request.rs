@@ -3,9 +3,7 @@ use crate::db::schema::{join_requests, users};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
-pub const PENDING: &str = "pending";
-pub const APPROVED: &str = "approved";
-pub const REFUSED: &str = "refused";
+pub use crate::domain::JoinRequestStatus as Status;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = join_requests)]
@@ -13,7 +11,7 @@ pub struct JoinRequest {
     pub id: i64,
     pub group_id: i64,
     pub user_id: i64,
-    pub status: String,
+    pub status: Status,
     pub created_at: PrimitiveDateTime,
     pub decided_by: Option<i64>,
     pub decided_at: Option<PrimitiveDateTime>,
@@ -51,7 +49,7 @@ pub fn insert(
         .values((
             join_requests::group_id.eq(group_id),
             join_requests::user_id.eq(user_id),
-            join_requests::status.eq(PENDING),
+            join_requests::status.eq(Status::Pending),
             join_requests::created_at.eq(now),
         ))
         .execute(conn)
@@ -62,10 +60,10 @@ pub fn reopen(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> QueryResult
     diesel::update(
         join_requests::table
             .find(id)
-            .filter(join_requests::status.ne(PENDING)),
+            .filter(join_requests::status.ne(Status::Pending)),
     )
     .set((
-        join_requests::status.eq(PENDING),
+        join_requests::status.eq(Status::Pending),
         join_requests::created_at.eq(now),
         join_requests::decided_by.eq(None::<i64>),
         join_requests::decided_at.eq(None::<PrimitiveDateTime>),
@@ -77,14 +75,14 @@ pub fn reopen(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> QueryResult
 pub fn decide(
     conn: &mut DbConn,
     id: i64,
-    status: &str,
+    status: Status,
     by: i64,
     now: PrimitiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
         join_requests::table
             .find(id)
-            .filter(join_requests::status.eq(PENDING)),
+            .filter(join_requests::status.eq(Status::Pending)),
     )
     .set((
         join_requests::status.eq(status),
@@ -122,7 +120,7 @@ pub fn pending_for_group(
     join_requests::table
         .inner_join(users::table)
         .filter(join_requests::group_id.eq(group_id))
-        .filter(join_requests::status.eq(PENDING))
+        .filter(join_requests::status.eq(Status::Pending))
         .order((join_requests::created_at, join_requests::id))
         .limit(limit)
         .select((

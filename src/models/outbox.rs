@@ -6,9 +6,7 @@ use crate::db::schema::{outbox, outbox_bodies};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
-pub const PENDING: &str = "pending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
+pub use crate::domain::MailStatus as Status;
 
 /// A mail with its bodies (`outbox` joined with `outbox_bodies`).
 #[derive(Debug, Clone, Queryable)]
@@ -20,7 +18,7 @@ pub struct OutboxMail {
     pub text_body: String,
     pub html_body: String,
     pub message_id: String,
-    pub status: String,
+    pub status: Status,
     pub attempts: i64,
     pub next_attempt_at: PrimitiveDateTime,
     pub last_error: Option<String>,
@@ -58,7 +56,7 @@ pub struct NewMail<'a> {
     pub text_body: &'a str,
     pub html_body: &'a str,
     pub message_id: &'a str,
-    pub status: &'a str,
+    pub status: Status,
     pub next_attempt_at: PrimitiveDateTime,
     pub created_at: PrimitiveDateTime,
 }
@@ -162,7 +160,7 @@ pub fn mark_sent(conn: &mut DbConn, ids: &[i64], now: PrimitiveDateTime) -> Quer
     }
     diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
         .set((
-            outbox::status.eq(SENT),
+            outbox::status.eq(Status::Sent),
             outbox::sent_at.eq(now),
             outbox::locked_until.eq(None::<PrimitiveDateTime>),
             outbox::last_error.eq(None::<String>),
@@ -188,7 +186,7 @@ pub fn mark_retry(
 pub fn mark_failed(conn: &mut DbConn, id: i64, error: &str) -> QueryResult<usize> {
     diesel::update(outbox::table.find(id))
         .set((
-            outbox::status.eq(FAILED),
+            outbox::status.eq(Status::Failed),
             outbox::locked_until.eq(None::<PrimitiveDateTime>),
             outbox::last_error.eq(error),
         ))
@@ -198,7 +196,7 @@ pub fn mark_failed(conn: &mut DbConn, id: i64, error: &str) -> QueryResult<usize
 /// Mails not yet delivered (pending), for the worker's idle check and tests.
 pub fn count_pending(conn: &mut DbConn) -> QueryResult<i64> {
     outbox::table
-        .filter(outbox::status.eq(PENDING))
+        .filter(outbox::status.eq(Status::Pending))
         .count()
         .get_result(conn)
 }

@@ -15,7 +15,7 @@ pub struct User {
     pub country_code: Option<String>,
     pub phone: Option<String>,
     pub password_hash: Option<String>,
-    pub status: String,
+    pub status: UserStatus,
     pub is_site_admin: bool,
     #[diesel(deserialize_as = crate::db::MaybeStamp)]
     pub email_verified_at: Option<PrimitiveDateTime>,
@@ -33,11 +33,8 @@ pub struct User {
 }
 
 impl User {
-    pub fn status(&self) -> Option<UserStatus> {
-        UserStatus::parse(&self.status)
-    }
     pub fn is_active(&self) -> bool {
-        self.status() == Some(UserStatus::Active)
+        self.status == UserStatus::Active
     }
     pub fn display_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
@@ -53,20 +50,17 @@ impl User {
     pub fn super_user_of(&self) -> Option<i64> {
         self.member_account().filter(|_| self.is_super_user)
     }
-    /// Has logged in before (or can): shown as 'Community User' and may have
-    /// their Active Login toggled. Contacts (`invited`) and accounts awaiting
-    /// approval are not.
     /// Lost its address to someone who proved it (`release_unconfirmed_email`):
     /// it has none now, so nothing can confirm or reach it.
     pub fn address_released(&self) -> bool {
         self.email.is_empty()
     }
+    /// Has logged in before (or can): shown as 'Community User' and may have
+    /// their Active Login toggled. Contacts (`invited`) and accounts awaiting
+    /// approval are not.
     pub fn is_registered(&self) -> bool {
         self.password_hash.is_some()
-            && matches!(
-                self.status(),
-                Some(UserStatus::Active | UserStatus::Deactivated)
-            )
+            && matches!(self.status, UserStatus::Active | UserStatus::Deactivated)
     }
 }
 
@@ -82,7 +76,7 @@ pub struct NewUser<'a> {
     pub country_code: Option<&'a str>,
     pub phone: Option<&'a str>,
     pub password_hash: Option<&'a str>,
-    pub status: &'a str,
+    pub status: UserStatus,
     pub is_site_admin: bool,
     pub email_verified_at: Option<PrimitiveDateTime>,
     pub approved_at: Option<PrimitiveDateTime>,

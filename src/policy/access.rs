@@ -90,3 +90,23 @@ impl GroupAccess {
         role.usable_in(&self.ancestors)
     }
 }
+
+/// Someone asking to act as an admin (`may_invite`) of the group `slug`:
+/// what a request carries, checked where it is used, inside the use case's
+/// own database trip (and transaction, for a write), so the check and the
+/// write it guards see the same rows.
+#[derive(Debug, Clone)]
+pub struct AdminClaim {
+    pub slug: String,
+    pub viewer: i64,
+}
+
+impl AdminClaim {
+    /// The group as `viewer` holds it: "not found" when hidden, "forbidden"
+    /// without the right to invite and manage invitations.
+    pub fn check(&self, conn: &mut DbConn) -> AppResult<GroupAccess> {
+        let access = GroupAccess::load(conn, &self.slug, Some(self.viewer))?;
+        super::may_invite(&access)?;
+        Ok(access)
+    }
+}

@@ -26,10 +26,8 @@ pub fn may_manage_account_user(actor: &User, target: &User) -> Result<(), Denied
 /// must not undo "Active Login" off).
 pub fn may_recover_login(user: &User) -> Result<(), Denied> {
     use crate::domain::UserStatus;
-    match user.status() {
-        Some(UserStatus::Active | UserStatus::PendingApproval) if user.password_hash.is_some() => {
-            Ok(())
-        }
+    match user.status {
+        UserStatus::Active | UserStatus::PendingApproval if user.password_hash.is_some() => Ok(()),
         _ => Err(Denied::NoLogin),
     }
 }

@@ -30,7 +30,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(invite_to_community);
 }
 
-const USERS_PAGE: i64 = 50;
+const USERS_PAGE: crate::db::PageSize = crate::db::PageSize(50);
 const USER_GROUPS: i64 = 50;
 const USER_HISTORY: i64 = 20;
 
@@ -64,14 +64,13 @@ async fn manage_users(
             Some(&search),
             show,
             after.as_deref(),
-            USERS_PAGE + 1,
+            USERS_PAGE.fetch(),
         )?;
         Ok((account, users))
     })
     .await?;
-    let next_href = (users.len() as i64 > USERS_PAGE).then(|| {
-        users.truncate(USERS_PAGE as usize);
-        let last = users[users.len() - 1].email.to_lowercase();
+    let next_href = USERS_PAGE.next(&mut users, |last| {
+        let last = last.email.to_lowercase();
         let mut href = format!("/account/users?after={}", urlencode(&last));
         if !q.is_empty() {
             href.push_str(&format!("&q={}", urlencode(&q)));
@@ -128,7 +127,7 @@ async fn detail_page(
                 groups: ci.groups,
             });
         // No open invitation (none, cancelled or expired): offer a new one.
-        let reinvite = if subject.status() == Some(UserStatus::Invited)
+        let reinvite = if subject.status == UserStatus::Invited
             && invitation
                 .as_ref()
                 .is_none_or(|i| i.status != InvitationStatus::Pending)

@@ -23,9 +23,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(admin_audit);
 }
 
-const PAGE: i64 = 50;
-const ACCOUNTS_PAGE: i64 = 100;
-pub(crate) const AUDIT_PAGE: i64 = 50;
+const PAGE: crate::db::PageSize = crate::db::PageSize(50);
+const ACCOUNTS_PAGE: crate::db::PageSize = crate::db::PageSize(100);
+pub(crate) const AUDIT_PAGE: crate::db::PageSize = crate::db::PageSize(50);
 
 #[derive(Deserialize)]
 struct AdminQuery {
@@ -45,19 +45,13 @@ async fn admin_page(
     let after = after.unwrap_or(0);
     let (mut pending, mut accounts) = db::run(&state.pool, move |c| {
         Ok((
-            user::pending_approval(c, after, PAGE + 1)?,
-            company_account::page(c, accounts_after.as_deref(), ACCOUNTS_PAGE + 1)?,
+            user::pending_approval(c, after, PAGE.fetch())?,
+            company_account::page(c, accounts_after.as_deref(), ACCOUNTS_PAGE.fetch())?,
         ))
     })
     .await?;
-    let next_after = (pending.len() as i64 > PAGE).then(|| {
-        pending.truncate(PAGE as usize);
-        pending.last().map(|u| u.id).unwrap_or(after)
-    });
-    let accounts_next = (accounts.len() as i64 > ACCOUNTS_PAGE).then(|| {
-        accounts.truncate(ACCOUNTS_PAGE as usize);
-        accounts[accounts.len() - 1].name_key.clone()
-    });
+    let next_after = PAGE.next(&mut pending, |u| u.id);
+    let accounts_next = ACCOUNTS_PAGE.next(&mut accounts, |a| a.name_key.clone());
     Ok(AdminPage {
         ctx: admin.ctx,
         pending,
@@ -262,15 +256,14 @@ pub(crate) async fn audit_page(
             account,
             subject,
             before,
-            AUDIT_PAGE + 1,
+            AUDIT_PAGE.fetch(),
         )?))
     })
     .await?;
     let unknown_user = found.is_none();
     let mut rows = found.unwrap_or_default();
-    let next_href = (rows.len() as i64 > AUDIT_PAGE).then(|| {
-        rows.truncate(AUDIT_PAGE as usize);
-        let mut href = format!("{path}?before={}", rows[rows.len() - 1].event.id);
+    let next_href = AUDIT_PAGE.next(&mut rows, |last| {
+        let mut href = format!("{path}?before={}", last.event.id);
         if !user.is_empty() {
             href.push_str(&format!("&user={}", urlencode(&user)));
         }

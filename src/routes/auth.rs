@@ -62,7 +62,11 @@ async fn invitation_of(
     let (t, now) = (token.to_string(), state.clock.now());
     let found = db::run(&state.pool, move |c| invitations::link_view(c, &t, now)).await?;
     Ok(match found {
-        Some(Ok(v)) if v.status == crate::domain::InvitationStatus::Pending => Some(v),
+        invitations::LinkLookup::Found(v)
+            if v.status == crate::domain::InvitationStatus::Pending =>
+        {
+            Some(v)
+        }
         _ => None,
     })
 }

@@ -21,8 +21,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(add_comment);
 }
 
-const CASES_PAGE: i64 = 25;
-const COMMENTS_PAGE: i64 = 100;
+const CASES_PAGE: crate::db::PageSize = crate::db::PageSize(25);
+const COMMENTS_PAGE: crate::db::PageSize = crate::db::PageSize(100);
 
 #[derive(Deserialize)]
 struct BeforeQuery {
@@ -42,16 +42,13 @@ async fn list_cases(
         Some(a) => {
             db::run(&state.pool, move |c| {
                 let mine = (!all).then_some(uid);
-                Ok(case::page(c, a, mine, before, CASES_PAGE + 1)?)
+                Ok(case::page(c, a, mine, before, CASES_PAGE.fetch())?)
             })
             .await?
         }
         None => Vec::new(),
     };
-    let next_href = (rows.len() as i64 > CASES_PAGE).then(|| {
-        rows.truncate(CASES_PAGE as usize);
-        format!("/cases?before={}", rows[rows.len() - 1].0.id)
-    });
+    let next_href = CASES_PAGE.next(&mut rows, |r| format!("/cases?before={}", r.0.id));
     Ok(CasesPage {
         ctx: me.ctx,
         member: account.is_some(),
@@ -124,14 +121,11 @@ async fn case_page(
     let viewer = me.user.clone();
     let ((case, raised_by), mut comments) = db::run(&state.pool, move |c| {
         let found = cases::visible(c, &viewer, id)?;
-        let comments = case::comments(c, id, after, COMMENTS_PAGE + 1)?;
+        let comments = case::comments(c, id, after, COMMENTS_PAGE.fetch())?;
         Ok((found, comments))
     })
     .await?;
-    let next_href = (comments.len() as i64 > COMMENTS_PAGE).then(|| {
-        comments.truncate(COMMENTS_PAGE as usize);
-        format!("/cases/{id}?after={}", comments[comments.len() - 1].0.id)
-    });
+    let next_href = COMMENTS_PAGE.next(&mut comments, |r| format!("/cases/{id}?after={}", r.0.id));
     Ok(CasePage {
         ctx: me.ctx,
         case,

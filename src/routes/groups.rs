@@ -31,7 +31,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(refuse_request);
 }
 
-const DIRECTORY_PAGE: i64 = 25;
+const DIRECTORY_PAGE: crate::db::PageSize = crate::db::PageSize(25);
 const HOME_MEMBERS: i64 = 10;
 const HOME_COMMUNITIES: i64 = 100;
 
@@ -64,13 +64,12 @@ async fn directory(
             viewer,
             Some(&search),
             after,
-            DIRECTORY_PAGE + 1,
+            DIRECTORY_PAGE.fetch(),
         )?)
     })
     .await?;
-    let next_href = (entries.len() as i64 > DIRECTORY_PAGE).then(|| {
-        entries.truncate(DIRECTORY_PAGE as usize);
-        let last = &entries[entries.len() - 1].group;
+    let next_href = DIRECTORY_PAGE.next(&mut entries, |last| {
+        let last = &last.group;
         let cursor = format!("{}:{}", last.name_key, last.id);
         let mut href = format!("/groups?after={}", urlencode(&cursor));
         if !q.is_empty() {
@@ -149,7 +148,7 @@ async fn group_home(
         let requested = match viewer {
             Some(uid) if !access.has_access() && access.group.is_on_request() => {
                 join_request::find(c, access.group.id, uid)?
-                    .is_some_and(|r| r.status == join_request::PENDING)
+                    .is_some_and(|r| r.status == join_request::Status::Pending)
             }
             _ => false,
         };
@@ -197,7 +196,7 @@ async fn group_home(
 }
 
 /// One screen of members (about a screen's height of rows at 1280 px).
-const MEMBERS_PAGE: usize = 25;
+const MEMBERS_PAGE: crate::db::PageSize = crate::db::PageSize(25);
 
 /// The community tree under `top` as `viewer` may see it, `current`
 /// marked; empty for a group alone or a hidden top.

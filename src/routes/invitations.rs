@@ -2,13 +2,13 @@
 //! and the invitee's inbox (`/invitations`) with Accept / Decline.
 
 use super::see_other;
-use crate::auth::CurrentUser;
+use crate::auth::{CurrentUser, GroupAdmin};
 use crate::db;
 use crate::domain::{AnswerOutcome, FormErrors, InvitationStatus};
 use crate::error::{AppError, AppResult};
 use crate::models::{group_tree, invitation};
 use crate::policy::{self, GroupAccess};
-use crate::services::invitations::{self, InviteEnv, InviteInput};
+use crate::services::invitations::{self, AdminChange, InviteEnv, InviteInput};
 use crate::services::invite_reports::{self, EntryResult};
 use crate::state::AppState;
 use crate::views::{
@@ -36,8 +36,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(renew_invitation);
 }
 
-const INBOX_SHOWN: i64 = 100;
-const TAB_PAGE: i64 = 50;
+const INBOX_SHOWN: crate::db::PageSize = crate::db::PageSize(100);
+const TAB_PAGE: crate::db::PageSize = crate::db::PageSize(50);
 /// Other groups offered under "Also invite to", at most.
 const ALSO_SHOWN: i64 = 50;
 /// Managed communities offered on a community's invite form, at most.
@@ -350,24 +350,20 @@ async fn group_invitations(
     let (access, mut rows, counts) = db::read(&state.pool, state.backend, move |c| {
         let access = load_admin_access(c, &slug, viewer)?;
         let gid = access.group.id;
-        let rows = invitation::group_page(c, gid, &f, TAB_PAGE + 1)?;
+        let rows = invitation::group_page(c, gid, &f, TAB_PAGE.fetch())?;
         let counts = invitation::tab_counts(c, gid, now)?;
         Ok((access, rows, counts))
     })
     .await?;
-    let next_before = (rows.len() as i64 > TAB_PAGE).then(|| {
-        rows.truncate(TAB_PAGE as usize);
-        rows[rows.len() - 1].id
-    });
+    let next_before = TAB_PAGE.next(&mut rows, |r| r.id);
     let env = InviteEnv {
         config: &state.config,
         links: &state.links,
     };
     // Only a pending invitation's link can be copied.
-    let pending = InvitationStatus::Pending.as_str();
     let links = rows
         .iter()
-        .map(|r| match r.status == pending {
+        .map(|r| match r.status == InvitationStatus::Pending {
             true => env.join_url(&state.links.token(&r.link_nonce)),
             false => String::new(),
         })
@@ -389,12 +385,10 @@ async fn group_invitations(
 #[post("/groups/{slug}/invitations/bulk")]
 async fn bulk_invitations(
     req: HttpRequest,
-    me: CurrentUser,
+    admin: GroupAdmin,
     state: web::Data<AppState>,
-    slug: web::Path<String>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let access = admin_access(&state, slug.into_inner(), me.user.id).await?;
     let (mut ids, mut action, mut list) = (Vec::new(), None, ListQuery::default());
     let mut confirmed = false;
     for (k, v) in url::form_urlencoded::parse(&body) {
@@ -416,25 +410,28 @@ async fn bulk_invitations(
             _ => {}
         }
     }
-    let back = list_url(&access.group.slug, list.tab(), list.search().as_deref());
+    let back = list_url(&admin.claim.slug, list.tab(), list.search().as_deref());
     let Some(action) = action else {
         return Err(AppError::bad_request("Choose Resend or Cancel invitation."));
     };
     if ids.is_empty() {
-        me.ctx
+        admin
+            .ctx
             .flash("error", "Select at least one invitation first.");
         return Ok(see_other(&back));
     }
     invitations::check_bulk_size(&ids)?;
     if action == invitations::BulkAction::Cancel && !confirmed {
         // Cancelling is irreversible: name who loses their link first.
-        let gid = access.group.id;
-        let selected = db::read(&state.pool, state.backend, move |c| {
-            Ok(invitation::pending_among(c, gid, &ids)?)
+        let claim = admin.claim.clone();
+        let (access, selected) = db::read(&state.pool, state.backend, move |c| {
+            let access = claim.check(c)?;
+            let selected = invitation::pending_among(c, access.group.id, &ids)?;
+            Ok((access, selected))
         })
         .await?;
         let page = crate::views::confirm::bulk_cancel(
-            me.ctx,
+            admin.ctx,
             &access,
             selected,
             back,
@@ -443,24 +440,9 @@ async fn bulk_invitations(
         );
         return Ok(page.respond_to(&req).map_into_boxed_body());
     }
-    let (actor, now, a, config, links) = (
-        me.user.clone(),
-        state.clock.now(),
-        access.clone(),
-        state.config.clone(),
-        state.links.clone(),
-    );
-    let report = db::run(&state.pool, move |c| {
-        let env = InviteEnv {
-            config: &config,
-            links: &links,
-        };
-        invitations::bulk(c, &env, &a, &actor, &ids, action, now)
-    })
-    .await?;
-    if action == invitations::BulkAction::Resend && report.done > 0 {
-        state.mail_wakeup.notify_one();
-    }
+    let report = state
+        .change_invitations(admin.claim.clone(), &admin.user, ids, action)
+        .await?;
     let verb = match action {
         invitations::BulkAction::Resend => "resent",
         invitations::BulkAction::Cancel => "cancelled",
@@ -480,7 +462,7 @@ async fn bulk_invitations(
         ));
     }
     let level = if report.done == 0 { "error" } else { "success" };
-    me.ctx.flash(level, text);
+    admin.ctx.flash(level, text);
     Ok(see_other(&back))
 }
 
@@ -495,30 +477,12 @@ fn plural(n: usize, word: &str) -> String {
 
 #[post("/groups/{slug}/invitations/{id}/cancel")]
 async fn cancel_invitation(
-    me: CurrentUser,
+    admin: GroupAdmin,
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
     form: web::Form<ReturnTo>,
 ) -> AppResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    let access = admin_access(&state, slug, me.user.id).await?;
-    let (actor, now, a) = (me.user.clone(), state.clock.now(), access.clone());
-    let done = db::run(&state.pool, move |c| {
-        invitations::cancel(c, &a, &actor, id, now)
-    })
-    .await?;
-    if done {
-        me.ctx.flash(
-            "success",
-            "The invitation is cancelled; its link no longer works.",
-        );
-    } else {
-        me.ctx.flash(
-            "info",
-            "This invitation was no longer open: nothing changed.",
-        );
-    }
-    Ok(see_other(&back_to(&access, id, &form)))
+    change(admin, state, path.1, form, AdminChange::Cancel).await
 }
 
 #[derive(Deserialize)]
@@ -540,17 +504,14 @@ async fn inbox(
             user.id,
             now,
             before.unwrap_or(i64::MAX),
-            INBOX_SHOWN + 1,
+            INBOX_SHOWN.fetch(),
         )?;
         // The header's count is this total: counted once, here.
         let total = invitation::count_pending_for_user(c, user.id, now)?;
         Ok(((rows, total), total))
     })
     .await?;
-    let next_before = (rows.len() as i64 > INBOX_SHOWN).then(|| {
-        rows.truncate(INBOX_SHOWN as usize);
-        rows[rows.len() - 1].id
-    });
+    let next_before = INBOX_SHOWN.next(&mut rows, |r| r.id);
     Ok(InvitationInboxPage {
         ctx: me.ctx,
         rows,
@@ -560,23 +521,14 @@ async fn inbox(
     })
 }
 
-async fn answer(
-    me: CurrentUser,
-    state: web::Data<AppState>,
-    id: i64,
-    accept: bool,
-) -> AppResult<HttpResponse> {
-    let (user, now) = (me.user.clone(), state.clock.now());
-    let (outcome, group) = state
-        .writer
-        .run(move |c| invitations::answer(c, &user, id, accept, now))
-        .await?;
+/// The flash an answer leaves, whether from the inbox or from a link.
+pub(super) fn flash_answer(ctx: &crate::auth::Ctx, outcome: &AnswerOutcome, group: &str) {
     match outcome {
-        AnswerOutcome::Accepted => me.ctx.flash("success", format!("Welcome to {group}!")),
-        AnswerOutcome::Declined => me
-            .ctx
-            .flash("info", format!("You declined the invitation to {group}.")),
-        AnswerOutcome::NoLongerOpen(status) => me.ctx.flash(
+        AnswerOutcome::Accepted => ctx.flash("success", format!("Welcome to {group}!")),
+        AnswerOutcome::Declined => {
+            ctx.flash("info", format!("You declined the invitation to {group}."))
+        }
+        AnswerOutcome::NoLongerOpen(status) => ctx.flash(
             "error",
             format!(
                 "This invitation to {group} is {}: there is nothing to answer.",
@@ -584,6 +536,16 @@ async fn answer(
             ),
         ),
     }
+}
+
+async fn answer(
+    me: CurrentUser,
+    state: web::Data<AppState>,
+    id: i64,
+    accept: bool,
+) -> AppResult<HttpResponse> {
+    let (outcome, group) = state.answer_invitation(&me.user, id, accept).await?;
+    flash_answer(&me.ctx, &outcome, &group);
     Ok(see_other("/invitations"))
 }
 
@@ -605,17 +567,12 @@ async fn decline_invitation(
     form: web::Form<super::Confirmed>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    if form.confirmed.is_none() {
-        let (user, now) = (me.user.clone(), state.clock.now());
-        let preview = db::read(&state.pool, state.backend, move |c| {
-            invitations::decline_preview(c, &user, id, now)
-        })
-        .await?;
-        if let Some(p) = preview {
-            let action = format!("/invitations/{id}/decline");
-            let page = crate::views::confirm::decline(me.ctx, action, "/invitations".into(), p);
-            return Ok(page.respond_to(&req).map_into_boxed_body());
-        }
+    if form.confirmed.is_none()
+        && let Some(p) = state.decline_preview(&me.user, id).await?
+    {
+        let action = format!("/invitations/{id}/decline");
+        let page = crate::views::confirm::decline(me.ctx, action, "/invitations".into(), p);
+        return Ok(page.respond_to(&req).map_into_boxed_body());
     }
     answer(me, state, id, false).await
 }
@@ -723,15 +680,23 @@ impl ReturnTo {
     }
 }
 
-fn back_to(access: &GroupAccess, id: i64, form: &ReturnTo) -> String {
+fn back_to(slug: &str, id: i64, form: &ReturnTo) -> String {
     match form.back() {
-        "detail" => format!("/groups/{}/invitations/{id}", access.group.slug),
-        _ => format!("/groups/{}/invitations", access.group.slug),
+        "detail" => format!("/groups/{slug}/invitations/{id}"),
+        _ => format!("/groups/{slug}/invitations"),
     }
 }
 
-fn report(ctx: &crate::auth::Ctx, outcome: invitations::AdminActionOutcome, done: &str) {
+fn report(ctx: &crate::auth::Ctx, outcome: invitations::AdminActionOutcome, change: AdminChange) {
     use invitations::AdminActionOutcome as O;
+    let done = match change {
+        AdminChange::Resend => "The invitation has been sent again; its validity starts over.",
+        AdminChange::Renew => {
+            "A new invitation link has been made; the old one no longer works. \
+             Copy it or send it again."
+        }
+        AdminChange::Cancel => "The invitation is cancelled; its link no longer works.",
+    };
     match outcome {
         O::Done => ctx.flash("success", done),
         O::NotOpen(s) => ctx.flash(
@@ -746,65 +711,38 @@ fn report(ctx: &crate::auth::Ctx, outcome: invitations::AdminActionOutcome, done
     }
 }
 
-/// Resend and renew share their shape: load the group as an admin, run the
-/// service with the link key, report, and go back where the button was.
-type AdminAction = fn(
-    &mut crate::db::DbConn,
-    &InviteEnv<'_>,
-    &GroupAccess,
-    &crate::models::User,
-    i64,
-    time::PrimitiveDateTime,
-) -> AppResult<invitations::AdminActionOutcome>;
-
-async fn admin_action(
-    me: CurrentUser,
+/// Resend, Generate new and Cancel: one use case, reported in one place,
+/// back where the button was.
+async fn change(
+    admin: GroupAdmin,
     state: web::Data<AppState>,
-    path: web::Path<(String, i64)>,
+    id: i64,
     form: web::Form<ReturnTo>,
-    action: AdminAction,
-    done: &str,
+    change: AdminChange,
 ) -> AppResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    let access = admin_access(&state, slug, me.user.id).await?;
-    let (actor, now, a, st) = (
-        me.user.clone(),
-        state.clock.now(),
-        access.clone(),
-        state.clone(),
-    );
-    let outcome = db::run(&state.pool, move |c| {
-        let env = InviteEnv {
-            config: &st.config,
-            links: &st.links,
-        };
-        action(c, &env, &a, &actor, id, now)
-    })
-    .await?;
-    state.mail_wakeup.notify_one();
-    report(&me.ctx, outcome, done);
-    Ok(see_other(&back_to(&access, id, &form)))
+    let outcome = state
+        .change_invitation(admin.claim.clone(), &admin.user, id, change)
+        .await?;
+    report(&admin.ctx, outcome, change);
+    Ok(see_other(&back_to(&admin.claim.slug, id, &form)))
 }
 
 #[post("/groups/{slug}/invitations/{id}/resend")]
 async fn resend_invitation(
-    me: CurrentUser,
+    admin: GroupAdmin,
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
     form: web::Form<ReturnTo>,
 ) -> AppResult<HttpResponse> {
-    let done = "The invitation has been sent again; its validity starts over.";
-    admin_action(me, state, path, form, invitations::resend, done).await
+    change(admin, state, path.1, form, AdminChange::Resend).await
 }
 
 #[post("/groups/{slug}/invitations/{id}/renew")]
 async fn renew_invitation(
-    me: CurrentUser,
+    admin: GroupAdmin,
     state: web::Data<AppState>,
     path: web::Path<(String, i64)>,
     form: web::Form<ReturnTo>,
 ) -> AppResult<HttpResponse> {
-    let done = "A new invitation link has been made; the old one no longer works. \
-                Copy it or send it again.";
-    admin_action(me, state, path, form, invitations::renew, done).await
+    change(admin, state, path.1, form, AdminChange::Renew).await
 }

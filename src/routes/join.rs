@@ -4,11 +4,10 @@
 
 use super::{Confirmed, no_referrer, see_other};
 use crate::auth::{Ctx, CurrentUser};
-use crate::db;
 use crate::domain::AnswerOutcome;
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::policy;
-use crate::services::invitations::{self, LinkRefusal};
+use crate::services::invitations::{LinkLookup, LinkRefusal};
 use crate::services::link_guesses;
 use crate::state::AppState;
 use crate::views::{JoinPage, confirm};
@@ -28,31 +27,19 @@ async fn join_page(
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let token = token.into_inner();
-    let (t, now, addr) = (
-        token.clone(),
-        state.clock.now(),
-        crate::auth::client::address(&req),
-    );
-    let found = db::run(&state.pool, move |c| {
-        if !link_guesses::take(c, &addr, now)? {
-            return Ok(None);
-        }
-        let found = invitations::link_view(c, &t, now)?;
-        if found.is_some() {
-            link_guesses::give_back(c, &addr)?;
-        }
-        Ok(Some(found))
-    })
-    .await?
-    .ok_or_else(|| AppError::new(ErrorKind::Throttled(link_guesses::TOO_MANY.into())))?;
-    let view = match found {
+    let address = crate::auth::client::address(&req);
+    let view = match state.open_link(token.clone(), address).await? {
         None => {
+            let busy = AppError::new(ErrorKind::Throttled(link_guesses::TOO_MANY.into()));
+            return Err(busy);
+        }
+        Some(LinkLookup::Unknown) => {
             return Ok(no_referrer(actix_web::ResponseError::error_response(
                 &AppError::not_found(),
             )));
         }
-        Some(Err(())) => None,
-        Some(Ok(v)) => Some(v),
+        Some(LinkLookup::Replaced) => None,
+        Some(LinkLookup::Found(v)) => Some(v),
     };
     let addressed_to_me = match (&view, &ctx.user) {
         (Some(v), Some(me)) => policy::may_answer_invitation(me, &v.invitation).is_ok(),
@@ -79,11 +66,9 @@ async fn answer(
     token: String,
     accept: bool,
 ) -> AppResult<HttpResponse> {
-    let (user, now, t) = (me.user.clone(), state.clock.now(), token.clone());
-    let result = db::run(&state.pool, move |c| {
-        invitations::answer_by_link(c, &user, &t, accept, now)
-    })
-    .await?;
+    let result = state
+        .answer_invitation_by_link(&me.user, token.clone(), accept)
+        .await?;
     let back = format!("/join/{token}");
     match result {
         Err(LinkRefusal::SentTo(address)) => {
@@ -95,24 +80,14 @@ async fn answer(
             );
             Ok(no_referrer(see_other(&back)))
         }
-        Ok((AnswerOutcome::Accepted, group)) => {
-            me.ctx.flash("success", format!("Welcome to {group}!"));
-            Ok(no_referrer(see_other("/")))
-        }
-        Ok((AnswerOutcome::Declined, group)) => {
-            me.ctx
-                .flash("info", format!("You declined the invitation to {group}."));
-            Ok(no_referrer(see_other("/")))
-        }
-        Ok((AnswerOutcome::NoLongerOpen(status), group)) => {
-            me.ctx.flash(
-                "error",
-                format!(
-                    "This invitation to {group} is {}: there is nothing to answer.",
-                    status.as_str()
-                ),
-            );
-            Ok(no_referrer(see_other(&back)))
+        Ok((outcome, group)) => {
+            super::invitations::flash_answer(&me.ctx, &outcome, &group);
+            // Still open elsewhere? The link's page says what it is now.
+            let to = match outcome {
+                AnswerOutcome::NoLongerOpen(_) => back.as_str(),
+                AnswerOutcome::Accepted | AnswerOutcome::Declined => "/",
+            };
+            Ok(no_referrer(see_other(to)))
         }
     }
 }
@@ -135,17 +110,14 @@ async fn decline_by_link(
     form: web::Form<Confirmed>,
 ) -> AppResult<HttpResponse> {
     let token = token.into_inner();
-    if form.confirmed.is_none() {
-        let (user, t, now) = (me.user.clone(), token.clone(), state.clock.now());
-        let preview = db::read(&state.pool, state.backend, move |c| {
-            invitations::decline_preview_by_link(c, &user, &t, now)
-        })
-        .await?;
-        if let Some(p) = preview {
-            let here = format!("/join/{token}");
-            let page = confirm::decline(me.ctx, format!("{here}/decline"), here, p);
-            return Ok(no_referrer(page.respond_to(&req).map_into_boxed_body()));
-        }
+    if form.confirmed.is_none()
+        && let Some(p) = state
+            .decline_preview_by_link(&me.user, token.clone())
+            .await?
+    {
+        let here = format!("/join/{token}");
+        let page = confirm::decline(me.ctx, format!("{here}/decline"), here, p);
+        return Ok(no_referrer(page.respond_to(&req).map_into_boxed_body()));
     }
     answer(me, state, token, false).await
 }

@@ -114,7 +114,7 @@ pub fn contact_invitation(
     conn: &mut DbConn,
     contact: &User,
 ) -> AppResult<Option<ContactInvitation>> {
-    if contact.status() != Some(UserStatus::Invited) {
+    if contact.status != UserStatus::Invited {
         return Ok(None);
     }
     let pending = crate::models::invitation::pending_for_contact(conn, contact.id)?;

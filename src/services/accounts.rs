@@ -139,7 +139,7 @@ fn insert_user(
         country_code: acc.country_code.as_ref().map(CountryCode::as_str),
         phone: acc.phone.as_ref().map(PhoneNumber::as_str),
         password_hash: Some(hash),
-        status: status.as_str(),
+        status,
         is_site_admin: site_admin,
         email_verified_at: verified_at,
         approved_at: (status == UserStatus::Active).then_some(now),
@@ -249,7 +249,7 @@ pub fn register_invited(
             // A contact added by a super user (the Add user wizard) already has a
             // row with this address: it becomes the registered user, keeping its
             // id, account and invitations.
-            if holder.status() == Some(UserStatus::Invited) && holder.password_hash.is_none() {
+            if holder.status == UserStatus::Invited && holder.password_hash.is_none() {
                 return register_contact(conn, &holder, acc, &hash, now)?.map_err(Undo::Form);
             }
             if let Err(denied) = crate::policy::may_claim_address(&holder) {
@@ -522,7 +522,7 @@ pub fn verify_email(
             return Ok(VerifyOutcome::AlreadyUsed);
         }
         Ok(VerifyOutcome::Verified {
-            awaiting_approval: u.status() == Some(UserStatus::PendingApproval),
+            awaiting_approval: u.status == UserStatus::PendingApproval,
         })
     })
 }

@@ -229,7 +229,7 @@ pub fn add(
                 country_code: details.country_code.as_ref().map(CountryCode::as_str),
                 phone: details.phone.as_ref().map(PhoneNumber::as_str),
                 password_hash: None,
-                status: UserStatus::Invited.as_str(),
+                status: UserStatus::Invited,
                 is_site_admin: false,
                 email_verified_at: None,
                 approved_at: None,
@@ -312,7 +312,7 @@ fn invite_contact(
                 invitee_email_key: &email_key,
                 role_id: member.id,
                 message: None,
-                status: InvitationStatus::Pending.as_str(),
+                status: InvitationStatus::Pending,
                 link_nonce: &nonce,
                 token_hash: &token_hash,
                 created_at: now,
@@ -359,7 +359,7 @@ pub fn invite_to_community(
 ) -> AppResult<Result<String, FormErrors>> {
     let result = db::write_tx(conn, |conn| -> Result<String, Stop> {
         let (me, contact) = account_users::load_target(conn, actor, target)?;
-        if contact.status() != Some(UserStatus::Invited) {
+        if contact.status != UserStatus::Invited {
             return Err(refused_groups(REGISTERED));
         }
         let pending = invitation::pending_for_contact(conn, contact.id)?;

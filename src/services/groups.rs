@@ -323,7 +323,7 @@ pub fn request_to_join(
         }
         segregated(conn, &a.group, user)?;
         match join_request::find(conn, a.group.id, user)? {
-            Some(r) if r.status == join_request::PENDING => {
+            Some(r) if r.status == join_request::Status::Pending => {
                 return Err(Stop::Refused(ALREADY_REQUESTED));
             }
             Some(r) => {
@@ -385,13 +385,13 @@ pub fn decide_request(
         let Some(r) = join_request::find_in_group(conn, a.group.id, request_id)? else {
             return Err(AppError::not_found().into());
         };
-        if r.status != join_request::PENDING {
+        if r.status != join_request::Status::Pending {
             return Err(decided);
         }
         let status = if approve {
-            join_request::APPROVED
+            join_request::Status::Approved
         } else {
-            join_request::REFUSED
+            join_request::Status::Refused
         };
         // Checked at approval too: the person's account may have changed
         // since they asked. A refusal leaves the request pending.

@@ -129,21 +129,19 @@ pub async fn log_in(
         Ok(())
     })
     .await?;
-    Ok(match u.status() {
-        Some(UserStatus::Active | UserStatus::PendingApproval) if u.address_released() => {
+    Ok(match u.status {
+        UserStatus::Active | UserStatus::PendingApproval if u.address_released() => {
             LoginOutcome::AddressReleased
         }
-        Some(UserStatus::Active) if u.email_verified_at.is_none() => {
+        UserStatus::Active if u.email_verified_at.is_none() => LoginOutcome::EmailNotVerified(u.id),
+        UserStatus::Active => LoginOutcome::LoggedIn(Box::new(u)),
+        UserStatus::PendingApproval if u.email_verified_at.is_none() => {
             LoginOutcome::EmailNotVerified(u.id)
         }
-        Some(UserStatus::Active) => LoginOutcome::LoggedIn(Box::new(u)),
-        Some(UserStatus::PendingApproval) if u.email_verified_at.is_none() => {
-            LoginOutcome::EmailNotVerified(u.id)
-        }
-        Some(UserStatus::PendingApproval) => LoginOutcome::AwaitingApproval,
-        Some(UserStatus::Deactivated) => LoginOutcome::Deactivated,
+        UserStatus::PendingApproval => LoginOutcome::AwaitingApproval,
+        UserStatus::Deactivated => LoginOutcome::Deactivated,
         // A contact without a login has no password, so cannot get here.
-        Some(UserStatus::Invited) | None => LoginOutcome::Invalid,
+        UserStatus::Invited => LoginOutcome::Invalid,
     })
 }
 

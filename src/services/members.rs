@@ -208,7 +208,7 @@ pub fn view(
     viewer: &User,
     mut listing: Listing,
     now: PrimitiveDateTime,
-    per_page: usize,
+    per_page: crate::db::PageSize,
 ) -> AppResult<MembersView> {
     let access = GroupAccess::load(conn, slug, Some(viewer.id))?;
     policy::may_view_members(&access)?;
@@ -235,7 +235,6 @@ pub fn view(
         listing.show = Show::Everyone;
     }
     let counts = membership::counts(conn, &access.ancestors, now)?;
-    let limit = per_page + 1;
     let (mut members, mut invited) = (Vec::new(), Vec::new());
     if listing.show == Show::Invited {
         invited = invitation::group_page(
@@ -247,10 +246,10 @@ pub fn view(
                 before: listing.before,
                 now,
             },
-            limit as i64,
+            per_page.fetch(),
         )?;
     } else {
-        members = page(conn, &access, &listing, limit)?;
+        members = page(conn, &access, &listing, per_page.fetch() as usize)?;
         for e in &mut members {
             e.manageable = e.direct
                 && offered
@@ -259,15 +258,10 @@ pub fn view(
                     .is_some_and(|r| policy::may_manage_member(&access, r).is_ok());
         }
     }
-    let next = if members.len() > per_page {
-        members.truncate(per_page);
-        members.last().map(|e| e.row.cursor())
-    } else if invited.len() > per_page {
-        invited.truncate(per_page);
-        invited.last().map(|r| r.id.to_string())
-    } else {
-        None
-    };
+    // Only one of the two lists is read.
+    let next = per_page
+        .next(&mut members, |e| e.row.cursor())
+        .or_else(|| per_page.next(&mut invited, |r| r.id.to_string()));
     let pending = if sees_invited {
         join_request::pending_for_group(conn, access.group.id, PENDING_SHOWN)?
     } else {

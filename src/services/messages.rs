@@ -12,7 +12,7 @@ use serde::Deserialize;
 use time::PrimitiveDateTime;
 
 /// Conversations per inbox page.
-pub const INBOX_PAGE: i64 = 25;
+pub const INBOX_PAGE: crate::db::PageSize = crate::db::PageSize(25);
 /// Messages shown at once in a conversation; older ones are a link away.
 pub const CONVERSATION_PAGE: i64 = 50;
 
@@ -210,16 +210,11 @@ pub fn inbox(
     user_id: i64,
     after: InboxCursor,
 ) -> AppResult<(Vec<InboxRow>, Option<InboxCursor>)> {
-    let mut rows = message::inbox(conn, user_id, after, INBOX_PAGE + 1)?;
-    let next = if rows.len() as i64 > INBOX_PAGE {
-        rows.truncate(INBOX_PAGE as usize);
-        rows.last().map(|r| InboxCursor {
-            unread: r.unread,
-            last_message_id: r.last_message_id,
-        })
-    } else {
-        None
-    };
+    let mut rows = message::inbox(conn, user_id, after, INBOX_PAGE.fetch())?;
+    let next = INBOX_PAGE.next(&mut rows, |r| InboxCursor {
+        unread: r.unread,
+        last_message_id: r.last_message_id,
+    });
     Ok((rows, next))
 }
 

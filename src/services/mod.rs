@@ -4,6 +4,7 @@
 pub mod account_users;
 pub mod accounts;
 pub mod add_user;
+mod app;
 pub mod cases;
 pub mod communities;
 pub mod company_accounts;
@@ -19,6 +20,8 @@ pub mod passwords;
 pub mod revocations;
 pub mod roles;
 pub mod sessions;
+
+pub use app::App;
 
 use crate::error::AppError;
 

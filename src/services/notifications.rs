@@ -5,7 +5,7 @@ use crate::error::{AppError, AppResult};
 use crate::models::notification::{self, NewNotification, Notification};
 use time::PrimitiveDateTime;
 
-pub const PAGE: i64 = 25;
+pub const PAGE: crate::db::PageSize = crate::db::PageSize(25);
 
 /// Adds a notification for `user_id`. Runs in the caller's transaction.
 /// `link_path` is a path on this site (`/groups/x`), never a full URL, so a
@@ -58,13 +58,8 @@ pub fn list(
     user_id: i64,
     before: Option<i64>,
 ) -> AppResult<(Vec<Notification>, Option<i64>)> {
-    let mut rows = notification::page(conn, user_id, before.unwrap_or(i64::MAX), PAGE + 1)?;
-    let next = if rows.len() as i64 > PAGE {
-        rows.truncate(PAGE as usize);
-        rows.last().map(|n| n.id)
-    } else {
-        None
-    };
+    let mut rows = notification::page(conn, user_id, before.unwrap_or(i64::MAX), PAGE.fetch())?;
+    let next = PAGE.next(&mut rows, |n| n.id);
     Ok((rows, next))
 }
 

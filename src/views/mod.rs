@@ -8,7 +8,10 @@ pub use confirm::{ConfirmPage, InvitationChange};
 pub use members::MembersPage;
 
 use crate::auth::Ctx;
-use crate::domain::{AccountKind, Audience, FormErrors, InvitationStatus, JoinMethod, Permission};
+use crate::domain::{
+    AccountKind, Audience, FormErrors, InvitationStatus, JoinMethod, MailStatus, Permission,
+    UserStatus,
+};
 use crate::models::audit::AuditRow;
 use crate::models::case::{Case, CaseComment};
 use crate::models::company_account::CompanyAccount;
@@ -584,7 +587,7 @@ pub const INVITATION_TABS: [(InvitationStatus, &str); 5] = [
 
 impl InvitationsPage {
     pub fn status(&self, r: &InvitationRow) -> &'static str {
-        crate::domain::InvitationStatus::effective(&r.status, r.expires_at, self.now).as_str()
+        crate::domain::InvitationStatus::effective(r.status, r.expires_at, self.now).as_str()
     }
     pub fn count(&self, tab: &InvitationStatus) -> i64 {
         self.counts.of(*tab)

@@ -107,7 +107,7 @@ async fn signup_verify_approve_and_log_in(b: Backend) {
     assert_eq!(p.status, 200, "{}", p.body);
     assert!(p.body.contains("Check your e-mail"));
     let bob = app.user_by_username("bob");
-    assert_eq!(bob.status, "pending_approval");
+    assert_eq!(bob.status, guildhall::domain::UserStatus::PendingApproval);
     assert_eq!(bob.country_code.as_deref(), Some("+44"));
     assert!(
         bob.password_hash

@@ -119,7 +119,7 @@ async fn world(app: &TestApp) -> World {
 
 fn status_of(app: &TestApp, id: i64) -> (String, i64) {
     let u = app.db(|c| guildhall::models::user::find(c, id).unwrap());
-    (u.status, u.session_epoch)
+    (u.status.as_str().to_string(), u.session_epoch)
 }
 
 async fn super_user_manages_active_login(b: Backend) {

@@ -811,7 +811,7 @@ async fn browser_account_flow(b: Backend) {
     browser.assert_sees(&["You are logged out."]).await;
 
     let bob = app.user_by_username("bob");
-    assert_eq!(bob.status, "active");
+    assert_eq!(bob.status, guildhall::domain::UserStatus::Active);
     assert!(bob.email_verified_at.is_some() && bob.approved_at.is_some());
     browser.quit().await;
     eprintln!("browser_account_flow ({b:?}) took {:?}", started.elapsed());
@@ -882,7 +882,10 @@ async fn browser_manage_users(b: Backend) {
     browser.check_a11y("manage users, deactivated shown").await;
     browser.press("button.switch").await;
     browser.assert_sees(&["Active Login is on"]).await;
-    assert_eq!(app.user_by_username("bob").status, "active");
+    assert_eq!(
+        app.user_by_username("bob").status,
+        guildhall::domain::UserStatus::Active
+    );
     browser.quit().await;
 }
 

@@ -419,7 +419,11 @@ async fn browser_email_invitation_flow(b: Backend) {
     assert_eq!(erin_status, "pending");
     // Count once everything queued has gone out, so a late mail is seen too.
     assert!(
-        eventually(20, || app.outbox().iter().all(|m| m.status == outbox::SENT)).await,
+        eventually(20, || app
+            .outbox()
+            .iter()
+            .all(|m| m.status == outbox::Status::Sent))
+        .await,
         "mail left unsent: {:?}",
         app.outbox()
     );

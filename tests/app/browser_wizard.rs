@@ -56,7 +56,7 @@ async fn browser_add_user_wizard(b: crate::helpers::Backend) {
             .unwrap()
             .unwrap()
     });
-    assert_eq!(carol.status, "invited");
+    assert_eq!(carol.status, guildhall::domain::UserStatus::Invited);
 
     // Her invitation cancelled, her page offers Invite to Community again.
     browser.goto("/groups/acme-support/invitations").await;

@@ -552,7 +552,13 @@ async fn no_header_injection_through_the_message(b: Backend) {
     assert_eq!(p.status, 422, "{}", p.body);
     assert!(p.body.contains("neither a username nor an e-mail address"));
     assert!(eventually(15, || !smtp.messages().is_empty()).await);
-    assert!(eventually(15, || app.outbox().iter().all(|m| m.status == "sent")).await);
+    assert!(
+        eventually(15, || app
+            .outbox()
+            .iter()
+            .all(|m| m.status == guildhall::domain::MailStatus::Sent))
+        .await
+    );
     settled(30, || smtp.messages().len()).await;
     for m in smtp.messages() {
         let head = m.split("\n\n").next().unwrap_or("").to_lowercase();
@@ -601,7 +607,13 @@ async fn two_hundred_invitations_survive_an_smtp_outage(b: Backend) {
         smtp.messages().len()
     );
     // Every mail is recorded as sent, and nothing more arrives after it.
-    assert!(eventually(15, || app.outbox().iter().all(|m| m.status == "sent")).await);
+    assert!(
+        eventually(15, || app
+            .outbox()
+            .iter()
+            .all(|m| m.status == guildhall::domain::MailStatus::Sent))
+        .await
+    );
     settled(30, || smtp.messages().len()).await;
     let msgs = smtp.messages();
     let mut rcpts: Vec<String> = msgs
@@ -615,7 +627,13 @@ async fn two_hundred_invitations_survive_an_smtp_outage(b: Backend) {
         (200, 200),
         "every mail exactly once"
     );
-    assert!(eventually(5, || app.outbox().iter().all(|m| m.status == "sent")).await);
+    assert!(
+        eventually(5, || app
+            .outbox()
+            .iter()
+            .all(|m| m.status == guildhall::domain::MailStatus::Sent))
+        .await
+    );
     let detail = app
         .get_with(&alice, &format!("/groups/crew/invitations/{id}"))
         .await;

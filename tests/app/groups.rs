@@ -461,7 +461,7 @@ async fn members_pages_walk_every_member_once_in_order(b: Backend) {
                         country_code: None,
                         phone: None,
                         password_hash: None,
-                        status: "active",
+                        status: guildhall::domain::UserStatus::Active,
                         is_site_admin: false,
                         email_verified_at: Some(now),
                         approved_at: Some(now),

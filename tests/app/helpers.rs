@@ -456,7 +456,7 @@ impl TestApp {
                     country_code: None,
                     phone: None,
                     password_hash: Some(&hash),
-                    status: "active",
+                    status: guildhall::domain::UserStatus::Active,
                     is_site_admin: false,
                     email_verified_at: Some(now),
                     approved_at: Some(now),

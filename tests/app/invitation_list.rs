@@ -42,7 +42,7 @@ pub(crate) fn seed_invitation(
                 invitee_email_key: &email.to_lowercase(),
                 role_id: role,
                 message: None,
-                status,
+                status: guildhall::domain::InvitationStatus::parse(status).expect("a status"),
                 link_nonce: &nonce,
                 token_hash: &hash,
                 created_at: now,

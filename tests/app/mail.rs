@@ -128,7 +128,7 @@ async fn mail_goes_to_files_without_smtp(b: Backend) {
     assert!(eml.contains("multipart/alternative"));
     assert!(eml.contains("To: dora@example.com"));
     assert!(eml.contains("/verify-email/"));
-    assert!(eventually(5, || app.outbox()[0].status == outbox::SENT).await);
+    assert!(eventually(5, || app.outbox()[0].status == outbox::Status::Sent).await);
 }
 
 async fn verification_mail_arrives_over_smtp(b: Backend) {
@@ -150,7 +150,7 @@ async fn verification_mail_arrives_over_smtp(b: Backend) {
     assert_eq!(header(msg, "To"), Some("dora@example.com"));
     let link = link_in(&msg.replace("=\r\n", "").replace("=\n", ""), &app.address);
     assert!(link.contains("/verify-email/"));
-    assert!(eventually(5, || app.outbox()[0].status == outbox::SENT).await);
+    assert!(eventually(5, || app.outbox()[0].status == outbox::Status::Sent).await);
     let mail = app.outbox().pop().unwrap();
     assert_eq!(mail.attempts, 1);
     assert_eq!(header(msg, "Message-ID"), Some(mail.message_id.as_str()));
@@ -164,7 +164,7 @@ async fn mail_waits_while_smtp_is_down_and_arrives_once(b: Backend) {
     assert!(
         eventually(15, || {
             let m = &app.outbox()[0];
-            m.attempts >= 2 && m.last_error.is_some() && m.status == outbox::PENDING
+            m.attempts >= 2 && m.last_error.is_some() && m.status == outbox::Status::Pending
         })
         .await,
         "no retries recorded: {:?}",
@@ -176,7 +176,7 @@ async fn mail_waits_while_smtp_is_down_and_arrives_once(b: Backend) {
         eventually(30, || smtp.messages().len() == 1).await,
         "mail did not arrive after the server came up"
     );
-    assert!(eventually(5, || app.outbox()[0].status == outbox::SENT).await);
+    assert!(eventually(5, || app.outbox()[0].status == outbox::Status::Sent).await);
     settled(30, || smtp.messages().len()).await;
     let msgs = smtp.messages();
     assert_eq!(msgs.len(), 1, "delivered more than once");
@@ -239,7 +239,13 @@ async fn two_workers_never_send_a_mail_twice(b: Backend) {
     let (a, b2) = (a.unwrap(), b2.unwrap());
     assert_eq!(a + b2, 60, "each mail tried once in all: {a} + {b2}");
     assert!(eventually(10, || smtp.messages().len() >= 60).await);
-    assert!(eventually(5, || app.outbox().iter().all(|m| m.status == outbox::SENT)).await);
+    assert!(
+        eventually(5, || app
+            .outbox()
+            .iter()
+            .all(|m| m.status == outbox::Status::Sent))
+        .await
+    );
     let msgs = smtp.messages();
     let mut ids: Vec<&str> = msgs
         .iter()
@@ -251,6 +257,6 @@ async fn two_workers_never_send_a_mail_twice(b: Backend) {
     assert!(
         app.outbox()
             .iter()
-            .all(|m| m.status == outbox::SENT && m.attempts == 1)
+            .all(|m| m.status == outbox::Status::Sent && m.attempts == 1)
     );
 }

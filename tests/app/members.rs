@@ -36,7 +36,7 @@ pub(crate) fn person(app: &TestApp, username: &str, first: &str, last: &str) -> 
                 country_code: None,
                 phone: None,
                 password_hash: None,
-                status: "active",
+                status: guildhall::domain::UserStatus::Active,
                 is_site_admin: false,
                 email_verified_at: Some(now),
                 approved_at: Some(now),

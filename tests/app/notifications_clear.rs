@@ -206,7 +206,7 @@ async fn the_inbox_pages_past_100_and_says_how_many(b: Backend) {
                     invitee_email_key: "carol@example.com",
                     role_id: role,
                     message: None,
-                    status: "pending",
+                    status: guildhall::domain::InvitationStatus::Pending,
                     link_nonce: &nonce,
                     token_hash: &hash,
                     created_at: now - time::Duration::hours(3),

@@ -338,7 +338,7 @@ async fn super_user_adds_a_contact_who_registers_and_joins(b: Backend) {
     assert!(p.body.contains("Step 3 of 3") && p.body.contains("Acme Lounge"));
     let id = add_carol(&w).await;
     let c = carol(app);
-    assert_eq!(c.status, "invited");
+    assert_eq!(c.status, guildhall::domain::UserStatus::Invited);
     assert_eq!(c.account_id, app.user_by_username("alice").account_id);
     assert!(c.username.is_none() && c.password_hash.is_none() && c.email_verified_at.is_none());
     assert_eq!(c.phone.as_deref(), Some("20 7946 0000"));

@@ -2,6 +2,7 @@
 //! and what the link's page shows before.
 
 use super::*;
+use crate::services::link_guesses;
 
 /// The invitee accepts or declines from their inbox.
 pub fn answer(
@@ -84,8 +85,8 @@ pub fn decline_preview_by_link(
     now: PrimitiveDateTime,
 ) -> AppResult<Option<DeclinePreview>> {
     match find_by_link(conn, token)? {
-        Some(Ok(inv)) => decline_preview_of(conn, me, &inv, true, now),
-        _ => Ok(None),
+        LinkLookup::Found(inv) => decline_preview_of(conn, me, &inv, true, now),
+        LinkLookup::Unknown | LinkLookup::Replaced => Ok(None),
     }
 }
 
@@ -97,22 +98,34 @@ pub enum LinkRefusal {
     SentTo(String),
 }
 
-/// The invitation behind a link: `None` for an unknown (random or
-/// tampered) token, `Err(())` for a link replaced by a newer one.
+/// What an invitation link's token leads to.
+#[derive(Debug)]
+pub enum LinkLookup<T> {
+    /// No invitation has it (a random or tampered token): "not found".
+    Unknown,
+    /// A newer link replaced it: "no longer valid".
+    Replaced,
+    Found(T),
+}
+
+/// The invitation behind a link.
 pub fn find_by_link(
     conn: &mut DbConn,
     token: &str,
-) -> AppResult<Option<Result<invitation::Invitation, ()>>> {
+) -> AppResult<LinkLookup<invitation::Invitation>> {
     if !tokens::looks_valid(token) {
-        return Ok(None);
+        return Ok(LinkLookup::Unknown);
     }
     let hash = tokens::hash(token);
     if let Some(inv) =
         invitation::find_by_token_hash(conn, &hash)?.filter(|i| tokens::equal(&i.token_hash, &hash))
     {
-        return Ok(Some(Ok(inv)));
+        return Ok(LinkLookup::Found(inv));
     }
-    Ok(invitation::find_by_retired_hash(conn, &hash)?.map(|_| Err(())))
+    Ok(match invitation::find_by_retired_hash(conn, &hash)? {
+        Some(_) => LinkLookup::Replaced,
+        None => LinkLookup::Unknown,
+    })
 }
 
 /// The invitee accepts or declines through the invitation's link.
@@ -125,9 +138,9 @@ pub fn answer_by_link(
 ) -> AppResult<Result<(AnswerOutcome, String), LinkRefusal>> {
     db::write_tx(conn, |conn| {
         let inv = match find_by_link(conn, token)? {
-            Some(Ok(inv)) => inv,
+            LinkLookup::Found(inv) => inv,
             // A replaced link answers nothing; its page says it is no longer valid.
-            Some(Err(())) | None => return Err(AppError::not_found()),
+            LinkLookup::Replaced | LinkLookup::Unknown => return Err(AppError::not_found()),
         };
         if policy::may_answer_invitation(me, &inv).is_err() {
             return Ok(Err(LinkRefusal::SentTo(inv.invitee_email)));
@@ -241,23 +254,23 @@ pub struct LinkView {
     pub contact: Option<User>,
 }
 
-/// `None`: unknown token (404). `Some(Err(()))`: a replaced link.
+/// What the link's page shows, when the link leads to an invitation.
 pub fn link_view(
     conn: &mut DbConn,
     token: &str,
     now: PrimitiveDateTime,
-) -> AppResult<Option<Result<LinkView, ()>>> {
+) -> AppResult<LinkLookup<LinkView>> {
     let inv = match find_by_link(conn, token)? {
-        None => return Ok(None),
-        Some(Err(())) => return Ok(Some(Err(()))),
-        Some(Ok(inv)) => inv,
+        LinkLookup::Found(inv) => inv,
+        LinkLookup::Unknown => return Ok(LinkLookup::Unknown),
+        LinkLookup::Replaced => return Ok(LinkLookup::Replaced),
     };
     let group = crate::models::group::find(conn, inv.group_id)?;
     let role = role::find(conn, inv.role_id)?.ok_or_else(AppError::not_found)?;
     let inviter = user::find(conn, inv.inviter_id)?;
     // A wizard batch: the link answers every group of it, so it names them all.
     let mut names = vec![group.name];
-    if inv.status == InvitationStatus::Pending.as_str() {
+    if inv.status == InvitationStatus::Pending {
         for sibling in invitation::pending_siblings(conn, &inv)? {
             names.push(crate::models::group::find(conn, sibling.group_id)?.name);
         }
@@ -266,7 +279,7 @@ pub fn link_view(
         Some(id) => Some(user::find(conn, id)?).filter(|u| !u.is_registered()),
         None => None,
     };
-    Ok(Some(Ok(LinkView {
+    Ok(LinkLookup::Found(LinkView {
         contact,
         status: inv.effective_status(now),
         invitation: inv,
@@ -274,5 +287,83 @@ pub fn link_view(
         group_slug: group.slug,
         role_name: role.name,
         inviter_name: inviter.display_name(),
-    })))
+    }))
+}
+
+/// The answers, where they run: on the writer (an answer is one of the
+/// busiest writes), whether it comes from the inbox or from a link.
+impl crate::services::App {
+    /// Accept or decline from the inbox (or a private message).
+    pub async fn answer_invitation(
+        &self,
+        me: &User,
+        invitation_id: i64,
+        accept: bool,
+    ) -> AppResult<(AnswerOutcome, String)> {
+        let (me, now) = (me.clone(), self.clock.now());
+        self.writer
+            .run(move |c| answer(c, &me, invitation_id, accept, now))
+            .await
+    }
+
+    /// Accept or decline through the invitation's link.
+    pub async fn answer_invitation_by_link(
+        &self,
+        me: &User,
+        token: String,
+        accept: bool,
+    ) -> AppResult<Result<(AnswerOutcome, String), LinkRefusal>> {
+        let (me, now) = (me.clone(), self.clock.now());
+        self.writer
+            .run(move |c| answer_by_link(c, &me, &token, accept, now))
+            .await
+    }
+
+    /// What Decline would do, for its confirmation (from the inbox).
+    pub async fn decline_preview(
+        &self,
+        me: &User,
+        invitation_id: i64,
+    ) -> AppResult<Option<DeclinePreview>> {
+        let (me, now) = (me.clone(), self.clock.now());
+        db::read(&self.pool, self.backend, move |c| {
+            decline_preview(c, &me, invitation_id, now)
+        })
+        .await
+    }
+
+    /// What Decline would do, for its confirmation (on the link's page).
+    pub async fn decline_preview_by_link(
+        &self,
+        me: &User,
+        token: String,
+    ) -> AppResult<Option<DeclinePreview>> {
+        let (me, now) = (me.clone(), self.clock.now());
+        db::read(&self.pool, self.backend, move |c| {
+            decline_preview_by_link(c, &me, &token, now)
+        })
+        .await
+    }
+
+    /// An invitation link's page, under the budget of guesses per address:
+    /// `None` when `address` has used it up. Only a token that leads
+    /// nowhere spends a guess.
+    pub async fn open_link(
+        &self,
+        token: String,
+        address: String,
+    ) -> AppResult<Option<LinkLookup<LinkView>>> {
+        let now = self.clock.now();
+        db::run(&self.pool, move |c| {
+            if !link_guesses::take(c, &address, now)? {
+                return Ok(None);
+            }
+            let found = link_view(c, &token, now)?;
+            if !matches!(found, LinkLookup::Unknown) {
+                link_guesses::give_back(c, &address)?;
+            }
+            Ok(Some(found))
+        })
+        .await
+    }
 }

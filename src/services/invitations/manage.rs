@@ -32,14 +32,14 @@ pub enum AdminActionOutcome {
 pub fn resend(
     conn: &mut DbConn,
     env: &InviteEnv<'_>,
-    access: &GroupAccess,
+    claim: &AdminClaim,
     actor: &User,
     id: i64,
     now: PrimitiveDateTime,
 ) -> AppResult<AdminActionOutcome> {
-    policy::may_invite(access)?;
     db::write_tx(conn, |conn| {
-        let inv = of_group(conn, access, id)?;
+        let access = claim.check(conn)?;
+        let inv = of_group(conn, &access, id)?;
         resend_checked(conn, env, actor, &inv, &access.group.name, now)
     })
 }
@@ -60,7 +60,7 @@ pub(crate) fn resend_checked(
     if !matches!(
         status,
         InvitationStatus::Pending | InvitationStatus::Expired
-    ) || inv.status != InvitationStatus::Pending.as_str()
+    ) || inv.status != InvitationStatus::Pending
     {
         return Ok(AdminActionOutcome::NotOpen(status));
     }
@@ -102,7 +102,7 @@ pub(crate) fn resend_checked(
     };
     let mail_id = match invitee {
         // A contact (no login yet) needs the link to register, like an address.
-        Some(invitee) if invitee.status() != Some(crate::domain::UserStatus::Invited) => {
+        Some(invitee) if invitee.status != crate::domain::UserStatus::Invited => {
             in_app_mail(conn, env, &sent, &invitee, now)
         }
         Some(contact) => {
@@ -120,14 +120,14 @@ pub(crate) fn resend_checked(
 pub fn renew(
     conn: &mut DbConn,
     env: &InviteEnv<'_>,
-    access: &GroupAccess,
+    claim: &AdminClaim,
     actor: &User,
     id: i64,
     now: PrimitiveDateTime,
 ) -> AppResult<AdminActionOutcome> {
-    policy::may_invite(access)?;
     db::write_tx(conn, |conn| {
-        let inv = of_group(conn, access, id)?;
+        let access = claim.check(conn)?;
+        let inv = of_group(conn, &access, id)?;
         renew_checked(conn, env, actor, &inv, now)
     })
 }
@@ -141,7 +141,7 @@ pub(crate) fn renew_checked(
     inv: &invitation::Invitation,
     now: PrimitiveDateTime,
 ) -> AppResult<AdminActionOutcome> {
-    if inv.status != InvitationStatus::Pending.as_str() {
+    if inv.status != InvitationStatus::Pending {
         return Ok(AdminActionOutcome::NotOpen(inv.effective_status(now)));
     }
     let (nonce, _token, hash) = env.links.fresh();
@@ -152,18 +152,21 @@ pub(crate) fn renew_checked(
 }
 
 /// A group admin cancels a pending invitation of *this* group (an id of
-/// another group is not found). False when it was no longer open.
+/// another group is not found).
 pub fn cancel(
     conn: &mut DbConn,
-    access: &GroupAccess,
+    claim: &AdminClaim,
     actor: &User,
     invitation_id: i64,
     now: PrimitiveDateTime,
-) -> AppResult<bool> {
-    policy::may_invite(access)?;
+) -> AppResult<AdminActionOutcome> {
     db::write_tx(conn, |conn| {
-        let inv = of_group(conn, access, invitation_id)?;
-        cancel_checked(conn, actor, &inv, now)
+        let access = claim.check(conn)?;
+        let inv = of_group(conn, &access, invitation_id)?;
+        Ok(match cancel_checked(conn, actor, &inv, now)? {
+            true => AdminActionOutcome::Done,
+            false => AdminActionOutcome::NotOpen(inv.effective_status(now)),
+        })
     })
 }
 
@@ -218,18 +221,18 @@ pub fn check_bulk_size(ids: &[i64]) -> AppResult<()> {
 pub fn bulk(
     conn: &mut DbConn,
     env: &InviteEnv<'_>,
-    access: &GroupAccess,
+    claim: &AdminClaim,
     actor: &User,
     ids: &[i64],
     action: BulkAction,
     now: PrimitiveDateTime,
 ) -> AppResult<BulkReport> {
-    policy::may_invite(access)?;
     check_bulk_size(ids)?;
     db::write_tx(conn, |conn| {
+        let access = claim.check(conn)?;
         let mut report = BulkReport::default();
         for &id in ids {
-            let inv = of_group(conn, access, id)?;
+            let inv = of_group(conn, &access, id)?;
             match action {
                 BulkAction::Cancel => match cancel_checked(conn, actor, &inv, now)? {
                     true => report.done += 1,
@@ -248,4 +251,61 @@ pub fn bulk(
         }
         Ok(report)
     })
+}
+
+/// One of a group admin's changes to an invitation already sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminChange {
+    /// "Resend invitation".
+    Resend,
+    /// "Generate new invitation".
+    Renew,
+    /// "Cancel invitation".
+    Cancel,
+}
+
+impl crate::services::App {
+    /// Resends, renews or cancels invitation `id` of the claimed group; the
+    /// claim is checked in the change's own transaction.
+    pub async fn change_invitation(
+        &self,
+        claim: AdminClaim,
+        actor: &User,
+        id: i64,
+        change: AdminChange,
+    ) -> AppResult<AdminActionOutcome> {
+        let (app, actor, now) = (self.clone(), actor.clone(), self.clock.now());
+        let outcome = db::run(&self.pool, move |c| {
+            let env = app.invite_env();
+            match change {
+                AdminChange::Resend => resend(c, &env, &claim, &actor, id, now),
+                AdminChange::Renew => renew(c, &env, &claim, &actor, id, now),
+                AdminChange::Cancel => cancel(c, &claim, &actor, id, now),
+            }
+        })
+        .await?;
+        if change == AdminChange::Resend && outcome == AdminActionOutcome::Done {
+            self.mail_wakeup.notify_one();
+        }
+        Ok(outcome)
+    }
+
+    /// "With the selected": resends or cancels them in one transaction.
+    pub async fn change_invitations(
+        &self,
+        claim: AdminClaim,
+        actor: &User,
+        ids: Vec<i64>,
+        action: BulkAction,
+    ) -> AppResult<BulkReport> {
+        let (app, actor, now) = (self.clone(), actor.clone(), self.clock.now());
+        let report = db::run(&self.pool, move |c| {
+            bulk(c, &app.invite_env(), &claim, &actor, &ids, action, now)
+        })
+        .await?;
+        if action == BulkAction::Resend && report.done > 0 {
+            self.mail_wakeup.notify_one();
+        }
+        Ok(report)
+    }
 }

@@ -15,7 +15,7 @@ use crate::mail::{self, messages::InvitationMail};
 use crate::models::audit::{self, NewAuditEvent};
 use crate::models::invitation::{self, NewInvitation};
 use crate::models::{Group, Role, User, membership, rate_limit, role, send_count, user};
-use crate::policy::{self, GroupAccess};
+use crate::policy::{self, AdminClaim, GroupAccess};
 use crate::services::groups;
 use crate::services::messages::{MessageRef, send_message_with_ref};
 use crate::services::notifications::notify;
@@ -56,6 +56,16 @@ pub struct InviteEnv<'a> {
 impl InviteEnv<'_> {
     pub fn join_url(&self, token: &str) -> String {
         format!("{}/join/{token}", self.config.base_url)
+    }
+}
+
+impl crate::services::App {
+    /// What invitations need to make links and mails.
+    pub fn invite_env(&self) -> InviteEnv<'_> {
+        InviteEnv {
+            config: &self.config,
+            links: &self.links,
+        }
     }
 }
 

@@ -157,7 +157,7 @@ pub fn invite_one(
                     invitee_email_key: &email_key,
                     role_id: req.role.id,
                     message: req.message.as_deref(),
-                    status: InvitationStatus::Pending.as_str(),
+                    status: InvitationStatus::Pending,
                     link_nonce: &c.nonce,
                     token_hash: &c.token_hash,
                     created_at: now,
