@@ -6,15 +6,17 @@ use crate::auth::{CurrentUser, GroupAdmin};
 use crate::db;
 use crate::domain::{AnswerOutcome, FormErrors, InvitationStatus};
 use crate::error::{AppError, AppResult};
-use crate::models::{group_tree, invitation};
+use crate::models::invitation;
 use crate::policy::{self, GroupAccess};
-use crate::services::invitations::{self, AdminChange, InviteEnv, InviteInput};
-use crate::services::invite_reports::{self, EntryResult};
+use crate::services::invitations::{self, AdminChange, InviteInput};
+use crate::services::invite_reports;
+use crate::services::invite_send::{self, SendOutcome};
 use crate::state::AppState;
 use crate::views::{
     ConfirmPage, InvitationChange, InvitationInboxPage, InvitationPage, InvitationsPage,
     InvitePage, InviteResultPage,
 };
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;
 
@@ -38,10 +40,6 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 
 const INBOX_SHOWN: crate::db::PageSize = crate::db::PageSize(100);
 const TAB_PAGE: crate::db::PageSize = crate::db::PageSize(50);
-/// Other groups offered under "Also invite to", at most.
-const ALSO_SHOWN: i64 = 50;
-/// Managed communities offered on a community's invite form, at most.
-const MANAGED_SHOWN: i64 = 200;
 
 /// The group of an admin page: 404 when hidden, 403 without `manage_member`.
 fn load_admin_access(c: &mut db::DbConn, slug: &str, viewer: i64) -> AppResult<GroupAccess> {
@@ -63,51 +61,18 @@ async fn invite_page(
     errors: FormErrors,
     preview_open: bool,
 ) -> AppResult<InvitePage> {
-    let (a, viewer) = (access.clone(), me.user.clone());
-    let (roles, also_groups, managed) = db::run(&state.pool, move |c| {
-        Ok((
-            invitations::grantable_roles(c, &a, &viewer)?,
-            crate::models::group::managed_by(c, viewer.id, a.group.id, ALSO_SHOWN)?,
-            group_tree::descendants(c, a.group.id, MANAGED_SHOWN)?,
-        ))
-    })
-    .await?;
-    // The managed communities are offered under "Invite to" already.
-    let also_groups: Vec<_> = also_groups
-        .into_iter()
-        .filter(|g| !managed.iter().any(|m| m.id == g.id))
-        .collect();
-    let chosen = input.role_id.trim().parse::<i64>().ok();
-    let role = roles.iter().find(|r| Some(r.id) == chosen).or_else(|| {
-        roles
-            .iter()
-            .find(|r| r.name == crate::models::role::GROUP_MEMBER)
-    });
-    let message = input.message.trim();
-    let reach = invitations::reach(&access.group, &managed, &input);
-    // The group's description goes in when the invitation is to it alone.
-    let about = (reach == access.group.name).then_some(access.group.description.as_str());
-    let preview = invitations::preview(
-        &state.config,
-        &reach,
-        about,
-        &me.user,
-        role,
-        (!message.is_empty()).then_some(message),
-        state.clock.now(),
-    )?;
-    let selected_role = role.map(|r| r.id).unwrap_or_default();
+    let c = state.invite_choices(&me.user, &access, &input).await?;
     Ok(InvitePage {
         ctx: me.ctx,
         access,
-        also_groups,
-        managed,
-        reach,
-        roles,
-        selected_role,
+        also_groups: c.also_groups,
+        managed: c.managed,
+        reach: c.reach,
+        roles: c.roles,
+        selected_role: c.selected_role,
         input,
         errors,
-        preview,
+        preview: c.preview,
         preview_open,
     })
 }
@@ -152,125 +117,71 @@ async fn send_invitations(
     slug: web::Path<String>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let pairs = form.into_inner();
-    // The script's later slices name the report the first one started.
-    let report = pairs
-        .iter()
-        .find(|(k, _)| k == "report")
-        .and_then(|(_, v)| v.trim().parse::<i64>().ok());
-    let input = InviteInput::from_pairs(pairs);
+    let input = InviteInput::from_pairs(form.into_inner());
     let (slug, chosen) = (slug.into_inner(), input.clone());
     // The visitor, the group and what the form may choose from: one read.
-    let (me, (access, roles, extra, targets, managed)) =
-        CurrentUser::with(&req, move |c, viewer| {
-            let access = load_admin_access(c, &slug, viewer.id)?;
-            let roles = invitations::grantable_roles(c, &access, viewer)?;
-            let extra = invitations::extra_groups(c, viewer.id, &chosen.also)?;
-            let (targets, managed) = invitations::targets(c, access.clone(), viewer.id, &chosen)?;
-            Ok((access, roles, extra, targets, managed))
-        })
-        .await?;
-    let parsed = input
-        .parse(&roles)
-        .and_then(|r| invitations::check_extra(r, &extra, &me.user))
-        .and_then(|r| invitations::check_targets(r, &input, &targets, managed, &me.user));
-    let action = input.action.as_deref();
-    let wants_preview = action == Some("preview");
+    let (me, scope) = CurrentUser::with(&req, move |c, viewer| {
+        invite_send::send_scope(c, &slug, viewer, &chosen)
+    })
+    .await?;
     // The page's script sends a long list in slices and shows progress; it
-    // first has the whole list checked (`check`), then each slice answers in
-    // JSON. Without the script the whole list is one request.
-    let wants_json = req
+    // first has the whole list checked, then each slice answers in JSON.
+    // Without the script the whole list is one request.
+    let json = req
         .headers()
         .get(actix_web::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if wants_json && !wants_preview {
-        match (&parsed, action) {
-            (Err(_), _) => {
-                return Ok(HttpResponse::UnprocessableEntity()
-                    .json(serde_json::json!({ "error": "Please correct the form." })));
-            }
-            (Ok(_), Some("check")) => {
-                return Ok(HttpResponse::Ok().json(serde_json::json!({ "ok": true })));
-            }
-            _ => {}
+    let (page, status) = match state.send_invitations(&me.user, scope, input).await? {
+        SendOutcome::Preview { access, input } => {
+            let page = invite_page(me, &state, access, input, FormErrors::default(), true);
+            (page.await?, StatusCode::OK)
         }
-    }
-    let request = match parsed {
-        Ok(r) if !wants_preview => r,
-        Ok(_) => {
-            let page = invite_page(me, &state, access, input, FormErrors::default(), true).await?;
-            return Ok(page.respond_to(&req).map_into_boxed_body());
+        SendOutcome::Invalid { .. } if json => {
+            return Ok(HttpResponse::UnprocessableEntity()
+                .json(serde_json::json!({ "error": "Please correct the form." })));
         }
-        Err(errors) => {
-            let errors = if wants_preview {
-                FormErrors::default()
-            } else {
-                errors
-            };
-            let status = if wants_preview {
-                actix_web::http::StatusCode::OK
-            } else {
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let page = invite_page(me, &state, access, input, errors, wants_preview).await?;
-            return Ok(page
-                .customize()
-                .with_status(status)
-                .respond_to(&req)
-                .map_into_boxed_body());
+        SendOutcome::Invalid {
+            access,
+            input,
+            errors,
+        } => {
+            let page = invite_page(me, &state, access, input, errors, false);
+            (page.await?, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        SendOutcome::Valid => return Ok(HttpResponse::Ok().json(serde_json::json!({ "ok": true }))),
+        SendOutcome::Sent {
+            slug,
+            report,
+            results,
+        } => {
+            let result = result_url(&slug, report);
+            if !json {
+                return Ok(see_other(&result));
+            }
+            let lines: Vec<_> = results
+                .iter()
+                .map(|l| {
+                    serde_json::json!({
+                        "entry": l.entry,
+                        "outcome": l.outcome.label(),
+                        "groups": l.groups,
+                        "ok": l.outcome.is_success(),
+                    })
+                })
+                .collect();
+            return Ok(HttpResponse::Ok().json(serde_json::json!({
+                "report": report,
+                "result": result,
+                "lines": lines,
+            })));
         }
     };
-    let now = state.clock.now();
-    let inviter = me.user.clone();
-    let (st, group_id) = (state.clone(), access.group.id);
-    // All or nothing: a crash or an error mid-list leaves no half-sent list.
-    let (report, results) = state
-        .writer
-        .run_atomic(move |c| {
-            let report = invite_reports::open(c, report, group_id, inviter.id, &input, now)?;
-            let env = InviteEnv {
-                config: &st.config,
-                links: &st.links,
-            };
-            let targets: Vec<&GroupAccess> = targets.iter().chain(extra.iter()).collect();
-            let mut results = Vec::with_capacity(request.recipients.len());
-            for r in &request.recipients {
-                let (outcome, groups) =
-                    invitations::invite_one(c, &env, &targets, &inviter, &request, r, now)?;
-                results.push(EntryResult {
-                    entry: r.label().to_string(),
-                    outcome,
-                    groups: invitations::join_names(&groups),
-                });
-            }
-            invite_reports::append(c, report, &results)?;
-            Ok((report, results))
-        })
-        .await?;
-    if results.iter().any(|l| l.outcome.is_success()) {
-        state.mail_wakeup.notify_one();
-    }
-    let result = result_url(&access.group.slug, report);
-    if wants_json {
-        let lines: Vec<_> = results
-            .iter()
-            .map(|l| {
-                serde_json::json!({
-                    "entry": l.entry,
-                    "outcome": l.outcome.label(),
-                    "groups": l.groups,
-                    "ok": l.outcome.is_success(),
-                })
-            })
-            .collect();
-        return Ok(HttpResponse::Ok().json(serde_json::json!({
-            "report": report,
-            "result": result,
-            "lines": lines,
-        })));
-    }
-    Ok(see_other(&result))
+    Ok(page
+        .customize()
+        .with_status(status)
+        .respond_to(&req)
+        .map_into_boxed_body())
 }
 
 /// What one "Send Invitation" came to; only its sender sees it.
@@ -356,10 +267,7 @@ async fn group_invitations(
     })
     .await?;
     let next_before = TAB_PAGE.next(&mut rows, |r| r.id);
-    let env = InviteEnv {
-        config: &state.config,
-        links: &state.links,
-    };
+    let env = state.invite_env();
     // Only a pending invitation's link can be copied.
     let links = rows
         .iter()
@@ -598,10 +506,7 @@ async fn invitation_detail(
         Ok((inv, events, mail))
     })
     .await?;
-    let env = InviteEnv {
-        config: &state.config,
-        links: &state.links,
-    };
+    let env = state.invite_env();
     let link = invitations::link_of(&env, &inv);
     let status = inv.effective_status(state.clock.now());
     Ok(InvitationPage {

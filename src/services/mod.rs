@@ -11,6 +11,7 @@ pub mod company_accounts;
 pub mod groups;
 pub mod invitations;
 pub mod invite_reports;
+pub mod invite_send;
 pub mod link_guesses;
 pub mod login;
 pub mod members;

@@ -26,6 +26,10 @@ pub struct InviteInput {
     pub scope: String,
     #[serde(skip)]
     pub communities: Vec<i64>,
+    /// The page's script sends a long list in slices: the later ones name
+    /// the report the first one started.
+    #[serde(skip)]
+    pub report: Option<i64>,
 }
 
 impl InviteInput {
@@ -42,6 +46,7 @@ impl InviteInput {
                 "also" => push_id(&mut input.also, &v),
                 "scope" => input.scope = v,
                 "community" => push_id(&mut input.communities, &v),
+                "report" => input.report = v.trim().parse().ok(),
                 _ => {}
             }
         }
@@ -160,6 +165,79 @@ pub struct InviteRequest {
     /// How a group is named in the mail when it says more than the name
     /// (a community and its managed communities).
     pub labels: Vec<(i64, String)>,
+}
+
+/// Other groups offered under "Also invite to", at most.
+const ALSO_SHOWN: i64 = 50;
+/// Managed communities offered on a community's invite form, at most.
+const MANAGED_SHOWN: i64 = 200;
+
+/// What the invite form offers the inviter, and the mail as the invitee
+/// would get it from what was typed.
+pub struct InviteChoices {
+    /// The roles the inviter may give.
+    pub roles: Vec<Role>,
+    /// Other groups the inviter administers, for "Also invite to" (the
+    /// managed communities are offered under "Invite to" instead).
+    pub also_groups: Vec<Group>,
+    /// The managed communities below the group (empty for a plain group).
+    pub managed: Vec<Group>,
+    /// What the invitation grants, as the preview says it.
+    pub reach: String,
+    pub selected_role: i64,
+    pub preview: mail::OutgoingMail,
+}
+
+impl crate::services::App {
+    /// The invite form's choices for `inviter` in `access`'s group, with
+    /// `input`'s role (else GroupMember) chosen.
+    pub async fn invite_choices(
+        &self,
+        inviter: &User,
+        access: &GroupAccess,
+        input: &InviteInput,
+    ) -> AppResult<InviteChoices> {
+        let (a, viewer) = (access.clone(), inviter.clone());
+        let (roles, also_groups, managed) = db::run(&self.pool, move |c| {
+            Ok((
+                grantable_roles(c, &a, &viewer)?,
+                crate::models::group::managed_by(c, viewer.id, a.group.id, ALSO_SHOWN)?,
+                crate::models::group_tree::descendants(c, a.group.id, MANAGED_SHOWN)?,
+            ))
+        })
+        .await?;
+        let also_groups: Vec<_> = also_groups
+            .into_iter()
+            .filter(|g| !managed.iter().any(|m| m.id == g.id))
+            .collect();
+        let chosen = input.role_id.trim().parse::<i64>().ok();
+        let role = roles
+            .iter()
+            .find(|r| Some(r.id) == chosen)
+            .or_else(|| roles.iter().find(|r| r.name == role::GROUP_MEMBER));
+        let message = input.message.trim();
+        let reach = reach(&access.group, &managed, input);
+        // The group's description goes in when the invitation is to it alone.
+        let about = (reach == access.group.name).then_some(access.group.description.as_str());
+        let preview = preview(
+            &self.config,
+            &reach,
+            about,
+            inviter,
+            role,
+            (!message.is_empty()).then_some(message),
+            self.clock.now(),
+        )?;
+        let selected_role = role.map(|r| r.id).unwrap_or_default();
+        Ok(InviteChoices {
+            roles,
+            also_groups,
+            managed,
+            reach,
+            selected_role,
+            preview,
+        })
+    }
 }
 
 /// The roles the viewer may hand out in this group: those it offers, and
