@@ -14,6 +14,7 @@ pub mod mail;
 pub mod models;
 pub mod policy;
 pub mod routes;
+#[cfg(feature = "seed")]
 pub mod seed;
 pub mod services;
 pub mod startup;

@@ -40,6 +40,8 @@ enum Command {
     /// alice, bob, carol and user0…user{N-1}, all with the password
     /// `guildhall-demo`; groups, memberships (group `big` holds everyone) and
     /// private messages. Seeded users are marked; `serve` warns while they exist.
+    /// Only in a build with `--features seed`.
+    #[cfg(feature = "seed")]
     Seed {
         /// Number of generated users (besides alice, bob and carol).
         #[arg(long, default_value_t = 10_000)]
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
             first_name,
             last_name,
         } => create_admin(&config, username, email, first_name, last_name),
+        #[cfg(feature = "seed")]
         Command::Seed { users, quiet } => seed(&config, users, quiet),
     };
     match result {
@@ -119,7 +122,7 @@ fn serve(config: Config) -> CliResult {
             tracing::warn!(
                 "this database holds users made by `guildhall seed`, all with the public password {:?}: \
                  never expose it to the Internet",
-                guildhall::seed::DEFAULT_PASSWORD
+                guildhall::models::user::SEEDED_PASSWORD
             );
         }
         tracing::info!("listening on {base} (port {})", app.port());
@@ -135,6 +138,7 @@ fn migrate(config: &Config) -> CliResult {
     Ok(())
 }
 
+#[cfg(feature = "seed")]
 fn seed(config: &Config, users: u64, quiet: bool) -> CliResult {
     let started = std::time::Instant::now();
     let pool = open_database(config)?;
@@ -184,7 +188,7 @@ fn create_admin(
     first_name: String,
     last_name: String,
 ) -> CliResult {
-    use guildhall::services::accounts::{self, SignupInput};
+    use guildhall::services::registration::{self, SignupInput};
     let password = read_password()?;
     let input = SignupInput {
         username,
@@ -206,7 +210,7 @@ fn create_admin(
     let pool = open_database(config)?;
     let mut conn = pool.get()?;
     let now = guildhall::clock::Clock::default().now();
-    match accounts::create_site_admin(&mut conn, &acc, false, now)? {
+    match registration::create_site_admin(&mut conn, &acc, false, now)? {
         Ok(id) => {
             println!(
                 "created site administrator {} (id {id})",

@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 use time::PrimitiveDateTime;
 
 /// The password of every seeded user (README and `guildhall seed --help` say so).
-pub const DEFAULT_PASSWORD: &str = "guildhall-demo";
+pub use crate::models::user::SEEDED_PASSWORD as DEFAULT_PASSWORD;
 
 /// The users with names, before `user0`.
 pub const NAMED_USERS: [&str; 3] = ["alice", "bob", "carol"];

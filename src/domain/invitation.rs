@@ -1,47 +1,9 @@
 //! Invitation states and the outcome of inviting one person.
 
+use super::InvitationStatus;
 use time::PrimitiveDateTime;
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-pub enum InvitationStatus {
-    Pending,
-    Accepted,
-    Declined,
-    Cancelled,
-    Expired,
-}
-
 impl InvitationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Accepted => "accepted",
-            Self::Declined => "declined",
-            Self::Cancelled => "cancelled",
-            Self::Expired => "expired",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "pending" => Self::Pending,
-            "accepted" => Self::Accepted,
-            "declined" => Self::Declined,
-            "cancelled" => Self::Cancelled,
-            "expired" => Self::Expired,
-            _ => return None,
-        })
-    }
-
     /// The status a person sees: a pending invitation past its date is expired
     /// even before anything has marked it so.
     pub fn effective(stored: Self, expires_at: PrimitiveDateTime, now: PrimitiveDateTime) -> Self {

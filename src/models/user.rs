@@ -421,6 +421,9 @@ pub fn find_by_email_key(conn: &mut DbConn, email_key: &str) -> QueryResult<Opti
         .optional())
 }
 
+/// The password of every user `guildhall seed` makes (public: demo data).
+pub const SEEDED_PASSWORD: &str = "guildhall-demo";
+
 /// Whether any user was made by `guildhall seed` (`serve` warns then).
 pub fn seeded_exist(conn: &mut DbConn) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(

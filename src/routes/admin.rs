@@ -6,8 +6,8 @@ use crate::db;
 use crate::domain::FormErrors;
 use crate::error::{AppResult, urlencode};
 use crate::models::{audit, company_account, user};
-use crate::services::accounts;
 use crate::services::company_accounts::{self, AccountInput};
+use crate::services::registration;
 use crate::state::AppState;
 use crate::views::{AdminPage, AuditPage};
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
@@ -89,7 +89,7 @@ async fn approve_user(
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let now = state.clock.now();
-    let done = db::run(&state.pool, move |c| accounts::approve(c, id, now)).await?;
+    let done = db::run(&state.pool, move |c| registration::approve(c, id, now)).await?;
     let u = db::run(&state.pool, move |c| Ok(user::find(c, id)?)).await?;
     if done {
         admin.ctx.flash(

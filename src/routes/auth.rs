@@ -9,9 +9,9 @@ use crate::error::urlencode;
 use crate::error::{AppError, AppResult};
 use crate::models::session::Limits;
 use crate::models::user;
-use crate::services::accounts::{self, Resent, SignupInput, VerifyOutcome};
 use crate::services::invitations;
 use crate::services::login::{self, LoginOutcome};
+use crate::services::registration::{self, Resent, SignupInput, VerifyOutcome};
 use crate::services::sessions;
 use crate::state::AppState;
 use crate::views::{
@@ -146,9 +146,9 @@ async fn signup(
     let from_link = invited.is_some();
     let result = db::run(&state.pool, move |c| {
         if from_link {
-            accounts::register_invited(c, &config, &acc, now)
+            registration::register_invited(c, &config, &acc, now)
         } else {
-            accounts::register(c, &config, &acc, now)
+            registration::register(c, &config, &acc, now)
         }
     })
     .await?;
@@ -326,7 +326,7 @@ async fn resend_verification(ctx: Ctx, state: web::Data<AppState>) -> AppResult<
     };
     let (now, config) = (state.clock.now(), state.config.clone());
     let sent = db::run(&state.pool, move |c| {
-        accounts::resend_verification(c, &config, id, now)
+        registration::resend_verification(c, &config, id, now)
     })
     .await?;
     match sent {
@@ -341,7 +341,7 @@ async fn resend_verification(ctx: Ctx, state: web::Data<AppState>) -> AppResult<
             "error",
             format!(
                 "We have already sent {} new links in the last hour: check your mail (and its spam folder), or try again in an hour.",
-                accounts::RESENDS_PER_HOUR
+                registration::RESENDS_PER_HOUR
             ),
         ),
         Resent::AlreadyConfirmed => ctx.flash(
@@ -365,15 +365,16 @@ async fn verify_email_page(
     let token = token.into_inner();
     let t = token.clone();
     let now = state.clock.now();
-    let found = db::run(&state.pool, move |c| {
-        match accounts::find_verification(c, &t)? {
+    let found = db::run(
+        &state.pool,
+        move |c| match registration::find_verification(c, &t)? {
             Some(v) => {
                 let account = crate::models::user::find(c, v.user_id)?;
                 Ok(Some((v, account.username_or_email().to_string())))
             }
             None => Ok(None),
-        }
-    })
+        },
+    )
     .await?;
     let Some((v, account)) = found else {
         return Ok(no_referrer(actix_web::ResponseError::error_response(
@@ -404,7 +405,10 @@ async fn verify_email(
 ) -> AppResult<HttpResponse> {
     let token = token.into_inner();
     let now = state.clock.now();
-    let outcome = db::run(&state.pool, move |c| accounts::verify_email(c, &token, now)).await?;
+    let outcome = db::run(&state.pool, move |c| {
+        registration::verify_email(c, &token, now)
+    })
+    .await?;
     let (level, text) = match outcome {
         VerifyOutcome::Verified {
             awaiting_approval: true,
@@ -461,7 +465,7 @@ async fn setup(
         Ok(acc) => {
             let now = state.clock.now();
             db::run(&state.pool, move |c| {
-                accounts::create_site_admin(c, &acc, true, now)
+                registration::create_site_admin(c, &acc, true, now)
             })
             .await?
         }

@@ -1,7 +1,5 @@
 //! HTTP handlers, one module per area, each exposing `config`.
 
-pub mod account;
-pub mod add_user;
 pub mod admin;
 pub mod api;
 pub mod assets;
@@ -13,6 +11,7 @@ pub mod health;
 pub mod home;
 pub mod invitations;
 pub mod join;
+pub mod manage_users;
 pub mod messages;
 pub mod notifications;
 pub mod passwords;
@@ -41,8 +40,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     api::config(cfg);
     admin::config(cfg);
     // Before account: /account/users/{id} would take "new" for an id.
-    add_user::config(cfg);
-    account::config(cfg);
+    manage_users::config(cfg);
     sessions::config(cfg);
     cases::config(cfg);
 }

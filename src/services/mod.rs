@@ -1,9 +1,6 @@
 //! Use cases, one transaction each. Handlers parse the request, call one of
 //! these through `db::run`, and render or redirect.
 
-pub mod account_users;
-pub mod accounts;
-pub mod add_user;
 mod app;
 pub mod cases;
 pub mod communities;
@@ -14,10 +11,12 @@ pub mod invite_reports;
 pub mod invite_send;
 pub mod link_guesses;
 pub mod login;
+pub mod manage_users;
 pub mod members;
 pub mod messages;
 pub mod notifications;
 pub mod passwords;
+pub mod registration;
 pub mod revocations;
 pub mod roles;
 pub mod sessions;

@@ -397,7 +397,7 @@ async fn deactivated_users_session_ends_at_next_request(b: Backend) {
 
     let now = app.clock.now();
     assert!(
-        app.db(|c| guildhall::services::accounts::deactivate(c, id, now))
+        app.db(|c| guildhall::services::manage_users::deactivate(c, id, now))
             .unwrap()
     );
 

@@ -514,7 +514,7 @@ async fn removed_inviters_invitations_are_revoked(b: Backend) {
     invite(&app, &alice, "crew", "fred@example.com", "").await;
     let alice_id = app.user_by_username("alice").id;
     let now = app.clock.now();
-    app.db(|c| guildhall::services::accounts::deactivate(c, alice_id, now))
+    app.db(|c| guildhall::services::manage_users::deactivate(c, alice_id, now))
         .unwrap();
     assert_eq!(invitation_of(&app, "fred@example.com").1, "cancelled");
 }

@@ -473,7 +473,7 @@ impl TestApp {
     }
 
     pub fn create_admin(&self, username: &str, password: &str) -> i64 {
-        let acc = guildhall::services::accounts::SignupInput {
+        let acc = guildhall::services::registration::SignupInput {
             username: username.into(),
             first_name: capitalise(username),
             last_name: "Admin".into(),
@@ -485,7 +485,7 @@ impl TestApp {
         .expect("valid admin");
         let now = self.clock.now();
         self.db(|c| {
-            guildhall::services::accounts::create_site_admin(c, &acc, false, now)
+            guildhall::services::registration::create_site_admin(c, &acc, false, now)
                 .unwrap()
                 .unwrap()
         })

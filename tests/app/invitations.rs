@@ -296,7 +296,7 @@ async fn each_entry_gets_its_own_outcome(b: Backend) {
     post(app, &w.bob, &format!("/invitations/{id}/accept")).await;
     let dave = app.create_user("dave", PW);
     let now = app.clock.now();
-    app.db(|c| guildhall::services::accounts::deactivate(c, dave, now))
+    app.db(|c| guildhall::services::manage_users::deactivate(c, dave, now))
         .unwrap();
     invite(app, &w.alice, "crew", "carol", member, "").await;
     let before = invitation_states(app);

@@ -66,8 +66,7 @@ fn routes_never_write_through_models() {
         "the scan found no writing function in models/invitation.rs: {writers:?}"
     );
     let mut found = Vec::new();
-    for entry in std::fs::read_dir(root.join("src/routes")).unwrap() {
-        let path = entry.unwrap().path();
+    for path in rs_files(&root.join("src/routes")) {
         let src = std::fs::read_to_string(&path).unwrap();
         for (module, fns) in &writers {
             for f in fns {
@@ -86,38 +85,44 @@ fn routes_never_write_through_models() {
     );
 }
 
-/// The crate's top-level modules each `src/` file uses (`crate::x`).
-fn uses_by_module(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
-    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut stack = vec![src.to_path_buf()];
+/// Every `.rs` file below `dir`, in folders too (a module may be a folder).
+fn rs_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-                continue;
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
             }
-            if path.extension().is_none_or(|e| e != "rs") {
-                continue;
-            }
-            let rel = path.strip_prefix(src).unwrap();
-            let top = rel
-                .components()
-                .next()
-                .unwrap()
-                .as_os_str()
-                .to_string_lossy()
-                .trim_end_matches(".rs")
-                .to_string();
-            let text = std::fs::read_to_string(&path).unwrap();
-            for (i, _) in text.match_indices("crate::") {
-                let name: String = text[i + 7..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-                    .collect();
-                if name != top && !name.is_empty() {
-                    out.entry(top.clone()).or_default().insert(name);
-                }
+        }
+    }
+    out
+}
+
+/// The crate's top-level modules each `src/` file uses (`crate::x`).
+fn uses_by_module(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for path in rs_files(src) {
+        let rel = path.strip_prefix(src).unwrap();
+        let top = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, _) in text.match_indices("crate::") {
+            let name: String = text[i + 7..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            if name != top && !name.is_empty() {
+                out.entry(top.clone()).or_default().insert(name);
             }
         }
     }

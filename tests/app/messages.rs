@@ -298,7 +298,7 @@ async fn user_autocomplete_api(b: Backend) {
     // A deactivated user is never suggested.
     let gone = app.create_user("bogus", PW);
     app.db(|c| {
-        guildhall::services::accounts::deactivate(c, gone, app.clock.now()).unwrap();
+        guildhall::services::manage_users::deactivate(c, gone, app.clock.now()).unwrap();
     });
 
     // Logged out: 401 with JSON.

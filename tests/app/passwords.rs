@@ -258,7 +258,7 @@ async fn a_reset_link_expires_after_an_hour_and_never_revives_a_login_turned_off
 
     // Bob's login is turned off: his link sets nothing.
     let now = app.clock.now();
-    app.db(|c| guildhall::services::accounts::deactivate(c, bob, now).unwrap());
+    app.db(|c| guildhall::services::manage_users::deactivate(c, bob, now).unwrap());
     let before = password_hash(&app, bob);
     let p = app
         .submit_with(&visitor, &bob_path, &bob_path, &[("password", NEW_PW)])

@@ -173,7 +173,7 @@ async fn twenty_verification_resends_at_once_send_three_mails(b: Backend) {
         )
         .await;
     assert_eq!(p.status, 200, "{}", p.body);
-    let max = guildhall::services::accounts::RESENDS_PER_HOUR as usize;
+    let max = guildhall::services::registration::RESENDS_PER_HOUR as usize;
     assert_eq!(max, 3);
     // The right password for the unconfirmed account: the page offers a
     // new link (the session remembers whose); every press carries it.

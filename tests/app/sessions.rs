@@ -475,7 +475,7 @@ async fn a_copied_cookie_stops_working_once_the_login_is_turned_off(b: Backend) 
     );
 
     let now = app.clock.now();
-    assert!(app.db(|c| guildhall::services::accounts::deactivate(c, bob, now).unwrap()));
+    assert!(app.db(|c| guildhall::services::manage_users::deactivate(c, bob, now).unwrap()));
 
     for server in [&second, &app] {
         let p = replay_get(server, &copied, "/invitations").await;

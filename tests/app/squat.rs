@@ -393,7 +393,7 @@ async fn a_confirmed_account_keeps_its_address_and_the_invitee_is_asked_to_log_i
 
     // Logged in as the holder (approved by now), the invitation is answered.
     let now = app.clock.now();
-    assert!(app.db(|c| guildhall::services::accounts::approve(c, evelyn.id, now).unwrap()));
+    assert!(app.db(|c| guildhall::services::registration::approve(c, evelyn.id, now).unwrap()));
     let p = app
         .submit_with(
             &visitor,

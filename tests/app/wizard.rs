@@ -8,9 +8,9 @@ use crate::helpers::*;
 use diesel::prelude::*;
 use guildhall::db::schema::{invitations, memberships, users};
 use guildhall::error::FORBIDDEN_TEXT;
-use guildhall::services::add_user::{EMAIL_IN_USE, NO_GROUP, NOT_OFFERED, STILL_PENDING};
 use guildhall::services::company_accounts::{self, AccountInput};
 use guildhall::services::groups::{self, GroupInput};
+use guildhall::services::manage_users::{EMAIL_IN_USE, NO_GROUP, NOT_OFFERED, STILL_PENDING};
 
 backend_tests!(
     super_user_adds_a_contact_who_registers_and_joins,

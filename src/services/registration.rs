@@ -1,4 +1,5 @@
-//! Sign-up, the first site admin, e-mail verification and approval.
+//! Registration: sign-up, the first site admin, e-mail verification and
+//! the site admin's approval.
 
 use crate::auth::{password, tokens};
 use crate::config::{Config, SignupMode};
@@ -537,23 +538,5 @@ pub fn approve(conn: &mut DbConn, user_id: i64, now: PrimitiveDateTime) -> AppRe
             UserStatus::Active,
             now,
         )? == 1)
-    })
-}
-
-/// Turns a login off: the user's sessions end at their next request and the
-/// invitations they sent and that are still pending are cancelled.
-pub fn deactivate(conn: &mut DbConn, user_id: i64, now: PrimitiveDateTime) -> AppResult<bool> {
-    db::write_tx(conn, |conn| {
-        let changed = user::change_status(
-            conn,
-            user_id,
-            UserStatus::Active,
-            UserStatus::Deactivated,
-            now,
-        )? == 1;
-        if changed {
-            crate::services::revocations::revoke_sent_by(conn, user_id, None, now)?;
-        }
-        Ok(changed)
     })
 }

@@ -4,16 +4,16 @@
 //! The groups step's search is a submit button of the same POST form, not
 //! a GET: a GET would put the contact's name and address (and the CSRF
 //! token) in URLs and logs, and would drop the groups already ticked.
-//! Registered before `account::config`, whose `/account/users/{id}` would
+//! Registered before the other Manage Users routes, whose `/account/users/{id}` would
 //! otherwise take "new" for an id.
 
-use super::see_other;
 use crate::auth::SuperUser;
 use crate::db;
 use crate::domain::FormErrors;
 use crate::error::AppResult;
-use crate::services::add_user::{self, AddUserInput, Refused};
+use crate::routes::see_other;
 use crate::services::invitations::InviteEnv;
+use crate::services::manage_users::{self, AddUserInput, Refused};
 use crate::state::AppState;
 use crate::views::AddUserPage;
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
@@ -46,14 +46,14 @@ async fn new_step(
     let adding = input.step == "overview" && input.action == "add";
     let st = state.clone();
     let (input, offered, details, added) = db::run(&state.pool, move |c| {
-        let (_, offered) = add_user::offered_groups(c, actor)?;
-        let details = add_user::check_details(c, &input)?;
+        let (_, offered) = manage_users::offered_groups(c, actor)?;
+        let details = manage_users::check_details(c, &input)?;
         let added = if adding && details.is_ok() {
             let env = InviteEnv {
                 config: &st.config,
                 links: &st.links,
             };
-            Some(add_user::add(c, &env, actor, &input, st.clock.now())?)
+            Some(manage_users::add(c, &env, actor, &input, st.clock.now())?)
         } else {
             None
         };
@@ -67,7 +67,7 @@ async fn new_step(
             ("details", _) => (2, ok()),
             ("groups", "back") => (1, ok()),
             ("groups", "search") => (2, ok()),
-            ("groups", _) => match add_user::check_groups(&offered, &input) {
+            ("groups", _) => match manage_users::check_groups(&offered, &input) {
                 Ok(_) => (3, ok()),
                 Err(e) => (2, e),
             },
@@ -92,7 +92,7 @@ async fn new_step(
         },
     };
     let status = if errors.is_empty() { 200 } else { 422 };
-    let shown = add_user::filter(&offered, &input.q);
+    let shown = manage_users::filter(&offered, &input.q);
     Ok(AddUserPage {
         ctx: me.ctx,
         step,

@@ -1,13 +1,13 @@
 //! Manage Users: a super user's view of their account's people, and the
 //! Active Login toggle.
 
-use super::groups::{Stop, outcome};
 use crate::db::{self, DbConn};
 use crate::domain::UserStatus;
 use crate::error::AppResult;
 use crate::models::audit::{self, NewAuditEvent};
 use crate::models::{User, company_account, user};
 use crate::policy;
+use crate::services::groups::{Stop, outcome};
 use time::PrimitiveDateTime;
 
 pub const NOT_SELF: &str = "You cannot turn off your own Active Login.";
@@ -77,7 +77,7 @@ pub fn set_active_login(
         }
         if !on {
             // Their pending invitations can no longer let anyone in.
-            super::revocations::revoke_sent_by(conn, them.id, Some(me.id), now)?;
+            crate::services::revocations::revoke_sent_by(conn, them.id, Some(me.id), now)?;
         }
         audit::record(
             conn,
@@ -124,7 +124,7 @@ pub fn contact_invitation(
         .next()
         .map(|(invitation, _)| ContactInvitation {
             invitation,
-            groups: super::invitations::join_names(&names),
+            groups: crate::services::invitations::join_names(&names),
         }))
 }
 
@@ -135,13 +135,13 @@ pub fn contact_invitation(
 /// period of the whole batch, so one link keeps answering all of it.
 pub fn contact_invitation_action(
     conn: &mut DbConn,
-    env: &super::invitations::InviteEnv<'_>,
+    env: &crate::services::invitations::InviteEnv<'_>,
     actor: i64,
     target: i64,
     renew: bool,
     now: PrimitiveDateTime,
 ) -> AppResult<Result<&'static str, &'static str>> {
-    use super::invitations::{self, AdminActionOutcome};
+    use crate::services::invitations::{self, AdminActionOutcome};
     db::write_tx(conn, |conn| {
         let (me, them) = load_target(conn, actor, target)?;
         let Some(ci) = contact_invitation(conn, &them)? else {

@@ -10,6 +10,7 @@
 //! super user grants no power over groups) and that pass the segregation
 //! rule for a person of their account.
 
+use super::people;
 use crate::db::{self, DbConn};
 use crate::domain::{
     CountryCode, EmailAddress, FormErrors, InvitationStatus, Permission, PersonName, PhoneNumber,
@@ -21,7 +22,6 @@ use crate::models::invitation::{self, NewInvitation};
 use crate::models::user::{self, NewUser};
 use crate::models::{Group, User, company_account, group, role};
 use crate::policy;
-use crate::services::account_users;
 use crate::services::invitations::{self, InviteEnv};
 use time::PrimitiveDateTime;
 
@@ -187,7 +187,7 @@ pub enum Refused {
     Groups(FormErrors),
 }
 
-type Stop = super::Halt<Refused>;
+type Stop = crate::services::Halt<Refused>;
 
 fn refused_groups(msg: &str) -> Stop {
     let mut e = FormErrors::default();
@@ -358,7 +358,7 @@ pub fn invite_to_community(
     now: PrimitiveDateTime,
 ) -> AppResult<Result<String, FormErrors>> {
     let result = db::write_tx(conn, |conn| -> Result<String, Stop> {
-        let (me, contact) = account_users::load_target(conn, actor, target)?;
+        let (me, contact) = people::load_target(conn, actor, target)?;
         if contact.status != UserStatus::Invited {
             return Err(refused_groups(REGISTERED));
         }

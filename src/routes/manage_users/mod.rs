@@ -1,6 +1,6 @@
 //! Manage Users (super users of a company account): the account's people,
 //! one person's details and history, the Active Login toggle, the account's
-//! audit trail.
+//! audit trail; the Add user wizard in `wizard`.
 
 use super::admin::{AuditQuery, audit_page};
 use super::see_other;
@@ -9,9 +9,8 @@ use crate::db;
 use crate::domain::{FormErrors, InvitationStatus, UserStatus};
 use crate::error::{AppResult, urlencode};
 use crate::models::{audit, company_account, group, user};
-use crate::services::account_users;
-use crate::services::add_user::{self, AddUserInput};
 use crate::services::invitations::{self, InviteEnv};
+use crate::services::manage_users::{self, AddUserInput};
 use crate::state::AppState;
 use crate::views::confirm;
 use crate::views::{
@@ -20,8 +19,12 @@ use crate::views::{
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;
 
+mod wizard;
+
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(manage_users)
+    // The wizard's `/account/users/new` before `/account/users/{id}`.
+    wizard::config(cfg);
+    cfg.service(users_page)
         .service(account_audit)
         .service(user_details)
         .service(set_active_login)
@@ -42,7 +45,7 @@ struct UsersQuery {
 }
 
 #[get("/account/users")]
-async fn manage_users(
+async fn users_page(
     me: SuperUser,
     state: web::Data<AppState>,
     q: web::Query<UsersQuery>,
@@ -111,7 +114,7 @@ async fn detail_page(
     let actor = me.user.id;
     let st = state.clone();
     let (subject, groups, history, invitation, reinvite) = db::run(&state.pool, move |c| {
-        let (_, subject) = account_users::load_target(c, actor, target)?;
+        let (_, subject) = manage_users::load_target(c, actor, target)?;
         let groups = group::of_user(c, subject.id, USER_GROUPS)?;
         let history = audit::page(c, subject.account_id, Some(subject.id), None, USER_HISTORY)?;
         let env = InviteEnv {
@@ -120,7 +123,7 @@ async fn detail_page(
         };
         let now = st.clock.now();
         let invitation =
-            account_users::contact_invitation(c, &subject)?.map(|ci| ContactInvitationView {
+            manage_users::contact_invitation(c, &subject)?.map(|ci| ContactInvitationView {
                 link: invitations::link_of(&env, &ci.invitation),
                 status: ci.invitation.effective_status(now),
                 expires: invitations::format_when(ci.invitation.expires_at),
@@ -132,10 +135,10 @@ async fn detail_page(
                 .as_ref()
                 .is_none_or(|i| i.status != InvitationStatus::Pending)
         {
-            let (_, offered) = add_user::offered_groups(c, actor)?;
+            let (_, offered) = manage_users::offered_groups(c, actor)?;
             let (input, errors) = form.unwrap_or_default();
             Some(ReinviteView {
-                shown: add_user::filter(&offered, &input.q),
+                shown: manage_users::filter(&offered, &input.q),
                 offered,
                 input,
                 errors,
@@ -182,7 +185,7 @@ async fn invite_to_community(
             config: &st.config,
             links: &st.links,
         };
-        add_user::invite_to_community(c, &env, actor, target, &sent, st.clock.now())
+        manage_users::invite_to_community(c, &env, actor, target, &sent, st.clock.now())
     })
     .await?;
     match result {
@@ -230,7 +233,7 @@ async fn set_active_login(
     let (actor, target, on, now) = (me.user.id, id.into_inner(), form.on, state.clock.now());
     if !on && form.confirmed.is_none() {
         let them = db::read(&state.pool, state.backend, move |c| {
-            Ok(account_users::load_target(c, actor, target)?.1)
+            Ok(manage_users::load_target(c, actor, target)?.1)
         })
         .await?;
         if them.is_active() {
@@ -241,7 +244,7 @@ async fn set_active_login(
         }
     }
     let o = db::run(&state.pool, move |c| {
-        account_users::set_active_login(c, actor, target, on, now)
+        manage_users::set_active_login(c, actor, target, on, now)
     })
     .await?;
     match o {
@@ -282,7 +285,7 @@ async fn contact_invitation(
             config: &st.config,
             links: &st.links,
         };
-        account_users::contact_invitation_action(c, &env, actor, target, renew, st.clock.now())
+        manage_users::contact_invitation_action(c, &env, actor, target, renew, st.clock.now())
     })
     .await?;
     match o {
