@@ -577,7 +577,9 @@ struct StatusCount {
     overdue: i64,
 }
 
-/// The tab counts in one index-only pass over the group's invitations.
+/// The tab counts: the counts by status the database keeps
+/// (`invitation_counts`, migration 000037), less the pending ones past their
+/// date, counted in the range of the index `invitations_group_expiry`.
 pub fn tab_counts(
     conn: &mut DbConn,
     group_id: i64,
@@ -585,9 +587,10 @@ pub fn tab_counts(
 ) -> QueryResult<TabCounts> {
     use diesel::sql_types::{BigInt, Text, Timestamp};
     let q = Sql::new(
-        "SELECT status, COUNT(*) AS n, \
-         COALESCE(SUM(CASE WHEN status = ? AND expires_at <= ? THEN 1 ELSE 0 END), 0) AS overdue \
-         FROM invitations WHERE group_id = ? GROUP BY status",
+        "SELECT c.status, c.n, CASE WHEN c.status = ? THEN \
+         (SELECT COUNT(*) FROM invitations i WHERE i.group_id = c.group_id \
+          AND i.status = c.status AND i.expires_at <= ?) ELSE 0 END AS overdue \
+         FROM invitation_counts c WHERE c.group_id = ?",
         (
             InvitationStatus::Pending.as_str().into_sql::<Text>(),
             now.into_sql::<Timestamp>(),

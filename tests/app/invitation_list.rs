@@ -13,6 +13,7 @@ backend_tests!(
     tabs_count_page_and_search_the_groups_invitations,
     bulk_resend_and_cancel_act_on_the_selected_only,
     cancel_and_new_link_ask_first_and_name_the_consequence,
+    the_kept_counts_match_the_rows_after_every_kind_of_change,
 );
 
 const PW: &str = "correct horse battery";
@@ -563,4 +564,92 @@ async fn cancel_and_new_link_ask_first_and_name_the_consequence(b: Backend) {
         .get_with(&alice, &format!("{renew}?back=https://evil.example"))
         .await;
     assert!(!page.body.contains("evil.example"));
+}
+
+/// `invitation_counts` (kept by triggers) against a count of the rows:
+/// by group and status, after inserts, status changes, a move to another
+/// group and deletes, whatever path made them.
+fn kept_and_counted(app: &TestApp) -> (Vec<(i64, String, i64)>, Vec<(i64, String, i64)>) {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        group_id: i64,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        status: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let load = |sql: &str| -> Vec<(i64, String, i64)> {
+        app.db(|c| diesel::sql_query(sql).load::<Row>(c).unwrap())
+            .into_iter()
+            .map(|r| (r.group_id, r.status, r.n))
+            .collect()
+    };
+    (
+        load(
+            "SELECT group_id, status, n FROM invitation_counts WHERE n <> 0 \
+             ORDER BY group_id, status",
+        ),
+        load(
+            "SELECT group_id, status, COUNT(*) AS n FROM invitations \
+             GROUP BY group_id, status ORDER BY group_id, status",
+        ),
+    )
+}
+
+async fn the_kept_counts_match_the_rows_after_every_kind_of_change(b: Backend) {
+    let app = spawn_app(b).await;
+    let (alice_id, alice) = app.logged_in("alice", PW).await;
+    app.new_group(&alice, "Big", "big", "invite_only").await;
+    app.new_group(&alice, "Small", "small", "invite_only").await;
+    let (big, small) = (app.group_id("big"), app.group_id("small"));
+    let ids: Vec<i64> = (0..12)
+        .map(|i| {
+            seed_invitation(
+                &app,
+                big,
+                alice_id,
+                &format!("k{i}@example.com"),
+                "pending",
+                0,
+            )
+        })
+        .collect();
+    seed_invitation(&app, small, alice_id, "s@example.com", "declined", 0);
+    let (kept, counted) = kept_and_counted(&app);
+    assert_eq!(kept, counted);
+    assert!(kept.contains(&(big, "pending".into(), 12)), "{kept:?}");
+    app.db(|c| {
+        for (id, to) in [
+            (ids[0], "accepted"),
+            (ids[1], "declined"),
+            (ids[2], "cancelled"),
+        ] {
+            diesel::update(invitations::table.find(id))
+                .set(invitations::status.eq(to))
+                .execute(c)
+                .unwrap();
+        }
+        diesel::update(invitations::table.find(ids[3]))
+            .set(invitations::group_id.eq(small))
+            .execute(c)
+            .unwrap();
+        // A write that changes nothing counts nothing.
+        diesel::update(invitations::table.find(ids[4]))
+            .set(invitations::status.eq("pending"))
+            .execute(c)
+            .unwrap();
+        diesel::delete(invitations::table.filter(invitations::id.eq_any(&ids[5..7])))
+            .execute(c)
+            .unwrap();
+    });
+    let (kept, counted) = kept_and_counted(&app);
+    assert_eq!(kept, counted);
+    assert!(kept.contains(&(big, "pending".into(), 6)), "{kept:?}");
+    assert!(kept.contains(&(small, "pending".into(), 1)), "{kept:?}");
+    // What the page shows is what the rows say.
+    let page = app.get_with(&alice, "/groups/big/invitations").await;
+    assert_eq!(page.status, 200);
+    let current = texts(&page.body, "nav.tabs a[aria-current=page] .count");
+    assert_eq!(current, ["6"], "{current:?}");
 }
