@@ -566,10 +566,13 @@ async fn cancel_and_new_link_ask_first_and_name_the_consequence(b: Backend) {
     assert!(!page.body.contains("evil.example"));
 }
 
+/// Invitations of a group in a status: (group, status, how many).
+type Count = (i64, String, i64);
+
 /// `invitation_counts` (kept by triggers) against a count of the rows:
 /// by group and status, after inserts, status changes, a move to another
 /// group and deletes, whatever path made them.
-fn kept_and_counted(app: &TestApp) -> (Vec<(i64, String, i64)>, Vec<(i64, String, i64)>) {
+fn kept_and_counted(app: &TestApp) -> (Vec<Count>, Vec<Count>) {
     #[derive(diesel::QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -579,7 +582,7 @@ fn kept_and_counted(app: &TestApp) -> (Vec<(i64, String, i64)>, Vec<(i64, String
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let load = |sql: &str| -> Vec<(i64, String, i64)> {
+    let load = |sql: &str| -> Vec<Count> {
         app.db(|c| diesel::sql_query(sql).load::<Row>(c).unwrap())
             .into_iter()
             .map(|r| (r.group_id, r.status, r.n))
