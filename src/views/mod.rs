@@ -83,25 +83,49 @@ pub struct When(time::PrimitiveDateTime);
 
 impl std::fmt::Display for When {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let t = self.0;
-        let mut buf = *b"0000-00-00 00:00 UTC";
-        let mut put = |at: usize, width: usize, mut n: u32| {
-            for i in (at..at + width).rev() {
-                buf[i] = b'0' + (n % 10) as u8;
-                n /= 10;
-            }
-        };
-        // Years outside 0..=9999 never reach a page (stamps are validated
-        // dates of this era); clamp rather than print a wrong digit count.
-        put(0, 4, t.year().clamp(0, 9999) as u32);
-        put(5, 2, u8::from(t.month()).into());
-        put(8, 2, t.day().into());
-        put(11, 2, t.hour().into());
-        put(14, 2, t.minute().into());
-        // Only ASCII digits and the template's own ASCII were written.
-        f.write_str(std::str::from_utf8(&buf).map_err(|_| std::fmt::Error)?)
+        stamp(f, self.0, *b"0000-00-00 00:00 UTC")
     }
 }
+
+/// Writes `t` into `layout` ("YYYY-MM-DD?HH:MM", then ":SS" when the
+/// layout has it) by hand: pages show many times, and the `time` crate's
+/// format descriptions showed in the Sent invitations page's profile.
+fn stamp<const N: usize>(
+    f: &mut std::fmt::Formatter<'_>,
+    t: time::PrimitiveDateTime,
+    mut layout: [u8; N],
+) -> std::fmt::Result {
+    let with_seconds = N >= 19 && layout[16] == b':';
+    let mut put = |at: usize, width: usize, mut n: u32| {
+        for i in (at..at + width).rev() {
+            layout[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    };
+    // Years outside 0..=9999 never reach a page (stamps are validated
+    // dates of this era); clamp rather than print a wrong digit count.
+    put(0, 4, t.year().clamp(0, 9999) as u32);
+    put(5, 2, u8::from(t.month()).into());
+    put(8, 2, t.day().into());
+    put(11, 2, t.hour().into());
+    put(14, 2, t.minute().into());
+    if with_seconds {
+        put(17, 2, t.second().into());
+    }
+    // Only ASCII digits and the layout's own ASCII were written.
+    f.write_str(std::str::from_utf8(&layout).map_err(|_| std::fmt::Error)?)
+}
+
+/// The `datetime` attribute of `<time>`: "2026-11-30T14:05:09Z".
+pub struct Iso(time::PrimitiveDateTime);
+
+impl std::fmt::Display for Iso {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        stamp(f, self.0, *b"0000-00-00T00:00:00Z")
+    }
+}
+
+impl askama::filters::HtmlSafe for Iso {}
 
 impl askama::filters::HtmlSafe for When {}
 
@@ -141,9 +165,8 @@ impl Relative {
         When(self.at)
     }
     /// The `datetime` attribute of `<time>`.
-    pub fn iso(&self) -> String {
-        let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-        self.at.format(&f).unwrap_or_default()
+    pub fn iso(&self) -> Iso {
+        Iso(self.at)
     }
 }
 
@@ -179,5 +202,8 @@ mod tests {
         assert_eq!(super::when(&t).to_string(), "2026-01-05 03:07 UTC");
         let t = time::macros::datetime!(0999-12-31 23:59:00);
         assert_eq!(super::when(&t).to_string(), "0999-12-31 23:59 UTC");
+        let now = time::macros::datetime!(2026-01-06 00:00:00);
+        let r = super::relative(&time::macros::datetime!(2026-01-05 03:07:09), &now);
+        assert_eq!(r.iso().to_string(), "2026-01-05T03:07:09Z");
     }
 }
