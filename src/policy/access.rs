@@ -105,8 +105,15 @@ impl AdminClaim {
     /// The group as `viewer` holds it: "not found" when hidden, "forbidden"
     /// without the right to invite and manage invitations.
     pub fn check(&self, conn: &mut DbConn) -> AppResult<GroupAccess> {
-        let access = GroupAccess::load(conn, &self.slug, Some(self.viewer))?;
-        super::may_invite(&access)?;
-        Ok(access)
+        admin_access(conn, &self.slug, self.viewer)
     }
+}
+
+/// The group of a group admin's page or action: "not found" when hidden
+/// from `viewer`, "forbidden" without the right to invite and manage
+/// invitations.
+pub fn admin_access(conn: &mut DbConn, slug: &str, viewer: i64) -> AppResult<GroupAccess> {
+    let access = GroupAccess::load(conn, slug, Some(viewer))?;
+    super::may_invite(&access)?;
+    Ok(access)
 }

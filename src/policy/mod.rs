@@ -20,7 +20,7 @@ mod denied;
 mod group;
 mod invitation;
 
-pub use access::{AdminClaim, GroupAccess, Inherited};
+pub use access::{AdminClaim, GroupAccess, Inherited, admin_access};
 pub use account::{
     may_claim_address, may_manage_account_user, may_raise_case, may_read_case, may_recover_login,
     super_user_account,

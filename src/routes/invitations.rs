@@ -41,16 +41,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 const INBOX_SHOWN: crate::db::PageSize = crate::db::PageSize(100);
 const TAB_PAGE: crate::db::PageSize = crate::db::PageSize(50);
 
-/// The group of an admin page: 404 when hidden, 403 without `manage_member`.
-fn load_admin_access(c: &mut db::DbConn, slug: &str, viewer: i64) -> AppResult<GroupAccess> {
-    let access = GroupAccess::load(c, slug, Some(viewer))?;
-    policy::may_invite(&access)?;
-    Ok(access)
-}
-
-/// `load_admin_access` in its own trip to the database.
+/// `policy::admin_access` in its own trip to the database.
 async fn admin_access(state: &AppState, slug: String, viewer: i64) -> AppResult<GroupAccess> {
-    db::run(&state.pool, move |c| load_admin_access(c, &slug, viewer)).await
+    db::run(&state.pool, move |c| policy::admin_access(c, &slug, viewer)).await
 }
 
 async fn invite_page(
@@ -95,7 +88,7 @@ async fn invite_form(
     let (slug, viewer) = (slug.into_inner(), me.user.id);
     let (from, fix) = (q.from, q.fix.is_some());
     let (access, input) = db::run(&state.pool, move |c| {
-        let access = load_admin_access(c, &slug, viewer)?;
+        let access = policy::admin_access(c, &slug, viewer)?;
         let input = match from {
             Some(id) => invite_reports::reopen(c, id, access.group.id, viewer, fix)?,
             None => InviteInput::default(),
@@ -193,7 +186,7 @@ async fn invite_result(
 ) -> AppResult<InviteResultPage> {
     let ((slug, id), viewer) = (path.into_inner(), me.user.id);
     let (access, result) = db::run(&state.pool, move |c| {
-        let access = load_admin_access(c, &slug, viewer)?;
+        let access = policy::admin_access(c, &slug, viewer)?;
         let result = invite_reports::load(c, id, access.group.id, viewer)?;
         Ok((access, result))
     })
@@ -259,7 +252,7 @@ async fn group_invitations(
     let (slug, viewer, f) = (slug.into_inner(), me.user.id, filter.clone());
     // Access, the page and the counts: one read, on SQLite on this thread.
     let (access, mut rows, counts) = db::read(&state.pool, state.backend, move |c| {
-        let access = load_admin_access(c, &slug, viewer)?;
+        let access = policy::admin_access(c, &slug, viewer)?;
         let gid = access.group.id;
         let rows = invitation::group_page(c, gid, &f, TAB_PAGE.fetch())?;
         let counts = invitation::tab_counts(c, gid, now)?;

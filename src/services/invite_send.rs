@@ -53,8 +53,7 @@ pub fn send_scope(
     viewer: &User,
     input: &InviteInput,
 ) -> AppResult<SendScope> {
-    let access = GroupAccess::load(c, slug, Some(viewer.id))?;
-    policy::may_invite(&access)?;
+    let access = policy::admin_access(c, slug, viewer.id)?;
     let roles = invitations::grantable_roles(c, &access, viewer)?;
     let extra = invitations::extra_groups(c, viewer.id, &input.also)?;
     let (targets, managed) = invitations::targets(c, access.clone(), viewer.id, input)?;

@@ -9,7 +9,7 @@ use crate::db;
 use crate::domain::{FormErrors, InvitationStatus, UserStatus};
 use crate::error::{AppResult, urlencode};
 use crate::models::{audit, company_account, group, user};
-use crate::services::invitations::{self, InviteEnv};
+use crate::services::invitations;
 use crate::services::manage_users::{self, AddUserInput};
 use crate::state::AppState;
 use crate::views::confirm;
@@ -117,10 +117,7 @@ async fn detail_page(
         let (_, subject) = manage_users::load_target(c, actor, target)?;
         let groups = group::of_user(c, subject.id, USER_GROUPS)?;
         let history = audit::page(c, subject.account_id, Some(subject.id), None, USER_HISTORY)?;
-        let env = InviteEnv {
-            config: &st.config,
-            links: &st.links,
-        };
+        let env = st.invite_env();
         let now = st.clock.now();
         let invitation =
             manage_users::contact_invitation(c, &subject)?.map(|ci| ContactInvitationView {
@@ -181,10 +178,7 @@ async fn invite_to_community(
     let st = state.clone();
     let sent = input.clone();
     let result = db::run(&state.pool, move |c| {
-        let env = InviteEnv {
-            config: &st.config,
-            links: &st.links,
-        };
+        let env = st.invite_env();
         manage_users::invite_to_community(c, &env, actor, target, &sent, st.clock.now())
     })
     .await?;
@@ -281,10 +275,7 @@ async fn contact_invitation(
 ) -> AppResult<HttpResponse> {
     let (actor, st) = (me.user.id, state.clone());
     let o = db::run(&state.pool, move |c| {
-        let env = InviteEnv {
-            config: &st.config,
-            links: &st.links,
-        };
+        let env = st.invite_env();
         manage_users::contact_invitation_action(c, &env, actor, target, renew, st.clock.now())
     })
     .await?;

@@ -12,7 +12,6 @@ use crate::db;
 use crate::domain::FormErrors;
 use crate::error::AppResult;
 use crate::routes::see_other;
-use crate::services::invitations::InviteEnv;
 use crate::services::manage_users::{self, AddUserInput, Refused};
 use crate::state::AppState;
 use crate::views::AddUserPage;
@@ -49,10 +48,7 @@ async fn new_step(
         let (_, offered) = manage_users::offered_groups(c, actor)?;
         let details = manage_users::check_details(c, &input)?;
         let added = if adding && details.is_ok() {
-            let env = InviteEnv {
-                config: &st.config,
-                links: &st.links,
-            };
+            let env = st.invite_env();
             Some(manage_users::add(c, &env, actor, &input, st.clock.now())?)
         } else {
             None
