@@ -151,6 +151,7 @@ impl Application {
             max_attempts: config.mail_max_attempts as i64,
             poll: config.mail_poll,
             wakeup: wakeup.clone(),
+            outage: Default::default(),
         };
 
         let state = web::Data::new(AppState {

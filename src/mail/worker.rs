@@ -1,25 +1,35 @@
 //! Delivers due outbox mail, retrying with exponential back-off while the
 //! mail server is down. Several servers may run workers: rows are claimed
-//! under a lease, so none is sent twice.
+//! under a short lease that the worker renews while it works on them, so
+//! none is sent twice, and a worker killed mid-round leaves its mail to the
+//! next within seconds. Each mail's outcome is written as soon as the SMTP
+//! server answers, so a crash repeats at most the mails in flight.
 
 use super::Mailer;
 use super::transport::SendError;
 use crate::clock::Clock;
 use crate::db;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::models::outbox;
 use futures_util::StreamExt;
 use lettre::message::Mailbox;
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use time::PrimitiveDateTime;
 use tokio::sync::{Notify, watch};
 
 const BATCH: i64 = 50;
 /// Mails in flight at once (the SMTP pool keeps up to 10 connections).
 const PARALLEL_SENDS: usize = 8;
-/// A claimed mail not settled within this time is claimable again.
-const LEASE_SECS: i64 = 300;
+/// A claimed mail not settled or renewed within this time is claimable
+/// again: after a crash, the mail waits at most this long (plus a poll).
+const LEASE: Duration = Duration::from_secs(10);
+/// How often a working worker renews its lease.
+const RENEW_EVERY: Duration = Duration::from_secs(3);
 const MAX_BACKOFF: Duration = Duration::from_secs(600);
+/// While the mail server stays down, the log says so this often.
+const STILL_DOWN_EVERY: Duration = Duration::from_secs(300);
 
 #[derive(Clone)]
 pub struct MailWorker {
@@ -35,12 +45,94 @@ pub struct MailWorker {
     pub max_attempts: i64,
     pub poll: Duration,
     pub wakeup: Arc<Notify>,
+    /// Whether the mail server is down, shared by the worker's rounds.
+    pub outage: Arc<Mutex<Outage>>,
 }
 
 /// Delay before attempt `attempts + 1`: base · 2^(attempts-1), at most 10 minutes.
 pub fn backoff(base: Duration, attempts: i64) -> Duration {
     let exp = attempts.clamp(1, 20) as u32 - 1;
     base.saturating_mul(1u32 << exp.min(16)).min(MAX_BACKOFF)
+}
+
+/// The end of a lease starting at `now`, in whole milliseconds so that it
+/// reads back equal on both backends (it marks whose claim a row is).
+fn lease_from(now: PrimitiveDateTime) -> PrimitiveDateTime {
+    let until = now + LEASE;
+    until
+        .replace_nanosecond(until.nanosecond() / 1_000_000 * 1_000_000)
+        .unwrap_or(until)
+}
+
+/// The mail server's state as the log tells it: one line when it goes
+/// down, one every [`STILL_DOWN_EVERY`] while it stays down, one when it
+/// is back — not one per mail.
+#[derive(Debug, Default)]
+pub struct Outage {
+    down_since: Option<Instant>,
+    last_said: Option<Instant>,
+    failures: u64,
+}
+
+/// A change worth a log line.
+#[derive(Debug, PartialEq, Eq)]
+pub enum OutageNews {
+    Down,
+    StillDown { for_: Duration, failures: u64 },
+    Up { after: Duration, failures: u64 },
+}
+
+impl Outage {
+    /// A mail could not be delivered for a reason that may pass.
+    pub fn failed(&mut self, now: Instant) -> Option<OutageNews> {
+        self.failures += 1;
+        match (self.down_since, self.last_said) {
+            (None, _) => {
+                self.down_since = Some(now);
+                self.last_said = Some(now);
+                self.failures = 1;
+                Some(OutageNews::Down)
+            }
+            (Some(since), Some(said)) if now.duration_since(said) >= STILL_DOWN_EVERY => {
+                self.last_said = Some(now);
+                Some(OutageNews::StillDown {
+                    for_: now.duration_since(since),
+                    failures: self.failures,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// A mail was accepted by the mail server.
+    pub fn delivered(&mut self, now: Instant) -> Option<OutageNews> {
+        let since = self.down_since.take()?;
+        self.last_said = None;
+        Some(OutageNews::Up {
+            after: now.duration_since(since),
+            failures: std::mem::take(&mut self.failures),
+        })
+    }
+}
+
+fn tell(news: Option<OutageNews>, reason: &str) {
+    match news {
+        None => {}
+        Some(OutageNews::Down) => {
+            tracing::warn!(reason, "mail server unreachable: mail waits and is retried")
+        }
+        Some(OutageNews::StillDown { for_, failures }) => tracing::warn!(
+            down_secs = for_.as_secs(),
+            failed_attempts = failures,
+            reason,
+            "mail server still unreachable"
+        ),
+        Some(OutageNews::Up { after, failures }) => tracing::info!(
+            down_secs = after.as_secs(),
+            failed_attempts = failures,
+            "mail server reachable again"
+        ),
+    }
 }
 
 impl MailWorker {
@@ -70,11 +162,12 @@ impl MailWorker {
         tracing::info!("mail worker stopped");
     }
 
-    /// One round: claim due mail, try each once, then record every result
-    /// in one write. Returns how many were tried.
+    /// One round: claim due mail and try each once, writing each outcome as
+    /// soon as it is known, while the lease on the rest is renewed.
+    /// Returns how many were claimed.
     pub async fn deliver_due(&self) -> AppResult<usize> {
+        let lease = lease_from(self.clock.now());
         let now = self.clock.now();
-        let lease = now + time::Duration::seconds(LEASE_SECS);
         let ids = self
             .writer
             .run(move |c| Ok(outbox::claim_due(c, now, lease, BATCH)?))
@@ -82,55 +175,104 @@ impl MailWorker {
         if ids.is_empty() {
             return Ok(0);
         }
+        let claimed = ids.len();
+        let held: Mutex<HashSet<i64>> = Mutex::new(ids.iter().copied().collect());
         let batch = db::run(&self.pool, move |c| Ok(outbox::load(c, &ids)?)).await?;
-        let tried = batch.len();
         // Several mails at once: each SMTP exchange spends most of its time
         // waiting on the network, and the transport pools its connections.
-        let results: Vec<(outbox::OutboxMail, Result<(), SendError>)> =
-            futures_util::stream::iter(batch)
-                .map(|mail| async move {
-                    let sent = self.mailer.send(&self.from, &mail).await;
-                    (mail, sent)
-                })
-                .buffer_unordered(PARALLEL_SENDS)
-                .collect()
+        let sends = futures_util::stream::iter(batch).for_each_concurrent(PARALLEL_SENDS, |mail| {
+            let held = &held;
+            async move {
+                // A mail whose lease lapsed to another worker is theirs now.
+                if !held.lock().expect("held").contains(&mail.id) {
+                    return;
+                }
+                let result = self.mailer.send(&self.from, &mail).await;
+                if let Err(e) = self.settle(&mail, result).await {
+                    tracing::error!(id = mail.id, error = %e, "mail worker: outcome not recorded");
+                }
+                held.lock().expect("held").remove(&mail.id);
+            }
+        });
+        tokio::select! {
+            () = sends => Ok(claimed),
+            // Without a renewed lease the rest would go out twice: stop
+            // and let the lease lapse.
+            e = self.hold_lease(&held, lease) => Err(e),
+        }
+    }
+
+    /// Renews the lease on the mails of `held` until the round ends; drops
+    /// from `held` those another worker took (its lease had lapsed).
+    /// Returns only when a renewal cannot be written.
+    async fn hold_lease(
+        &self,
+        held: &Mutex<HashSet<i64>>,
+        mut lease: PrimitiveDateTime,
+    ) -> AppError {
+        loop {
+            tokio::time::sleep(RENEW_EVERY).await;
+            let ids: Vec<i64> = held.lock().expect("held").iter().copied().collect();
+            let next = lease_from(self.clock.now());
+            let kept = self
+                .writer
+                .run(move |c| Ok(outbox::renew(c, &ids, lease, next)?))
                 .await;
-        let now = self.clock.now();
-        let mut sent = Vec::new();
-        let mut unsent = Vec::new();
-        for (mail, result) in results {
-            let attempts = mail.attempts + 1;
-            match result {
-                Ok(()) => {
-                    tracing::info!(id = mail.id, kind = %mail.kind, "mail sent");
-                    sent.push(mail.id);
+            match kept {
+                Ok(kept) => {
+                    lease = next;
+                    let kept: HashSet<i64> = kept.into_iter().collect();
+                    held.lock().expect("held").retain(|id| kept.contains(id));
                 }
-                Err(e) if e.permanent || attempts >= self.max_attempts => {
-                    tracing::warn!(id = mail.id, reason = %e.reason, "mail failed permanently");
-                    unsent.push((mail.id, None, e.reason));
-                }
-                Err(e) => {
-                    let delay = backoff(self.retry_base, attempts);
-                    tracing::warn!(id = mail.id, attempts, retry_in_ms = delay.as_millis() as u64, reason = %e.reason, "mail not sent, will retry");
-                    let next =
-                        now + time::Duration::try_from(delay).unwrap_or(time::Duration::MINUTE);
-                    unsent.push((mail.id, Some(next), e.reason));
-                }
+                Err(e) => return e,
             }
         }
-        self.writer
-            .run(move |c| {
-                outbox::mark_sent(c, &sent, now)?;
-                for (id, retry_at, reason) in unsent {
-                    match retry_at {
-                        Some(next) => outbox::mark_retry(c, id, next, &reason)?,
-                        None => outbox::mark_failed(c, id, &reason)?,
-                    };
-                }
-                Ok(())
-            })
-            .await?;
-        Ok(tried)
+    }
+
+    /// Writes one mail's outcome and tells the log when the server's state
+    /// changed.
+    async fn settle(
+        &self,
+        mail: &outbox::OutboxMail,
+        result: Result<(), SendError>,
+    ) -> AppResult<()> {
+        let now = self.clock.now();
+        let attempts = mail.attempts + 1;
+        let id = mail.id;
+        match result {
+            Ok(()) => {
+                tracing::info!(id, kind = %mail.kind, "mail sent");
+                tell(
+                    self.outage
+                        .lock()
+                        .expect("outage")
+                        .delivered(Instant::now()),
+                    "",
+                );
+                self.writer
+                    .run(move |c| Ok(outbox::mark_sent(c, &[id], now)?))
+                    .await?;
+            }
+            Err(e) if e.permanent || attempts >= self.max_attempts => {
+                tracing::warn!(id, reason = %e.reason, "mail failed permanently");
+                self.writer
+                    .run(move |c| Ok(outbox::mark_failed(c, id, &e.reason)?))
+                    .await?;
+            }
+            Err(e) => {
+                let delay = backoff(self.retry_base, attempts);
+                tracing::debug!(id, attempts, retry_in_ms = delay.as_millis() as u64, reason = %e.reason, "mail not sent, will retry");
+                tell(
+                    self.outage.lock().expect("outage").failed(Instant::now()),
+                    &e.reason,
+                );
+                let next = now + time::Duration::try_from(delay).unwrap_or(time::Duration::MINUTE);
+                self.writer
+                    .run(move |c| Ok(outbox::mark_retry(c, id, next, &e.reason)?))
+                    .await?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -145,5 +287,53 @@ mod tests {
         assert_eq!(backoff(base, 2), Duration::from_secs(4));
         assert_eq!(backoff(base, 5), Duration::from_secs(32));
         assert_eq!(backoff(base, 40), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn an_outage_is_told_once_then_every_few_minutes_then_when_it_ends() {
+        let t0 = Instant::now();
+        let mut o = Outage::default();
+        assert_eq!(o.delivered(t0), None, "nothing to tell while up");
+        assert_eq!(o.failed(t0), Some(OutageNews::Down));
+        for s in 1..300 {
+            assert_eq!(
+                o.failed(t0 + Duration::from_secs(s)),
+                None,
+                "quiet at {s} s"
+            );
+        }
+        assert_eq!(
+            o.failed(t0 + STILL_DOWN_EVERY),
+            Some(OutageNews::StillDown {
+                for_: STILL_DOWN_EVERY,
+                failures: 301
+            })
+        );
+        assert_eq!(
+            o.failed(t0 + STILL_DOWN_EVERY + Duration::from_secs(1)),
+            None
+        );
+        assert_eq!(
+            o.delivered(t0 + Duration::from_secs(400)),
+            Some(OutageNews::Up {
+                after: Duration::from_secs(400),
+                failures: 302
+            })
+        );
+        assert_eq!(o.delivered(t0 + Duration::from_secs(401)), None);
+        assert_eq!(
+            o.failed(t0 + Duration::from_secs(402)),
+            Some(OutageNews::Down),
+            "a new outage"
+        );
+    }
+
+    #[test]
+    fn a_lease_ends_on_a_whole_millisecond() {
+        let now = time::macros::datetime!(2026-12-06 02:00:00.123_456_789);
+        assert_eq!(
+            lease_from(now),
+            time::macros::datetime!(2026-12-06 02:00:10.123)
+        );
     }
 }

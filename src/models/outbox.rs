@@ -153,7 +153,31 @@ pub fn claim_due(
     Ok(ids)
 }
 
-/// Marks the mails of `ids` sent: one statement for a worker's round.
+/// Extends the lease of those of `ids` still pending and still held under
+/// `held_until` (the lease's exact instant is the claim's mark: a worker
+/// whose lease lapsed and was taken by another renews nothing). Returns the
+/// ids still held.
+pub fn renew(
+    conn: &mut DbConn,
+    ids: &[i64],
+    held_until: PrimitiveDateTime,
+    until: PrimitiveDateTime,
+) -> QueryResult<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(ids))
+            .filter(outbox::status.eq(Status::Pending))
+            .filter(outbox::locked_until.eq(held_until)),
+    )
+    .set(outbox::locked_until.eq(until))
+    .returning(outbox::id);
+    crate::native!(conn, |c| q.get_results(c))
+}
+
+/// Marks the mails of `ids` sent.
 pub fn mark_sent(conn: &mut DbConn, ids: &[i64], now: PrimitiveDateTime) -> QueryResult<usize> {
     if ids.is_empty() {
         return Ok(0);

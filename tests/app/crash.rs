@@ -1,17 +1,27 @@
-//! The real server killed with SIGKILL in the middle of a bulk invite: after
-//! a restart the list went out whole or not at all (invitations, their
-//! events and their queued mails together), and sending it again reports
-//! "already invited" for what went out, never a duplicate. Both backends.
+//! The real server killed with SIGKILL in the middle of its work, both
+//! backends:
+//! - mid bulk invite: after a restart the list went out whole or not at all
+//!   (invitations, their events and their queued mails together), and
+//!   sending it again reports "already invited" for what went out, never a
+//!   duplicate;
+//! - while its mail worker delivers: after a restart only the mails that
+//!   were in flight go out twice, and the rest within 30 s;
+//! - and a mail server that is down is told in the log once, not per mail.
 
 use crate::backend_tests;
 use crate::helpers::*;
+use crate::mail::{SmtpServer, header};
 use diesel::prelude::*;
 use guildhall::db::schema::{invitation_events, invitations, outbox};
 use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-backend_tests!(a_bulk_invite_killed_mid_way_commits_all_or_nothing);
+backend_tests!(
+    a_bulk_invite_killed_mid_way_commits_all_or_nothing,
+    the_mail_worker_killed_mid_batch_repeats_at_most_the_mails_in_flight,
+    a_mail_server_outage_is_one_line_in_the_log_not_one_per_mail,
+);
 
 const PW: &str = "a long enough password";
 const ENTRIES: usize = 500;
@@ -28,6 +38,21 @@ struct Server {
 
 impl Server {
     async fn start(db: &TestDb, dir: &std::path::Path, port: u16) -> Self {
+        Self::start_with(db, dir, port, &[]).await
+    }
+
+    /// With more settings; its log is appended to `dir/serve.log`.
+    async fn start_with(
+        db: &TestDb,
+        dir: &std::path::Path,
+        port: u16,
+        env: &[(&str, &str)],
+    ) -> Self {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("serve.log"))
+            .unwrap();
         let child = bin()
             .arg("serve")
             .env("GUILDHALL_DATABASE_URL", &db.url)
@@ -38,8 +63,10 @@ impl Server {
             // Eight lists of 500 from one inviter in a minute.
             .env("GUILDHALL_INVITES_PER_INVITER_PER_DAY", "100000")
             .env("GUILDHALL_INVITES_PER_GROUP_PER_DAY", "100000")
+            .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("start serve");
         let base = format!("http://127.0.0.1:{port}");
@@ -116,45 +143,65 @@ fn written(pool: &guildhall::db::DbPool, tag: &str) -> (i64, i64, i64) {
     (n, events, mails)
 }
 
-async fn a_bulk_invite_killed_mid_way_commits_all_or_nothing(b: Backend) {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = TestDb::create(b, tmp.path());
-    let out = bin()
-        .arg("migrate")
-        .env("GUILDHALL_DATABASE_URL", &db.url)
-        .env("GUILDHALL_DATA_DIR", tmp.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut admin = bin()
-        .args([
-            "create-admin",
-            "--username",
-            "ada",
-            "--email",
-            "ada@example.com",
-        ])
-        .env("GUILDHALL_DATABASE_URL", &db.url)
-        .env("GUILDHALL_DATA_DIR", tmp.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    writeln!(admin.stdin.take().unwrap(), "{PW}").unwrap();
-    assert!(admin.wait().unwrap().success());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let pool = guildhall::db::build_pool(&db.url, Some(1)).unwrap();
+/// A migrated database with the site admin `ada`, a free port and a pool
+/// to count rows with.
+struct Site {
+    tmp: tempfile::TempDir,
+    db: TestDb,
+    port: u16,
+    pool: guildhall::db::DbPool,
+}
 
-    let mut server = Server::start(&db, tmp.path(), port).await;
+impl Site {
+    fn new(b: Backend) -> Site {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = TestDb::create(b, tmp.path());
+        let out = bin()
+            .arg("migrate")
+            .env("GUILDHALL_DATABASE_URL", &db.url)
+            .env("GUILDHALL_DATA_DIR", tmp.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut admin = bin()
+            .args([
+                "create-admin",
+                "--username",
+                "ada",
+                "--email",
+                "ada@example.com",
+            ])
+            .env("GUILDHALL_DATABASE_URL", &db.url)
+            .env("GUILDHALL_DATA_DIR", tmp.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        writeln!(admin.stdin.take().unwrap(), "{PW}").unwrap();
+        assert!(admin.wait().unwrap().success());
+        let port = crate::mail::free_port();
+        let pool = guildhall::db::build_pool(&db.url, Some(1)).unwrap();
+        Site {
+            tmp,
+            db,
+            port,
+            pool,
+        }
+    }
+
+    async fn serve(&self, env: &[(&str, &str)]) -> Server {
+        Server::start_with(&self.db, self.tmp.path(), self.port, env).await
+    }
+}
+
+/// `ada` logs in on `server` and makes the group `crash-crew`; returns her
+/// client and the role the invite form chooses by default.
+async fn ada_with_a_group(server: &Server) -> (reqwest::Client, String) {
     let ada = new_client();
     let r = server
         .submit(
@@ -186,34 +233,55 @@ async fn a_bulk_invite_killed_mid_way_commits_all_or_nothing(b: Backend) {
     let role = attrs(&form, "#role_id option[selected]", "value")
         .pop()
         .expect("a role chosen by default");
-    let list = |tag: &str| -> String {
-        (0..ENTRIES)
-            .map(|i| format!("{tag}-{i}@example.org"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
+    (ada, role)
+}
+
+/// `n` addresses tagged `tag`, one per line.
+fn addresses(tag: &str, n: usize) -> String {
+    (0..n)
+        .map(|i| format!("{tag}-{i}@example.org"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The invite form of `crash-crew` on `base`, sent with `list`.
+async fn invite(
+    c: reqwest::Client,
+    base: String,
+    list: String,
+    role: String,
+) -> reqwest::Result<reqwest::Response> {
+    let body = c
+        .get(format!("{base}/groups/crash-crew/invite"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let token = csrf_from(&body);
+    c.post(format!("{base}/groups/crash-crew/invite"))
+        .header("Origin", &base)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("send_to", &list),
+            ("role_id", &role),
+            ("action", "send"),
+        ])
+        .send()
+        .await
+}
+
+async fn a_bulk_invite_killed_mid_way_commits_all_or_nothing(b: Backend) {
+    let site = Site::new(b);
+    let (db, tmp, port, pool) = (&site.db, &site.tmp, site.port, &site.pool);
+    let mut server = site.serve(&[]).await;
+    let (ada, role) = ada_with_a_group(&server).await;
     let send = |server: &Server, tag: &str| {
-        let (c, base, list, role) = (ada.clone(), server.base.clone(), list(tag), role.clone());
-        async move {
-            let (_, body) = {
-                let r = c
-                    .get(format!("{base}/groups/crash-crew/invite"))
-                    .send()
-                    .await?;
-                (r.status(), r.text().await?)
-            };
-            let token = csrf_from(&body);
-            c.post(format!("{base}/groups/crash-crew/invite"))
-                .header("Origin", &base)
-                .form(&[
-                    ("csrf_token", token.as_str()),
-                    ("send_to", &list),
-                    ("role_id", &role),
-                    ("action", "send"),
-                ])
-                .send()
-                .await
-        }
+        invite(
+            ada.clone(),
+            server.base.clone(),
+            addresses(tag, ENTRIES),
+            role.clone(),
+        )
     };
 
     // How long a whole list takes here, uninterrupted: the kills below fall
@@ -223,7 +291,7 @@ async fn a_bulk_invite_killed_mid_way_commits_all_or_nothing(b: Backend) {
     let took = started.elapsed();
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(
-        written(&pool, "whole"),
+        written(pool, "whole"),
         (ENTRIES as i64, ENTRIES as i64, ENTRIES as i64)
     );
     eprintln!("crash ({b:?}): {ENTRIES} invitations in {took:?}");
@@ -235,8 +303,8 @@ async fn a_bulk_invite_killed_mid_way_commits_all_or_nothing(b: Backend) {
         tokio::time::sleep(took.mul_f64(share)).await;
         server.kill();
         let answered = request.await.unwrap();
-        server = Server::start(&db, tmp.path(), port).await;
-        let (n, events, mails) = written(&pool, &tag);
+        server = Server::start(db, tmp.path(), port).await;
+        let (n, events, mails) = written(pool, &tag);
         assert!(
             n == 0 || n == ENTRIES as i64,
             "killed at {share} of the list: {n} of {ENTRIES} invitations were left"
@@ -258,10 +326,157 @@ async fn a_bulk_invite_killed_mid_way_commits_all_or_nothing(b: Backend) {
         };
         assert_eq!(summary, expected);
         assert_eq!(
-            written(&pool, &tag),
+            written(pool, &tag),
             (ENTRIES as i64, ENTRIES as i64, ENTRIES as i64)
         );
     }
     eprintln!("crash ({b:?}): (invitations left, answered) per kill: {outcomes:?}");
     server.kill();
+}
+
+/// The mails of `smtp` to addresses tagged `tag`: (all, distinct
+/// Message-IDs).
+fn arrived(smtp: &SmtpServer, tag: &str) -> (usize, usize) {
+    let prefix = format!("{tag}-");
+    let mut ids: Vec<String> = smtp
+        .messages()
+        .iter()
+        .filter(|m| header(m, "To").is_some_and(|to| to.starts_with(&prefix)))
+        .filter_map(|m| header(m, "Message-ID").map(str::to_string))
+        .collect();
+    let all = ids.len();
+    ids.sort();
+    ids.dedup();
+    (all, ids.len())
+}
+
+/// Queued mails to addresses tagged `tag` that are not marked sent.
+fn unsent(pool: &guildhall::db::DbPool, tag: &str) -> i64 {
+    let mut c = pool.get().unwrap();
+    outbox::table
+        .filter(outbox::recipient.like(format!("{tag}-%@example.org")))
+        .filter(outbox::status.ne(guildhall::models::outbox::Status::Sent))
+        .count()
+        .get_result(&mut c)
+        .unwrap()
+}
+
+/// Mails the worker sends at once (`mail::worker`'s `PARALLEL_SENDS`): the
+/// most a crash can leave delivered but not recorded.
+const IN_FLIGHT: usize = 8;
+const MAILS: usize = 300;
+
+async fn the_mail_worker_killed_mid_batch_repeats_at_most_the_mails_in_flight(b: Backend) {
+    let site = Site::new(b);
+    let smtp_port = crate::mail::free_port();
+    // 40 ms a mail, eight at once: the 300 take about 1.5 s.
+    let smtp = SmtpServer::start_slow(smtp_port, site.tmp.path(), 40);
+    let url = format!("smtp://127.0.0.1:{smtp_port}");
+    let env = [("GUILDHALL_SMTP_URL", url.as_str())];
+    let server = site.serve(&env).await;
+    let (ada, role) = ada_with_a_group(&server).await;
+    let r = invite(ada, server.base.clone(), addresses("mail", MAILS), role)
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+
+    // Killed in the middle of delivering, past its first batch of 50.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while arrived(&smtp, "mail").0 < 60 {
+        assert!(Instant::now() < deadline, "no mail is being delivered");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill();
+    let at_kill = arrived(&smtp, "mail").0;
+
+    let restarted = Instant::now();
+    let server = site.serve(&env).await;
+    let deadline = restarted + Duration::from_secs(90);
+    while arrived(&smtp, "mail").1 < MAILS {
+        assert!(
+            Instant::now() < deadline,
+            "{} of {MAILS} mails arrived in 90 s after the restart",
+            arrived(&smtp, "mail").1
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let all_in = restarted.elapsed();
+    let total = settled(60, || arrived(&smtp, "mail").0).await;
+    let twice = total - MAILS;
+    eprintln!(
+        "crash ({b:?}): mail worker killed after {at_kill} of {MAILS} mails; \
+         all in {all_in:?} after the restart; {twice} sent twice"
+    );
+    assert!(
+        all_in <= Duration::from_secs(30),
+        "the rest took {all_in:?} after the restart"
+    );
+    assert!(
+        twice <= IN_FLIGHT,
+        "{twice} mails went out twice; at most the {IN_FLIGHT} in flight may"
+    );
+    assert!(
+        eventually(10, || unsent(&site.pool, "mail") == 0).await,
+        "every mail is marked sent"
+    );
+    server.kill();
+}
+
+async fn a_mail_server_outage_is_one_line_in_the_log_not_one_per_mail(b: Backend) {
+    const N: usize = 40;
+    let site = Site::new(b);
+    let smtp_port = crate::mail::free_port();
+    let url = format!("smtp://127.0.0.1:{smtp_port}");
+    let env = [
+        ("GUILDHALL_SMTP_URL", url.as_str()),
+        ("GUILDHALL_MAIL_RETRY_BASE_MS", "200"),
+    ];
+    // Nothing listens on the mail server's port yet.
+    let server = site.serve(&env).await;
+    let (ada, role) = ada_with_a_group(&server).await;
+    let r = invite(ada, server.base.clone(), addresses("down", N), role)
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let tried_twice = || {
+        let mut c = site.pool.get().unwrap();
+        outbox::table
+            .filter(outbox::recipient.like("down-%@example.org"))
+            .filter(outbox::attempts.ge(2))
+            .count()
+            .get_result::<i64>(&mut c)
+            .unwrap()
+    };
+    assert!(
+        eventually(30, || tried_twice() == N as i64).await,
+        "each mail tried twice while the server is down ({} of {N})",
+        tried_twice()
+    );
+    let smtp = SmtpServer::start(smtp_port, site.tmp.path());
+    assert!(
+        eventually(60, || arrived(&smtp, "down").1 == N).await,
+        "{} of {N} mails arrived once the server was up",
+        arrived(&smtp, "down").1
+    );
+    server.kill();
+
+    let log = std::fs::read_to_string(site.tmp.path().join("serve.log")).unwrap();
+    let lines = |what: &str| log.lines().filter(|l| l.contains(what)).count();
+    let warnings: Vec<&str> = log.lines().filter(|l| l.contains("WARN")).collect();
+    assert_eq!(
+        lines("mail server unreachable"),
+        1,
+        "one line when it went down:\n{log}"
+    );
+    assert_eq!(
+        lines("mail server reachable again"),
+        1,
+        "one when it came back:\n{log}"
+    );
+    assert_eq!(
+        warnings.len(),
+        1,
+        "{} tries failed, and the log warns once: {warnings:#?}",
+        2 * N
+    );
 }

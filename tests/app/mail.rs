@@ -13,6 +13,7 @@ backend_tests!(
     verification_mail_arrives_over_smtp,
     mail_waits_while_smtp_is_down_and_arrives_once,
     two_workers_never_send_a_mail_twice,
+    a_lapsed_lease_taken_by_another_worker_is_not_renewed,
 );
 
 const PW: &str = "correct horse battery";
@@ -27,11 +28,29 @@ impl SmtpServer {
     pub(crate) fn start(port: u16, dir: &Path) -> SmtpServer {
         // aiosmtpd creates the Maildir only where nothing exists yet.
         let maildir = dir.join("maildir");
-        let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l"])
+        let mut cmd = Command::new("python3");
+        cmd.args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{port}"))
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir);
+        Self::spawn(cmd, port, maildir)
+    }
+
+    /// One that waits `delay_ms` before it takes each message
+    /// (tests/slow_smtp.py), so mails are in flight long enough to kill
+    /// their sender.
+    pub(crate) fn start_slow(port: u16, dir: &Path, delay_ms: u64) -> SmtpServer {
+        let maildir = dir.join("maildir");
+        let mut cmd = Command::new("python3");
+        cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/slow_smtp.py"))
+            .arg(port.to_string())
             .arg(&maildir)
+            .arg(delay_ms.to_string());
+        Self::spawn(cmd, port, maildir)
+    }
+
+    fn spawn(mut cmd: Command, port: u16, maildir: PathBuf) -> SmtpServer {
+        let child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -226,6 +245,7 @@ async fn two_workers_never_send_a_mail_twice(b: Backend) {
         max_attempts: 5,
         poll: Duration::from_millis(50),
         wakeup: Default::default(),
+        outage: Default::default(),
     };
     let (w1, w2) = (worker.clone(), worker.clone());
     let run = |w: guildhall::mail::MailWorker| async move {
@@ -259,4 +279,43 @@ async fn two_workers_never_send_a_mail_twice(b: Backend) {
             .iter()
             .all(|m| m.status == outbox::Status::Sent && m.attempts == 1)
     );
+}
+
+/// The lease's instant marks whose claim a row is: a worker that stalled
+/// past its lease, while another claimed the mail, renews nothing and so
+/// stops before sending it.
+async fn a_lapsed_lease_taken_by_another_worker_is_not_renewed(b: Backend) {
+    let app = spawn_app_with(b, |c| c.run_mail_worker = false).await;
+    let now = app.clock.now();
+    let s = time::Duration::seconds;
+    let ids = app.db(|c| {
+        for i in 0..3 {
+            let m = guildhall::mail::OutgoingMail {
+                kind: "test",
+                to: format!("user{i}@example.com"),
+                subject: format!("Mail {i}"),
+                text: "hello".into(),
+                html: "<p>hello</p>".into(),
+            };
+            guildhall::mail::enqueue(c, &m, now, "example.test").unwrap();
+        }
+        outbox::claim_due(c, now, now + s(10), 50).unwrap()
+    });
+    assert_eq!(ids.len(), 3);
+    let (first, rest) = app.db(|c| {
+        // Within its lease the first worker keeps all three.
+        let kept = outbox::renew(c, &ids, now + s(10), now + s(13)).unwrap();
+        assert_eq!(kept.len(), 3);
+        // It stalls; past its lease a second worker claims them.
+        let taken = outbox::claim_due(c, now + s(14), now + s(24), 50).unwrap();
+        assert_eq!(taken, ids, "a lapsed lease is claimable");
+        (
+            outbox::renew(c, &ids, now + s(13), now + s(17)).unwrap(),
+            outbox::renew(c, &ids, now + s(24), now + s(27)).unwrap(),
+        )
+    });
+    assert!(first.is_empty(), "the stalled worker renewed {first:?}");
+    assert_eq!(rest.len(), 3, "the second worker holds them");
+    let attempts: Vec<i64> = app.outbox().iter().map(|m| m.attempts).collect();
+    assert_eq!(attempts, vec![2, 2, 2], "each claim counts an attempt");
 }
