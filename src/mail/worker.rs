@@ -115,6 +115,14 @@ impl Outage {
     }
 }
 
+/// A mail tried, on its way to be recorded; `done` tells its sender that
+/// it was.
+struct Settled {
+    mail: outbox::OutboxMail,
+    result: Result<(), SendError>,
+    done: tokio::sync::oneshot::Sender<()>,
+}
+
 fn tell(news: Option<OutageNews>, reason: &str) {
     match news {
         None => {}
@@ -178,27 +186,109 @@ impl MailWorker {
         let claimed = ids.len();
         let held: Mutex<HashSet<i64>> = Mutex::new(ids.iter().copied().collect());
         let batch = db::run(&self.pool, move |c| Ok(outbox::load(c, &ids)?)).await?;
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Settled>();
+        let held_ref = &held;
         // Several mails at once: each SMTP exchange spends most of its time
         // waiting on the network, and the transport pools its connections.
-        let sends = futures_util::stream::iter(batch).for_each_concurrent(PARALLEL_SENDS, |mail| {
-            let held = &held;
-            async move {
-                // A mail whose lease lapsed to another worker is theirs now.
-                if !held.lock().expect("held").contains(&mail.id) {
-                    return;
-                }
-                let result = self.mailer.send(&self.from, &mail).await;
-                if let Err(e) = self.settle(&mail, result).await {
-                    tracing::error!(id = mail.id, error = %e, "mail worker: outcome not recorded");
-                }
-                held.lock().expect("held").remove(&mail.id);
-            }
-        });
+        // A send's slot is free again only once its outcome is written, so
+        // at most PARALLEL_SENDS mails are ever delivered but unrecorded.
+        let sends = async move {
+            futures_util::stream::iter(batch)
+                .for_each_concurrent(PARALLEL_SENDS, |mail| {
+                    let tx = tx.clone();
+                    async move {
+                        // A mail whose lease lapsed to another worker is theirs now.
+                        if !held_ref.lock().expect("held").contains(&mail.id) {
+                            return;
+                        }
+                        let id = mail.id;
+                        let result = self.mailer.send(&self.from, &mail).await;
+                        let (done, recorded) = tokio::sync::oneshot::channel();
+                        if tx.send(Settled { mail, result, done }).is_ok() {
+                            let _ = recorded.await;
+                        }
+                        held_ref.lock().expect("held").remove(&id);
+                    }
+                })
+                .await;
+            // `tx` ends here, and with it the recorder.
+        };
+        let work = async {
+            tokio::join!(sends, self.record(rx));
+        };
         tokio::select! {
-            () = sends => Ok(claimed),
+            () = work => Ok(claimed),
             // Without a renewed lease the rest would go out twice: stop
             // and let the lease lapse.
             e = self.hold_lease(&held, lease) => Err(e),
+        }
+    }
+
+    /// Writes outcomes as they come: all those waiting at once in one
+    /// write (under load, one write for several mails; when quiet, one for
+    /// each), then tells their senders.
+    async fn record(&self, mut rx: tokio::sync::mpsc::UnboundedReceiver<Settled>) {
+        while let Some(first) = rx.recv().await {
+            let mut settled = vec![first];
+            while let Ok(more) = rx.try_recv() {
+                settled.push(more);
+            }
+            let now = self.clock.now();
+            let mut sent = Vec::new();
+            let mut unsent = Vec::new();
+            let mut done = Vec::with_capacity(settled.len());
+            for s in settled {
+                let (id, attempts) = (s.mail.id, s.mail.attempts + 1);
+                match s.result {
+                    Ok(()) => {
+                        tracing::info!(id, kind = %s.mail.kind, "mail sent");
+                        tell(
+                            self.outage
+                                .lock()
+                                .expect("outage")
+                                .delivered(Instant::now()),
+                            "",
+                        );
+                        sent.push(id);
+                    }
+                    Err(e) if e.permanent || attempts >= self.max_attempts => {
+                        tracing::warn!(id, reason = %e.reason, "mail failed permanently");
+                        unsent.push((id, None, e.reason));
+                    }
+                    Err(e) => {
+                        let delay = backoff(self.retry_base, attempts);
+                        tracing::debug!(id, attempts, retry_in_ms = delay.as_millis() as u64, reason = %e.reason, "mail not sent, will retry");
+                        tell(
+                            self.outage.lock().expect("outage").failed(Instant::now()),
+                            &e.reason,
+                        );
+                        let next =
+                            now + time::Duration::try_from(delay).unwrap_or(time::Duration::MINUTE);
+                        unsent.push((id, Some(next), e.reason));
+                    }
+                }
+                done.push(s.done);
+            }
+            let written = self
+                .writer
+                .run(move |c| {
+                    outbox::mark_sent(c, &sent, now)?;
+                    for (id, retry_at, reason) in unsent {
+                        match retry_at {
+                            Some(next) => outbox::mark_retry(c, id, next, &reason)?,
+                            None => outbox::mark_failed(c, id, &reason)?,
+                        };
+                    }
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = written {
+                // The lease lapses and the mails are tried again.
+                tracing::error!(error = %e, "mail worker: outcomes not recorded");
+            }
+            for d in done {
+                let _ = d.send(());
+            }
         }
     }
 
@@ -227,52 +317,6 @@ impl MailWorker {
                 Err(e) => return e,
             }
         }
-    }
-
-    /// Writes one mail's outcome and tells the log when the server's state
-    /// changed.
-    async fn settle(
-        &self,
-        mail: &outbox::OutboxMail,
-        result: Result<(), SendError>,
-    ) -> AppResult<()> {
-        let now = self.clock.now();
-        let attempts = mail.attempts + 1;
-        let id = mail.id;
-        match result {
-            Ok(()) => {
-                tracing::info!(id, kind = %mail.kind, "mail sent");
-                tell(
-                    self.outage
-                        .lock()
-                        .expect("outage")
-                        .delivered(Instant::now()),
-                    "",
-                );
-                self.writer
-                    .run(move |c| Ok(outbox::mark_sent(c, &[id], now)?))
-                    .await?;
-            }
-            Err(e) if e.permanent || attempts >= self.max_attempts => {
-                tracing::warn!(id, reason = %e.reason, "mail failed permanently");
-                self.writer
-                    .run(move |c| Ok(outbox::mark_failed(c, id, &e.reason)?))
-                    .await?;
-            }
-            Err(e) => {
-                let delay = backoff(self.retry_base, attempts);
-                tracing::debug!(id, attempts, retry_in_ms = delay.as_millis() as u64, reason = %e.reason, "mail not sent, will retry");
-                tell(
-                    self.outage.lock().expect("outage").failed(Instant::now()),
-                    &e.reason,
-                );
-                let next = now + time::Duration::try_from(delay).unwrap_or(time::Duration::MINUTE);
-                self.writer
-                    .run(move |c| Ok(outbox::mark_retry(c, id, next, &e.reason)?))
-                    .await?;
-            }
-        }
-        Ok(())
     }
 }
 
