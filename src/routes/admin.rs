@@ -6,7 +6,7 @@ use crate::db;
 use crate::domain::FormErrors;
 use crate::error::{AppResult, urlencode};
 use crate::models::{audit, company_account, user};
-use crate::services::company_accounts::{self, AccountInput};
+use crate::services::company_accounts::{self, AccountInput, Done, Refusal};
 use crate::services::registration;
 use crate::state::AppState;
 use crate::views::{AdminPage, AuditPage};
@@ -154,10 +154,33 @@ struct AttachForm {
     account_id: String,
 }
 
-fn flash_outcome(admin: &SiteAdmin, o: Result<&'static str, &'static str>) {
+/// What a change of accounts says, done or refused: every outcome's words.
+fn flash_outcome(admin: &SiteAdmin, o: Result<Done, Refusal>) {
     match o {
-        Ok(m) => admin.ctx.flash("success", m),
-        Err(m) => admin.ctx.flash("error", m),
+        Ok(d) => admin.ctx.flash(
+            "success",
+            match d {
+                Done::UserMoved => "The user's account has been changed.",
+                Done::UserStayed => "This user is in this account already.",
+                Done::SuperUserMade => "The user is a super user now.",
+                Done::SuperUserUnmade => "The user is no longer a super user.",
+                Done::SuperUserAlready(true) => "This user is a super user already.",
+                Done::SuperUserAlready(false) => "This user is not a super user.",
+                Done::GroupMoved => "The group's account has been changed.",
+            },
+        ),
+        Err(r) => admin.ctx.flash(
+            "error",
+            match r {
+                Refusal::NoSuchUser => "There is no user with this username.",
+                Refusal::NoSuchAccount => "There is no such account.",
+                Refusal::NoSuchGroup => "There is no group at this address.",
+                Refusal::NoAccount => "This user belongs to no account: attach them to one first.",
+                Refusal::NotClient => {
+                    "Only a client group can belong to an account, and only to a client account."
+                }
+            },
+        ),
     }
 }
 

@@ -7,6 +7,7 @@ use crate::db;
 use crate::domain::FormErrors;
 use crate::error::AppResult;
 use crate::models::group;
+use crate::routes::groups::{said_done, said_refused};
 use crate::services::communities;
 use crate::services::groups::GroupInput;
 use crate::state::AppState;
@@ -163,13 +164,13 @@ async fn set_parent(
     })
     .await?;
     match outcome {
-        Ok(m) => {
-            me.ctx.flash("success", m);
+        Ok(d) => {
+            me.ctx.flash("success", said_done(d));
             Ok(see_other(&format!("/groups/{slug}/settings")))
         }
-        Err(m) => {
+        Err(r) => {
             let mut errors = FormErrors::default();
-            errors.add("parent", m);
+            errors.add("parent", said_refused(r));
             Ok(settings_page(me, &state, slug, Some(typed), errors)
                 .await?
                 .customize()

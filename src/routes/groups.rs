@@ -8,7 +8,7 @@ use crate::domain::{FormErrors, Permission};
 use crate::error::{AppResult, urlencode};
 use crate::models::{group, group_tree, join_request, membership};
 use crate::policy::GroupAccess;
-use crate::services::groups::{self, GroupInput, Outcome};
+use crate::services::groups::{self, Done, GroupInput, Outcome, Refusal};
 use crate::services::members;
 use crate::state::AppState;
 use crate::views::{GroupPage, GroupsPage, MembersPage, NewGroupPage, confirm};
@@ -241,11 +241,57 @@ async fn members_page(
     Ok(MembersPage { ctx: me.ctx, view })
 }
 
+/// What a group action says when done: the words for every `Done`.
+pub(crate) fn said_done(d: Done) -> &'static str {
+    match d {
+        Done::Joined => "Welcome! You are a member of this group now.",
+        Done::Requested => "Your request to join has been sent to the group admins.",
+        Done::RequestRefused => "The request has been refused.",
+        Done::RequestApproved => "The request is approved: welcome to the new member.",
+        Done::ApprovedAlreadyMember => "The request is approved; this person was a member already.",
+        Done::Left => "You have left the group.",
+        Done::RoleChanged => "The role has been changed.",
+        Done::RoleUnchanged => "The role is unchanged.",
+        Done::Removed => "The member has been removed.",
+        Done::PlaceUnchanged => "Nothing changed.",
+        Done::PlacedInside => "The group is now a managed community of its new main community.",
+        Done::PlacedAtTop => "The group is no longer inside another community.",
+    }
+}
+
+/// What a group action says when refused: the words for every `Refusal`.
+pub(crate) fn said_refused(r: Refusal) -> &'static str {
+    match r {
+        Refusal::Denied(d) => d.message(),
+        Refusal::AlreadyMember => "You are already a member of this group.",
+        Refusal::AlreadyRequested => "Your request to join is waiting for a group admin.",
+        Refusal::AskToJoin => "This group takes new members on request: ask to join.",
+        Refusal::JoinDirectly => "This group is open: join it directly.",
+        Refusal::RequestAnswered => "This request has been answered already.",
+        Refusal::MemberAlready => "This person is a member already.",
+        Refusal::NotYourGroup => "You are not a member of this group.",
+        Refusal::LastAdminLeaving => {
+            "You are the last group admin. Make another member a group admin before you leave."
+        }
+        Refusal::NotAMember => "This person is not a member of this group.",
+        Refusal::LastAdminChanged => {
+            "This is the last group admin: make another member a group admin first."
+        }
+        Refusal::NoSuchCommunity => "No community you manage has this address.",
+        Refusal::Cycle => {
+            "A community cannot be placed inside itself or inside one of its managed communities."
+        }
+        Refusal::OtherAudience => {
+            "A managed community must have the audience and account of its main community."
+        }
+    }
+}
+
 /// Flashes the outcome of an action and goes back to `to`.
 fn answer(ctx: &Ctx, outcome: Outcome, to: &str) -> HttpResponse {
     match outcome {
-        Ok(m) => ctx.flash("success", m),
-        Err(m) => ctx.flash("error", m),
+        Ok(d) => ctx.flash("success", said_done(d)),
+        Err(r) => ctx.flash("error", said_refused(r)),
     }
     see_other(to)
 }

@@ -35,6 +35,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(confirm_renew)
         .service(invitation_detail)
         .service(resend_invitation)
+        .service(resend_from_list)
         .service(renew_invitation);
 }
 
@@ -383,7 +384,7 @@ async fn cancel_invitation(
     path: web::Path<(String, i64)>,
     form: web::Form<ReturnTo>,
 ) -> AppResult<HttpResponse> {
-    change(admin, state, path.1, form, AdminChange::Cancel).await
+    change(admin, state, path.1, &form, AdminChange::Cancel).await
 }
 
 #[derive(Deserialize)]
@@ -585,6 +586,8 @@ fn back_to(slug: &str, id: i64, form: &ReturnTo) -> String {
     }
 }
 
+pub(crate) const RESEND_LIMIT: &str = "This invitation has been sent again as often as a day allows: nothing was sent. Try again tomorrow.";
+
 fn report(ctx: &crate::auth::Ctx, outcome: invitations::AdminActionOutcome, change: AdminChange) {
     use invitations::AdminActionOutcome as O;
     let done = match change {
@@ -605,7 +608,7 @@ fn report(ctx: &crate::auth::Ctx, outcome: invitations::AdminActionOutcome, chan
             "error",
             "The daily limit of invitations is reached: nothing was sent. Try again tomorrow.",
         ),
-        O::ResendLimit => ctx.flash("error", invitations::RESEND_LIMIT),
+        O::ResendLimit => ctx.flash("error", RESEND_LIMIT),
     }
 }
 
@@ -615,14 +618,32 @@ async fn change(
     admin: GroupAdmin,
     state: web::Data<AppState>,
     id: i64,
-    form: web::Form<ReturnTo>,
+    form: &ReturnTo,
     change: AdminChange,
 ) -> AppResult<HttpResponse> {
     let outcome = state
         .change_invitation(admin.claim.clone(), &admin.user, id, change)
         .await?;
     report(&admin.ctx, outcome, change);
-    Ok(see_other(&back_to(&admin.claim.slug, id, &form)))
+    Ok(see_other(&back_to(&admin.claim.slug, id, form)))
+}
+
+/// The list's Resend buttons share one form (one CSRF token for the page,
+/// not one a row); each button names its invitation.
+#[derive(Deserialize)]
+struct ResendOne {
+    id: i64,
+    back: Option<String>,
+}
+
+#[post("/groups/{slug}/invitations/resend")]
+async fn resend_from_list(
+    admin: GroupAdmin,
+    state: web::Data<AppState>,
+    form: web::Form<ResendOne>,
+) -> AppResult<HttpResponse> {
+    let ResendOne { id, back } = form.into_inner();
+    change(admin, state, id, &ReturnTo { back }, AdminChange::Resend).await
 }
 
 #[post("/groups/{slug}/invitations/{id}/resend")]
@@ -632,7 +653,7 @@ async fn resend_invitation(
     path: web::Path<(String, i64)>,
     form: web::Form<ReturnTo>,
 ) -> AppResult<HttpResponse> {
-    change(admin, state, path.1, form, AdminChange::Resend).await
+    change(admin, state, path.1, &form, AdminChange::Resend).await
 }
 
 #[post("/groups/{slug}/invitations/{id}/renew")]
@@ -642,5 +663,5 @@ async fn renew_invitation(
     path: web::Path<(String, i64)>,
     form: web::Form<ReturnTo>,
 ) -> AppResult<HttpResponse> {
-    change(admin, state, path.1, form, AdminChange::Renew).await
+    change(admin, state, path.1, &form, AdminChange::Renew).await
 }

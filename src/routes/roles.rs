@@ -6,8 +6,9 @@ use crate::auth::CurrentUser;
 use crate::db;
 use crate::domain::FormErrors;
 use crate::error::AppResult;
-use crate::services::roles::{self, Change, Refused, RoleInput};
+use crate::services::roles::{self, Change, Done, Refused, RoleInput, RoleRule};
 use crate::state::AppState;
+use crate::views::members::count_of;
 use crate::views::{RoleEntry, RolesPage};
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 
@@ -89,12 +90,8 @@ async fn answer(
 ) -> AppResult<HttpResponse> {
     let to = format!("/groups/{slug}/roles");
     match change {
-        Ok(m) => {
-            me.ctx.flash("success", m);
-            Ok(see_other(&to))
-        }
-        Err(Refused::Message(m)) => {
-            me.ctx.flash("error", m);
+        Ok(done) => {
+            me.ctx.flash("success", said_done(done));
             Ok(see_other(&to))
         }
         Err(Refused::Form(errors)) => Ok(render(me, state, slug, Some(retry(errors)))
@@ -103,6 +100,50 @@ async fn answer(
             .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
             .respond_to(req)
             .map_into_boxed_body()),
+        Err(Refused::Rule(why)) => {
+            me.ctx.flash("error", said_refused(why));
+            Ok(see_other(&to))
+        }
+    }
+}
+
+fn said_done(done: Done) -> String {
+    match done {
+        Done::Created(name) => format!("The role {name} has been created."),
+        Done::Saved { name, revoked: 0 } => format!("The role {name} has been saved."),
+        Done::Saved { name, revoked } => format!(
+            "The role {name} has been saved. Its members can no longer invite: {} cancelled.",
+            count_of(revoked as i64, "pending invitation", "pending invitations")
+        ),
+        Done::Unchanged => "Nothing changed.".into(),
+        Done::Deleted(name) => format!("The role {name} has been deleted."),
+    }
+}
+
+fn said_refused(why: RoleRule) -> String {
+    let invitations = |n| count_of(n, "pending invitation", "pending invitations");
+    match why {
+        RoleRule::RoleAboveOwn => {
+            "You cannot change or delete a role that has permissions you do not have.".into()
+        }
+        RoleRule::LastManagers => "In some groups only the holders of this role manage members: give someone there a role with manage_member first, or keep manage_member in this role.".into(),
+        RoleRule::InUse { held: 0, offered } => format!(
+            "This role is offered by {}; cancel them first.",
+            invitations(offered)
+        ),
+        RoleRule::InUse { held, offered } => {
+            let mut m = format!(
+                "This role is held by {}; give them another role first.",
+                count_of(held, "member", "members")
+            );
+            if offered > 0 {
+                m.push_str(&format!(
+                    " It is also offered by {}: cancel them first.",
+                    invitations(offered)
+                ));
+            }
+            m
+        }
     }
 }
 

@@ -1,13 +1,12 @@
 //! Support cases: raised by a member of a company account, read by whoever
 //! raised them and by the account's super users, by no one else.
 
-use super::groups::Stop;
 use crate::db::{self, DbConn};
 use crate::domain::{BoundedText, FormErrors};
 use crate::error::{AppError, AppResult};
 use crate::models::case::{self, Case, NewCase};
 use crate::models::{User, user};
-use crate::policy;
+use crate::policy::{self, Denied};
 use serde::Deserialize;
 use time::PrimitiveDateTime;
 
@@ -51,12 +50,12 @@ pub fn raise(
     user_id: i64,
     spec: &CaseSpec,
     now: PrimitiveDateTime,
-) -> AppResult<Result<i64, &'static str>> {
+) -> AppResult<Result<i64, Denied>> {
     db::write_tx(conn, |conn| {
         let u = user::find(conn, user_id)?;
         let account = match policy::may_raise_case(&u) {
             Ok(account) => account,
-            Err(denied) => return Ok(Err(denied.message())),
+            Err(denied) => return Ok(Err(denied)),
         };
         let id = case::insert(
             conn,
@@ -91,16 +90,11 @@ pub fn comment(
     body: &BoundedText,
     now: PrimitiveDateTime,
 ) -> AppResult<()> {
-    let r: Result<(), Stop> = db::write_tx(conn, |conn| {
+    db::write_tx(conn, |conn| {
         let u = user::find(conn, user_id)?;
         let (c, _) = visible(conn, &u, case_id)?;
         case::add_comment(conn, c.id, u.id, body.as_str(), now)?;
         case::touch(conn, c.id, now)?;
         Ok(())
-    });
-    match r {
-        Ok(()) => Ok(()),
-        Err(Stop::App(e)) => Err(e),
-        Err(_) => Err(AppError::internal("unexpected refusal")),
-    }
+    })
 }

@@ -8,13 +8,8 @@ use crate::domain::FormErrors;
 use crate::error::{AppResult, ErrorKind};
 use crate::models::{Group, User, group, group_tree};
 use crate::policy::{self, GroupAccess};
-use crate::services::groups::{self, GroupSpec, Outcome};
+use crate::services::groups::{self, Done, GroupSpec, Outcome, Refusal};
 use time::PrimitiveDateTime;
-
-pub const CYCLE: &str =
-    "A community cannot be placed inside itself or inside one of its managed communities.";
-pub const OTHER_AUDIENCE: &str =
-    "A managed community must have the audience and account of its main community.";
 
 /// Loads a group whose settings, roles or managed communities `actor`
 /// changes: 404 when hidden from them, 403 without `manage_group`.
@@ -40,8 +35,6 @@ pub fn create_managed(
     groups::create_in(conn, actor.id, spec, Some(&parent.group), now)
 }
 
-pub const NO_SUCH_COMMUNITY: &str = "No community you manage has this address.";
-
 /// Places the group at `slug` inside the community at `parent` (None: at
 /// the top). Needs the right to manage both; refuses a cycle and a change
 /// of audience. An unknown address and one the actor does not manage get
@@ -59,7 +52,7 @@ pub fn set_parent(
             Some(p) => {
                 let pa = managed_group(conn, p, actor).map_err(|e| match e.kind {
                     ErrorKind::NotFound | ErrorKind::Forbidden => {
-                        groups::Stop::Refused(NO_SUCH_COMMUNITY)
+                        groups::Stop::Refused(Refusal::NoSuchCommunity)
                     }
                     _ => e.into(),
                 })?;
@@ -68,7 +61,7 @@ pub fn set_parent(
             None => None,
         };
         if target.as_ref().map(|p| p.id) == a.group.parent_id {
-            return Ok("Nothing changed.");
+            return Ok(Done::PlaceUnchanged);
         }
         // Lock both rows in id order, then look at the tree: two moves that
         // would close a loop together are serialised and the second refused.
@@ -80,16 +73,16 @@ pub fn set_parent(
         }
         if let Some(p) = &target {
             if group_tree::is_within(conn, p.id, a.group.id)? {
-                return Err(groups::Stop::Refused(CYCLE));
+                return Err(groups::Stop::Refused(Refusal::Cycle));
             }
             if p.audience != a.group.audience || p.account_id != a.group.account_id {
-                return Err(groups::Stop::Refused(OTHER_AUDIENCE));
+                return Err(groups::Stop::Refused(Refusal::OtherAudience));
             }
         }
         group_tree::move_subtree(conn, a.group.id, target.as_ref().map(|p| p.id), now)?;
         Ok(match target {
-            Some(_) => "The group is now a managed community of its new main community.",
-            None => "The group is no longer inside another community.",
+            Some(_) => Done::PlacedInside,
+            None => Done::PlacedAtTop,
         })
     }))
 }

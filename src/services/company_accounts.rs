@@ -2,7 +2,7 @@
 //! client groups to them, make and unmake super users. Every change is
 //! audited in the same transaction.
 
-use super::groups::{Stop, outcome};
+use super::{Halt, Taken, outcome};
 use crate::db::{self, DbConn};
 use crate::domain::{AccountKind, AccountName, Audience, FormErrors};
 use crate::error::AppResult;
@@ -13,9 +13,33 @@ use serde::Deserialize;
 use time::PrimitiveDateTime;
 
 pub const NAME_TAKEN: &str = "An account with this name exists already.";
-pub const NO_SUCH_USER: &str = "There is no user with this username.";
-pub const NO_SUCH_ACCOUNT: &str = "There is no such account.";
-pub const NO_SUCH_GROUP: &str = "There is no group at this address.";
+
+/// What a change of accounts did (the admin page says it in words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    UserMoved,
+    /// The user was in that account already.
+    UserStayed,
+    SuperUserMade,
+    SuperUserUnmade,
+    /// Nothing to change: the user already was (`true`) or was not a super user.
+    SuperUserAlready(bool),
+    GroupMoved,
+}
+
+/// Why a change of accounts changed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    NoSuchUser,
+    NoSuchAccount,
+    NoSuchGroup,
+    /// A super user must belong to an account.
+    NoAccount,
+    /// Only a client group belongs to an account, and only to a client one.
+    NotClient,
+}
+
+type Stop = Halt<Refusal>;
 
 /// The create-account form as typed.
 #[derive(Debug, Clone, Deserialize)]
@@ -60,7 +84,7 @@ fn audit(
     kind: &str,
     detail: &str,
     now: PrimitiveDateTime,
-) -> Result<(), Stop> {
+) -> diesel::QueryResult<()> {
     audit::record(
         conn,
         &NewAuditEvent {
@@ -84,14 +108,9 @@ pub fn create_account(
     spec: &AccountSpec,
     now: PrimitiveDateTime,
 ) -> AppResult<Result<i64, FormErrors>> {
-    let taken = || {
-        let mut e = FormErrors::default();
-        e.add("name", NAME_TAKEN);
-        e
-    };
-    let r = db::write_tx(conn, |conn| {
+    let r = db::write_tx(conn, |conn| -> Result<i64, Halt<Taken>> {
         if company_account::name_exists(conn, &spec.name.key())? {
-            return Err(Stop::Form(taken()));
+            return Err(Halt::Refused(Taken));
         }
         let id = company_account::insert(
             conn,
@@ -104,7 +123,7 @@ pub fn create_account(
         )
         .map_err(|e| {
             if db::is_unique_violation(&e) {
-                Stop::Form(taken())
+                Halt::Refused(Taken)
             } else {
                 e.into()
             }
@@ -124,16 +143,11 @@ pub fn create_account(
         )?;
         Ok(id)
     });
-    match r {
-        Ok(id) => Ok(Ok(id)),
-        Err(Stop::Form(e)) => Ok(Err(e)),
-        Err(Stop::Refused(m)) => {
-            let mut e = FormErrors::default();
-            e.add("name", m);
-            Ok(Err(e))
-        }
-        Err(Stop::App(e)) => Err(e),
-    }
+    Ok(outcome(r)?.map_err(|Taken| {
+        let mut e = FormErrors::default();
+        e.add("name", NAME_TAKEN);
+        e
+    }))
 }
 
 /// Links the user to an account (`None`: to none). Moving to another
@@ -144,19 +158,19 @@ pub fn attach_user(
     username: &str,
     account_id: Option<i64>,
     now: PrimitiveDateTime,
-) -> AppResult<Result<&'static str, &'static str>> {
+) -> AppResult<Result<Done, Refusal>> {
     outcome(db::write_tx(conn, |conn| {
         let Some(u) = user::find_by_username(conn, username)? else {
-            return Err(Stop::Refused(NO_SUCH_USER));
+            return Err(Stop::Refused(Refusal::NoSuchUser));
         };
         let account = match account_id {
-            Some(id) => {
-                Some(company_account::find(conn, id)?.ok_or(Stop::Refused(NO_SUCH_ACCOUNT))?)
-            }
+            Some(id) => Some(
+                company_account::find(conn, id)?.ok_or(Stop::Refused(Refusal::NoSuchAccount))?,
+            ),
             None => None,
         };
         if u.account_id == account_id {
-            return Ok("This user is in this account already.");
+            return Ok(Done::UserStayed);
         }
         user::set_account(conn, u.id, account_id, now)?;
         let detail = match &account {
@@ -175,7 +189,7 @@ pub fn attach_user(
                 now,
             )?;
         }
-        Ok("The user's account has been changed.")
+        Ok(Done::UserMoved)
     }))
 }
 
@@ -186,22 +200,16 @@ pub fn set_super_user(
     username: &str,
     on: bool,
     now: PrimitiveDateTime,
-) -> AppResult<Result<&'static str, &'static str>> {
+) -> AppResult<Result<Done, Refusal>> {
     outcome(db::write_tx(conn, |conn| {
         let Some(u) = user::find_by_username(conn, username)? else {
-            return Err(Stop::Refused(NO_SUCH_USER));
+            return Err(Stop::Refused(Refusal::NoSuchUser));
         };
         let Some(account) = u.account_id else {
-            return Err(Stop::Refused(
-                "This user belongs to no account: attach them to one first.",
-            ));
+            return Err(Stop::Refused(Refusal::NoAccount));
         };
         if u.is_super_user == on {
-            return Ok(if on {
-                "This user is a super user already."
-            } else {
-                "This user is not a super user."
-            });
+            return Ok(Done::SuperUserAlready(on));
         }
         user::set_super_user(conn, u.id, on, now)?;
         let (kind, what) = if on {
@@ -219,9 +227,9 @@ pub fn set_super_user(
             now,
         )?;
         Ok(if on {
-            "The user is a super user now."
+            Done::SuperUserMade
         } else {
-            "The user is no longer a super user."
+            Done::SuperUserUnmade
         })
     }))
 }
@@ -234,17 +242,16 @@ pub fn attach_group(
     slug: &str,
     account_id: Option<i64>,
     now: PrimitiveDateTime,
-) -> AppResult<Result<&'static str, &'static str>> {
+) -> AppResult<Result<Done, Refusal>> {
     outcome(db::write_tx(conn, |conn| {
         let Some(g) = group::find_by_slug(conn, slug.trim())? else {
-            return Err(Stop::Refused(NO_SUCH_GROUP));
+            return Err(Stop::Refused(Refusal::NoSuchGroup));
         };
         if let Some(id) = account_id {
-            let a = company_account::find(conn, id)?.ok_or(Stop::Refused(NO_SUCH_ACCOUNT))?;
+            let a =
+                company_account::find(conn, id)?.ok_or(Stop::Refused(Refusal::NoSuchAccount))?;
             if a.kind() != Some(AccountKind::Client) || g.audience() != Some(Audience::Client) {
-                return Err(Stop::Refused(
-                    "Only a client group can belong to an account, and only to a client account.",
-                ));
+                return Err(Stop::Refused(Refusal::NotClient));
             }
         }
         group::set_account(conn, g.id, account_id, now)?;
@@ -260,6 +267,6 @@ pub fn attach_group(
                 created_at: now,
             },
         )?;
-        Ok("The group's account has been changed.")
+        Ok(Done::GroupMoved)
     }))
 }

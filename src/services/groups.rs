@@ -18,13 +18,6 @@ use serde::Deserialize;
 use time::PrimitiveDateTime;
 
 pub const SLUG_TAKEN: &str = "This address is taken.";
-pub const LAST_ADMIN_LEAVE: &str =
-    "You are the last group admin. Make another member a group admin before you leave.";
-pub const LAST_ADMIN_CHANGE: &str =
-    "This is the last group admin: make another member a group admin first.";
-pub const ALREADY_MEMBER: &str = "You are already a member of this group.";
-pub const ALREADY_REQUESTED: &str = "Your request to join is waiting for a group admin.";
-pub const NOT_A_MEMBER: &str = "This person is not a member of this group.";
 
 /// The create-group form as typed; kept to show it again with the errors.
 #[derive(Debug, Clone, Deserialize)]
@@ -94,53 +87,75 @@ impl GroupInput {
     }
 }
 
-/// Why a use case stopped. Every variant rolls the transaction back.
-pub(crate) enum Stop {
-    /// Shown to the user as it is (flash or form error).
-    Refused(&'static str),
-    Form(FormErrors),
-    App(AppError),
+/// What a group use case did (the routes say it in words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    Joined,
+    Requested,
+    RequestRefused,
+    RequestApproved,
+    /// Approved, but the person had become a member meanwhile.
+    ApprovedAlreadyMember,
+    Left,
+    RoleChanged,
+    RoleUnchanged,
+    Removed,
+    /// Set parent: the group stays where it was.
+    PlaceUnchanged,
+    /// Set parent: now a managed community of another.
+    PlacedInside,
+    /// Set parent: now at the top.
+    PlacedAtTop,
 }
 
-impl From<diesel::result::Error> for Stop {
-    fn from(e: diesel::result::Error) -> Self {
-        Stop::App(e.into())
-    }
+/// Why a group use case changed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// A `policy` rule.
+    Denied(Denied),
+    /// Joining or asking to join a group one is in.
+    AlreadyMember,
+    AlreadyRequested,
+    /// Join pressed on a group that takes members on request.
+    AskToJoin,
+    /// Ask to join pressed on an open group.
+    JoinDirectly,
+    RequestAnswered,
+    /// Approving someone who became a member meanwhile (a race).
+    MemberAlready,
+    /// Leave pressed by someone who is not a member.
+    NotYourGroup,
+    LastAdminLeaving,
+    /// The person acted on is not a member.
+    NotAMember,
+    /// A role change or removal would leave no one to manage members.
+    LastAdminChanged,
+    NoSuchCommunity,
+    /// A community placed inside itself or one below it.
+    Cycle,
+    /// A community placed under one of another audience.
+    OtherAudience,
 }
 
-/// A rule's refusal: its own page (403 / 404), or its sentence as a flash.
-impl From<Denied> for Stop {
+impl From<Denied> for Refusal {
     fn from(d: Denied) -> Self {
-        if d.is_page() {
-            Stop::App(d.into())
-        } else {
-            Stop::Refused(d.message())
-        }
+        Refusal::Denied(d)
     }
 }
 
-impl From<AppError> for Stop {
-    fn from(e: AppError) -> Self {
-        Stop::App(e)
-    }
-}
+/// Ok(what was done) or Err(why nothing was).
+pub type Outcome = Result<Done, Refusal>;
 
-/// Ok(message to flash as success) or Err(message to flash as a refusal).
-pub type Outcome = Result<&'static str, &'static str>;
+/// Why a use case stopped. Every variant rolls the transaction back.
+pub(crate) type Stop = super::Halt<Refusal>;
 
-pub(crate) fn outcome(r: Result<&'static str, Stop>) -> AppResult<Outcome> {
-    match r {
-        Ok(m) => Ok(Ok(m)),
-        Err(Stop::Refused(m)) => Ok(Err(m)),
-        Err(Stop::Form(_)) => Err(AppError::internal("form errors outside a form")),
-        Err(Stop::App(e)) => Err(e),
-    }
-}
+use super::Taken;
+pub(crate) use super::outcome;
 
 /// A unique violation is the race twin of a pre-check: the same refusal.
-fn refuse_if_duplicate(e: diesel::result::Error, msg: &'static str) -> Stop {
+fn refuse_if_duplicate(e: diesel::result::Error, why: Refusal) -> Stop {
     if db::is_unique_violation(&e) {
-        Stop::Refused(msg)
+        Stop::Refused(why)
     } else {
         e.into()
     }
@@ -216,14 +231,9 @@ pub(crate) fn create_in(
     parent: Option<&Group>,
     now: PrimitiveDateTime,
 ) -> AppResult<Result<Group, FormErrors>> {
-    let taken = || {
-        let mut e = FormErrors::default();
-        e.add("slug", SLUG_TAKEN);
-        Stop::Form(e)
-    };
-    let r = db::write_tx(conn, |conn| {
+    let r = db::write_tx(conn, |conn| -> Result<Group, SlugHalt> {
         if group::slug_exists(conn, spec.slug.as_str())? {
-            return Err(taken());
+            return Err(SlugHalt::Refused(Taken));
         }
         let id = group::insert(
             conn,
@@ -243,26 +253,23 @@ pub(crate) fn create_in(
         )
         .map_err(|e| {
             if db::is_unique_violation(&e) {
-                taken()
+                SlugHalt::Refused(Taken)
             } else {
-                e.into()
+                SlugHalt::from(e)
             }
         })?;
         let admin = role::builtin(conn, role::GROUP_ADMIN)?;
         add_member(conn, id, creator, admin.id, None, now)?;
         Ok(group::find(conn, id)?)
     });
-    match r {
-        Ok(g) => Ok(Ok(g)),
-        Err(Stop::Form(e)) => Ok(Err(e)),
-        Err(Stop::Refused(m)) => {
-            let mut e = FormErrors::default();
-            e.add("slug", m);
-            Ok(Err(e))
-        }
-        Err(Stop::App(e)) => Err(e),
-    }
+    Ok(outcome(r)?.map_err(|Taken| {
+        let mut e = FormErrors::default();
+        e.add("slug", SLUG_TAKEN);
+        e
+    }))
 }
+
+type SlugHalt = super::Halt<Taken>;
 
 /// Joins an open group as `GroupMember`.
 pub fn join(
@@ -274,21 +281,19 @@ pub fn join(
     outcome(db::write_tx(conn, |conn| {
         let a = GroupAccess::load(conn, slug, Some(user))?;
         if a.is_member() {
-            return Err(Stop::Refused(ALREADY_MEMBER));
+            return Err(Stop::Refused(Refusal::AlreadyMember));
         }
         match a.group.join_method() {
             JoinMethod::Open => {}
             JoinMethod::Request => {
-                return Err(Stop::Refused(
-                    "This group takes new members on request: ask to join.",
-                ));
+                return Err(Stop::Refused(Refusal::AskToJoin));
             }
             JoinMethod::InviteOnly => return Err(AppError::not_found().into()),
         }
         let account = segregated(conn, &a.group, user)?;
         let member = role::builtin(conn, role::GROUP_MEMBER)?;
         add_member(conn, a.group.id, user, member.id, None, now)
-            .map_err(|e| refuse_if_duplicate(e, ALREADY_MEMBER))?;
+            .map_err(|e| refuse_if_duplicate(e, Refusal::AlreadyMember))?;
         audit_member(
             conn,
             user,
@@ -299,7 +304,7 @@ pub fn join(
             "Joined",
             now,
         )?;
-        Ok("Welcome! You are a member of this group now.")
+        Ok(Done::Joined)
     }))
 }
 
@@ -314,28 +319,28 @@ pub fn request_to_join(
     outcome(db::write_tx(conn, |conn| {
         let a = GroupAccess::load(conn, slug, Some(user))?;
         if a.is_member() {
-            return Err(Stop::Refused(ALREADY_MEMBER));
+            return Err(Stop::Refused(Refusal::AlreadyMember));
         }
         match a.group.join_method() {
             JoinMethod::Request => {}
-            JoinMethod::Open => return Err(Stop::Refused("This group is open: join it directly.")),
+            JoinMethod::Open => return Err(Stop::Refused(Refusal::JoinDirectly)),
             JoinMethod::InviteOnly => return Err(AppError::not_found().into()),
         }
         segregated(conn, &a.group, user)?;
         match join_request::find(conn, a.group.id, user)? {
             Some(r) if r.status == join_request::Status::Pending => {
-                return Err(Stop::Refused(ALREADY_REQUESTED));
+                return Err(Stop::Refused(Refusal::AlreadyRequested));
             }
             Some(r) => {
                 join_request::reopen(conn, r.id, now)?;
             }
             None => {
                 join_request::insert(conn, a.group.id, user, now)
-                    .map_err(|e| refuse_if_duplicate(e, ALREADY_REQUESTED))?;
+                    .map_err(|e| refuse_if_duplicate(e, Refusal::AlreadyRequested))?;
             }
         }
         notify_managers_of_request(conn, &a, user, now)?;
-        Ok("Your request to join has been sent to the group admins.")
+        Ok(Done::Requested)
     }))
 }
 
@@ -381,7 +386,7 @@ pub fn decide_request(
     outcome(db::write_tx(conn, |conn| {
         let a = GroupAccess::load(conn, slug, Some(actor))?;
         policy::may_invite(&a)?;
-        let decided = Stop::Refused("This request has been answered already.");
+        let decided = Stop::Refused(Refusal::RequestAnswered);
         let Some(r) = join_request::find_in_group(conn, a.group.id, request_id)? else {
             return Err(AppError::not_found().into());
         };
@@ -413,14 +418,14 @@ pub fn decide_request(
             now,
         )?;
         if !approve {
-            return Ok("The request has been refused.");
+            return Ok(Done::RequestRefused);
         }
         if membership::find_with_role(conn, a.group.id, r.user_id)?.is_some() {
-            return Ok("The request is approved; this person was a member already.");
+            return Ok(Done::ApprovedAlreadyMember);
         }
         let member = role::builtin(conn, role::GROUP_MEMBER)?;
         add_member(conn, a.group.id, r.user_id, member.id, None, now)
-            .map_err(|e| refuse_if_duplicate(e, "This person is a member already."))?;
+            .map_err(|e| refuse_if_duplicate(e, Refusal::MemberAlready))?;
         audit_member(
             conn,
             actor,
@@ -431,7 +436,7 @@ pub fn decide_request(
             "Join request approved",
             now,
         )?;
-        Ok("The request is approved: welcome to the new member.")
+        Ok(Done::RequestApproved)
     }))
 }
 
@@ -476,10 +481,10 @@ pub fn leave(
     outcome(db::write_tx(conn, |conn| {
         let a = GroupAccess::load(conn, slug, Some(user))?;
         let (Some(m), Some(r)) = (&a.membership, &a.role) else {
-            return Err(Stop::Refused("You are not a member of this group."));
+            return Err(Stop::Refused(Refusal::NotYourGroup));
         };
         if would_leave_no_manager(conn, a.group.id, r, None, now)? {
-            return Err(Stop::Refused(LAST_ADMIN_LEAVE));
+            return Err(Stop::Refused(Refusal::LastAdminLeaving));
         }
         membership::delete(conn, m.id)?;
         let (account, _) = company_account::of_user(conn, user)?;
@@ -496,7 +501,7 @@ pub fn leave(
         // Invitations of someone who left cannot let anyone in (here or in
         // a community below, unless another membership still backs them).
         revoke_unbacked(conn, Inviters::User(user), Some(user), now)?;
-        Ok("You have left the group.")
+        Ok(Done::Left)
     }))
 }
 
@@ -512,7 +517,7 @@ fn managed_target(
     let a = GroupAccess::load(conn, slug, Some(actor))?;
     policy::may_invite(&a)?;
     let Some((m, r)) = membership::find_with_role(conn, a.group.id, target)? else {
-        return Err(Stop::Refused(NOT_A_MEMBER));
+        return Err(Stop::Refused(Refusal::NotAMember));
     };
     policy::may_manage_member(&a, &r)?;
     Ok((a, m, r))
@@ -560,10 +565,10 @@ pub fn change_role(
         let new_role = role::find(conn, role_id)?.ok_or(Denied::ForeignRole)?;
         policy::may_give_role(&a, actor, &new_role)?;
         if new_role.id == current.id {
-            return Ok("The role is unchanged.");
+            return Ok(Done::RoleUnchanged);
         }
         if would_leave_no_manager(conn, a.group.id, &current, Some(&new_role), now)? {
-            return Err(Stop::Refused(LAST_ADMIN_CHANGE));
+            return Err(Stop::Refused(Refusal::LastAdminChanged));
         }
         // A member whose account changed since joining (a client group member
         // now in a partner account) gets no new role there.
@@ -581,7 +586,7 @@ pub fn change_role(
             &format!("Role changed from {} to {}", current.name, new_role.name),
             now,
         )?;
-        Ok("The role has been changed.")
+        Ok(Done::RoleChanged)
     }))
 }
 
@@ -597,7 +602,7 @@ pub fn remove_member(
     outcome(db::write_tx(conn, |conn| {
         let (a, m, current) = managed_target(conn, slug, actor, target)?;
         if would_leave_no_manager(conn, a.group.id, &current, None, now)? {
-            return Err(Stop::Refused(LAST_ADMIN_CHANGE));
+            return Err(Stop::Refused(Refusal::LastAdminChanged));
         }
         membership::delete(conn, m.id)?;
         let (account, _) = company_account::of_user(conn, m.user_id)?;
@@ -612,6 +617,6 @@ pub fn remove_member(
             now,
         )?;
         revoke_unbacked(conn, Inviters::User(m.user_id), Some(actor), now)?;
-        Ok("The member has been removed.")
+        Ok(Done::Removed)
     }))
 }

@@ -23,7 +23,8 @@ pub mod sessions;
 
 pub use app::App;
 
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
+use crate::policy::Denied;
 
 /// Why a use case's transaction stopped: a refusal of the use case's own
 /// kind `R`, shown to the user, or a real error. Either rolls it back.
@@ -47,5 +48,31 @@ impl<R> From<AppError> for Halt<R> {
 impl<R> From<askama::Error> for Halt<R> {
     fn from(e: askama::Error) -> Self {
         Halt::App(e.into())
+    }
+}
+
+/// The one refusal of creating something named: its name or address is
+/// taken (by the pre-check or, in a race, the unique index).
+pub(crate) struct Taken;
+
+/// A rule's refusal: its own page (403 / 404) as an error, any other as
+/// the use case's refusal.
+impl<R: From<Denied>> From<Denied> for Halt<R> {
+    fn from(d: Denied) -> Self {
+        if d.is_page() {
+            Halt::App(d.into())
+        } else {
+            Halt::Refused(d.into())
+        }
+    }
+}
+
+/// A use case's end as its caller sees it: Ok(what was done) or Err(why it
+/// was refused); a real error stays an error.
+pub(crate) fn outcome<D, R>(r: Result<D, Halt<R>>) -> AppResult<Result<D, R>> {
+    match r {
+        Ok(d) => Ok(Ok(d)),
+        Err(Halt::Refused(r)) => Ok(Err(r)),
+        Err(Halt::App(e)) => Err(e),
     }
 }

@@ -23,11 +23,6 @@ pub const NAME_TAKEN: &str = "This name is taken: a built-in role, or a role of 
 pub const NO_PERMISSION: &str = "Choose at least one permission.";
 pub const PERMISSION_ABOVE_OWN: &str =
     "You cannot give a role permissions you do not have yourself.";
-pub const ROLE_ABOVE_OWN: &str =
-    "You cannot change or delete a role that has permissions you do not have.";
-
-pub const LAST_MANAGERS: &str = "In some groups only the holders of this role manage members: give someone there a role with manage_member first, or keep manage_member in this role.";
-
 /// A role's name: 1–50 characters once trimmed, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleName(String);
@@ -207,17 +202,49 @@ pub fn page(conn: &mut DbConn, slug: &str, actor: &User) -> AppResult<RolesView>
     })
 }
 
+/// What a change of roles did (the roles page says it in words).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Done {
+    Created(String),
+    /// Saved; `revoked` pending invitations of members who could invite
+    /// only through this role were cancelled.
+    Saved {
+        name: String,
+        revoked: usize,
+    },
+    Unchanged,
+    Deleted(String),
+}
+
 /// Why a change was not made.
 #[derive(Debug)]
 pub enum Refused {
     /// Show the form again with these errors (422).
     Form(FormErrors),
-    /// Say it in a flash above the page.
-    Message(String),
+    /// Say why above the page.
+    Rule(RoleRule),
 }
 
-/// Ok(what to flash as done) or the refusal.
-pub type Change = Result<String, Refused>;
+/// A rule of roles that refused the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleRule {
+    /// The role carries a permission the actor lacks (`policy::may_grant`).
+    RoleAboveOwn,
+    /// Dropping manage_member would leave some group with no one to manage
+    /// its members.
+    LastManagers,
+    /// Deleting a role that members hold or pending invitations offer.
+    InUse { held: i64, offered: i64 },
+}
+
+impl From<RoleRule> for Stop {
+    fn from(r: RoleRule) -> Self {
+        Stop::Refused(Refused::Rule(r))
+    }
+}
+
+/// Ok(what was done) or the refusal.
+pub type Change = Result<Done, Refused>;
 
 type Stop = super::Halt<Refused>;
 
@@ -227,13 +254,7 @@ fn form_error(field: &'static str, msg: &str) -> Stop {
     Stop::Refused(Refused::Form(e))
 }
 
-fn finish(r: Result<String, Stop>) -> AppResult<Change> {
-    match r {
-        Ok(m) => Ok(Ok(m)),
-        Err(Stop::Refused(r)) => Ok(Err(r)),
-        Err(Stop::App(e)) => Err(e),
-    }
-}
+use super::outcome as finish;
 
 /// A live custom role of this very group. Any other id (a built-in role, a
 /// role of another community, even one above, a deleted one) is not found:
@@ -350,7 +371,7 @@ pub fn create(
             ),
             now,
         )?;
-        Ok(format!("The role {name} has been created."))
+        Ok(Done::Created(name.to_string()))
     }))
 }
 
@@ -367,18 +388,18 @@ pub fn save(
         let a = managed_group(conn, slug, actor)?;
         let r = own_role(conn, &a, role_id)?;
         if policy::may_grant(&a, actor, r.perms()).is_err() {
-            return Err(Stop::Refused(Refused::Message(ROLE_ABOVE_OWN.into())));
+            return Err(RoleRule::RoleAboveOwn.into());
         }
         let spec = &check_input(conn, &a, actor, input, Some(r.id))?;
         let name = spec.name.as_str();
         if name == r.name && spec.perms == r.perms() {
-            return Ok("Nothing changed.".to_string());
+            return Ok(Done::Unchanged);
         }
         if r.perms().has(Permission::ManageMember)
             && !spec.perms.has(Permission::ManageMember)
             && !role::groups_managed_only_through(conn, r.id)?.is_empty()
         {
-            return Err(Stop::Refused(Refused::Message(LAST_MANAGERS.into())));
+            return Err(RoleRule::LastManagers.into());
         }
         let column = spec.perms.to_column();
         let changed = role::update(
@@ -419,30 +440,11 @@ pub fn save(
             ),
             now,
         )?;
-        Ok(match revoked {
-            0 => format!("The role {name} has been saved."),
-            n => format!(
-                "The role {name} has been saved. Its members can no longer invite: {} cancelled.",
-                invitations(n as i64)
-            ),
+        Ok(Done::Saved {
+            name: name.to_string(),
+            revoked,
         })
     }))
-}
-
-fn members(n: i64) -> String {
-    if n == 1 {
-        "1 member".into()
-    } else {
-        format!("{n} members")
-    }
-}
-
-fn invitations(n: i64) -> String {
-    if n == 1 {
-        "1 pending invitation".into()
-    } else {
-        format!("{n} pending invitations")
-    }
 }
 
 /// Deletes one of the group's own roles, unless a membership holds it (here
@@ -459,7 +461,7 @@ pub fn delete(
         let a = managed_group(conn, slug, actor)?;
         let r = own_role(conn, &a, role_id)?;
         if policy::may_grant(&a, actor, r.perms()).is_err() {
-            return Err(Stop::Refused(Refused::Message(ROLE_ABOVE_OWN.into())));
+            return Err(RoleRule::RoleAboveOwn.into());
         }
         // Mark first, count after: the row lock this takes makes a
         // concurrent membership or invitation for the role either visible
@@ -469,24 +471,8 @@ pub fn delete(
         }
         let held = role::count_holders(conn, r.id)?;
         let offered = role::count_open_offers(conn, r.id, now)?;
-        if held > 0 {
-            let mut m = format!(
-                "This role is held by {}; give them another role first.",
-                members(held)
-            );
-            if offered > 0 {
-                m.push_str(&format!(
-                    " It is also offered by {}: cancel them first.",
-                    invitations(offered)
-                ));
-            }
-            return Err(Stop::Refused(Refused::Message(m)));
-        }
-        if offered > 0 {
-            return Err(Stop::Refused(Refused::Message(format!(
-                "This role is offered by {}; cancel them first.",
-                invitations(offered)
-            ))));
+        if held > 0 || offered > 0 {
+            return Err(RoleRule::InUse { held, offered }.into());
         }
         record(
             conn,
@@ -496,7 +482,7 @@ pub fn delete(
             &format!("Role {} deleted", r.name),
             now,
         )?;
-        Ok(format!("The role {} has been deleted.", r.name))
+        Ok(Done::Deleted(r.name))
     }))
 }
 

@@ -31,7 +31,7 @@ pub fn thousands(n: i64) -> String {
 }
 
 /// "1 member", "2,003 members".
-fn count_of(n: i64, one: &str, many: &str) -> String {
+pub fn count_of(n: i64, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 

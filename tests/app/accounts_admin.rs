@@ -588,7 +588,10 @@ async fn support_cases_stay_in_their_account(b: Backend) {
     .unwrap();
     let now = app.clock.now();
     let r = app.db(|c| guildhall::services::cases::raise(c, w.bob, &spec, now).unwrap());
-    assert_eq!(r, Err("You are not a member of an Account"));
+    assert_eq!(
+        r.map_err(|d| d.message()),
+        Err("You are not a member of an Account")
+    );
     assert_eq!(app.count("cases"), cases);
     let _ = (w.acme, w.parto, w.dave);
 }

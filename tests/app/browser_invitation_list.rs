@@ -121,6 +121,23 @@ async fn browser_sent_invitations_with_and_without_javascript(b: Backend) {
         a11y(&browser, js, &format!("sent invitations, search ({tag})")).await;
         browser.follow("Clear search").await;
 
+        // Resend one from its row: the page's one Resend form, the
+        // button names the invitation.
+        let one = if js { pending[55] } else { pending[54] };
+        let mails = app.outbox().len();
+        browser
+            .press(&format!("#invitation-{one} button[form=resend]"))
+            .await;
+        browser
+            .assert_sees(&["The invitation has been sent again; its validity starts over."])
+            .await;
+        let outbox = app.outbox();
+        assert_eq!(outbox.len(), mails + 1, "one mail for the one invitation");
+        assert_eq!(
+            outbox.last().unwrap().recipient,
+            format!("person{:02}@example.com", if js { 55 } else { 54 })
+        );
+
         // Resend two selected at once.
         browser
             .click(&format!("input[name=ids][value='{first}']"))

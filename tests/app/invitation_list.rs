@@ -533,6 +533,19 @@ async fn cancel_and_new_link_ask_first_and_name_the_consequence(b: Backend) {
     ] {
         assert_eq!(app.get_with(who, &path).await.status, 404, "{path}");
     }
+    // The list's one Resend form, forged: through another group or as a
+    // non-admin it resends nothing.
+    let mails = app.outbox().len();
+    for (who, action) in [
+        (&alice, "/groups/other/invitations/resend"),
+        (&bob, "/groups/big/invitations/resend"),
+    ] {
+        let p = app
+            .submit_with(who, "/groups/new", action, &[("id", &id.to_string())])
+            .await;
+        assert!(matches!(p.status, 403 | 404), "{action}: {}", p.status);
+    }
+    assert_eq!(app.outbox().len(), mails);
 
     // Confirming renews: a new link, back to the detail page.
     let p = app

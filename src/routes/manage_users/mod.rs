@@ -10,7 +10,9 @@ use crate::domain::{FormErrors, InvitationStatus, UserStatus};
 use crate::error::{AppResult, urlencode};
 use crate::models::{audit, company_account, group, user};
 use crate::services::invitations;
-use crate::services::manage_users::{self, AddUserInput};
+use crate::services::manage_users::{
+    self, AddUserInput, ContactDone, ContactRefusal, SwitchRefusal, Switched,
+};
 use crate::state::AppState;
 use crate::views::confirm;
 use crate::views::{
@@ -242,8 +244,29 @@ async fn set_active_login(
     })
     .await?;
     match o {
-        Ok(m) => me.ctx.flash("success", m),
-        Err(m) => me.ctx.flash("error", m),
+        Ok(done) => me.ctx.flash(
+            "success",
+            match done {
+                Switched::TurnedOn => "Active Login is on: they can log in again.",
+                Switched::TurnedOff => {
+                    "Active Login is off: their sessions have ended and they cannot log in."
+                }
+                Switched::Already(true) => "Active Login is on already.",
+                Switched::Already(false) => "Active Login is off already.",
+            },
+        ),
+        Err(why) => me.ctx.flash(
+            "error",
+            match why {
+                SwitchRefusal::NotRegistered => {
+                    "Only registered users (Community Users) have an Active Login to turn on or off."
+                }
+                SwitchRefusal::OwnLogin => "You cannot turn off your own Active Login.",
+                SwitchRefusal::LastSuperUser => {
+                    "This is the account's last super user: make someone else a super user first."
+                }
+            },
+        ),
     }
     Ok(see_other("/account/users"))
 }
@@ -280,11 +303,31 @@ async fn contact_invitation(
     })
     .await?;
     match o {
-        Ok(m) => {
+        Ok(done) => {
             state.mail_wakeup.notify_one();
-            me.ctx.flash("success", m)
+            me.ctx.flash(
+                "success",
+                match done {
+                    ContactDone::Renewed => {
+                        "A new invitation link was generated: the previous one no longer works."
+                    }
+                    ContactDone::Resent => "The invitation was sent again.",
+                },
+            )
         }
-        Err(m) => me.ctx.flash("error", m),
+        Err(why) => me.ctx.flash(
+            "error",
+            match why {
+                ContactRefusal::NoPendingInvitation => {
+                    "This person has no pending invitation: they may have registered already."
+                }
+                ContactRefusal::QuotaReached => {
+                    "The daily limit of invitations is reached: try again tomorrow."
+                }
+                ContactRefusal::ResendLimit => crate::routes::invitations::RESEND_LIMIT,
+                ContactRefusal::NotOpen => "This invitation is no longer open.",
+            },
+        ),
     }
     Ok(see_other(&format!("/account/users/{target}#invitation")))
 }

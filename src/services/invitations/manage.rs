@@ -3,9 +3,6 @@
 
 use super::*;
 
-/// What a resend past the day's limit says.
-pub const RESEND_LIMIT: &str = "This invitation has been sent again as often as a day allows: nothing was sent. Try again tomorrow.";
-
 /// Finds an invitation of this group for an admin action (another group's
 /// id is not found).
 pub(super) fn of_group(

@@ -7,14 +7,44 @@ use crate::error::AppResult;
 use crate::models::audit::{self, NewAuditEvent};
 use crate::models::{User, company_account, user};
 use crate::policy;
-use crate::services::groups::{Stop, outcome};
+use crate::services::{Halt, outcome};
 use time::PrimitiveDateTime;
 
-pub const NOT_SELF: &str = "You cannot turn off your own Active Login.";
-pub const LAST_SUPER_USER: &str =
-    "This is the account's last super user: make someone else a super user first.";
-pub const NOT_REGISTERED: &str =
-    "Only registered users (Community Users) have an Active Login to turn on or off.";
+/// What the Active Login toggle did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switched {
+    TurnedOn,
+    TurnedOff,
+    /// Nothing to do: it was on (`true`) or off already.
+    Already(bool),
+}
+
+/// Why the Active Login toggle changed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SwitchRefusal {
+    /// A contact (never registered) has no log-in to switch.
+    NotRegistered,
+    /// Nobody turns off their own.
+    OwnLogin,
+    LastSuperUser,
+}
+
+/// What Resend Invitation / Generate New Invitation on a contact's page did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactDone {
+    Resent,
+    Renewed,
+}
+
+/// Why it did nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactRefusal {
+    /// They registered (or their invitations ended) meanwhile.
+    NoPendingInvitation,
+    QuotaReached,
+    ResendLimit,
+    NotOpen,
+}
 
 /// The acting super user (reloaded inside the transaction: their powers may
 /// have gone since the page was shown) and the target, who must be in the
@@ -36,70 +66,69 @@ pub fn set_active_login(
     target: i64,
     on: bool,
     now: PrimitiveDateTime,
-) -> AppResult<Result<&'static str, &'static str>> {
-    outcome(db::write_tx(conn, |conn| {
-        let (me, them) = load_target(conn, actor, target)?;
-        let account = me.account_id.expect("a super user has an account");
-        if !them.is_registered() {
-            return Err(Stop::Refused(NOT_REGISTERED));
-        }
-        let (from, to, kind, verb) = if on {
-            (
-                UserStatus::Deactivated,
-                UserStatus::Active,
-                audit::ACTIVE_LOGIN_ON,
-                "on",
-            )
-        } else {
-            if them.id == me.id {
-                return Err(Stop::Refused(NOT_SELF));
+) -> AppResult<Result<Switched, SwitchRefusal>> {
+    outcome(db::write_tx(
+        conn,
+        |conn| -> Result<_, Halt<SwitchRefusal>> {
+            let (me, them) = load_target(conn, actor, target)?;
+            let account = me.account_id.expect("a super user has an account");
+            if !them.is_registered() {
+                return Err(Halt::Refused(SwitchRefusal::NotRegistered));
             }
-            if them.is_super_user {
-                // Serialise with another super user doing the same to us.
-                company_account::lock(conn, account)?;
-                if user::count_other_active_super_users(conn, account, them.id)? == 0 {
-                    return Err(Stop::Refused(LAST_SUPER_USER));
-                }
-            }
-            (
-                UserStatus::Active,
-                UserStatus::Deactivated,
-                audit::ACTIVE_LOGIN_OFF,
-                "off",
-            )
-        };
-        if user::change_status(conn, them.id, from, to, now)? == 0 {
-            return Ok(if on {
-                "Active Login is on already."
+            let (from, to, kind, verb) = if on {
+                (
+                    UserStatus::Deactivated,
+                    UserStatus::Active,
+                    audit::ACTIVE_LOGIN_ON,
+                    "on",
+                )
             } else {
-                "Active Login is off already."
-            });
-        }
-        if !on {
-            // Their pending invitations can no longer let anyone in.
-            crate::services::revocations::revoke_sent_by(conn, them.id, Some(me.id), now)?;
-        }
-        audit::record(
-            conn,
-            &NewAuditEvent {
-                actor_id: me.id,
-                subject_user_id: Some(them.id),
-                account_id: Some(account),
-                group_id: None,
-                kind,
-                detail: &format!(
-                    "Active Login turned {verb} for {}",
-                    them.username_or_email()
-                ),
-                created_at: now,
-            },
-        )?;
-        Ok(if on {
-            "Active Login is on: they can log in again."
-        } else {
-            "Active Login is off: their sessions have ended and they cannot log in."
-        })
-    }))
+                if them.id == me.id {
+                    return Err(Halt::Refused(SwitchRefusal::OwnLogin));
+                }
+                if them.is_super_user {
+                    // Serialise with another super user doing the same to us.
+                    company_account::lock(conn, account)?;
+                    if user::count_other_active_super_users(conn, account, them.id)? == 0 {
+                        return Err(Halt::Refused(SwitchRefusal::LastSuperUser));
+                    }
+                }
+                (
+                    UserStatus::Active,
+                    UserStatus::Deactivated,
+                    audit::ACTIVE_LOGIN_OFF,
+                    "off",
+                )
+            };
+            if user::change_status(conn, them.id, from, to, now)? == 0 {
+                return Ok(Switched::Already(on));
+            }
+            if !on {
+                // Their pending invitations can no longer let anyone in.
+                crate::services::revocations::revoke_sent_by(conn, them.id, Some(me.id), now)?;
+            }
+            audit::record(
+                conn,
+                &NewAuditEvent {
+                    actor_id: me.id,
+                    subject_user_id: Some(them.id),
+                    account_id: Some(account),
+                    group_id: None,
+                    kind,
+                    detail: &format!(
+                        "Active Login turned {verb} for {}",
+                        them.username_or_email()
+                    ),
+                    created_at: now,
+                },
+            )?;
+            Ok(if on {
+                Switched::TurnedOn
+            } else {
+                Switched::TurnedOff
+            })
+        },
+    ))
 }
 
 /// The invitation a contact's detail page acts on: the first of their
@@ -140,14 +169,12 @@ pub fn contact_invitation_action(
     target: i64,
     renew: bool,
     now: PrimitiveDateTime,
-) -> AppResult<Result<&'static str, &'static str>> {
+) -> AppResult<Result<ContactDone, ContactRefusal>> {
     use crate::services::invitations::{self, AdminActionOutcome};
     db::write_tx(conn, |conn| {
         let (me, them) = load_target(conn, actor, target)?;
         let Some(ci) = contact_invitation(conn, &them)? else {
-            return Ok(Err(
-                "This person has no pending invitation: they may have registered already.",
-            ));
+            return Ok(Err(ContactRefusal::NoPendingInvitation));
         };
         let outcome = if renew {
             invitations::renew_checked(conn, env, &me, &ci.invitation, now)?
@@ -156,24 +183,18 @@ pub fn contact_invitation_action(
         };
         match outcome {
             AdminActionOutcome::Done => {}
-            AdminActionOutcome::QuotaReached => {
-                return Ok(Err(
-                    "The daily limit of invitations is reached: try again tomorrow.",
-                ));
-            }
-            AdminActionOutcome::ResendLimit => return Ok(Err(invitations::RESEND_LIMIT)),
-            AdminActionOutcome::NotOpen(_) => {
-                return Ok(Err("This invitation is no longer open."));
-            }
+            AdminActionOutcome::QuotaReached => return Ok(Err(ContactRefusal::QuotaReached)),
+            AdminActionOutcome::ResendLimit => return Ok(Err(ContactRefusal::ResendLimit)),
+            AdminActionOutcome::NotOpen(_) => return Ok(Err(ContactRefusal::NotOpen)),
         }
         let until = invitations::expires_at(env.config, now);
         for sibling in crate::models::invitation::pending_siblings(conn, &ci.invitation)? {
             crate::models::invitation::restart(conn, sibling.id, now, until)?;
         }
         Ok(Ok(if renew {
-            "A new invitation link was generated: the previous one no longer works."
+            ContactDone::Renewed
         } else {
-            "The invitation was sent again."
+            ContactDone::Resent
         }))
     })
 }
