@@ -15,6 +15,31 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_guildhall"))
 }
 
+/// `guildhall create-admin` for ada@example.com, the password on stdin.
+pub(crate) fn create_admin(
+    db: &TestDb,
+    dir: &std::path::Path,
+    password: &str,
+) -> std::process::Output {
+    let mut child = bin()
+        .args([
+            "create-admin",
+            "--username",
+            "ada",
+            "--email",
+            "ada@example.com",
+        ])
+        .env("GUILDHALL_DATABASE_URL", &db.url)
+        .env("GUILDHALL_DATA_DIR", dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn help_lists_every_command() {
     let out = bin().arg("--help").output().unwrap();
@@ -46,25 +71,7 @@ async fn create_admin_reads_the_password_from_stdin(b: Backend) {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let run = |password: &str| {
-        let mut child = bin()
-            .args([
-                "create-admin",
-                "--username",
-                "ada",
-                "--email",
-                "ada@example.com",
-            ])
-            .env("GUILDHALL_DATABASE_URL", &db.url)
-            .env("GUILDHALL_DATA_DIR", tmp.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let run = |password: &str| create_admin(&db, tmp.path(), password);
     let short = run("short");
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10 characters"));

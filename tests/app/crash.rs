@@ -13,7 +13,6 @@ use crate::helpers::*;
 use crate::mail::{SmtpServer, header};
 use diesel::prelude::*;
 use guildhall::db::schema::{invitation_events, invitations, outbox};
-use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -167,23 +166,11 @@ impl Site {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let mut admin = bin()
-            .args([
-                "create-admin",
-                "--username",
-                "ada",
-                "--email",
-                "ada@example.com",
-            ])
-            .env("GUILDHALL_DATABASE_URL", &db.url)
-            .env("GUILDHALL_DATA_DIR", tmp.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        writeln!(admin.stdin.take().unwrap(), "{PW}").unwrap();
-        assert!(admin.wait().unwrap().success());
+        assert!(
+            crate::cli::create_admin(&db, tmp.path(), PW)
+                .status
+                .success()
+        );
         let port = crate::mail::free_port();
         let pool = guildhall::db::build_pool(&db.url, Some(1)).unwrap();
         Site {

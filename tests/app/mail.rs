@@ -87,6 +87,20 @@ fn read_maildir(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Queues `n` mails to user0@…, user1@… straight into the outbox.
+fn queue_mails(c: &mut guildhall::db::DbConn, n: usize, now: time::PrimitiveDateTime) {
+    for i in 0..n {
+        let m = guildhall::mail::OutgoingMail {
+            kind: "test",
+            to: format!("user{i}@example.com"),
+            subject: format!("Mail {i}"),
+            text: "hello".into(),
+            html: "<p>hello</p>".into(),
+        };
+        guildhall::mail::enqueue(c, &m, now, "example.test").unwrap();
+    }
+}
+
 pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -218,18 +232,7 @@ async fn two_workers_never_send_a_mail_twice(b: Backend) {
     })
     .await;
     let now = app.clock.now();
-    app.db(|c| {
-        for i in 0..60 {
-            let m = guildhall::mail::OutgoingMail {
-                kind: "test",
-                to: format!("user{i}@example.com"),
-                subject: format!("Mail {i}"),
-                text: "hello".into(),
-                html: "<p>hello</p>".into(),
-            };
-            guildhall::mail::enqueue(c, &m, now, "example.test").unwrap();
-        }
-    });
+    app.db(|c| queue_mails(c, 60, now));
     let mailer = guildhall::mail::Mailer::new(
         Some(&format!("smtp://127.0.0.1:{port}")),
         app.data_dir.clone(),
@@ -289,16 +292,7 @@ async fn a_lapsed_lease_taken_by_another_worker_is_not_renewed(b: Backend) {
     let now = app.clock.now();
     let s = time::Duration::seconds;
     let ids = app.db(|c| {
-        for i in 0..3 {
-            let m = guildhall::mail::OutgoingMail {
-                kind: "test",
-                to: format!("user{i}@example.com"),
-                subject: format!("Mail {i}"),
-                text: "hello".into(),
-                html: "<p>hello</p>".into(),
-            };
-            guildhall::mail::enqueue(c, &m, now, "example.test").unwrap();
-        }
+        queue_mails(c, 3, now);
         outbox::claim_due(c, now, now + s(10), 50).unwrap()
     });
     assert_eq!(ids.len(), 3);
