@@ -238,7 +238,7 @@ async fn members_page(
         members::view(c, &slug, viewer, listing, now, MEMBERS_PAGE)
     })
     .await?;
-    Ok(MembersPage { ctx: me.ctx, view })
+    Ok(MembersPage::new(me.ctx, view))
 }
 
 /// What a group action says when done: the words for every `Done`.
