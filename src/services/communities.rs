@@ -46,7 +46,7 @@ pub fn set_parent(
     parent: Option<&str>,
     now: PrimitiveDateTime,
 ) -> AppResult<Outcome> {
-    groups::outcome(db::write_tx(conn, |conn| {
+    crate::services::outcome(db::write_tx(conn, |conn| {
         let a = managed_group(conn, slug, actor)?;
         let target = match parent {
             Some(p) => {

@@ -150,7 +150,7 @@ pub type Outcome = Result<Done, Refusal>;
 pub(crate) type Stop = super::Halt<Refusal>;
 
 use super::Taken;
-pub(crate) use super::outcome;
+use super::outcome;
 
 /// A unique violation is the race twin of a pre-check: the same refusal.
 fn refuse_if_duplicate(e: diesel::result::Error, why: Refusal) -> Stop {

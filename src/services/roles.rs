@@ -254,7 +254,7 @@ fn form_error(field: &'static str, msg: &str) -> Stop {
     Stop::Refused(Refused::Form(e))
 }
 
-use super::outcome as finish;
+use super::outcome;
 
 /// A live custom role of this very group. Any other id (a built-in role, a
 /// role of another community, even one above, a deleted one) is not found:
@@ -344,7 +344,7 @@ pub fn create(
     input: &RoleInput,
     now: PrimitiveDateTime,
 ) -> AppResult<Change> {
-    finish(db::write_tx(conn, |conn| {
+    outcome(db::write_tx(conn, |conn| {
         let a = managed_group(conn, slug, actor)?;
         let spec = &check_input(conn, &a, actor, input, None)?;
         let name = spec.name.as_str();
@@ -384,7 +384,7 @@ pub fn save(
     input: &RoleInput,
     now: PrimitiveDateTime,
 ) -> AppResult<Change> {
-    finish(db::write_tx(conn, |conn| {
+    outcome(db::write_tx(conn, |conn| {
         let a = managed_group(conn, slug, actor)?;
         let r = own_role(conn, &a, role_id)?;
         if policy::may_grant(&a, actor, r.perms()).is_err() {
@@ -457,7 +457,7 @@ pub fn delete(
     role_id: i64,
     now: PrimitiveDateTime,
 ) -> AppResult<Change> {
-    finish(db::write_tx(conn, |conn| {
+    outcome(db::write_tx(conn, |conn| {
         let a = managed_group(conn, slug, actor)?;
         let r = own_role(conn, &a, role_id)?;
         if policy::may_grant(&a, actor, r.perms()).is_err() {

@@ -11,8 +11,23 @@ backend_tests!(
     serve_answers_and_stops_on_sigterm
 );
 
-fn bin() -> Command {
+pub(crate) fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_guildhall"))
+}
+
+/// `guildhall migrate` on `db`; panics with its errors if it fails.
+pub(crate) fn migrate(db: &TestDb, dir: &std::path::Path) {
+    let out = bin()
+        .arg("migrate")
+        .env("GUILDHALL_DATABASE_URL", &db.url)
+        .env("GUILDHALL_DATA_DIR", dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `guildhall create-admin` for ada@example.com, the password on stdin.
@@ -59,17 +74,7 @@ fn help_lists_every_command() {
 async fn create_admin_reads_the_password_from_stdin(b: Backend) {
     let tmp = tempfile::tempdir().unwrap();
     let db = TestDb::create(b, tmp.path());
-    let out = bin()
-        .arg("migrate")
-        .env("GUILDHALL_DATABASE_URL", &db.url)
-        .env("GUILDHALL_DATA_DIR", tmp.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    migrate(&db, tmp.path());
 
     let run = |password: &str| create_admin(&db, tmp.path(), password);
     let short = run("short");

@@ -9,6 +9,7 @@
 //! - and a mail server that is down is told in the log once, not per mail.
 
 use crate::backend_tests;
+use crate::cli::bin;
 use crate::helpers::*;
 use crate::mail::{SmtpServer, header};
 use diesel::prelude::*;
@@ -24,10 +25,6 @@ backend_tests!(
 
 const PW: &str = "a long enough password";
 const ENTRIES: usize = 500;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_guildhall"))
-}
 
 /// `guildhall serve` on `port`, its output dropped.
 struct Server {
@@ -155,17 +152,7 @@ impl Site {
     fn new(b: Backend) -> Site {
         let tmp = tempfile::tempdir().unwrap();
         let db = TestDb::create(b, tmp.path());
-        let out = bin()
-            .arg("migrate")
-            .env("GUILDHALL_DATABASE_URL", &db.url)
-            .env("GUILDHALL_DATA_DIR", tmp.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::cli::migrate(&db, tmp.path());
         assert!(
             crate::cli::create_admin(&db, tmp.path(), PW)
                 .status
