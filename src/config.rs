@@ -25,6 +25,7 @@
 //! | `GUILDHALL_INVITES_PER_GROUP_PER_DAY` | `5000` | invitations and resends of one group in 24 h |
 //! | `GUILDHALL_RESENDS_PER_INVITATION_PER_DAY` | `3` | "Resend invitation" mails one invitation may get in 24 h |
 //! | `GUILDHALL_TRUSTED_PROXIES` | unset | addresses or ranges (`10.0.0.0/8, ::1`) of reverse proxies whose `X-Forwarded-For` names the client (limits per address, the sessions page) |
+//! | `GUILDHALL_DRAIN_SECONDS` | `0` | on SIGTERM or SIGINT, answer `/healthz` with 503 for this long while still serving, so a load balancer stops sending first; then stop accepting and finish what is in flight (`deploy/` uses 3) |
 //! | `GUILDHALL_WORKERS` | number of cores | HTTP worker threads |
 //! | `GUILDHALL_DB_POOL_SIZE` | `6` (SQLite) / `8` (PostgreSQL) | connections per server |
 //! | `GUILDHALL_COUNT_QUERIES` | `false` | `true`: count each request's SQL statements into an `X-Query-Count` response header (tests, diagnosis) |
@@ -85,6 +86,9 @@ pub struct Config {
     pub trusted_proxies: Vec<crate::auth::client::Cidr>,
     /// Count each request's SQL statements into `X-Query-Count` (`db::query_count`).
     pub count_queries: bool,
+    /// How long a stopping server keeps serving while `/healthz` says it
+    /// is draining.
+    pub drain: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -207,6 +211,7 @@ impl Config {
                 }
             },
             count_queries: parse_var("GUILDHALL_COUNT_QUERIES", false)?,
+            drain: Duration::from_secs(parse_var("GUILDHALL_DRAIN_SECONDS", 0u64)?),
         })
     }
 

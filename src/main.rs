@@ -128,7 +128,7 @@ fn serve(config: Config) -> CliResult {
             );
         }
         tracing::info!("listening on {base} (port {})", app.port());
-        app.run_until_stopped().await?;
+        app.run_until_signalled().await?;
         Ok(())
     })
 }

@@ -15,7 +15,32 @@ use actix_web::middleware::{self, DefaultHeaders};
 use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{Notify, watch};
+
+/// SIGTERM (what service managers and rolling restarts send) and SIGINT
+/// (Ctrl-C), whichever comes first.
+struct Signals {
+    term: Signal,
+    int: Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -33,6 +58,7 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 
 pub struct Application {
     port: u16,
+    drain: std::time::Duration,
     server: Server,
     state: web::Data<AppState>,
     worker: Option<MailWorker>,
@@ -92,21 +118,38 @@ pub fn secret_key(config: &Config) -> Result<Key, StartError> {
     std::fs::create_dir_all(&config.data_dir)?;
     let key = Key::generate();
     let encoded = STANDARD.encode(key.master());
-    write_private(&path, &encoded)?;
-    tracing::info!(path = %path.display(), "generated a new secret key");
-    Ok(key)
+    if publish_private(&path, &encoded)? {
+        tracing::info!(path = %path.display(), "generated a new secret key");
+        return Ok(key);
+    }
+    // Another server sharing the data dir started at the same instant and
+    // published its key first: use that one, so both sign alike.
+    let s = std::fs::read_to_string(&path)?;
+    decode(&s)
+        .ok_or_else(|| StartError::Config(format!("{} does not hold a valid key", path.display())))
 }
 
-fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+/// Writes `content` (owner-only) to `path` unless the file exists; answers
+/// whether this call made it. Written aside and linked into place, so a
+/// reader never sees a half-written file.
+fn publish_private(path: &std::path::Path, content: &str) -> std::io::Result<bool> {
     use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+    use std::os::unix::fs::OpenOptionsExt;
+    let aside = path.with_extension(format!("{}.tmp", rand::random::<u64>()));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&aside)?;
+    file.write_all(content.as_bytes())?;
+    file.sync_all()?;
+    let linked = std::fs::hard_link(&aside, path);
+    std::fs::remove_file(&aside)?;
+    match linked {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
     }
-    opts.open(path)?.write_all(content.as_bytes())
 }
 
 impl Application {
@@ -165,10 +208,12 @@ impl Application {
                 links: crate::auth::links::LinkKey::derive(key.master()),
             },
             origin: config.origin(),
+            draining: Default::default(),
         });
         let server = Self::server(listener, state.clone(), key, &config)?;
         Ok(Self {
             port,
+            drain: config.drain,
             server,
             state,
             worker: config.run_mail_worker.then_some(worker),
@@ -240,6 +285,8 @@ impl Application {
         // costs memory (stack, allocator arena). 512 by default.
         .worker_max_blocking_threads(blocking_threads)
         .shutdown_timeout(10)
+        // `run_until_signalled` stops it, after the drain.
+        .disable_signals()
         .run();
         Ok(server)
     }
@@ -252,8 +299,41 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the server stops (SIGTERM/SIGINT trigger a graceful
-    /// shutdown), then stops the mail worker after its current round.
+    /// `serve`: runs until SIGTERM or SIGINT, then drains: `/healthz`
+    /// answers 503 for the configured time while requests are still served
+    /// (a balancer polling it stops sending; connections already queued are
+    /// accepted and answered), then the server stops accepting, finishes
+    /// what is in flight and the mail worker ends its round. A second
+    /// signal cuts the drain short.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let state = self.state.clone();
+        let drain = self.drain;
+        let stopper = async move {
+            let mut signals = Signals::new()?;
+            let name = signals.next().await;
+            state.draining.store(true, Ordering::Relaxed);
+            tracing::info!(
+                signal = name,
+                seconds = drain.as_secs_f32(),
+                "draining: /healthz answers 503, then the server stops"
+            );
+            tokio::select! {
+                _ = tokio::time::sleep(drain) => {}
+                name = signals.next() => tracing::info!(signal = name, "drain cut short"),
+            }
+            tracing::info!("no longer accepting connections; finishing requests in flight");
+            handle.stop(true).await;
+            std::future::pending::<std::io::Result<()>>().await
+        };
+        tokio::select! {
+            result = self.run_until_stopped() => result,
+            error = stopper => error,
+        }
+    }
+
+    /// Serves until the server is stopped, then stops the mail worker
+    /// after its current round. Tests run this and drop it to stop.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (tx, rx) = watch::channel(false);
         let server = async move {

@@ -11,6 +11,9 @@ pub struct AppState {
     pub app: App,
     /// `scheme://host:port` of the base URL, for the CSRF Origin check.
     pub origin: String,
+    /// Set when the server has been told to stop: `/healthz` then answers
+    /// 503 so a load balancer sends nothing new (see `startup::drain_on_signal`).
+    pub draining: std::sync::atomic::AtomicBool,
 }
 
 impl std::ops::Deref for AppState {

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 backend_tests!(
     create_admin_reads_the_password_from_stdin,
-    serve_answers_and_stops_on_sigterm
+    serve_answers_and_stops_on_sigterm,
+    a_stopping_server_drains_saying_so_on_healthz,
 );
 
 pub(crate) fn bin() -> Command {
@@ -158,4 +159,125 @@ async fn serve_answers_and_stops_on_sigterm(b: Backend) {
         };
         assert!(status.success(), "exit status {status}");
     }
+}
+
+/// SIGTERM with `GUILDHALL_DRAIN_SECONDS`: `/healthz` answers 503
+/// `draining` while pages are still served, then the server exits; a
+/// second signal cuts the drain short.
+async fn a_stopping_server_drains_saying_so_on_healthz(b: Backend) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = TestDb::create(b, tmp.path());
+    migrate(&db, tmp.path());
+    let port = crate::mail::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = new_client();
+    let start = |drain: &str| {
+        bin()
+            .arg("serve")
+            .env("GUILDHALL_DATABASE_URL", &db.url)
+            .env("GUILDHALL_DATA_DIR", tmp.path())
+            .env("GUILDHALL_BIND", format!("127.0.0.1:{port}"))
+            .env("GUILDHALL_WORKERS", "1")
+            .env("GUILDHALL_DRAIN_SECONDS", drain)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let health = || async {
+        match client.get(format!("{base}/healthz")).send().await {
+            Ok(r) => Some((r.status().as_u16(), r.text().await.unwrap())),
+            Err(_) => None,
+        }
+    };
+    let term = |child: &std::process::Child| {
+        let pid = child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    let exited_within = |child: &mut std::process::Child, secs: u64| {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                return Some(s);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+
+    let mut child = start("3");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while health().await.is_none() {
+        assert!(Instant::now() < deadline, "serve did not answer");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(health().await, Some((200, "ok".to_string())));
+    let told = Instant::now();
+    term(&child);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        health().await,
+        Some((503, "draining".to_string())),
+        "a draining server says so"
+    );
+    let login = client.get(format!("{base}/login")).send().await.unwrap();
+    assert_eq!(login.status().as_u16(), 200, "and still serves pages");
+    let status = exited_within(&mut child, 20).expect("it stops after the drain");
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        told.elapsed() >= Duration::from_secs(3),
+        "it served for the whole drain ({:?})",
+        told.elapsed()
+    );
+
+    // A second signal ends a long drain at once.
+    let mut child = start("60");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while health().await.is_none() {
+        assert!(Instant::now() < deadline, "serve did not answer");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    term(&child);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(health().await.map(|h| h.0), Some(503));
+    term(&child);
+    let status = exited_within(&mut child, 10).expect("a second SIGTERM cuts the drain short");
+    assert!(status.success(), "exit status {status}");
+}
+
+/// Servers that share a data dir and start at the same instant make one
+/// secret key between them, so each reads the others' session cookies.
+#[test]
+fn servers_starting_at_once_on_one_data_dir_share_one_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = test_config("sqlite://unused.db", tmp.path());
+    let barrier = std::sync::Barrier::new(8);
+    let keys: Vec<Vec<u8>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    guildhall::startup::secret_key(&config)
+                        .expect("every server gets a key")
+                        .master()
+                        .to_vec()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(
+        keys.windows(2).all(|w| w[0] == w[1]),
+        "one key for all eight"
+    );
+    let entries: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1, "only secret.key is left in the data dir");
 }

@@ -23,7 +23,7 @@ backend_tests!(
     a_mail_server_outage_is_one_line_in_the_log_not_one_per_mail,
 );
 
-const PW: &str = "a long enough password";
+pub(crate) const PW: &str = "a long enough password";
 const ENTRIES: usize = 500;
 
 /// `guildhall serve` on `port`, its output dropped.
@@ -83,28 +83,34 @@ impl Server {
     }
 
     async fn get(&self, c: &reqwest::Client, path: &str) -> (u16, String) {
-        let r = c.get(format!("{}{path}", self.base)).send().await.unwrap();
-        (r.status().as_u16(), r.text().await.unwrap_or_default())
+        get(c, &self.base, path).await
     }
+}
 
-    /// The form of `page` posted to `action` with its CSRF token.
-    async fn submit(
-        &self,
-        c: &reqwest::Client,
-        page: &str,
-        action: &str,
-        form: &[(&str, &str)],
-    ) -> reqwest::Result<reqwest::Response> {
-        let (_, body) = self.get(c, page).await;
-        let token = csrf_from(&body);
-        let mut fields = vec![("csrf_token", token.as_str())];
-        fields.extend_from_slice(form);
-        c.post(format!("{}{action}", self.base))
-            .header("Origin", &self.base)
-            .form(&fields)
-            .send()
-            .await
-    }
+/// GET `path` of the server (or balancer) at `base`: (status, body).
+pub(crate) async fn get(c: &reqwest::Client, base: &str, path: &str) -> (u16, String) {
+    let r = c.get(format!("{base}{path}")).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap_or_default())
+}
+
+/// The form of `page` posted to `action` with its CSRF token, on the server
+/// (or balancer) at `base`.
+pub(crate) async fn submit(
+    c: &reqwest::Client,
+    base: &str,
+    page: &str,
+    action: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Result<reqwest::Response> {
+    let (_, body) = get(c, base, page).await;
+    let token = csrf_from(&body);
+    let mut fields = vec![("csrf_token", token.as_str())];
+    fields.extend_from_slice(form);
+    c.post(format!("{base}{action}"))
+        .header("Origin", base)
+        .form(&fields)
+        .send()
+        .await
 }
 
 impl Drop for Server {
@@ -116,7 +122,7 @@ impl Drop for Server {
 
 /// (invitations, their "sent" events, their queued mails) for addresses
 /// tagged `tag`.
-fn written(pool: &guildhall::db::DbPool, tag: &str) -> (i64, i64, i64) {
+pub(crate) fn written(pool: &guildhall::db::DbPool, tag: &str) -> (i64, i64, i64) {
     let mut c = pool.get().unwrap();
     let pattern = format!("{tag}-%@example.org");
     let n = invitations::table
@@ -173,37 +179,37 @@ impl Site {
     }
 }
 
-/// `ada` logs in on `server` and makes the group `crash-crew`; returns her
-/// client and the role the invite form chooses by default.
-async fn ada_with_a_group(server: &Server) -> (reqwest::Client, String) {
+/// `ada` logs in through `base` and makes the group `crash-crew`; returns
+/// her client and the role the invite form chooses by default.
+pub(crate) async fn ada_with_a_group(base: &str) -> (reqwest::Client, String) {
     let ada = new_client();
-    let r = server
-        .submit(
-            &ada,
-            "/login",
-            "/login",
-            &[("login", "ada"), ("password", PW)],
-        )
-        .await
-        .unwrap();
+    let r = submit(
+        &ada,
+        base,
+        "/login",
+        "/login",
+        &[("login", "ada"), ("password", PW)],
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status().as_u16(), 303, "ada logs in");
-    let r = server
-        .submit(
-            &ada,
-            "/groups/new",
-            "/groups",
-            &[
-                ("name", "Crash Crew"),
-                ("slug", "crash-crew"),
-                ("description", ""),
-                ("join_method", "invite_only"),
-                ("audience", "internal"),
-            ],
-        )
-        .await
-        .unwrap();
+    let r = submit(
+        &ada,
+        base,
+        "/groups/new",
+        "/groups",
+        &[
+            ("name", "Crash Crew"),
+            ("slug", "crash-crew"),
+            ("description", ""),
+            ("join_method", "invite_only"),
+            ("audience", "internal"),
+        ],
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status().as_u16(), 303, "the group is made");
-    let (_, form) = server.get(&ada, "/groups/crash-crew/invite").await;
+    let (_, form) = get(&ada, base, "/groups/crash-crew/invite").await;
     let role = attrs(&form, "#role_id option[selected]", "value")
         .pop()
         .expect("a role chosen by default");
@@ -211,7 +217,7 @@ async fn ada_with_a_group(server: &Server) -> (reqwest::Client, String) {
 }
 
 /// `n` addresses tagged `tag`, one per line.
-fn addresses(tag: &str, n: usize) -> String {
+pub(crate) fn addresses(tag: &str, n: usize) -> String {
     (0..n)
         .map(|i| format!("{tag}-{i}@example.org"))
         .collect::<Vec<_>>()
@@ -219,21 +225,36 @@ fn addresses(tag: &str, n: usize) -> String {
 }
 
 /// The invite form of `crash-crew` on `base`, sent with `list`.
-async fn invite(
+pub(crate) async fn invite(
     c: reqwest::Client,
     base: String,
     list: String,
     role: String,
 ) -> reqwest::Result<reqwest::Response> {
-    let body = c
+    invite_at(c, base.clone(), base, list, role).await
+}
+
+/// The same, sent to the server at `base` of a site whose public address
+/// (the Origin its pages come from) is `origin`: a balancer's. A form page
+/// that does not load is answered as it came.
+pub(crate) async fn invite_at(
+    c: reqwest::Client,
+    base: String,
+    origin: String,
+    list: String,
+    role: String,
+) -> reqwest::Result<reqwest::Response> {
+    let page = c
         .get(format!("{base}/groups/crash-crew/invite"))
         .send()
-        .await?
-        .text()
         .await?;
-    let token = csrf_from(&body);
+    if page.status() != 200 {
+        // No form to send: that answer is the outcome.
+        return Ok(page);
+    }
+    let token = csrf_from(&page.text().await?);
     c.post(format!("{base}/groups/crash-crew/invite"))
-        .header("Origin", &base)
+        .header("Origin", origin)
         .form(&[
             ("csrf_token", token.as_str()),
             ("send_to", &list),
@@ -248,7 +269,7 @@ async fn a_bulk_invite_killed_mid_way_commits_all_or_nothing(b: Backend) {
     let site = Site::new(b);
     let (db, tmp, port, pool) = (&site.db, &site.tmp, site.port, &site.pool);
     let mut server = site.serve(&[]).await;
-    let (ada, role) = ada_with_a_group(&server).await;
+    let (ada, role) = ada_with_a_group(&server.base).await;
     let send = |server: &Server, tag: &str| {
         invite(
             ada.clone(),
@@ -310,7 +331,7 @@ async fn a_bulk_invite_killed_mid_way_commits_all_or_nothing(b: Backend) {
 
 /// The mails of `smtp` to addresses tagged `tag`: (all, distinct
 /// Message-IDs).
-fn arrived(smtp: &SmtpServer, tag: &str) -> (usize, usize) {
+pub(crate) fn arrived(smtp: &SmtpServer, tag: &str) -> (usize, usize) {
     let prefix = format!("{tag}-");
     let mut ids: Vec<String> = smtp
         .messages()
@@ -348,7 +369,7 @@ async fn the_mail_worker_killed_mid_batch_repeats_at_most_the_mails_in_flight(b:
     let url = format!("smtp://127.0.0.1:{smtp_port}");
     let env = [("GUILDHALL_SMTP_URL", url.as_str())];
     let server = site.serve(&env).await;
-    let (ada, role) = ada_with_a_group(&server).await;
+    let (ada, role) = ada_with_a_group(&server.base).await;
     let r = invite(ada, server.base.clone(), addresses("mail", MAILS), role)
         .await
         .unwrap();
@@ -407,7 +428,7 @@ async fn a_mail_server_outage_is_one_line_in_the_log_not_one_per_mail(b: Backend
     ];
     // Nothing listens on the mail server's port yet.
     let server = site.serve(&env).await;
-    let (ada, role) = ada_with_a_group(&server).await;
+    let (ada, role) = ada_with_a_group(&server.base).await;
     let r = invite(ada, server.base.clone(), addresses("down", N), role)
         .await
         .unwrap();

@@ -150,6 +150,7 @@ pub fn test_config(db_url: &str, data_dir: &std::path::Path) -> Config {
         run_mail_worker: true,
         trusted_proxies: Vec::new(),
         count_queries: false,
+        drain: Duration::ZERO,
     }
 }
 
@@ -439,37 +440,8 @@ impl TestApp {
 
     /// Creates an active, verified user directly (not through the UI, no mail).
     pub fn create_user(&self, username: &str, password: &str) -> i64 {
-        let hash = guildhall::auth::password::hash(password).unwrap();
-        let email = format!("{username}@example.com");
-        let first = capitalise(username);
         let now = self.clock.now();
-        self.db(|c| {
-            guildhall::models::user::insert(
-                c,
-                &guildhall::models::user::NewUser {
-                    username: Some(username),
-                    username_key: Some(username.to_lowercase()),
-                    email: &email,
-                    email_key: email.to_lowercase(),
-                    first_name: &first,
-                    last_name: "Tester",
-                    country_code: None,
-                    phone: None,
-                    password_hash: Some(&hash),
-                    status: guildhall::domain::UserStatus::Active,
-                    is_site_admin: false,
-                    email_verified_at: Some(now),
-                    approved_at: Some(now),
-                    session_epoch: 0,
-                    created_at: now,
-                    updated_at: now,
-                    account_id: None,
-                    is_super_user: false,
-                    seeded: false,
-                },
-            )
-            .unwrap()
-        })
+        self.db(|c| insert_user(c, username, password, now))
     }
 
     pub fn create_admin(&self, username: &str, password: &str) -> i64 {
@@ -676,4 +648,42 @@ impl TestApp {
             .header("Origin", &self.address)
             .form(&fields)
     }
+}
+
+/// An active, verified user `username` (`username@example.com`) written
+/// straight into the database.
+pub fn insert_user(
+    c: &mut DbConn,
+    username: &str,
+    password: &str,
+    now: time::PrimitiveDateTime,
+) -> i64 {
+    let hash = guildhall::auth::password::hash(password).unwrap();
+    let email = format!("{username}@example.com");
+    let first = capitalise(username);
+    guildhall::models::user::insert(
+        c,
+        &guildhall::models::user::NewUser {
+            username: Some(username),
+            username_key: Some(username.to_lowercase()),
+            email: &email,
+            email_key: email.to_lowercase(),
+            first_name: &first,
+            last_name: "Tester",
+            country_code: None,
+            phone: None,
+            password_hash: Some(&hash),
+            status: guildhall::domain::UserStatus::Active,
+            is_site_admin: false,
+            email_verified_at: Some(now),
+            approved_at: Some(now),
+            session_epoch: 0,
+            created_at: now,
+            updated_at: now,
+            account_id: None,
+            is_super_user: false,
+            seeded: false,
+        },
+    )
+    .unwrap()
 }

@@ -20,6 +20,7 @@ mod browser_sessions;
 mod browser_squat;
 mod browser_wizard;
 mod cli;
+mod cluster;
 mod communities;
 mod crash;
 mod crawl;
