@@ -48,7 +48,7 @@ async fn setup_creates_the_first_admin_only_once(b: Backend) {
     assert_eq!(p.location.as_deref(), Some("/admin"));
     let admin = app.get("/admin").await;
     assert_eq!(admin.status, 200);
-    assert!(admin.body.contains("Site administration"));
+    assert!(admin.main_text().contains("Site administration"));
     let u = app.user_by_username("root");
     assert!(u.is_site_admin && u.is_active() && u.email_verified_at.is_some());
 
@@ -105,7 +105,7 @@ async fn signup_verify_approve_and_log_in(b: Backend) {
     app.create_admin("root", PW);
     let p = signup(&app, &app.client, "bob").await;
     assert_eq!(p.status, 200, "{}", p.body);
-    assert!(p.body.contains("Check your e-mail"));
+    assert!(p.main_text().contains("Check your e-mail"));
     let bob = app.user_by_username("bob");
     assert_eq!(bob.status, guildhall::domain::UserStatus::PendingApproval);
     assert_eq!(bob.country_code.as_deref(), Some("+44"));
@@ -127,20 +127,24 @@ async fn signup_verify_approve_and_log_in(b: Backend) {
         )
         .await;
     assert_eq!(p.status, 401);
-    assert!(p.body.contains("Confirm your e-mail address first"));
+    assert!(p.main_text().contains("Confirm your e-mail address first"));
 
     // The link's page changes nothing; its button does.
     let link = app.link_in_last_mail_to("bob@example.com");
     let path = link.strip_prefix(&app.address).unwrap().to_string();
     let page = app.get_with(&visitor, &path).await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("Confirm my e-mail address"));
+    assert!(page.main_text().contains("Confirm my e-mail address"));
     assert!(app.user_by_username("bob").email_verified_at.is_none());
     let p = app.submit_with(&visitor, &path, &path, &[]).await;
     assert_eq!(p.status, 303);
     assert!(app.user_by_username("bob").email_verified_at.is_some());
     let again = app.get_with(&visitor, &path).await;
-    assert!(again.body.contains("This link has been used already"));
+    assert!(
+        again
+            .main_text()
+            .contains("This link has been used already")
+    );
 
     // Verified, but waiting for approval.
     let p = app
@@ -152,12 +156,12 @@ async fn signup_verify_approve_and_log_in(b: Backend) {
         )
         .await;
     assert_eq!(p.status, 401);
-    assert!(p.body.contains("waiting for approval"));
+    assert!(p.main_text().contains("waiting for approval"));
 
     // A non-admin cannot approve; the admin can.
     app.login("root", PW).await;
     let admin_page = app.get("/admin").await;
-    assert!(admin_page.body.contains("bob@example.com"));
+    assert!(admin_page.main_text().contains("bob@example.com"));
     let action = format!("/admin/users/{}/approve", bob.id);
     let p = app.submit("/admin", &action, &[]).await;
     assert_eq!(p.status, 303);
@@ -166,7 +170,7 @@ async fn signup_verify_approve_and_log_in(b: Backend) {
     // Log in by e-mail address, in another case.
     app.login_with(&visitor, "BOB@Example.com", PW).await;
     let home = app.get_with(&visitor, "/").await;
-    assert!(home.body.contains("Welcome, Bob"), "{}", home.body);
+    assert!(home.main_text().contains("Welcome, Bob"), "{}", home.body);
     let forbidden = app.get_with(&visitor, "/admin").await;
     assert_eq!(forbidden.status, 403);
     assert!(
@@ -256,7 +260,7 @@ async fn open_signup_needs_no_approval(b: Backend) {
 async fn closed_signup_refuses(b: Backend) {
     let app = spawn_app_with(b, |c| c.signup = SignupMode::Closed).await;
     let page = app.get("/signup").await;
-    assert!(page.body.contains("Sign-up is closed"));
+    assert!(page.main_text().contains("Sign-up is closed"));
     assert!(!page.body.contains(r#"action="/signup""#));
     let token = csrf_from(&app.get("/login").await.body);
     let p = app
@@ -334,7 +338,7 @@ async fn failed_logins_are_throttled_per_account_and_per_address(b: Backend) {
         .submit("/login", "/login", &[("login", "bob"), ("password", PW)])
         .await;
     assert_eq!(p.status, 429);
-    assert!(p.body.contains("Too many failed log-in attempts"));
+    assert!(p.main_text().contains("Too many failed log-in attempts"));
     // The window passes: bob gets in again.
     app.clock.advance(time::Duration::minutes(16));
     app.login("bob", PW).await;
@@ -406,7 +410,7 @@ async fn deactivated_users_session_ends_at_next_request(b: Backend) {
     assert_eq!(p.location.as_deref(), Some("/login?next=%2Fmessages"));
     let login = app.get("/login?next=%2Fmessages").await;
     assert!(
-        login.body.contains("Your session has ended"),
+        login.main_text().contains("Your session has ended"),
         "{}",
         login.body
     );
@@ -414,7 +418,7 @@ async fn deactivated_users_session_ends_at_next_request(b: Backend) {
         .submit("/login", "/login", &[("login", "bob"), ("password", PW)])
         .await;
     assert_eq!(p.status, 401);
-    assert!(p.body.contains("deactivated"));
+    assert!(p.main_text().contains("deactivated"));
 }
 
 /// The invitations and members pages read the visitor and their own rows in
@@ -431,7 +435,7 @@ async fn pages_read_with_the_visitor_end_a_stale_session(b: Backend) {
     assert_eq!(app.get("/invitations").await.status, 200);
     let members = app.get("/groups/club/members").await;
     assert_eq!(members.status, 200);
-    assert!(members.body.contains("bob"), "{}", members.body);
+    assert!(members.main_text().contains("bob"), "{}", members.body);
 
     // "Log out everywhere" on another server: the session epoch moves on.
     app.db(|c| {
@@ -482,11 +486,7 @@ async fn logout_ends_the_session(b: Backend) {
     let get = app.get("/logout").await;
     assert_eq!(get.status, 404);
     assert_eq!(app.get("/messages").await.status, 200);
-    let home = app.get("/").await;
-    let token = csrf_from(&home.body);
-    let p = app
-        .post_with(&app.client, "/logout", &[("csrf_token", &token)])
-        .await;
+    let p = app.submit("/", "/logout", &[]).await;
     assert_eq!(p.status, 303);
     assert_eq!(p.location.as_deref(), Some("/login"));
     assert!(app.get("/login").await.body.contains("You are logged out."));
@@ -543,14 +543,9 @@ async fn resend(app: &TestApp) -> String {
     let p = app
         .submit("/login", "/login", &[("login", "bob"), ("password", PW)])
         .await;
-    assert!(p.body.contains("Send the link again"), "{}", p.body);
-    let token = csrf_from(&p.body);
+    assert!(p.main_text().contains("Send the link again"), "{}", p.body);
     let r = app
-        .post_with(
-            &app.client,
-            "/verify-email/resend",
-            &[("csrf_token", &token)],
-        )
+        .submit_in(&app.client, &p, "/verify-email/resend", &[])
         .await;
     assert_eq!(r.location.as_deref(), Some("/login"));
     app.get("/login").await.body

@@ -102,7 +102,7 @@ async fn world(app: &TestApp) -> World {
     )
     .await;
     let admin = app.get("/admin").await;
-    assert!(admin.body.contains("Acme") && admin.body.contains("Parto"));
+    assert!(admin.main_text().contains("Acme") && admin.main_text().contains("Parto"));
     let alice_u = app.user_by_username("alice");
     assert!(alice_u.is_super_user && alice_u.account_id == Some(acme));
     assert_eq!(app.user_by_username("pete").account_id, Some(parto));
@@ -145,8 +145,8 @@ async fn super_user_manages_active_login(b: Backend) {
         assert!(page.body.contains(who), "{who} missing");
     }
     assert!(!page.body.contains("pete@example.com"));
-    assert!(page.body.contains("Community User"));
-    assert!(page.body.contains("Invite to Community"));
+    assert!(page.main_text().contains("Community User"));
+    assert!(page.main_text().contains("Invite to Community"));
     let switches = texts(&page.body, "button.switch .visually-hidden");
     assert_eq!(
         switches,
@@ -159,7 +159,9 @@ async fn super_user_manages_active_login(b: Backend) {
     );
     // Search.
     let found = app.get_with(&alice, "/account/users?q=CAR").await;
-    assert!(found.body.contains("carol@example.com") && !found.body.contains("bob@example.com"));
+    assert!(
+        found.main_text().contains("carol@example.com") && !found.body.contains("bob@example.com")
+    );
 
     // Bob is logged in elsewhere.
     let bob = new_client();
@@ -192,22 +194,26 @@ async fn super_user_manages_active_login(b: Backend) {
     assert_eq!(status_of(&app, w.bob).0, "active");
     assert_eq!(app.get_with(&bob, "/groups").await.status, 200);
     let off = app
-        .submit_with(
+        .submit_in(
             &alice,
-            "/account/users",
+            &ask,
             &format!("/account/users/{}/active-login", w.bob),
-            &[("on", "false"), ("confirmed", "1")],
+            &[],
         )
         .await;
     assert_eq!(off.status, 303);
     let flash = app.get_with(&alice, "/account/users").await;
-    assert!(flash.body.contains("Active Login is off"), "{}", flash.body);
+    assert!(
+        flash.main_text().contains("Active Login is off"),
+        "{}",
+        flash.body
+    );
     // Hidden unless asked for.
     assert!(!flash.body.contains("bob@example.com"));
     let shown = app
         .get_with(&alice, "/account/users?show_deactivated=on")
         .await;
-    assert!(shown.body.contains("bob@example.com"));
+    assert!(shown.main_text().contains("bob@example.com"));
     assert!(
         texts(&shown.body, "button.switch .visually-hidden")
             .contains(&"Active Login for bob".to_string())
@@ -232,7 +238,11 @@ async fn super_user_manages_active_login(b: Backend) {
         )
         .await;
     assert_ne!(refused.status, 303);
-    assert!(refused.body.contains("deactivated"), "{}", refused.body);
+    assert!(
+        refused.main_text().contains("deactivated"),
+        "{}",
+        refused.body
+    );
 
     // Turned on again, he logs in.
     let on = app
@@ -281,7 +291,7 @@ async fn super_user_manages_active_login(b: Backend) {
     assert!(!all.body.contains("pete"));
     let site = app.get("/admin/audit?user=bob").await;
     assert_eq!(site.status, 200);
-    assert!(site.body.contains("Active Login turned off for bob"));
+    assert!(site.main_text().contains("Active Login turned off for bob"));
     let _ = (w.acme, w.parto, w.alice, w.carol, w.pete, w.dave);
 }
 
@@ -327,7 +337,7 @@ async fn refused_account_actions_change_nothing(b: Backend) {
     // A Parto user by id: not found, nothing changed.
     let before = status_of(&app, w.pete);
     let p = app
-        .submit_with(
+        .forge_with(
             &alice,
             "/account/users",
             &format!("/account/users/{}/active-login", w.pete),
@@ -346,7 +356,7 @@ async fn refused_account_actions_change_nothing(b: Backend) {
     // Herself, the account's last super user: refused.
     let before = status_of(&app, w.alice);
     let p = app
-        .submit_with(
+        .forge_with(
             &alice,
             "/account/users",
             &format!("/account/users/{}/active-login", w.alice),
@@ -356,13 +366,13 @@ async fn refused_account_actions_change_nothing(b: Backend) {
     assert_eq!(p.status, 303);
     let page = app.get_with(&alice, "/account/users").await;
     assert!(
-        page.body
+        page.main_text()
             .contains("You cannot turn off your own Active Login.")
     );
     assert_eq!(status_of(&app, w.alice), before);
     // An unregistered contact has no Active Login.
     let before = status_of(&app, w.dave);
-    app.submit_with(
+    app.forge_with(
         &alice,
         "/account/users",
         &format!("/account/users/{}/active-login", w.dave),
@@ -462,7 +472,7 @@ async fn support_cases_stay_in_their_account(b: Backend) {
         )
         .await;
     assert_eq!(bad.status, 422);
-    assert!(bad.body.contains("Kept"));
+    assert!(bad.main_text().contains("Kept"));
     assert_eq!(app.count("cases"), 0);
 
     let raise = |c: &reqwest::Client, title: &str| {
@@ -541,7 +551,7 @@ async fn support_cases_stay_in_their_account(b: Backend) {
             .contains("On it.")
     );
     let p = app
-        .submit_with(
+        .forge_with(
             &pete,
             "/cases",
             &format!("/cases/{carols}/comments"),
@@ -556,29 +566,26 @@ async fn support_cases_stay_in_their_account(b: Backend) {
     app.create_user("nora", PW);
     app.login_with(&nora, "nora", PW).await;
     let page = app.get_with(&nora, "/cases/new").await;
-    assert!(page.body.contains("You are not a member of an Account"));
+    assert!(
+        page.main_text()
+            .contains("You are not a member of an Account")
+    );
     assert!(!texts(&page.body, "nav a").contains(&"Cases".to_string()));
     let cases = app.count("cases");
     let p = app
-        .submit_with(
+        .forge_with(
             &nora,
-            "/cases",
+            "/cases/new",
             "/cases",
             &[("title", "Let me in"), ("description", "Please")],
         )
         .await;
     assert_eq!(p.status, 422);
-    assert!(p.body.contains("You are not a member of an Account"));
+    assert!(p.main_text().contains("You are not a member of an Account"));
     assert_eq!(app.count("cases"), cases);
 
     // Deactivated: the service refuses with the same message.
-    app.submit_with(
-        &alice,
-        "/account/users",
-        &format!("/account/users/{}/active-login", w.bob),
-        &[("on", "false"), ("confirmed", "1")],
-    )
-    .await;
+    turn_off_active_login(&app, &alice, w.bob).await;
     let spec = guildhall::services::cases::CaseInput {
         title: "Still here".into(),
         description: "Yes".into(),
@@ -594,4 +601,15 @@ async fn support_cases_stay_in_their_account(b: Backend) {
     );
     assert_eq!(app.count("cases"), cases);
     let _ = (w.acme, w.parto, w.dave);
+}
+
+/// Turns off `user`'s Active Login as a super user does without JavaScript:
+/// the switch, then "Turn off" on the page that asks first.
+async fn turn_off_active_login(app: &TestApp, client: &reqwest::Client, user: i64) -> Page {
+    let action = format!("/account/users/{user}/active-login");
+    let ask = app
+        .submit_with(client, "/account/users", &action, &[("on", "false")])
+        .await;
+    assert_eq!(ask.status, 200, "it asks first");
+    app.submit_in(client, &ask, &action, &[]).await
 }

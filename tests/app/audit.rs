@@ -45,11 +45,11 @@ fn last_invitation_to(app: &TestApp, email_key: &str) -> i64 {
 async fn answer(app: &TestApp, bob: &reqwest::Client, verb: &str) {
     let id = last_invitation_to(app, "bob@example.com");
     let p = app
-        .submit_with(
+        .confirm_with(
             bob,
             "/invitations",
             &format!("/invitations/{id}/{verb}"),
-            &[("confirmed", "1")],
+            &[],
         )
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
@@ -80,7 +80,12 @@ async fn audit_lists_membership_and_invitation_changes_by_user(b: Backend) {
     invite(app, &w.alice, "acme-support", "bob", &member).await;
     answer(app, &bob, "accept").await;
     let p = app
-        .submit_with(&bob, "/", "/groups/acme-support/leave", &[])
+        .submit_with(
+            &bob,
+            "/groups/acme-support",
+            "/groups/acme-support/leave",
+            &[],
+        )
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
     invite(app, &w.alice, "acme-support", "bob", &member).await;
@@ -89,11 +94,11 @@ async fn audit_lists_membership_and_invitation_changes_by_user(b: Backend) {
     answer(app, &bob, "accept").await;
     invite(app, &bob, "acme-support", "erin@example.com", &member).await;
     let p = app
-        .submit_with(
+        .confirm_with(
             &w.alice,
-            "/",
+            "/groups/acme-support/members",
             &format!("/groups/acme-support/members/{bob_id}/remove"),
-            &[("confirmed", "1")],
+            &[],
         )
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
@@ -111,14 +116,14 @@ async fn audit_lists_membership_and_invitation_changes_by_user(b: Backend) {
     let dora = last_invitation_to(app, "dora@example.com");
     let list = "/groups/acme-support/invitations";
     for action in ["resend", "renew", "cancel"] {
-        let p = app
-            .submit_with(
-                &w.alice,
-                list,
-                &format!("/groups/acme-support/invitations/{dora}/{action}"),
-                &[],
-            )
-            .await;
+        // Resend is on the invitation's page; the other two ask first on
+        // a page of their own.
+        let action = format!("{list}/{dora}/{action}");
+        let page = match action.ends_with("/resend") {
+            true => format!("{list}/{dora}"),
+            false => action.clone(),
+        };
+        let p = app.submit_with(&w.alice, &page, &action, &[]).await;
         assert_eq!(p.status, 303, "{action}: {}", p.body);
     }
 

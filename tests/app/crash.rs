@@ -103,12 +103,10 @@ pub(crate) async fn submit(
     form: &[(&str, &str)],
 ) -> reqwest::Result<reqwest::Response> {
     let (_, body) = get(c, base, page).await;
-    let token = csrf_from(&body);
-    let mut fields = vec![("csrf_token", token.as_str())];
-    fields.extend_from_slice(form);
-    c.post(format!("{base}{action}"))
+    let f = crate::forms::posting_to(&body, page, action).with(form);
+    c.post(format!("{base}{}", f.action))
         .header("Origin", base)
-        .form(&fields)
+        .form(f.fields())
         .send()
         .await
 }
@@ -252,15 +250,15 @@ pub(crate) async fn invite_at(
         // No form to send: that answer is the outcome.
         return Ok(page);
     }
-    let token = csrf_from(&page.text().await?);
-    c.post(format!("{base}/groups/crash-crew/invite"))
+    let path = "/groups/crash-crew/invite";
+    let f = crate::forms::posting_to(&page.text().await?, path, path).with(&[
+        ("send_to", &list),
+        ("role_id", &role),
+        ("action", "send"),
+    ]);
+    c.post(format!("{base}{}", f.action))
         .header("Origin", origin)
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("send_to", &list),
-            ("role_id", &role),
-            ("action", "send"),
-        ])
+        .form(f.fields())
         .send()
         .await
 }

@@ -88,7 +88,7 @@ async fn create_group_makes_the_creator_group_admin(b: Backend) {
     // The only admin cannot leave: no Leave button, the reason instead.
     assert!(!texts(&home.body, "button").contains(&"Leave".to_string()));
     assert!(
-        home.body
+        home.main_text()
             .contains("its only admin: make someone else an admin before you can leave")
     );
     // With a second member, no empty-group call; the count follows.
@@ -176,7 +176,7 @@ async fn join_an_open_group(b: Backend) {
     assert_eq!(p.status, 303);
     assert!(members_of(&app, "open-house").contains(&(bob, "GroupMember".to_string())));
     // Twice is said plainly and adds nothing.
-    app.submit_with(&c, "/groups", "/groups/open-house/join", &[])
+    app.forge_with(&c, "/groups", "/groups/open-house/join", &[])
         .await;
     assert_eq!(app.count("memberships"), 2);
     let dir = app.get_with(&c, "/groups").await;
@@ -193,7 +193,7 @@ async fn request_then_admin_approves(b: Backend) {
     let (bob, c) = app.logged_in("bob", PW).await;
 
     // Joining directly is refused.
-    app.submit_with(&c, "/groups/ask-first", "/groups/ask-first/join", &[])
+    app.forge_with(&c, "/groups/ask-first", "/groups/ask-first/join", &[])
         .await;
     assert_eq!(app.count("memberships"), 1);
 
@@ -201,7 +201,7 @@ async fn request_then_admin_approves(b: Backend) {
         .submit_with(&c, "/groups/ask-first", "/groups/ask-first/request", &[])
         .await;
     assert_eq!(p.status, 303);
-    app.submit_with(&c, "/groups/ask-first", "/groups/ask-first/request", &[])
+    app.forge_with(&c, "/groups/ask-first", "/groups/ask-first/request", &[])
         .await;
     assert_eq!(app.count("join_requests"), 1, "one pending request");
 
@@ -213,7 +213,7 @@ async fn request_then_admin_approves(b: Backend) {
             .unwrap()
     });
     let path = format!("/groups/ask-first/requests/{req}/approve");
-    assert_eq!(app.submit_with(&c, "/groups", &path, &[]).await.status, 403);
+    assert_eq!(app.forge_with(&c, "/groups", &path, &[]).await.status, 403);
     assert_eq!(app.count("memberships"), 1);
 
     // The admin heard of the request (once, though bob asked twice).
@@ -259,7 +259,7 @@ async fn invite_only_group_is_hidden_from_non_members(b: Backend) {
     let found = app.get_with(&c, "/groups?q=secret").await;
     assert!(!found.body.contains("Secret Club"));
     assert_eq!(
-        app.submit_with(&c, "/groups", "/groups/secret/join", &[])
+        app.forge_with(&c, "/groups", "/groups/secret/join", &[])
             .await
             .status,
         404
@@ -268,7 +268,7 @@ async fn invite_only_group_is_hidden_from_non_members(b: Backend) {
 
     // Its members do see it.
     let mine = app.get_with(&admin, "/groups?q=secret").await;
-    assert!(mine.body.contains("Secret Club"));
+    assert!(mine.main_text().contains("Secret Club"));
 }
 
 async fn last_admin_cannot_leave(b: Backend) {
@@ -280,12 +280,12 @@ async fn last_admin_cannot_leave(b: Backend) {
         .await;
 
     let p = app
-        .submit_with(&admin, "/groups/solo", "/groups/solo/leave", &[])
+        .forge_with(&admin, "/groups/solo", "/groups/solo/leave", &[])
         .await;
     assert_eq!(p.status, 303);
     let home = app.get_with(&admin, "/groups/solo").await;
     assert!(
-        home.body.contains("You are the last group admin"),
+        home.main_text().contains("You are the last group admin"),
         "clear message"
     );
     assert_eq!(members_of(&app, "solo").len(), 2);
@@ -334,30 +334,33 @@ async fn plain_member_cannot_change_roles_or_remove(b: Backend) {
         (format!("/groups/club/members/{ann}/remove"), vec![]),
         (format!("/groups/club/members/{carl}/remove"), vec![]),
     ] {
-        let p = app.submit_with(&c, "/groups/club", &path, &form).await;
+        let p = app.forge_with(&c, "/groups/club", &path, &form).await;
         assert_eq!(p.status, 403, "{path}");
-        assert!(p.body.contains("You do not have access to this feature."));
+        assert!(
+            p.main_text()
+                .contains("You do not have access to this feature.")
+        );
     }
     assert_eq!(members_of(&app, "club"), before);
 
     // The admin can.
     let p = app
-        .submit_with(
+        .confirm_with(
             &admin,
             "/groups/club/members",
             &format!("/groups/club/members/{carl}/remove"),
-            &[("confirmed", "1")],
+            &[],
         )
         .await;
     assert_eq!(p.status, 303);
     assert_eq!(members_of(&app, "club").len(), 2);
     // But cannot remove or demote the last admin (themselves).
     let member_role = app.builtin_role("GroupMember").to_string();
-    app.submit_with(
+    app.confirm_with(
         &admin,
         "/groups/club/members",
         &format!("/groups/club/members/{ann}/remove"),
-        &[("confirmed", "1")],
+        &[],
     )
     .await;
     app.submit_with(
@@ -406,7 +409,7 @@ async fn role_of_another_group_is_refused(b: Backend) {
     assert_eq!(p.status, 303);
     let page = app.get_with(&admin, "/groups/club/members").await;
     assert!(
-        page.body
+        page.main_text()
             .contains("This role does not belong to this group.")
     );
     assert_eq!(members_of(&app, "club"), before);

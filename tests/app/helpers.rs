@@ -298,6 +298,14 @@ pub struct Page {
     pub body: String,
 }
 
+impl Page {
+    /// The text a person reads in the page's `<main>` (not the title, not
+    /// hidden elements, not attributes).
+    pub fn main_text(&self) -> String {
+        crate::forms::main_text(&self.body)
+    }
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
@@ -338,10 +346,82 @@ impl TestApp {
         form: &[(&str, &str)],
     ) -> Page {
         let p = self.get_with(client, form_page).await;
+        assert_eq!(p.status, 200, "{form_page} answered {}", p.status);
+        let f = self.form_posting_to(&p, form_page, action).with(form);
+        self.send(client, &f).await
+    }
+
+    /// The form of `page` (a page already received, such as the "are you
+    /// sure?" page a POST answered) that posts to `action`, sent with
+    /// `form` in place of what the page filled in.
+    pub async fn submit_in(
+        &self,
+        client: &reqwest::Client,
+        page: &Page,
+        action: &str,
+        form: &[(&str, &str)],
+    ) -> Page {
+        let f = self
+            .form_posting_to(page, "the page received", action)
+            .with(form);
+        self.send(client, &f).await
+    }
+
+    /// Sends `form` as its page's browser would.
+    pub async fn send(&self, client: &reqwest::Client, form: &crate::forms::Form) -> Page {
+        let fields: Vec<(&str, &str)> = form
+            .fields()
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        self.post_with(client, &form.action, &fields).await
+    }
+
+    /// A form that asks "are you sure?" first, sent as a person without
+    /// JavaScript does: the form of `form_page` that posts to `action`, then,
+    /// when the answer is the page that asks, its confirming form.
+    pub async fn confirm_with(
+        &self,
+        client: &reqwest::Client,
+        form_page: &str,
+        action: &str,
+        form: &[(&str, &str)],
+    ) -> Page {
+        let first = self.submit_with(client, form_page, action, form).await;
+        let asks = first.status == 200
+            && crate::forms::forms(&first.body, action)
+                .iter()
+                .any(|f| f.action == action);
+        if !asks {
+            return first;
+        }
+        self.submit_in(client, &first, action, &[]).await
+    }
+
+    /// A request no page offers, forged on purpose (an attacker's, or a
+    /// stale page's): `form` POSTed to `action` with the CSRF token of
+    /// `token_page`, whether or not that page has such a form.
+    pub async fn forge_with(
+        &self,
+        client: &reqwest::Client,
+        token_page: &str,
+        action: &str,
+        form: &[(&str, &str)],
+    ) -> Page {
+        let p = self.get_with(client, token_page).await;
         let token = csrf_from(&p.body);
         let mut fields: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
         fields.extend_from_slice(form);
         self.post_with(client, action, &fields).await
+    }
+
+    /// The form of `page` (opened at `path`) that posts to `action`, as a
+    /// browser shows it: fails when the page has none there or it is not
+    /// sent by POST.
+    pub fn form_posting_to(&self, page: &Page, path: &str, action: &str) -> crate::forms::Form {
+        let f = crate::forms::posting_to(&page.body, path, action);
+        assert_eq!(f.method, "post", "the form posting to {action} on {path}");
+        f
     }
 
     /// Sends the invite form of `slug` and, as a browser would, follows the
@@ -383,19 +463,13 @@ impl TestApp {
         slug: &str,
         join_method: &str,
     ) -> Page {
-        self.submit_with(
-            c,
-            "/groups/new",
-            "/groups",
-            &[
-                ("name", name),
-                ("slug", slug),
-                ("description", ""),
-                ("join_method", join_method),
-                ("audience", "internal"),
-            ],
-        )
-        .await
+        let page = self.get_with(c, "/groups/new").await;
+        let form = crate::forms::with_button(&page.body, "/groups/new", "Create group")
+            .fill("Name", name)
+            .fill("Address", slug)
+            .fill("Join method", join_method)
+            .fill("Audience", "internal");
+        self.send(c, &form).await
     }
 
     pub fn writer(&self) -> &guildhall::db::Writer {
@@ -464,15 +538,13 @@ impl TestApp {
     }
 
     /// Logs `client` in; panics unless it lands on a redirect.
+    /// Logs in through the form a person fills on the log-in page.
     pub async fn login_with(&self, client: &reqwest::Client, login: &str, password: &str) {
-        let p = self
-            .submit_with(
-                client,
-                "/login",
-                "/login",
-                &[("login", login), ("password", password)],
-            )
-            .await;
+        let page = self.get_with(client, "/login").await;
+        let form = crate::forms::with_button(&page.body, "/login", "Log in")
+            .fill("Username or e-mail", login)
+            .fill("Password", password);
+        let p = self.send(client, &form).await;
         assert_eq!(p.status, 303, "login as {login} failed: {}", p.body);
     }
 
@@ -640,11 +712,14 @@ impl TestApp {
         form: &[(&str, &str)],
     ) -> reqwest::RequestBuilder {
         let p = self.get_with(client, form_page).await;
-        let token = csrf_from(&p.body);
-        let mut fields: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
-        fields.extend_from_slice(form);
+        let f = self.form_posting_to(&p, form_page, action).with(form);
+        let fields: Vec<(&str, &str)> = f
+            .fields()
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
         client
-            .post(self.url(action))
+            .post(self.url(&f.action))
             .header("Origin", &self.address)
             .form(&fields)
     }

@@ -277,7 +277,7 @@ async fn tabs_count_page_and_search_the_groups_invitations(b: Backend) {
     let none = app.get_with(&alice, "/groups/big/invitations?q=%25_").await;
     assert!(listed_ids(&none.body).is_empty());
     assert!(
-        none.body.contains("No pending invitations match"),
+        none.main_text().contains("No pending invitations match"),
         "{}",
         texts(&none.body, "main").join(" ")
     );
@@ -390,21 +390,12 @@ async fn bulk_resend_and_cancel_act_on_the_selected_only(b: Backend) {
     assert_eq!(texts(&p.body, "h1"), vec!["Cancel 1 invitation?"]);
     assert_eq!(texts(&p.body, ".selected-items li"), vec!["a@example.com"]);
     assert_eq!(status_of(&app, a), "pending");
-    // Confirmed: a is cancelled, the accepted one untouched.
-    let p = app
-        .submit_with(
-            &alice,
-            list,
-            bulk,
-            &[
-                ("ids", &a_s),
-                ("ids", &done_s),
-                ("do", "cancel"),
-                ("status", "pending"),
-                ("confirmed", "1"),
-            ],
-        )
-        .await;
+    // Confirmed, on the page as it was when `done` was still open as well:
+    // a is cancelled, the accepted one untouched.
+    let confirm = app
+        .form_posting_to(&p, "the confirmation", bulk)
+        .add("ids", &done_s);
+    let p = app.send(&alice, &confirm).await;
     assert_eq!(p.status, 303);
     assert_eq!(status_of(&app, a), "cancelled");
     assert_eq!(status_of(&app, done), "accepted");
@@ -417,7 +408,7 @@ async fn bulk_resend_and_cancel_act_on_the_selected_only(b: Backend) {
 
     // A forged id of another group refuses the whole press: c stays open.
     let p = app
-        .submit_with(
+        .forge_with(
             &alice,
             list,
             bulk,
@@ -459,18 +450,21 @@ async fn bulk_resend_and_cancel_act_on_the_selected_only(b: Backend) {
         vec!["Select at least one invitation first."]
     );
     let p = app
-        .submit_with(&alice, list, bulk, &[("ids", &c_s), ("do", "drop")])
+        .forge_with(&alice, list, bulk, &[("ids", &c_s), ("do", "drop")])
         .await;
     assert_eq!(p.status, 400);
     let many: Vec<String> = (0..101).map(|i| (c + i).to_string()).collect();
     let mut form: Vec<(&str, &str)> = many.iter().map(|i| ("ids", i.as_str())).collect();
     form.push(("do", "cancel"));
     form.push(("confirmed", "1"));
-    let p = app.submit_with(&alice, list, bulk, &form).await;
+    let p = app.forge_with(&alice, list, bulk, &form).await;
     assert_eq!(p.status, 400);
-    assert!(p.body.contains("Select at most 100 invitations at once."));
+    assert!(
+        p.main_text()
+            .contains("Select at most 100 invitations at once.")
+    );
     let p = app
-        .submit_with(&alice, list, bulk, &[("ids", "1\u{0}"), ("do", "cancel")])
+        .forge_with(&alice, list, bulk, &[("ids", "1\u{0}"), ("do", "cancel")])
         .await;
     assert!(p.status == 400 || p.status == 422, "{}", p.status);
     assert_eq!(status_of(&app, c), "pending");
@@ -541,7 +535,7 @@ async fn cancel_and_new_link_ask_first_and_name_the_consequence(b: Backend) {
         (&bob, "/groups/big/invitations/resend"),
     ] {
         let p = app
-            .submit_with(who, "/groups/new", action, &[("id", &id.to_string())])
+            .forge_with(who, "/groups/new", action, &[("id", &id.to_string())])
             .await;
         assert!(matches!(p.status, 403 | 404), "{action}: {}", p.status);
     }

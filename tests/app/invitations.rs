@@ -111,11 +111,23 @@ fn membership_count(app: &TestApp, user_id: i64) -> i64 {
     })
 }
 
+/// Presses the button that posts to `path` (`…/accept` or `…/decline`) where
+/// the invitee finds it: the invitation's link page, or the inbox for
+/// `/invitations/{id}/…`; then confirms where the page asks first.
 async fn post(app: &TestApp, c: &reqwest::Client, path: &str) -> Page {
-    let token = csrf_from(&app.get_with(c, "/").await.body);
-    // `confirmed`: past the confirmation pages (tests/app/confirmations.rs).
-    app.post_with(c, path, &[("csrf_token", &token), ("confirmed", "1")])
-        .await
+    let page = match path.strip_prefix("/invitations/") {
+        Some(_) => "/invitations",
+        // Cancelling asks first on a page of its own.
+        None if path.ends_with("/cancel") => path,
+        None => path.rsplit_once('/').map_or("/", |(page, _)| page),
+    };
+    app.confirm_with(c, page, path, &[]).await
+}
+
+/// The same POST forged: no page offers it (a closed invitation, someone
+/// else's, a replay), sent with a token and past any confirmation.
+async fn forged_post(app: &TestApp, c: &reqwest::Client, path: &str) -> Page {
+    app.forge_with(c, "/", path, &[("confirmed", "1")]).await
 }
 
 async fn invite_by_username_then_accept_and_decline(b: Backend) {
@@ -194,7 +206,9 @@ async fn invite_by_username_then_accept_and_decline(b: Backend) {
     // Counted once: not again on the bell (tests/app/notifications_clear.rs).
     assert_eq!(texts(&home.body, "[data-count=notifications]"), vec!["0"]);
     let inbox = app.get_with(&w.bob, "/invitations").await;
-    assert!(inbox.body.contains("Welcome aboard") && inbox.body.contains("Group crew"));
+    assert!(
+        inbox.main_text().contains("Welcome aboard") && inbox.main_text().contains("Group crew")
+    );
     let id = invitation_id_for(app, w.bob_id);
     let p = post(app, &w.bob, &format!("/invitations/{id}/accept")).await;
     assert_eq!(p.location.as_deref(), Some("/invitations"));
@@ -275,8 +289,8 @@ async fn invite_by_username_then_accept_and_decline(b: Backend) {
     assert_eq!(declined, vec!["carol"]);
     // The inviter heard of both answers.
     let alice_home = app.get_with(&w.alice, "/notifications").await;
-    assert!(alice_home.body.contains("accepted your invitation"));
-    assert!(alice_home.body.contains("declined your invitation"));
+    assert!(alice_home.main_text().contains("accepted your invitation"));
+    assert!(alice_home.main_text().contains("declined your invitation"));
     let events: Vec<String> = app.db(|c| {
         invitation_events::table
             .order(invitation_events::id)
@@ -381,7 +395,10 @@ async fn only_group_admins_invite(b: Backend) {
         )
         .await;
     assert_eq!(p.status, 403);
-    assert!(p.body.contains("You do not have access to this feature."));
+    assert!(
+        p.main_text()
+            .contains("You do not have access to this feature.")
+    );
     assert_eq!(app.count("invitations"), before);
     // carol, not a member of an invite-only group, does not even see it.
     assert_eq!(
@@ -460,7 +477,7 @@ async fn cancel_only_through_the_invitations_own_group(b: Backend) {
     let member = app.builtin_role("GroupMember");
     invite(app, &w.alice, "crew", "bob", member, "").await;
     let id = invitation_id_for(app, w.bob_id);
-    let p = post(
+    let p = forged_post(
         app,
         &w.alice,
         &format!("/groups/other/invitations/{id}/cancel"),
@@ -472,7 +489,7 @@ async fn cancel_only_through_the_invitations_own_group(b: Backend) {
         vec![(Some(w.bob_id), "pending".into())]
     );
     // bob cannot cancel it either.
-    let p = post(
+    let p = forged_post(
         app,
         &w.bob,
         &format!("/groups/crew/invitations/{id}/cancel"),
@@ -520,7 +537,7 @@ async fn nobody_answers_someone_elses_invitation(b: Backend) {
         format!("/invitations/{id}/accept"),
         format!("/invitations/{id}/decline"),
     ] {
-        assert_eq!(post(app, &w.carol, &path).await.status, 404);
+        assert_eq!(forged_post(app, &w.carol, &path).await.status, 404);
     }
     assert_eq!(membership_count(app, w.carol_id), 0);
     assert_eq!(
@@ -553,11 +570,11 @@ async fn an_invitation_is_answered_once_even_by_fifty_requests(b: Backend) {
             .unwrap()
     });
     assert_eq!(accepted, 1);
-    // A later click says so and changes nothing.
-    post(app, &w.bob, &path).await;
+    // A later click (a page left open) says so and changes nothing.
+    forged_post(app, &w.bob, &path).await;
     let page = app.get_with(&w.bob, "/invitations").await;
     assert!(
-        page.body
+        page.main_text()
             .contains("is accepted: there is nothing to answer"),
         "{}",
         page.body
@@ -573,7 +590,7 @@ async fn closed_and_expired_invitations_offer_nothing(b: Backend) {
     invite(app, &w.alice, "crew", "carol", member, "").await;
     let cid = invitation_id_for(app, w.carol_id);
     post(app, &w.carol, &format!("/invitations/{cid}/decline")).await;
-    post(app, &w.carol, &format!("/invitations/{cid}/accept")).await;
+    forged_post(app, &w.carol, &format!("/invitations/{cid}/accept")).await;
     assert_eq!(membership_count(app, w.carol_id), 0);
 
     // Past seven days: expired everywhere, nothing to accept, a new one may be sent.
@@ -585,9 +602,9 @@ async fn closed_and_expired_invitations_offer_nothing(b: Backend) {
     app.login_with(&w.bob, "bob", PW).await;
     app.login_with(&w.alice, "alice", PW).await;
     let inbox = app.get_with(&w.bob, "/invitations").await;
-    assert!(inbox.body.contains("no pending invitations"));
+    assert!(inbox.main_text().contains("no pending invitations"));
     assert_eq!(texts(&inbox.body, "[data-count=invitations]").len(), 0);
-    post(app, &w.bob, &format!("/invitations/{id}/accept")).await;
+    forged_post(app, &w.bob, &format!("/invitations/{id}/accept")).await;
     assert!(
         app.get_with(&w.bob, "/invitations")
             .await

@@ -25,6 +25,7 @@ mod communities;
 mod crash;
 mod crawl;
 mod email_invitations;
+mod forms;
 mod fuzz;
 mod groups;
 mod head;

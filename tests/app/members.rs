@@ -215,11 +215,11 @@ async fn members_access_filter_splits_direct_inherited_and_invited(b: Backend) {
     assert_eq!(listed(&p.body), ["eve"], "alice and fay belong here too");
     // The counts follow a removal (the database keeps each group's count).
     let p = app
-        .submit_with(
+        .confirm_with(
             &alice,
             "/groups/team/members",
             &format!("/groups/team/members/{dora}/remove"),
-            &[("confirmed", "1")],
+            &[],
         )
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
@@ -332,8 +332,9 @@ async fn members_sort_naturally_and_filters_survive_paging(b: Backend) {
     let target = person(&app, "p99", "Page", "99");
     app.add_member("club", target, member);
     let admin = app.builtin_role("GroupAdmin").to_string();
+    // p99 was added after page 2 was read: the row's form, as that page had it.
     let r = app
-        .submit_with(
+        .forge_with(
             &ann,
             &page2,
             &format!("/groups/club/members/{target}/role"),
@@ -344,7 +345,7 @@ async fn members_sort_naturally_and_filters_survive_paging(b: Backend) {
     assert_eq!(r.location.as_deref(), Some(page2.as_str()));
     // A `back` from elsewhere cannot lead away from the list.
     let r = app
-        .submit_with(
+        .forge_with(
             &ann,
             &page2,
             &format!("/groups/club/members/{target}/role"),

@@ -198,7 +198,7 @@ async fn outsiders_cannot_read_or_answer(b: Backend) {
     assert_eq!(p.status, 404);
     assert!(!p.body.contains("Just between us."));
     let r = app
-        .submit_with(
+        .forge_with(
             &carol,
             "/messages",
             &format!("/messages/{cid}/reply"),
@@ -449,7 +449,8 @@ async fn notifications_badge_and_mark_read(b: Backend) {
             .unwrap()
     });
     let r = app
-        .submit(
+        .forge_with(
+            &app.client,
             "/notifications",
             &format!("/notifications/{olga_note}/read"),
             &[],
@@ -559,7 +560,8 @@ async fn system_messages_and_inbox_paging(b: Backend) {
     assert!(texts(&p.body, "textarea").is_empty());
     let before = app.count("messages");
     let r = app
-        .submit(
+        .forge_with(
+            &app.client,
             &format!("/messages/{sys}"),
             &format!("/messages/{sys}/reply"),
             &[("body", "hi")],

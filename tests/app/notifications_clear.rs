@@ -36,13 +36,8 @@ async fn invite(app: &TestApp, c: &reqwest::Client, slug: &str, to: &str) {
 }
 
 async fn answer(app: &TestApp, c: &reqwest::Client, id: i64, verb: &str) {
-    let token = csrf_from(&app.get_with(c, "/").await.body);
     let p = app
-        .post_with(
-            c,
-            &format!("/invitations/{id}/{verb}"),
-            &[("csrf_token", &token), ("confirmed", "1")],
-        )
+        .confirm_with(c, "/invitations", &format!("/invitations/{id}/{verb}"), &[])
         .await;
     assert_eq!(p.status, 303);
 }
@@ -137,7 +132,10 @@ async fn one_invitation_counts_once_and_answering_it_clears_its_announcements(b:
     assert_eq!(unread_conversations(&app, bob_id), 1, "only carol's");
     assert_eq!(header(&app, &bob).await, (vec![], "0".into(), "1".into()));
     let list = app.get_with(&bob, "/notifications").await;
-    assert!(list.body.contains("Alice Tester invited you to Group crew"));
+    assert!(
+        list.main_text()
+            .contains("Alice Tester invited you to Group crew")
+    );
 
     // Declined: the same.
     invite(&app, &alice, "crew-two", "bob").await;

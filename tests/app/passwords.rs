@@ -4,6 +4,7 @@
 //! real SMTP server.
 
 use crate::backend_tests;
+use crate::forms::main_text;
 use crate::helpers::*;
 use crate::mail::{SmtpServer, free_port, header};
 use diesel::prelude::*;
@@ -61,11 +62,6 @@ fn password_hash(app: &TestApp, id: i64) -> Option<String> {
             .first(c)
             .unwrap()
     })
-}
-
-/// The visible text of `<main>`.
-fn main_text(html: &str) -> String {
-    texts(html, "main").concat()
 }
 
 /// Whether `login` / `password` gets in (a fresh client each time).

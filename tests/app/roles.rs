@@ -162,7 +162,10 @@ async fn member_manager_invites_but_cannot_manage_the_community(b: Backend) {
         for page in ["settings", "roles"] {
             let p = app.get_with(&bc, &format!("/groups/{slug}/{page}")).await;
             assert_eq!(p.status, 403, "{page} of {slug}");
-            assert!(p.body.contains("You do not have access to this feature."));
+            assert!(
+                p.main_text()
+                    .contains("You do not have access to this feature.")
+            );
         }
     }
     // Bob invites someone into the managed community.
@@ -387,19 +390,20 @@ async fn bad_role_forms_are_refused_with_the_input_kept(b: Backend) {
     let before = all_roles(&app);
     // Renaming to a taken name, or dropping every permission.
     let mm = role_id(&app, Some("main"), "Member manager");
+    let edit = format!("/groups/main/roles/{mm}");
+    let page = app.get_with(&alice, "/groups/main/roles").await;
+    let form = app.form_posting_to(&page, "/groups/main/roles", &edit);
     for form in [
-        vec![("name", "GroupMember"), ("permissions", "manage_member")],
-        vec![("name", "Member manager")],
+        // A name taken by a built-in role.
+        form.clone()
+            .with(&[("name", "GroupMember"), ("permissions", "manage_member")]),
+        // Every permission unticked.
+        form.clone()
+            .with(&[("name", "Member manager")])
+            .clear("permissions"),
     ] {
-        let p = app
-            .submit_with(
-                &alice,
-                "/groups/main/roles",
-                &format!("/groups/main/roles/{mm}"),
-                &form,
-            )
-            .await;
-        assert_eq!(p.status, 422, "{form:?}");
+        let p = app.send(&alice, &form).await;
+        assert_eq!(p.status, 422, "{:?}", form.fields());
         // The edit form of that role opens again with the error.
         assert!(p.body.contains("<details class=\"role-edit\" open>"));
     }
@@ -444,11 +448,11 @@ async fn no_one_gives_a_role_permissions_they_lack(b: Backend) {
     // Not offered an edit form for a role above his own, and refused when forged.
     let page = app.get_with(&dc, "/groups/main/roles").await;
     assert!(
-        page.body
+        page.main_text()
             .contains("You cannot change this role: it has permissions you do not have.")
     );
     let p = app
-        .submit_with(
+        .forge_with(
             &dc,
             "/groups/main/roles",
             &format!("/groups/main/roles/{mm}"),
@@ -461,7 +465,7 @@ async fn no_one_gives_a_role_permissions_they_lack(b: Backend) {
         vec!["You cannot change or delete a role that has permissions you do not have."]
     );
     let p = app
-        .submit_with(
+        .forge_with(
             &dc,
             "/groups/main/roles",
             &format!("/groups/main/roles/{mm}/delete"),
@@ -534,7 +538,7 @@ async fn a_role_of_another_community_cannot_be_edited_or_deleted(b: Backend) {
         ("main", 999_999),
     ] {
         let p = app
-            .submit_with(
+            .forge_with(
                 &alice,
                 &format!("/groups/{slug}/roles"),
                 &format!("/groups/{slug}/roles/{id}"),
@@ -543,7 +547,7 @@ async fn a_role_of_another_community_cannot_be_edited_or_deleted(b: Backend) {
             .await;
         assert_eq!(p.status, 404, "save {id} on {slug}");
         let p = app
-            .submit_with(
+            .forge_with(
                 &alice,
                 &format!("/groups/{slug}/roles"),
                 &format!("/groups/{slug}/roles/{id}/delete"),
@@ -652,7 +656,7 @@ async fn a_role_in_use_cannot_be_deleted(b: Backend) {
     let p = app
         .submit_with(
             &alice,
-            "/groups/acme/invitations",
+            &format!("/groups/acme/invitations/{inv}/cancel"),
             &format!("/groups/acme/invitations/{inv}/cancel"),
             &[],
         )
@@ -706,7 +710,10 @@ async fn a_foreign_role_id_is_refused_in_role_changes_and_invitations(b: Backend
             )
             .await;
         assert_eq!(p.status, 422, "invite to {slug} with role {id}");
-        assert!(p.body.contains("Choose one of the roles you may give."));
+        assert!(
+            p.main_text()
+                .contains("Choose one of the roles you may give.")
+        );
     }
     assert_eq!(all_memberships(&app), before);
     assert_eq!(app.count("invitations"), 0);
@@ -722,7 +729,7 @@ async fn invite_as(app: &TestApp, who: &reqwest::Client, slug: &str, to: &str, r
         )
         .await;
     assert_eq!(p.status, 200, "{}", p.body);
-    assert!(p.body.contains("1 invited"), "{}", p.body);
+    assert!(p.main_text().contains("1 invited"), "{}", p.body);
 }
 
 /// (invitee's username, status) of every invitation, oldest first.
@@ -799,7 +806,11 @@ async fn a_role_losing_manage_members_ends_its_holders_invitations(b: Backend) {
     let ec = new_client();
     app.login_with(&ec, "erin", PW).await;
     let inbox = app.get_with(&ec, "/invitations").await;
-    assert!(inbox.body.contains("You have no pending invitations."));
+    assert!(
+        inbox
+            .main_text()
+            .contains("You have no pending invitations.")
+    );
 }
 
 async fn a_demoted_members_invitations_below_end_too(b: Backend) {

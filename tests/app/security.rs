@@ -30,7 +30,7 @@ async fn a_post_without_csrf_token_is_refused_and_changes_nothing(b: Backend) {
     let p = app.post_with(&app.client, "/signup", &SIGNUP).await;
     assert_eq!(p.status, 403);
     assert!(
-        p.body
+        p.main_text()
             .contains("This form has expired or did not come from this site")
     );
     assert_eq!(app.count("users"), 0);
@@ -150,7 +150,10 @@ async fn error_pages_are_pages(b: Backend) {
     app.login("bob", PW).await;
     let p = app.get("/admin").await;
     assert_eq!(p.status, 403);
-    assert!(p.body.contains("You do not have access to this feature."));
+    assert!(
+        p.main_text()
+            .contains("You do not have access to this feature.")
+    );
     let token = csrf_from(&app.get("/").await.body);
     let p = app
         .post_with(
@@ -243,7 +246,8 @@ async fn an_unchanged_session_is_not_sent_again(b: Backend) {
     // A form leaves a flash: the next page shows it and sends the session
     // without it; the one after sends nothing again.
     let r = app
-        .submit(
+        .forge_with(
+            &app.client,
             "/notifications",
             "/notifications/read-all",
             &[("up_to", "0")],

@@ -224,13 +224,16 @@ async fn log_out_everywhere_else_ends_the_other_sessions(b: Backend) {
     assert_eq!(p.location.as_deref(), Some("/account/sessions"));
     let page = app.get_with(&here, "/account/sessions").await;
     assert!(
-        page.body
+        page.main_text()
             .contains("You are logged out everywhere else (2 other sessions)."),
         "{}",
         page.body
     );
     assert_eq!(listed(&page.body).len(), 1);
-    assert!(page.body.contains("You are not logged in anywhere else."));
+    assert!(
+        page.main_text()
+            .contains("You are not logged in anywhere else.")
+    );
 
     for (server, c) in [(&second, &phone), (&app, &other)] {
         let p = server.get_with(c, "/invitations").await;
@@ -270,7 +273,7 @@ async fn log_out_of_one_session_ends_only_that_one(b: Backend) {
         .await;
     assert_eq!(p.location.as_deref(), Some("/account/sessions"));
     let page = app.get_with(&here, "/account/sessions").await;
-    assert!(page.body.contains("That session is logged out."));
+    assert!(page.main_text().contains("That session is logged out."));
     let left: Vec<String> = listed(&page.body).into_iter().map(|r| r.1).collect();
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(left.iter().any(|r| r.contains("Chrome on Linux")));

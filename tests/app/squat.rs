@@ -214,10 +214,8 @@ async fn the_invitee_signs_up_from_her_link_although_an_unconfirmed_account_has_
     assert_eq!(app.count("users"), users_before + 1);
 
     // She accepts and lands in the group.
-    let page = app.get_with(&eve, &join).await;
-    let csrf = csrf_from(&page.body);
     let p = app
-        .post_with(&eve, &format!("{join}/accept"), &[("csrf_token", &csrf)])
+        .submit_with(&eve, &join, &format!("{join}/accept"), &[])
         .await;
     assert_eq!(p.location.as_deref(), Some("/"), "{}", p.body);
     assert_eq!(memberships_of(&app, her.id), 1);
@@ -403,14 +401,8 @@ async fn a_confirmed_account_keeps_its_address_and_the_invitee_is_asked_to_log_i
         )
         .await;
     assert_eq!(p.location.as_deref(), Some(join.as_str()), "{}", p.body);
-    let page = app.get_with(&visitor, &join).await;
-    let csrf = csrf_from(&page.body);
     let p = app
-        .post_with(
-            &visitor,
-            &format!("{join}/accept"),
-            &[("csrf_token", &csrf)],
-        )
+        .submit_with(&visitor, &join, &format!("{join}/accept"), &[])
         .await;
     assert_eq!(p.location.as_deref(), Some("/"));
     assert_eq!(memberships_of(&app, evelyn.id), 1);
