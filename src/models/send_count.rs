@@ -57,6 +57,35 @@ fn add(conn: &mut DbConn, scope: &str, subject: i64, hour: i64, sends: i64) -> Q
     Ok(())
 }
 
+/// Makes the quotas of `inviter` and of `groups` this transaction's until it
+/// ends, so that reading a quota and counting a send are one step: without
+/// it two PostgreSQL transactions (two servers, or two requests of one)
+/// both read the count before either counted its sends, and a quota of 5
+/// let 8 through. A transaction-scoped advisory lock per inviter and per
+/// group, taken in one order everywhere (the inviter, then groups by id),
+/// so two transactions never wait on each other in a circle. Call it once,
+/// before the first `quota_reached` of the transaction. SQLite needs
+/// nothing: its one writer runs write transactions one at a time.
+pub fn reserve(conn: &mut DbConn, inviter: i64, groups: &[i64]) -> QueryResult<()> {
+    #[cfg(feature = "postgres")]
+    #[allow(irrefutable_let_patterns)] // with only the postgres feature
+    if let DbConn::Pg(pg) = conn {
+        use diesel::sql_types::BigInt;
+        // Kinds in the high bits: ids stay far below 2^48.
+        let mut keys: Vec<i64> = groups.iter().map(|g| (2 << 48) | g).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.insert(0, (1 << 48) | inviter);
+        for key in keys {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+                .bind::<BigInt, _>(key)
+                .execute(pg)?;
+        }
+    }
+    let _ = (conn, inviter, groups);
+    Ok(())
+}
+
 /// Invitations `inviter` sent in the window (the last 24 hours, counted in
 /// whole hours: between 23 and 24 hours back).
 pub fn by_inviter(conn: &mut DbConn, inviter: i64, now: PrimitiveDateTime) -> QueryResult<i64> {

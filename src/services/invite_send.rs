@@ -134,6 +134,8 @@ impl App {
                     invite_reports::open(c, input.report, group_id, inviter.id, &input, now)?;
                 let env = app.invite_env();
                 let targets: Vec<&GroupAccess> = targets.iter().chain(extra.iter()).collect();
+                let groups: Vec<i64> = targets.iter().map(|a| a.group.id).collect();
+                crate::models::send_count::reserve(c, inviter.id, &groups)?;
                 let mut results = Vec::with_capacity(request.recipients.len());
                 for r in &request.recipients {
                     let (outcome, groups) =

@@ -151,7 +151,10 @@ fn insert_user(
         is_super_user: false,
         seeded: false,
     };
-    match user::insert(conn, &new) {
+    // In a savepoint: on PostgreSQL a unique violation (the same address
+    // signed up at the same instant elsewhere) aborts the transaction it
+    // happens in, and the form still has to say which field is taken.
+    match db::write_tx(conn, |c| user::insert(c, &new)) {
         Ok(id) => Ok(Ok(id)),
         Err(e) if db::is_unique_violation(&e) => {
             let taken = user::taken(conn, &acc.username.key(), &acc.email.key())?;

@@ -1,5 +1,7 @@
 //! Limits and only-once rules with the requests fired at the same instant
-//! (`helpers::at_once`), on both backends.
+//! (`helpers::at_once`), on both backends, half of them to a second server
+//! of the same site (its own pool and, on SQLite, its own writer), as
+//! behind a load balancer.
 
 use crate::backend_tests;
 use crate::helpers::*;
@@ -9,6 +11,9 @@ backend_tests!(
     twenty_resends_at_once_send_three_mails,
     twenty_verification_resends_at_once_send_three_mails,
     guessed_links_at_once_are_limited,
+    forty_sign_ups_of_one_address_at_once_make_one_account,
+    invitations_at_once_stop_at_the_inviters_quota,
+    fifty_accepts_at_once_on_two_servers_join_once,
     the_address_behind_a_trusted_proxy_is_the_clients,
 );
 
@@ -23,15 +28,18 @@ async fn parallel_wrong_passwords_check_at_most_the_limit(b: Backend) {
     app.create_user("carol", PW);
     let max = app.config.login_max_failures_per_account;
     assert_eq!(max, 5);
+    let second = spawn_second_server(&app).await;
     let mut requests = Vec::new();
-    for _ in 0..200 {
+    for i in 0..200 {
+        let server = [&app, &second][i % 2];
         requests.push(
-            app.prepared_post(
-                "/login",
-                "/login",
-                &[("login", "bob"), ("password", "not bob's password")],
-            )
-            .await,
+            server
+                .prepared_post(
+                    "/login",
+                    "/login",
+                    &[("login", "bob"), ("password", "not bob's password")],
+                )
+                .await,
         );
     }
     let pages = at_once(requests).await;
@@ -47,7 +55,7 @@ async fn parallel_wrong_passwords_check_at_most_the_limit(b: Backend) {
         pages
             .iter()
             .filter(|p| p.status == 429)
-            .all(|p| p.body.contains("Too many failed log-in attempts"))
+            .all(|p| p.main_text().contains("Too many failed log-in attempts"))
     );
     // What the database holds: one window for the account, with its limit
     // taken, and nothing longer than a hash and an address as keys.
@@ -92,10 +100,18 @@ async fn twenty_resends_at_once_send_three_mails(b: Backend) {
     assert_eq!(p.status, 200, "{}", p.body);
     let id: i64 = app.db(|c| invitations::table.select(invitations::id).first(c).unwrap());
     let resend = format!("/groups/crew/invitations/{id}/resend");
+    let second = spawn_second_server(&app).await;
     let mut requests = Vec::new();
-    for _ in 0..20 {
+    for i in 0..20 {
+        let server = [&app, &second][i % 2];
         requests.push(
-            app.prepared_post_with(&alice, "/groups/crew/invitations", &resend, &[])
+            server
+                .prepared_post_with(
+                    &alice,
+                    &format!("/groups/crew/invitations/{id}"),
+                    &resend,
+                    &[],
+                )
                 .await,
         );
     }
@@ -121,7 +137,12 @@ async fn twenty_resends_at_once_send_three_mails(b: Backend) {
     assert_eq!(resent, 3);
     // One more, and the page says why nothing went out.
     let p = app
-        .submit_with(&alice, "/groups/crew/invitations", &resend, &[])
+        .submit_with(
+            &alice,
+            &format!("/groups/crew/invitations/{id}"),
+            &resend,
+            &[],
+        )
         .await;
     let shown = app.get_with(&alice, p.location.as_deref().unwrap()).await;
     assert!(
@@ -136,8 +157,13 @@ async fn twenty_resends_at_once_send_three_mails(b: Backend) {
     app.clock
         .advance(time::Duration::days(1) + time::Duration::seconds(1));
     app.login_with(&alice, "alice", PW).await;
-    app.submit_with(&alice, "/groups/crew/invitations", &resend, &[])
-        .await;
+    app.submit_with(
+        &alice,
+        &format!("/groups/crew/invitations/{id}"),
+        &resend,
+        &[],
+    )
+    .await;
     let mails = app
         .outbox()
         .iter()
@@ -191,12 +217,14 @@ async fn twenty_verification_resends_at_once_send_three_mails(b: Backend) {
             &[("login", "bob"), ("password", PW)],
         )
         .await;
-    assert!(p.body.contains("Send the link again"), "{}", p.body);
+    assert!(p.main_text().contains("Send the link again"), "{}", p.body);
     let token = csrf_from(&p.body);
+    let second = spawn_second_server(&app).await;
     let requests = (0..20)
-        .map(|_| {
-            bob.post(app.url("/verify-email/resend"))
-                .header("Origin", &app.address)
+        .map(|i| {
+            let server = [&app, &second][i % 2];
+            bob.post(server.url("/verify-email/resend"))
+                .header("Origin", &server.address)
                 .form(&[("csrf_token", token.as_str())])
         })
         .collect();
@@ -270,8 +298,9 @@ async fn guessed_links_at_once_are_limited(b: Backend) {
         .pool_max_idle_per_host(0)
         .build()
         .unwrap();
+    let second = spawn_second_server(&app).await;
     let requests = (0..40)
-        .map(|i| client.get(app.url(&format!("/join/{i:0>43}"))))
+        .map(|i| client.get([&app, &second][i % 2].url(&format!("/join/{i:0>43}"))))
         .collect();
     let pages = at_once(requests).await;
     let max = guildhall::services::link_guesses::PER_WINDOW as usize;
@@ -282,7 +311,7 @@ async fn guessed_links_at_once_are_limited(b: Backend) {
         pages
             .iter()
             .find(|p| p.status == 429)
-            .is_some_and(|p| { p.body.contains("Too many links that do not exist") })
+            .is_some_and(|p| { p.main_text().contains("Too many links that do not exist") })
     );
     // A quarter of an hour later the address may look again.
     app.clock.advance(time::Duration::minutes(16));
@@ -342,4 +371,153 @@ async fn the_address_behind_a_trusted_proxy_is_the_clients(b: Backend) {
             assert_eq!(other, 429, "a forged header changes nothing");
         }
     }
+}
+
+/// 40 sign-ups with one e-mail address (each with its own username) at the
+/// same instant on two servers: one account holds the address; every other
+/// attempt is answered with the form again, never an error page.
+async fn forty_sign_ups_of_one_address_at_once_make_one_account(b: Backend) {
+    let app = spawn_app(b).await;
+    let second = spawn_second_server(&app).await;
+    let users = app.count("users");
+    let names: Vec<String> = (0..40).map(|i| format!("twin{i}")).collect();
+    let mut requests = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let server = [&app, &second][i % 2];
+        requests.push(
+            server
+                .prepared_post(
+                    "/signup",
+                    "/signup",
+                    &[
+                        ("username", name),
+                        ("first_name", "Twin"),
+                        ("last_name", "Twin"),
+                        ("email", "Twin@Example.org"),
+                        ("password", PW),
+                    ],
+                )
+                .await,
+        );
+    }
+    let pages = at_once(requests).await;
+    let statuses: Vec<u16> = pages.iter().map(|p| p.status).collect();
+    assert!(
+        statuses.iter().all(|s| *s < 500),
+        "no error page: {statuses:?}"
+    );
+    assert_eq!(app.count("users"), users + 1, "one account: {statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200 || **s == 303).count(),
+        1,
+        "one sign-up went through: {statuses:?}"
+    );
+}
+
+/// 20 invitations by one inviter (each to its own address) at the same
+/// instant on two servers, with a day's quota of 5: exactly 5 go out and
+/// the others say the quota is reached.
+async fn invitations_at_once_stop_at_the_inviters_quota(b: Backend) {
+    use diesel::prelude::*;
+    use guildhall::db::schema::invitations;
+    let app = spawn_app_with(b, |c| c.invites_per_inviter_per_day = 5).await;
+    let (_, alice) = app.logged_in("alice", PW).await;
+    app.new_group(&alice, "Crew", "crew", "invite_only").await;
+    let role = app.builtin_role("GroupMember").to_string();
+    let second = spawn_second_server(&app).await;
+    let addresses: Vec<String> = (0..20).map(|i| format!("q{i}@example.org")).collect();
+    let mut requests = Vec::new();
+    for (i, to) in addresses.iter().enumerate() {
+        let server = [&app, &second][i % 2];
+        requests.push(
+            server
+                .prepared_post_with(
+                    &alice,
+                    "/groups/crew/invite",
+                    "/groups/crew/invite",
+                    &[("send_to", to), ("role_id", &role), ("action", "send")],
+                )
+                .await,
+        );
+    }
+    let pages = at_once(requests).await;
+    assert!(
+        pages.iter().all(|p| p.status == 303),
+        "every request answered: {:?}",
+        pages.iter().map(|p| p.status).collect::<Vec<_>>()
+    );
+    let sent: i64 = app.db(|c| invitations::table.count().get_result(c).unwrap());
+    assert_eq!(sent, 5, "the quota holds across two servers");
+    // What the inviter is told for the sixth: nothing went out, and why.
+    let p = app
+        .send_invite(
+            &alice,
+            "crew",
+            &[
+                ("send_to", "late@example.org"),
+                ("role_id", &role),
+                ("action", "send"),
+            ],
+        )
+        .await;
+    assert!(
+        p.main_text()
+            .contains("not sent: the daily limit of invitations is reached"),
+        "{}",
+        p.main_text()
+    );
+    let sent: i64 = app.db(|c| invitations::table.count().get_result(c).unwrap());
+    assert_eq!(sent, 5);
+}
+
+/// 50 presses of Accept on one invitation at the same instant, half on a
+/// second server: one membership, one "accepted" in its history.
+async fn fifty_accepts_at_once_on_two_servers_join_once(b: Backend) {
+    use diesel::prelude::*;
+    use guildhall::db::schema::{invitation_events, invitations, memberships};
+    let app = spawn_app(b).await;
+    let (_, alice) = app.logged_in("alice", PW).await;
+    app.new_group(&alice, "Crew", "crew", "invite_only").await;
+    let (bob_id, bob) = app.logged_in("bob", PW).await;
+    let role = app.builtin_role("GroupMember").to_string();
+    app.send_invite(
+        &alice,
+        "crew",
+        &[("send_to", "bob"), ("role_id", &role), ("action", "send")],
+    )
+    .await;
+    let id: i64 = app.db(|c| invitations::table.select(invitations::id).first(c).unwrap());
+    let second = spawn_second_server(&app).await;
+    let accept = format!("/invitations/{id}/accept");
+    let mut requests = Vec::new();
+    for i in 0..50 {
+        let server = [&app, &second][i % 2];
+        requests.push(
+            server
+                .prepared_post_with(&bob, "/invitations", &accept, &[])
+                .await,
+        );
+    }
+    let pages = at_once(requests).await;
+    assert!(
+        pages.iter().all(|p| p.status == 303),
+        "every press answered: {:?}",
+        pages.iter().map(|p| p.status).collect::<Vec<_>>()
+    );
+    let (members, accepted): (i64, i64) = app.db(|c| {
+        (
+            memberships::table
+                .filter(memberships::user_id.eq(bob_id))
+                .count()
+                .get_result(c)
+                .unwrap(),
+            invitation_events::table
+                .filter(invitation_events::invitation_id.eq(id))
+                .filter(invitation_events::kind.eq("accepted"))
+                .count()
+                .get_result(c)
+                .unwrap(),
+        )
+    });
+    assert_eq!((members, accepted), (1, 1));
 }

@@ -61,6 +61,7 @@ pub(crate) fn resend_checked(
     {
         return Ok(AdminActionOutcome::NotOpen(status));
     }
+    send_count::reserve(conn, actor.id, &[inv.group_id])?;
     if quota_reached(conn, env.config, actor.id, inv.group_id, 0, now)? {
         return Ok(AdminActionOutcome::QuotaReached);
     }

@@ -295,6 +295,8 @@ fn invite_contact(
     let email_key = contact.email.to_lowercase();
     let mut ids = Vec::new();
     let mut first_token = None;
+    let groups: Vec<i64> = chosen.iter().map(|g| g.id).collect();
+    crate::models::send_count::reserve(conn, me.id, &groups)?;
     for g in chosen {
         if invitations::quota_reached(conn, env.config, me.id, g.id, ids.len(), now)? {
             return Err(refused_groups(QUOTA));
