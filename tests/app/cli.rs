@@ -16,6 +16,19 @@ pub(crate) fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_guildhall"))
 }
 
+/// `guildhall serve` on `db` and `port`, one worker, its output dropped.
+fn serve(db: &TestDb, dir: &std::path::Path, port: u16) -> Command {
+    let mut cmd = bin();
+    cmd.arg("serve")
+        .env("GUILDHALL_DATABASE_URL", &db.url)
+        .env("GUILDHALL_DATA_DIR", dir)
+        .env("GUILDHALL_BIND", format!("127.0.0.1:{port}"))
+        .env("GUILDHALL_WORKERS", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
 /// `guildhall migrate` on `db`; panics with its errors if it fails.
 pub(crate) fn migrate(db: &TestDb, dir: &std::path::Path) {
     let out = bin()
@@ -111,18 +124,7 @@ async fn serve_answers_and_stops_on_sigterm(b: Backend) {
         .local_addr()
         .unwrap()
         .port();
-    let start = || {
-        bin()
-            .arg("serve")
-            .env("GUILDHALL_DATABASE_URL", &db.url)
-            .env("GUILDHALL_DATA_DIR", tmp.path())
-            .env("GUILDHALL_BIND", format!("127.0.0.1:{port}"))
-            .env("GUILDHALL_WORKERS", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
-    };
+    let start = || serve(&db, tmp.path(), port).spawn().unwrap();
     let client = new_client();
     let health = format!("http://127.0.0.1:{port}/healthz");
     let mut first_key = None;
@@ -172,15 +174,8 @@ async fn a_stopping_server_drains_saying_so_on_healthz(b: Backend) {
     let base = format!("http://127.0.0.1:{port}");
     let client = new_client();
     let start = |drain: &str| {
-        bin()
-            .arg("serve")
-            .env("GUILDHALL_DATABASE_URL", &db.url)
-            .env("GUILDHALL_DATA_DIR", tmp.path())
-            .env("GUILDHALL_BIND", format!("127.0.0.1:{port}"))
-            .env("GUILDHALL_WORKERS", "1")
+        serve(&db, tmp.path(), port)
             .env("GUILDHALL_DRAIN_SECONDS", drain)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
             .spawn()
             .unwrap()
     };

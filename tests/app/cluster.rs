@@ -144,17 +144,6 @@ fn free_ports(n: u16) -> u16 {
     }
 }
 
-/// A client with its own cookie jar, and the jar (to copy its cookie).
-fn client_with_jar() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
-    let jar = Arc::new(reqwest::cookie::Jar::default());
-    let client = reqwest::Client::builder()
-        .cookie_provider(jar.clone())
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    (client, jar)
-}
-
 /// `user` logs in through the balancer; answers the `Cookie` header her
 /// browser now sends.
 async fn logged_in(cluster: &Cluster, user: &str) -> (reqwest::Client, String) {

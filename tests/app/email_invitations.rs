@@ -81,25 +81,6 @@ fn invitation_of(app: &TestApp, email: &str) -> (i64, String, Option<i64>) {
 }
 
 /// POSTs as the logged-in `c` (the dashboard's log-out form carries the token).
-/// Presses the button that posts to `path` (`…/accept` or `…/decline`) where
-/// the invitee finds it: the invitation's link page, or the inbox for
-/// `/invitations/{id}/…`; then confirms where the page asks first.
-async fn post(app: &TestApp, c: &reqwest::Client, path: &str) -> Page {
-    let page = match path.strip_prefix("/invitations/") {
-        Some(_) => "/invitations",
-        // Cancelling asks first on a page of its own.
-        None if path.ends_with("/cancel") => path,
-        None => path.rsplit_once('/').map_or("/", |(page, _)| page),
-    };
-    app.confirm_with(c, page, path, &[]).await
-}
-
-/// The same POST forged: no page offers it (a closed invitation, someone
-/// else's, a replay), sent with a token and past any confirmation.
-async fn forged_post(app: &TestApp, c: &reqwest::Client, path: &str) -> Page {
-    app.forge_with(c, "/", path, &[("confirmed", "1")]).await
-}
-
 /// alice administers the invite-only group `crew`.
 async fn setup(b: Backend) -> (TestApp, reqwest::Client) {
     let app = spawn_app(b).await;
@@ -185,7 +166,7 @@ async fn a_stranger_signs_up_from_the_link_and_accepts(b: Backend) {
     );
     let page = app.get_with(&dave, &path).await;
     assert!(texts(&page.body, "button").contains(&"Accept".to_string()));
-    let p = post(&app, &dave, &format!("{path}/accept")).await;
+    let p = press(&app, &dave, &format!("{path}/accept")).await;
     assert_eq!(p.location.as_deref(), Some("/"));
     let (_, status, invitee) = invitation_of(&app, "dave@example.com");
     assert_eq!((status.as_str(), invitee), ("accepted", Some(u.id)));
@@ -347,7 +328,7 @@ async fn closed_invitations_accept_nothing(b: Backend) {
         vec![format!("{dpath}/decline")]
     );
     assert_eq!(invitation_of(&app, "dave@example.com").1, "pending");
-    post(&app, &dave, &format!("{dpath}/decline")).await;
+    press(&app, &dave, &format!("{dpath}/decline")).await;
     forged_post(&app, &dave, &format!("{dpath}/accept")).await;
     assert_eq!(invitation_of(&app, "dave@example.com").1, "declined");
     let page = app.get_with(&dave, &dpath).await;
@@ -497,7 +478,7 @@ async fn removed_inviters_invitations_are_revoked(b: Backend) {
             .first(c)
             .unwrap()
     });
-    post(&app, &bob, &format!("/invitations/{inv}/accept")).await;
+    press(&app, &bob, &format!("/invitations/{inv}/accept")).await;
     let admin = app.builtin_role("GroupAdmin").to_string();
     let member = app.builtin_role("GroupMember").to_string();
     let p = app
@@ -863,7 +844,7 @@ async fn several_groups_at_once_one_mail_one_link(b: Backend) {
         )
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
-    post(&app, &dave, &format!("{path}/accept")).await;
+    press(&app, &dave, &format!("{path}/accept")).await;
     let dave_id = app.user_by_username("dave").id;
     let n: i64 = app.db(|c| {
         memberships::table

@@ -236,6 +236,18 @@ pub fn new_client() -> reqwest::Client {
         .unwrap()
 }
 
+/// A client like `new_client` with its cookie jar in hand, so its cookie can
+/// be copied as an attacker would.
+pub fn client_with_jar() -> (reqwest::Client, std::sync::Arc<reqwest::cookie::Jar>) {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    (client, jar)
+}
+
 /// The value of the first hidden `csrf_token` field in a page.
 pub fn csrf_from(html: &str) -> String {
     let doc = scraper::Html::parse_document(html);
@@ -761,4 +773,23 @@ pub fn insert_user(
         },
     )
     .unwrap()
+}
+
+/// Presses the button that posts to `path` (`…/accept`, `…/decline`,
+/// `…/cancel`) where a person finds it: the inbox for `/invitations/{id}/…`,
+/// the cancel page for a cancel, else the page `path` belongs to; then
+/// confirms where that page asks first.
+pub async fn press(app: &TestApp, c: &reqwest::Client, path: &str) -> Page {
+    let page = match path.strip_prefix("/invitations/") {
+        Some(_) => "/invitations",
+        None if path.ends_with("/cancel") => path,
+        None => path.rsplit_once('/').map_or("/", |(page, _)| page),
+    };
+    app.confirm_with(c, page, path, &[]).await
+}
+
+/// The same POST forged: no page offers it (a closed invitation, someone
+/// else's, a replay), sent with a token and past any confirmation.
+pub async fn forged_post(app: &TestApp, c: &reqwest::Client, path: &str) -> Page {
+    app.forge_with(c, "/", path, &[("confirmed", "1")]).await
 }

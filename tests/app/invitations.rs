@@ -111,25 +111,6 @@ fn membership_count(app: &TestApp, user_id: i64) -> i64 {
     })
 }
 
-/// Presses the button that posts to `path` (`…/accept` or `…/decline`) where
-/// the invitee finds it: the invitation's link page, or the inbox for
-/// `/invitations/{id}/…`; then confirms where the page asks first.
-async fn post(app: &TestApp, c: &reqwest::Client, path: &str) -> Page {
-    let page = match path.strip_prefix("/invitations/") {
-        Some(_) => "/invitations",
-        // Cancelling asks first on a page of its own.
-        None if path.ends_with("/cancel") => path,
-        None => path.rsplit_once('/').map_or("/", |(page, _)| page),
-    };
-    app.confirm_with(c, page, path, &[]).await
-}
-
-/// The same POST forged: no page offers it (a closed invitation, someone
-/// else's, a replay), sent with a token and past any confirmation.
-async fn forged_post(app: &TestApp, c: &reqwest::Client, path: &str) -> Page {
-    app.forge_with(c, "/", path, &[("confirmed", "1")]).await
-}
-
 async fn invite_by_username_then_accept_and_decline(b: Backend) {
     let w = world(b).await;
     let app = &w.app;
@@ -210,7 +191,7 @@ async fn invite_by_username_then_accept_and_decline(b: Backend) {
         inbox.main_text().contains("Welcome aboard") && inbox.main_text().contains("Group crew")
     );
     let id = invitation_id_for(app, w.bob_id);
-    let p = post(app, &w.bob, &format!("/invitations/{id}/accept")).await;
+    let p = press(app, &w.bob, &format!("/invitations/{id}/accept")).await;
     assert_eq!(p.location.as_deref(), Some("/invitations"));
     assert!(
         app.get_with(&w.bob, "/invitations")
@@ -264,7 +245,7 @@ async fn invite_by_username_then_accept_and_decline(b: Backend) {
         )
         .await;
     assert_eq!(p.status, 404);
-    post(app, &w.carol, &format!("/invitations/{cid}/decline")).await;
+    press(app, &w.carol, &format!("/invitations/{cid}/decline")).await;
     assert_eq!(membership_count(app, w.carol_id), 0);
     assert_eq!(
         invitation_states(app),
@@ -307,7 +288,7 @@ async fn each_entry_gets_its_own_outcome(b: Backend) {
     let member = app.builtin_role("GroupMember");
     invite(app, &w.alice, "crew", "bob", member, "").await;
     let id = invitation_id_for(app, w.bob_id);
-    post(app, &w.bob, &format!("/invitations/{id}/accept")).await;
+    press(app, &w.bob, &format!("/invitations/{id}/accept")).await;
     let dave = app.create_user("dave", PW);
     let now = app.clock.now();
     app.db(|c| guildhall::services::manage_users::deactivate(c, dave, now))
@@ -367,7 +348,7 @@ async fn only_group_admins_invite(b: Backend) {
     let member = app.builtin_role("GroupMember");
     invite(app, &w.alice, "crew", "bob", member, "").await;
     let id = invitation_id_for(app, w.bob_id);
-    post(app, &w.bob, &format!("/invitations/{id}/accept")).await;
+    press(app, &w.bob, &format!("/invitations/{id}/accept")).await;
     // bob is a plain member now: no invite page, no invitations tab, no POST.
     assert_eq!(
         app.get_with(&w.bob, "/groups/crew/invite").await.status,
@@ -496,7 +477,7 @@ async fn cancel_only_through_the_invitations_own_group(b: Backend) {
     )
     .await;
     assert_eq!(p.status, 404);
-    let p = post(
+    let p = press(
         app,
         &w.alice,
         &format!("/groups/crew/invitations/{id}/cancel"),
@@ -589,7 +570,7 @@ async fn closed_and_expired_invitations_offer_nothing(b: Backend) {
     // Declined, then accept: nothing.
     invite(app, &w.alice, "crew", "carol", member, "").await;
     let cid = invitation_id_for(app, w.carol_id);
-    post(app, &w.carol, &format!("/invitations/{cid}/decline")).await;
+    press(app, &w.carol, &format!("/invitations/{cid}/decline")).await;
     forged_post(app, &w.carol, &format!("/invitations/{cid}/accept")).await;
     assert_eq!(membership_count(app, w.carol_id), 0);
 

@@ -10,7 +10,6 @@ use crate::mail::{SmtpServer, free_port, header};
 use diesel::prelude::*;
 use guildhall::db::schema::{account_links, users};
 use reqwest::cookie::{CookieStore, Jar};
-use std::sync::Arc;
 
 backend_tests!(
     forgot_password_answers_alike_and_its_link_works_once,
@@ -22,17 +21,6 @@ backend_tests!(
 
 const PW: &str = "correct horse battery staple";
 const NEW_PW: &str = "a brand new passphrase";
-
-/// A client with its own jar, so its cookie can be copied as an attacker would.
-fn client_with_jar() -> (reqwest::Client, Arc<Jar>) {
-    let jar = Arc::new(Jar::default());
-    let client = reqwest::Client::builder()
-        .cookie_provider(jar.clone())
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    (client, jar)
-}
 
 /// What another machine sends with a copied `Cookie` header: GET `path`.
 async fn replay_get(app: &TestApp, cookie: &str, path: &str) -> u16 {
