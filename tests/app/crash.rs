@@ -4,6 +4,11 @@
 //!   (invitations, their events and their queued mails together), and
 //!   sending it again reports "already invited" for what went out, never a
 //!   duplicate;
+//! - mid community invite (a list into several managed communities at
+//!   once), the same;
+//! - while super users press **Add** in the Add user wizard: each contact
+//!   is there with all their invitations, history, mail and audit line, or
+//!   not at all;
 //! - while its mail worker delivers: after a restart only the mails that
 //!   were in flight go out twice, and the rest within 30 s;
 //! - and a mail server that is down is told in the log once, not per mail.
@@ -19,6 +24,8 @@ use std::time::{Duration, Instant};
 
 backend_tests!(
     a_bulk_invite_killed_mid_way_commits_all_or_nothing,
+    a_community_invite_killed_mid_way_commits_all_or_nothing,
+    the_add_user_wizard_killed_mid_add_leaves_whole_contacts_or_none,
     the_mail_worker_killed_mid_batch_repeats_at_most_the_mails_in_flight,
     a_mail_server_outage_is_one_line_in_the_log_not_one_per_mail,
 );
@@ -103,10 +110,23 @@ pub(crate) async fn submit(
     form: &[(&str, &str)],
 ) -> reqwest::Result<reqwest::Response> {
     let (_, body) = get(c, base, page).await;
-    let f = crate::forms::posting_to(&body, page, action).with(form);
-    c.post(format!("{base}{}", f.action))
+    send(
+        c,
+        base,
+        &crate::forms::posting_to(&body, page, action).with(form),
+    )
+    .await
+}
+
+/// `form` sent as its page's browser would, to the server at `base`.
+pub(crate) async fn send(
+    c: &reqwest::Client,
+    base: &str,
+    form: &crate::forms::Form,
+) -> reqwest::Result<reqwest::Response> {
+    c.post(format!("{base}{}", form.action))
         .header("Origin", base)
-        .form(f.fields())
+        .form(form.fields())
         .send()
         .await
 }
@@ -472,4 +492,297 @@ async fn a_mail_server_outage_is_one_line_in_the_log_not_one_per_mail(b: Backend
         "{} tries failed, and the log warns once: {warnings:#?}",
         2 * N
     );
+}
+
+/// Members of the list into each managed community.
+const COMMUNITY_ENTRIES: usize = 150;
+const COMMUNITIES: usize = 3;
+
+/// `ada` makes the main community `crash-crew` with managed communities
+/// `crash-m0`… and sends `list` into all of them at once.
+async fn ada_with_managed_communities(base: &str) -> (reqwest::Client, String) {
+    let (ada, role) = ada_with_a_group(base).await;
+    for i in 0..COMMUNITIES {
+        let r = submit(
+            &ada,
+            base,
+            "/groups/crash-crew/communities/new",
+            "/groups/crash-crew/communities",
+            &[
+                ("name", &format!("Managed {i}")),
+                ("slug", &format!("crash-m{i}")),
+                ("join_method", "invite_only"),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status().as_u16(), 303, "managed community {i} is made");
+    }
+    (ada, role)
+}
+
+/// The invite form of `crash-crew` sent with `list` into every managed
+/// community (ticked as a person would).
+async fn invite_communities(
+    c: reqwest::Client,
+    base: String,
+    list: String,
+    role: String,
+) -> reqwest::Result<reqwest::Response> {
+    let path = "/groups/crash-crew/invite";
+    let (_, page) = get(&c, &base, path).await;
+    let mut f = crate::forms::posting_to(&page, path, path).with(&[
+        ("send_to", &list),
+        ("role_id", &role),
+        ("scope", "chosen"),
+        ("action", "send"),
+    ]);
+    for id in attrs(&page, "input[name=community]", "value") {
+        f = f.add("community", &id);
+    }
+    send(&c, &base, &f).await
+}
+
+async fn a_community_invite_killed_mid_way_commits_all_or_nothing(b: Backend) {
+    let site = Site::new(b);
+    let (db, tmp, port, pool) = (&site.db, &site.tmp, site.port, &site.pool);
+    let mut server = site.serve(&[]).await;
+    let (ada, role) = ada_with_managed_communities(&server.base).await;
+    let send = |server: &Server, tag: &str| {
+        invite_communities(
+            ada.clone(),
+            server.base.clone(),
+            addresses(tag, COMMUNITY_ENTRIES),
+            role.clone(),
+        )
+    };
+    let whole = (COMMUNITY_ENTRIES * COMMUNITIES) as i64;
+    // One invitation per address and community, one mail per address.
+    let all = (whole, whole, COMMUNITY_ENTRIES as i64);
+
+    let started = Instant::now();
+    let r = send(&server, "cwhole").await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(written(pool, "cwhole"), all);
+    eprintln!("crash ({b:?}): {whole} community invitations in {took:?}");
+
+    let mut outcomes = Vec::new();
+    for (round, share) in [0.3, 0.6, 0.9].into_iter().enumerate() {
+        let tag = format!("ckill{round}");
+        let request = tokio::spawn(send(&server, &tag));
+        tokio::time::sleep(took.mul_f64(share)).await;
+        server.kill();
+        let answered = request.await.unwrap().is_ok();
+        server = Server::start(db, tmp.path(), port).await;
+        let left = written(pool, &tag);
+        assert!(
+            left == (0, 0, 0) || left == all,
+            "killed at {share} of the list: (invitations, events, mails) left {left:?} of {all:?}"
+        );
+        outcomes.push((left.0, answered));
+        // Again: the rest goes out, nothing twice.
+        let r = send(&server, &tag).await.unwrap();
+        assert_eq!(r.status().as_u16(), 303);
+        assert_eq!(written(pool, &tag), all);
+    }
+    eprintln!("crash ({b:?}): (community invitations left, answered) per kill: {outcomes:?}");
+    server.kill();
+}
+
+/// Groups the super user `sue` of the client account Crash Co administers,
+/// each chosen for every contact she adds.
+const WIZARD_GROUPS: usize = 30;
+const ADDERS: usize = 3;
+
+/// Crash Co with its super user `sue` and her client groups, written
+/// before the server starts.
+fn sue_with_groups(site: &Site) {
+    use guildhall::services::company_accounts::{self, AccountInput};
+    use guildhall::services::groups::{self, GroupInput};
+    let now = guildhall::clock::Clock::default().now();
+    let mut c = site.pool.get().unwrap();
+    let ada = guildhall::models::user::find_by_username(&mut c, "ada")
+        .unwrap()
+        .unwrap()
+        .id;
+    let sue = insert_user(&mut c, "sue", PW, now);
+    let spec = AccountInput {
+        name: "Crash Co".into(),
+        kind: "client".into(),
+    }
+    .parse()
+    .ok()
+    .unwrap();
+    let account = company_accounts::create_account(&mut c, ada, &spec, now)
+        .unwrap()
+        .unwrap();
+    company_accounts::attach_user(&mut c, ada, "sue", Some(account), now)
+        .unwrap()
+        .unwrap();
+    company_accounts::set_super_user(&mut c, ada, "sue", true, now)
+        .unwrap()
+        .unwrap();
+    for i in 0..WIZARD_GROUPS {
+        let spec = GroupInput {
+            name: format!("Crash Group {i}"),
+            slug: format!("crash-group-{i}"),
+            description: String::new(),
+            join_method: "invite_only".into(),
+            audience: "client".into(),
+        }
+        .parse()
+        .ok()
+        .unwrap();
+        groups::create_group(&mut c, sue, &spec, now)
+            .unwrap()
+            .unwrap();
+    }
+}
+
+const WIZARD: &str = "/account/users/new";
+
+/// `sue` walks the Add user wizard for `email` through its three pages,
+/// choosing every group offered, and presses **Add**.
+async fn add_user(c: &reqwest::Client, base: &str, email: &str) -> reqwest::Result<u16> {
+    use crate::forms::with_button;
+    let page = c
+        .get(format!("{base}{WIZARD}"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let details = with_button(&page, WIZARD, "Next: groups")
+        .fill("First name", "Crash")
+        .fill("Last name", "Contact")
+        .fill("E-mail", email);
+    let page = send(c, base, &details).await?.text().await?;
+    let mut groups = with_button(&page, WIZARD, "Next: overview");
+    for id in attrs(&page, "input[name=group][type=checkbox]", "value") {
+        groups = groups.add("group", &id);
+    }
+    let page = send(c, base, &groups).await?.text().await?;
+    let add = with_button(&page, WIZARD, "Add");
+    Ok(send(c, base, &add).await?.status().as_u16())
+}
+
+/// For the contact `email`: (contact rows, invitations, "sent" events,
+/// queued mails, audit lines about them).
+fn contact_rows(pool: &guildhall::db::DbPool, email: &str) -> [i64; 5] {
+    use guildhall::db::schema::{audit_events, users};
+    let mut c = pool.get().unwrap();
+    let ids: Vec<i64> = users::table
+        .filter(users::email_key.eq(email))
+        .select(users::id)
+        .load(&mut c)
+        .unwrap();
+    let invited = invitations::table.filter(invitations::invitee_email_key.eq(email));
+    [
+        ids.len() as i64,
+        invited.count().get_result(&mut c).unwrap(),
+        invitation_events::table
+            .inner_join(invitations::table)
+            .filter(invitations::invitee_email_key.eq(email))
+            .filter(invitation_events::kind.eq("sent"))
+            .count()
+            .get_result(&mut c)
+            .unwrap(),
+        outbox::table
+            .filter(outbox::recipient.eq(email))
+            .count()
+            .get_result(&mut c)
+            .unwrap(),
+        audit_events::table
+            .filter(audit_events::subject_user_id.eq_any(&ids))
+            .count()
+            .get_result(&mut c)
+            .unwrap(),
+    ]
+}
+
+async fn the_add_user_wizard_killed_mid_add_leaves_whole_contacts_or_none(b: Backend) {
+    let site = Site::new(b);
+    sue_with_groups(&site);
+    let mut server = site.serve(&[]).await;
+    let g = WIZARD_GROUPS as i64;
+    // Audit: the contact added, and each invitation sent.
+    let whole = [1, g, g, 1, g + 1];
+    let log_in = |base: String| async move {
+        let sue = new_client();
+        let r = submit(
+            &sue,
+            &base,
+            "/login",
+            "/login",
+            &[("login", "sue"), ("password", PW)],
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status().as_u16(), 303, "sue logs in");
+        sue
+    };
+
+    let sue = log_in(server.base.clone()).await;
+    let started = Instant::now();
+    assert_eq!(
+        add_user(&sue, &server.base, "wwhole-0@example.org")
+            .await
+            .unwrap(),
+        303
+    );
+    let took = started.elapsed();
+    assert_eq!(contact_rows(&site.pool, "wwhole-0@example.org"), whole);
+    eprintln!("crash ({b:?}): one contact into {WIZARD_GROUPS} groups in {took:?}");
+
+    // Three super user tabs add contacts one after another; the server is
+    // killed while they do, at a different point each round.
+    for (round, share) in [0.35, 0.6, 0.85].into_iter().enumerate() {
+        let sue = log_in(server.base.clone()).await;
+        let adders: Vec<_> = (0..ADDERS)
+            .map(|a| {
+                let (sue, base) = (sue.clone(), server.base.clone());
+                tokio::spawn(async move {
+                    let mut added = 0;
+                    for i in 0.. {
+                        let email = format!("w{round}-{a}-{i}@example.org");
+                        match add_user(&sue, &base, &email).await {
+                            Ok(303) => added += 1,
+                            Ok(status) => panic!("Add answered {status} for {email}"),
+                            Err(_) => return (added, i),
+                        }
+                    }
+                    unreachable!()
+                })
+            })
+            .collect();
+        tokio::time::sleep(took.mul_f64(4.0 + share)).await;
+        server.kill();
+        let mut tried = Vec::new();
+        for a in adders {
+            tried.push(a.await.unwrap());
+        }
+        server = site.serve(&[]).await;
+        for (a, &(_, last)) in tried.iter().enumerate() {
+            // Those before the one in flight landed; that one did or not.
+            for i in 0..=last {
+                let email = format!("w{round}-{a}-{i}@example.org");
+                let rows = contact_rows(&site.pool, &email);
+                assert!(
+                    rows == whole || (i == last && rows == [0; 5]),
+                    "{email} after the kill: (contacts, invitations, events, mails, audit) = {rows:?}"
+                );
+            }
+        }
+        eprintln!("crash ({b:?}): round {round}: (added, in flight at kill) per tab {tried:?}");
+        // A contact whose Add did not land is added again, whole.
+        let sue = log_in(server.base.clone()).await;
+        for (a, &(_, last)) in tried.iter().enumerate() {
+            let email = format!("w{round}-{a}-{last}@example.org");
+            if contact_rows(&site.pool, &email) == [0; 5] {
+                assert_eq!(add_user(&sue, &server.base, &email).await.unwrap(), 303);
+                assert_eq!(contact_rows(&site.pool, &email), whole);
+            }
+        }
+    }
+    server.kill();
 }

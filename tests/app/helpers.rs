@@ -725,13 +725,22 @@ impl TestApp {
     ) -> reqwest::RequestBuilder {
         let p = self.get_with(client, form_page).await;
         let f = self.form_posting_to(&p, form_page, action).with(form);
-        let fields: Vec<(&str, &str)> = f
+        self.prepared(client, &f)
+    }
+
+    /// `form` ready to send to this server (not yet sent).
+    pub fn prepared(
+        &self,
+        client: &reqwest::Client,
+        form: &crate::forms::Form,
+    ) -> reqwest::RequestBuilder {
+        let fields: Vec<(&str, &str)> = form
             .fields()
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
         client
-            .post(self.url(&f.action))
+            .post(self.url(&form.action))
             .header("Origin", &self.address)
             .form(&fields)
     }

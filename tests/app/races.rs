@@ -14,6 +14,7 @@ backend_tests!(
     forty_sign_ups_of_one_address_at_once_make_one_account,
     invitations_at_once_stop_at_the_inviters_quota,
     fifty_accepts_at_once_on_two_servers_join_once,
+    one_join_link_answered_forty_times_at_once_answers_once,
     the_address_behind_a_trusted_proxy_is_the_clients,
 );
 
@@ -520,4 +521,120 @@ async fn fifty_accepts_at_once_on_two_servers_join_once(b: Backend) {
         )
     });
     assert_eq!((members, accepted), (1, 1));
+}
+
+/// A mailed join link opened by its invitee in 40 tabs on two servers, half
+/// pressing Accept and half confirming Decline at the same instant: the
+/// link answers once, and the membership matches the answer it kept.
+async fn one_join_link_answered_forty_times_at_once_answers_once(b: Backend) {
+    use diesel::prelude::*;
+    use guildhall::db::schema::{invitation_events, invitations, memberships};
+    let app = spawn_app(b).await;
+    let (_, alice) = app.logged_in("alice", PW).await;
+    app.new_group(&alice, "Crew", "crew", "invite_only").await;
+    let role = app.builtin_role("GroupMember").to_string();
+    app.send_invite(
+        &alice,
+        "crew",
+        &[
+            ("send_to", "dave@example.com"),
+            ("role_id", &role),
+            ("action", "send"),
+        ],
+    )
+    .await;
+    let link = app.link_in_last_mail_to("dave@example.com");
+    let join = link.strip_prefix(&app.address).unwrap().to_string();
+    let token = join.trim_start_matches("/join/").to_string();
+    // The stranger signs up from the link, which proves the address.
+    let dave = new_client();
+    let signup = format!("/signup?invitation={token}");
+    let p = app
+        .submit_with(
+            &dave,
+            &signup,
+            "/signup",
+            &[
+                ("username", "dave"),
+                ("first_name", "Dave"),
+                ("last_name", "Diver"),
+                ("password", PW),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.main_text());
+    let dave_id = app.user_by_username("dave").id;
+    let second = spawn_second_server(&app).await;
+    let (accept, decline) = (format!("{join}/accept"), format!("{join}/decline"));
+    // Decline asks "are you sure?" first: its confirming form is what races.
+    let asks = app.submit_with(&dave, &join, &decline, &[]).await;
+    assert_eq!(asks.status, 200, "{}", asks.main_text());
+    let confirm = app.form_posting_to(&asks, "the confirmation", &decline);
+    let page = app.get_with(&dave, &join).await;
+    let press = app.form_posting_to(&page, &join, &accept);
+    let requests: Vec<_> = (0..40)
+        .map(|i| {
+            let server = [&app, &second][i % 2];
+            server.prepared(&dave, if i % 4 < 2 { &press } else { &confirm })
+        })
+        .collect();
+    let pages = at_once(requests).await;
+    assert!(
+        pages.iter().all(|p| p.status == 303 || p.status == 200),
+        "every press answered: {:?}",
+        pages.iter().map(|p| p.status).collect::<Vec<_>>()
+    );
+    let (status, answers, members): (String, i64, i64) = app.db(|c| {
+        let id: i64 = invitations::table
+            .filter(invitations::invitee_email_key.eq("dave@example.com"))
+            .select(invitations::id)
+            .first(c)
+            .unwrap();
+        (
+            invitations::table
+                .find(id)
+                .select(invitations::status)
+                .first(c)
+                .unwrap(),
+            invitation_events::table
+                .filter(invitation_events::invitation_id.eq(id))
+                .filter(invitation_events::kind.eq_any(["accepted", "declined"]))
+                .count()
+                .get_result(c)
+                .unwrap(),
+            memberships::table
+                .filter(memberships::user_id.eq(dave_id))
+                .count()
+                .get_result(c)
+                .unwrap(),
+        )
+    });
+    assert_eq!(answers, 1, "one answer kept, as {status}");
+    let expected_members = i64::from(status == "accepted");
+    assert!(
+        status == "accepted" || status == "declined",
+        "answered: {status}"
+    );
+    assert_eq!(
+        members, expected_members,
+        "membership follows the {status} answer"
+    );
+    // One press won; the other 39 were sent back to the link's page, which
+    // offers neither button any more, on either server.
+    let won = pages
+        .iter()
+        .filter(|p| p.location.as_deref() == Some("/"))
+        .count();
+    assert_eq!(
+        won,
+        1,
+        "{:?}",
+        pages.iter().map(|p| &p.location).collect::<Vec<_>>()
+    );
+    let after = second.get_with(&dave, &join).await;
+    let buttons = texts(&after.body, "main button");
+    assert!(
+        !buttons.iter().any(|b| b == "Accept" || b == "Decline"),
+        "{buttons:?}"
+    );
 }
