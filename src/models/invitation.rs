@@ -218,43 +218,10 @@ diesel::define_sql_function!(fn coalesce(x: diesel::sql_types::Nullable<diesel::
 /// someone did it (`actor`), in the audit trail too: about the invitee (if
 /// they have an account), under the invitee's company account or else the
 /// group's. Two statements whatever the number of invitations (each an
-/// INSERT … SELECT over the invitations), none for an empty list. Sends are
-/// logged with [`log_send`], which also counts them.
+/// INSERT … SELECT over the invitations), none for an empty list. A send
+/// ("sent", "resent") is counted towards the quotas by whoever sends it
+/// (`send_count::reserve`), not here.
 pub fn log(
-    conn: &mut DbConn,
-    ids: &[i64],
-    kind: &str,
-    actor: Option<i64>,
-    now: PrimitiveDateTime,
-) -> QueryResult<()> {
-    debug_assert!(
-        !is_send(kind),
-        "a send is logged with log_send, which counts it towards the quotas"
-    );
-    write_log(conn, ids, kind, actor, now)
-}
-
-fn is_send(kind: &str) -> bool {
-    matches!(kind, "sent" | "resent")
-}
-
-/// Logs a send (`kind` "sent" or "resent") of `ids` by `actor` as [`log`]
-/// does, and counts it towards the daily quotas (models::send_count):
-/// `groups` are the invitations' groups, which the sender already knows.
-pub fn log_send(
-    conn: &mut DbConn,
-    ids: &[i64],
-    groups: &[i64],
-    kind: &str,
-    actor: i64,
-    now: PrimitiveDateTime,
-) -> QueryResult<()> {
-    debug_assert!(is_send(kind) && ids.len() == groups.len());
-    write_log(conn, ids, kind, Some(actor), now)?;
-    crate::models::send_count::record(conn, actor, groups, now)
-}
-
-fn write_log(
     conn: &mut DbConn,
     ids: &[i64],
     kind: &str,

@@ -1,7 +1,7 @@
 //! The result page of "Send Invitation": what each entry came to, kept so
 //! the form can redirect to it (POST/redirect/GET), refusals first.
 
-use crate::db::{self, DbConn};
+use crate::db::DbConn;
 use crate::domain::InviteOutcome;
 use crate::error::{AppError, AppResult};
 use crate::models::invite_report::{self, Line, Report};
@@ -22,7 +22,7 @@ pub struct EntryResult {
 
 /// The report to append to: `Some(id)` must be `inviter`'s in `group`
 /// (otherwise 404, before anything is sent); `None` starts one with the
-/// form's settings.
+/// form's settings. Inside the list's transaction, as `append`.
 pub fn open(
     conn: &mut DbConn,
     report: Option<i64>,
@@ -31,18 +31,18 @@ pub fn open(
     input: &InviteInput,
     now: PrimitiveDateTime,
 ) -> AppResult<i64> {
-    db::write_tx(conn, |c| match report {
-        Some(id) => invite_report::find(c, id, inviter_id, group_id)?
+    match report {
+        Some(id) => invite_report::find(conn, id, inviter_id, group_id)?
             .map(|r| r.id)
             .ok_or_else(AppError::not_found),
         None => Ok(invite_report::create(
-            c,
+            conn,
             group_id,
             inviter_id,
             &input.settings(),
             now,
         )?),
-    })
+    }
 }
 
 /// Appends the entries' results to the report, in the order typed.
@@ -51,7 +51,7 @@ pub fn append(conn: &mut DbConn, report: i64, results: &[EntryResult]) -> AppRes
         .iter()
         .map(|r| (r.entry.clone(), r.outcome.clone(), r.groups.clone()))
         .collect();
-    db::write_tx(conn, |c| invite_report::add_lines(c, report, &lines))?;
+    invite_report::add_lines(conn, report, &lines)?;
     Ok(())
 }
 

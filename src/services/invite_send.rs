@@ -3,10 +3,10 @@
 //! entry by entry with its results kept as a report (POST/redirect/GET).
 //! Its own service because it joins `invitations` and `invite_reports`.
 
-use crate::db::DbConn;
+use crate::db::{self, DbConn};
 use crate::domain::FormErrors;
 use crate::error::AppResult;
-use crate::models::{Role, User};
+use crate::models::{Role, User, send_count};
 use crate::policy::{self, GroupAccess};
 use crate::services::App;
 use crate::services::invitations::{self, InviteInput};
@@ -91,8 +91,8 @@ pub enum SendOutcome {
 }
 
 impl App {
-    /// The invite form sent by `inviter`: all or nothing, so a crash or an
-    /// error mid-list leaves no half-sent list.
+    /// The invite form sent by `inviter`: all or nothing (one transaction),
+    /// so a crash or an error mid-list leaves no half-sent list.
     pub async fn send_invitations(
         &self,
         inviter: &User,
@@ -129,25 +129,50 @@ impl App {
         let (app, inviter, group_id) = (self.clone(), inviter.clone(), access.group.id);
         let (report, results) = self
             .writer
-            .run_atomic(move |c| {
-                let report =
-                    invite_reports::open(c, input.report, group_id, inviter.id, &input, now)?;
+            .run(move |c| {
                 let env = app.invite_env();
                 let targets: Vec<&GroupAccess> = targets.iter().chain(extra.iter()).collect();
-                let groups: Vec<i64> = targets.iter().map(|a| a.group.id).collect();
-                crate::models::send_count::reserve(c, inviter.id, &groups)?;
-                let mut results = Vec::with_capacity(request.recipients.len());
-                for r in &request.recipients {
-                    let (outcome, groups) =
-                        invitations::invite_one(c, &env, &targets, &inviter, &request, r, now)?;
-                    results.push(EntryResult {
-                        entry: r.label().to_string(),
-                        outcome,
-                        groups: invitations::join_names(&groups),
-                    });
+                // Every entry into every group, reserved before the list is
+                // written; what the list did not spend goes back after.
+                let wants: Vec<i64> = request
+                    .recipients
+                    .iter()
+                    .flat_map(|_| targets.iter().map(|a| a.group.id))
+                    .collect();
+                let limits = invitations::limits(env.config);
+                let grant = send_count::reserve(c, inviter.id, &wants, limits, now)?;
+                let mut sender = invitations::Sender {
+                    user: &inviter,
+                    grant,
+                };
+                let sent = db::write_tx(c, |c| {
+                    let report =
+                        invite_reports::open(c, input.report, group_id, inviter.id, &input, now)?;
+                    let mut results = Vec::with_capacity(request.recipients.len());
+                    for r in &request.recipients {
+                        let (outcome, groups) = invitations::invite_one(
+                            c,
+                            &env,
+                            &targets,
+                            &mut sender,
+                            &request,
+                            r,
+                            now,
+                        )?;
+                        results.push(EntryResult {
+                            entry: r.label().to_string(),
+                            outcome,
+                            groups: invitations::join_names(&groups),
+                        });
+                    }
+                    invite_reports::append(c, report, &results)?;
+                    AppResult::Ok((report, results))
+                });
+                if sent.is_err() {
+                    sender.grant.forget_spent();
                 }
-                invite_reports::append(c, report, &results)?;
-                Ok((report, results))
+                sender.grant.settle(c)?;
+                sent
             })
             .await?;
         if results.iter().any(|l| l.outcome.is_success()) {

@@ -527,6 +527,7 @@ async fn unconfirmed_user_can_ask_for_a_new_link(b: Backend) {
         )
         .await;
     assert!(!p.body.contains("Send the link again"));
+    // Forged: the page offers no resend to a wrong password.
     let token = csrf_from(&p.body);
     app.post_with(&stranger, "/verify-email/resend", &[("csrf_token", &token)])
         .await;

@@ -557,6 +557,7 @@ async fn only_community_managers_create_managed_communities(b: Backend) {
     );
     let page = app.get_with(&carol, "/groups/mssp").await;
     assert_eq!(page.status, 200, "{}", page.body);
+    // Forged: carol's page offers no such form.
     let token = csrf_from(&page.body);
     let p = app
         .post_with(

@@ -139,14 +139,12 @@ async fn a_stranger_signs_up_from_the_link_and_accepts(b: Backend) {
         "{}",
         signup.body
     );
-    let csrf = csrf_from(&signup.body);
     let p = app
-        .post_with(
+        .submit_in(
             &dave,
+            &signup,
             "/signup",
             &[
-                ("csrf_token", &csrf),
-                ("invitation", &token),
                 ("username", "dave"),
                 ("first_name", "Dave"),
                 ("last_name", "Diver"),
@@ -310,13 +308,8 @@ async fn closed_invitations_accept_nothing(b: Backend) {
     // Declined, then accepted: nothing.
     let dpath = link_path(&app, "dave@example.com");
     // Decline on the link's page asks first; its page keeps no referrer.
-    let token = csrf_from(&app.get_with(&dave, &dpath).await.body);
     let ask = app
-        .post_with(
-            &dave,
-            &format!("{dpath}/decline"),
-            &[("csrf_token", &token)],
-        )
+        .submit_with(&dave, &dpath, &format!("{dpath}/decline"), &[])
         .await;
     assert_eq!(ask.status, 200);
     assert_eq!(
@@ -827,18 +820,15 @@ async fn several_groups_at_once_one_mail_one_link(b: Backend) {
     let signup = app
         .get_with(&dave, &format!("/signup?invitation={token_part}"))
         .await;
-    let csrf = csrf_from(&signup.body);
     let p = app
-        .post_with(
+        .submit_in(
             &dave,
+            &signup,
             "/signup",
             &[
-                ("csrf_token", &csrf),
-                ("invitation", &token_part),
                 ("username", "dave"),
                 ("first_name", "Dave"),
                 ("last_name", "Diver"),
-                ("email", "dave@example.com"),
                 ("password", PW),
             ],
         )

@@ -215,12 +215,12 @@ async fn invite_by_username_then_accept_and_decline(b: Backend) {
     // carol declines from the message's buttons: asked first, with who
     // hears of it; nothing is answered until she confirms.
     let cid = invitation_id_for(app, w.carol_id);
-    let token = csrf_from(&app.get_with(&w.carol, "/").await.body);
     let ask = app
-        .post_with(
+        .submit_with(
             &w.carol,
+            "/invitations",
             &format!("/invitations/{cid}/decline"),
-            &[("csrf_token", &token)],
+            &[],
         )
         .await;
     assert_eq!(ask.status, 200);
@@ -235,14 +235,10 @@ async fn invite_by_username_then_accept_and_decline(b: Backend) {
         ]
     );
     assert_eq!(invitation_states(app)[1].1, "pending");
-    // Someone else's invitation: no confirmation page, the usual 404.
-    let bob_token = csrf_from(&app.get_with(&w.bob, "/").await.body);
+    // Someone else's invitation (forged: not on bob's page): no
+    // confirmation page, the usual 404.
     let p = app
-        .post_with(
-            &w.bob,
-            &format!("/invitations/{cid}/decline"),
-            &[("csrf_token", &bob_token)],
-        )
+        .forge_with(&w.bob, "/", &format!("/invitations/{cid}/decline"), &[])
         .await;
     assert_eq!(p.status, 404);
     press(app, &w.carol, &format!("/invitations/{cid}/decline")).await;
@@ -361,6 +357,7 @@ async fn only_group_admins_invite(b: Backend) {
         403
     );
     let before = app.count("invitations");
+    // Forged: bob has no invite form for crew.
     let token = csrf_from(&app.get_with(&w.bob, "/").await.body);
     let admin = app.builtin_role("GroupAdmin").to_string();
     let p = app
@@ -624,39 +621,29 @@ async fn invite_page_previews_the_mail_and_messages_are_text(b: Backend) {
         );
     }
     let member = app.builtin_role("GroupMember").to_string();
-    let token = csrf_from(&page.body);
     let evil = "Hi <script>alert(1)</script>";
-    let p = app
-        .post_with(
-            &w.alice,
-            "/groups/crew/invite",
-            &[
-                ("csrf_token", &token),
-                ("send_to", "bob"),
-                ("role_id", &member),
-                ("message", evil),
-                ("action", "preview"),
-            ],
-        )
-        .await;
+    let write = |f: crate::forms::Form| {
+        f.fill("Send to", "bob")
+            .fill("Role", &member)
+            .fill("Message (optional)", evil)
+    };
+    let preview = write(crate::forms::with_button(
+        &page.body,
+        "/groups/crew/invite",
+        "Update preview",
+    ));
+    let p = app.send(&w.alice, &preview).await;
     assert_eq!(p.status, 200);
     let preview = texts(&p.body, ".mail-preview").join("");
     assert!(preview.contains(evil), "{preview}");
     assert!(preview.contains("invited you to join Group crew"));
     assert_eq!(app.count("invitations"), 0, "a preview sends nothing");
-    let p = app
-        .post_with(
-            &w.alice,
-            "/groups/crew/invite",
-            &[
-                ("csrf_token", &token),
-                ("send_to", "bob"),
-                ("role_id", &member),
-                ("message", evil),
-                ("action", "send"),
-            ],
-        )
-        .await;
+    let send = write(crate::forms::with_button(
+        &p.body,
+        "/groups/crew/invite",
+        "Send Invitation",
+    ));
+    let p = app.send(&w.alice, &send).await;
     let p = app
         .get_with(&w.alice, p.location.as_deref().expect("to the result"))
         .await;

@@ -472,13 +472,13 @@ async fn notifications_badge_and_mark_read(b: Backend) {
     assert_eq!(badge(&p.body, "notifications"), "2");
 
     // Mark all.
-    let token = csrf_from(&p.body);
     let up_to = n3.to_string();
     let r = app
-        .post_with(
+        .submit_in(
             &app.client,
+            &p,
             "/notifications/read-all",
-            &[("csrf_token", &token), ("up_to", &up_to)],
+            &[("up_to", &up_to)],
         )
         .await;
     assert_eq!(r.status, 303);

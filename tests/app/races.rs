@@ -13,6 +13,7 @@ backend_tests!(
     guessed_links_at_once_are_limited,
     forty_sign_ups_of_one_address_at_once_make_one_account,
     invitations_at_once_stop_at_the_inviters_quota,
+    a_quota_reservation_waits_for_one_still_open,
     fifty_accepts_at_once_on_two_servers_join_once,
     one_join_link_answered_forty_times_at_once_answers_once,
     the_address_behind_a_trusted_proxy_is_the_clients,
@@ -637,4 +638,45 @@ async fn one_join_link_answered_forty_times_at_once_answers_once(b: Backend) {
         !buttons.iter().any(|b| b == "Accept" || b == "Decline"),
         "{buttons:?}"
     );
+}
+
+/// Two reservations of one inviter's quota (5), the first still open when
+/// the second starts: the second waits for it and sees its 3 sends, so 2
+/// are left, instead of reading the count before the first is counted and
+/// granting 3 more (6 of 5). Requests fired at once only make that overlap
+/// likely (on two cores, rarely: a reservation takes a fraction of a
+/// millisecond); here it is certain.
+async fn a_quota_reservation_waits_for_one_still_open(b: Backend) {
+    use guildhall::models::send_count::{self, Limits};
+    let app = spawn_app(b).await;
+    let alice = app.create_user("alice", PW);
+    let limits = Limits {
+        per_inviter: 5,
+        per_group: 100,
+    };
+    let now = app.clock.now();
+    let granted = |mut g: send_count::Grant| (0..).take_while(|_| g.take(7)).count();
+    let pool = app.pool().clone();
+    let (reserved, wait) = std::sync::mpsc::channel();
+    let first = std::thread::spawn({
+        let pool = pool.clone();
+        move || {
+            let mut c = pool.get().unwrap();
+            guildhall::db::write_tx(&mut c, |c| {
+                let g = send_count::reserve(c, alice, &[7, 7, 7], limits, now)?;
+                reserved.send(()).unwrap();
+                // Still open while the second one starts.
+                std::thread::sleep(std::time::Duration::from_millis(400));
+                diesel::QueryResult::Ok(g)
+            })
+            .unwrap()
+        }
+    });
+    wait.recv().unwrap();
+    let second = std::thread::spawn(move || {
+        let mut c = pool.get().unwrap();
+        send_count::reserve(&mut c, alice, &[7, 7, 7], limits, now).unwrap()
+    });
+    let (first, second) = (first.join().unwrap(), second.join().unwrap());
+    assert_eq!((granted(first), granted(second)), (3, 2));
 }

@@ -159,10 +159,7 @@ async fn a_copied_cookie_stops_working_after_logout_on_every_server(b: Backend) 
 
     // Ann logs out on the first server.
     let home = app.get_with(&ann, "/").await;
-    let token = csrf_from(&home.body);
-    let out = app
-        .post_with(&ann, "/logout", &[("csrf_token", &token)])
-        .await;
+    let out = app.submit_in(&ann, &home, "/logout", &[]).await;
     assert_eq!(out.location.as_deref(), Some("/login"));
     assert_eq!(session_rows(&app).iter().filter(|r| r.2).count(), 1);
 
@@ -213,13 +210,8 @@ async fn log_out_everywhere_else_ends_the_other_sessions(b: Backend) {
     );
     assert_eq!(texts(&page.body, "h1"), ["Where you're logged in"]);
 
-    let token = csrf_from(&page.body);
     let p = app
-        .post_with(
-            &here,
-            "/account/sessions/end-others",
-            &[("csrf_token", &token)],
-        )
+        .submit_in(&here, &page, "/account/sessions/end-others", &[])
         .await;
     assert_eq!(p.location.as_deref(), Some("/account/sessions"));
     let page = app.get_with(&here, "/account/sessions").await;
@@ -263,12 +255,12 @@ async fn log_out_of_one_session_ends_only_that_one(b: Backend) {
         .iter()
         .find(|r| r.1.contains("Safari on iOS"))
         .expect("the phone is listed");
-    let token = csrf_from(&page.body);
     let p = app
-        .post_with(
+        .submit_in(
             &here,
+            &page,
             &format!("/account/sessions/{phone_id}/end"),
-            &[("csrf_token", &token)],
+            &[],
         )
         .await;
     assert_eq!(p.location.as_deref(), Some("/account/sessions"));
@@ -286,12 +278,12 @@ async fn log_out_of_one_session_ends_only_that_one(b: Backend) {
     // a copy of its cookie stops working too.
     let copied = copy_cookie(&app, &here_jar);
     let here_id = listed(&page.body)[0].0;
-    let token = csrf_from(&page.body);
     let p = app
-        .post_with(
+        .submit_in(
             &here,
+            &page,
             &format!("/account/sessions/{here_id}/end"),
-            &[("csrf_token", &token)],
+            &[],
         )
         .await;
     assert_eq!(p.location.as_deref(), Some("/login"));
@@ -324,6 +316,7 @@ async fn a_session_of_another_user_cannot_be_ended(b: Backend) {
         [anns]
     );
     let token = csrf_from(&page.body);
+    // Forged: bob's session, and one that does not exist, are not on her page.
     for forged in [bobs, bobs + 1000] {
         let p = app
             .post_with(
@@ -334,12 +327,14 @@ async fn a_session_of_another_user_cannot_be_ended(b: Backend) {
             .await;
         assert_eq!(p.status, 404, "session {forged}");
     }
-    // "Log out everywhere else" ends only ann's own others (none).
+    // "Log out everywhere else" (forged: her page offers it only when she
+    // has other sessions) ends only ann's own others (none).
     let p = app
-        .post_with(
+        .forge_with(
             &ann,
+            "/account/sessions",
             "/account/sessions/end-others",
-            &[("csrf_token", &token)],
+            &[],
         )
         .await;
     assert_eq!(p.status, 303);

@@ -80,17 +80,14 @@ async fn signup_from_link(app: &TestApp, c: &reqwest::Client, path: &str, userna
         .get_with(c, &format!("/signup?invitation={token}"))
         .await;
     assert_eq!(form.status, 200, "{}", form.body);
-    let csrf = csrf_from(&form.body);
-    app.post_with(
+    app.submit_in(
         c,
+        &form,
         "/signup",
         &[
-            ("csrf_token", &csrf),
-            ("invitation", token),
             ("username", username),
             ("first_name", "Eve"),
             ("last_name", "Invitee"),
-            ("email", EVE),
             ("password", PW),
         ],
     )

@@ -108,13 +108,66 @@ const CAROL: [(&str, &str); 5] = [
     ("phone", "20 7946 0000"),
 ];
 
-/// Posts one wizard step as alice: the details, `extra` fields, and a fresh CSRF token.
+const NEW: &str = "/account/users/new";
+
+/// One wizard step as alice sends it from the real pages: from
+/// /account/users/new through the steps before `extra`'s "step" (carol's
+/// details, then those of `extra`'s groups that are offered), then the
+/// button `extra`'s "action" names on that page's form, sent with
+/// `details`, `extra`'s groups and search set on it (a tampered form when
+/// they are not what the page holds).
 async fn step(w: &World, details: &[(&str, &str)], extra: &[(&str, &str)]) -> Page {
-    let token = csrf_from(&w.app.get_with(&w.alice, "/account/users/new").await.body);
-    let mut form: Vec<(&str, &str)> = vec![("csrf_token", &token)];
-    form.extend_from_slice(details);
-    form.extend_from_slice(extra);
-    w.app.post_with(&w.alice, "/account/users/new", &form).await
+    use crate::forms::with_button;
+    let given = |k: &str| extra.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
+    let (step, action) = (given("step").unwrap(), given("action").unwrap());
+    let groups: Vec<&str> = extra
+        .iter()
+        .filter(|(n, _)| *n == "group")
+        .map(|(_, v)| *v)
+        .collect();
+    let app = &w.app;
+    let mut page = app.get_with(&w.alice, NEW).await;
+    if step != "details" {
+        let f = with_button(&page.body, NEW, "Next: groups").with(&CAROL);
+        page = app.send(&w.alice, &f).await;
+        assert_eq!(page.status, 200, "{}", page.main_text());
+    }
+    if step == "overview" {
+        let offered = attrs(&page.body, "input[name=group][type=checkbox]", "value");
+        let mut ticked: Vec<&str> = groups
+            .iter()
+            .copied()
+            .filter(|g| offered.iter().any(|o| o == g))
+            .collect();
+        if ticked.is_empty() {
+            ticked.push(&offered[0]);
+        }
+        let mut f = with_button(&page.body, NEW, "Next: overview");
+        for g in ticked {
+            f = f.add("group", g);
+        }
+        page = app.send(&w.alice, &f).await;
+        assert_eq!(page.status, 200, "{}", page.main_text());
+    }
+    let label = match (step, action) {
+        (_, "back") => "Back",
+        ("details", "next") => "Next: groups",
+        ("groups", "next") => "Next: overview",
+        ("groups", "search") => "Search",
+        ("overview", "add") => "Add",
+        other => panic!("the wizard has no such button: {other:?}"),
+    };
+    let mut f = with_button(&page.body, NEW, label).with(details);
+    if step != "details" {
+        f = f.clear("group");
+        for g in &groups {
+            f = f.add("group", g);
+        }
+    }
+    if let Some(q) = given("q") {
+        f.set("q", q);
+    }
+    app.send(&w.alice, &f).await
 }
 
 /// What a refusal must leave untouched.
@@ -181,20 +234,12 @@ async fn carol_registers_and_accepts(app: &TestApp, path: &str) -> reqwest::Clie
             "{field}"
         );
     }
-    let csrf = csrf_from(&signup.body);
     let p = app
-        .post_with(
+        .submit_in(
             &carol_c,
+            &signup,
             "/signup",
-            &[
-                ("csrf_token", &csrf),
-                ("invitation", &token),
-                ("username", "carol"),
-                ("first_name", "Carol"),
-                ("last_name", "Contact"),
-                ("email", "carol@example.com"),
-                ("password", PW),
-            ],
+            &[("username", "carol"), ("password", PW)],
         )
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
@@ -460,21 +505,17 @@ async fn refused_wizard_and_contact_actions_change_nothing(b: Backend) {
     let p = app.get_with(&bob, "/account/users/new").await;
     assert_eq!(p.status, 403);
     assert!(p.body.contains(FORBIDDEN_TEXT));
-    let token = csrf_from(&app.get_with(&bob, "/").await.body);
+    // Forged: bob has no wizard to send, nor contact actions.
     let support = w.groups[0].to_string();
-    let mut form = vec![("csrf_token", token.as_str())];
-    form.extend_from_slice(&CAROL);
-    form[3] = ("email", "dora@example.com");
+    let mut dora: Vec<(&str, &str)> = CAROL.to_vec();
+    dora[2] = ("email", "dora@example.com");
+    let mut form = dora.clone();
     form.extend_from_slice(&[("step", "overview"), ("group", &support), ("action", "add")]);
-    let p = app.post_with(&bob, "/account/users/new", &form).await;
+    let p = app.forge_with(&bob, "/", NEW, &form).await;
     assert_eq!(p.status, 403);
     for action in ["resend", "renew"] {
         let p = app
-            .post_with(
-                &bob,
-                &format!("{page}/invitation/{action}"),
-                &[("csrf_token", &token)],
-            )
+            .forge_with(&bob, "/", &format!("{page}/invitation/{action}"), &[])
             .await;
         assert_eq!(p.status, 403, "bob {action}");
     }
@@ -482,35 +523,23 @@ async fn refused_wizard_and_contact_actions_change_nothing(b: Backend) {
     // The super user of another account: carol is not found.
     let pete = new_client();
     app.login_with(&pete, "pete", PW).await;
-    let token = csrf_from(&app.get_with(&pete, "/").await.body);
     assert_eq!(app.get_with(&pete, &page).await.status, 404);
     for action in ["resend", "renew"] {
         let p = app
-            .post_with(
-                &pete,
-                &format!("{page}/invitation/{action}"),
-                &[("csrf_token", &token)],
-            )
+            .forge_with(&pete, "/", &format!("{page}/invitation/{action}"), &[])
             .await;
         assert_eq!(p.status, 404, "pete {action}");
     }
     // pete's wizard offers no Acme group, and refuses one forged into the form.
-    let p = app.get_with(&pete, "/account/users/new").await;
-    assert_eq!(p.status, 200);
-    let mut form = vec![("csrf_token", token.as_str())];
-    form.extend_from_slice(&CAROL);
-    form[3] = ("email", "dora@example.com");
-    form.extend_from_slice(&[("step", "details"), ("action", "next")]);
-    let p = app.post_with(&pete, "/account/users/new", &form).await;
+    let first = app.get_with(&pete, NEW).await;
+    let details = crate::forms::with_button(&first.body, NEW, "Next: groups").with(&dora);
+    let p = app.send(&pete, &details).await;
+    assert_eq!(p.status, 200, "{}", p.main_text());
     assert!(!p.body.contains("Acme Support"));
-    let n = form.len();
-    form[n - 2] = ("step", "overview");
-    form[n - 1] = ("action", "add");
-    form.push(("group", &support));
-    let p = app.post_with(&pete, "/account/users/new", &form).await;
+    let p = app.forge_with(&pete, NEW, NEW, &form).await;
     assert_eq!(p.status, 422);
     assert!(p.body.contains(NOT_OFFERED));
-    // Without CSRF, nothing happens either.
+    // Forged without a CSRF token: nothing happens either.
     let p = app
         .post_with(&w.alice, &format!("{page}/invitation/renew"), &[])
         .await;
@@ -808,7 +837,7 @@ async fn refused_invite_to_community_changes_nothing(b: Backend) {
     let p =
         forged_invite_to_community(app, &pete, id, &[("q", "acme"), ("action", "search")]).await;
     assert_eq!(p.status, 404);
-    // Without a CSRF token.
+    // Forged without a CSRF token.
     let p = app
         .post_with(
             &w.alice,

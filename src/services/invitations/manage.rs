@@ -61,8 +61,10 @@ pub(crate) fn resend_checked(
     {
         return Ok(AdminActionOutcome::NotOpen(status));
     }
-    send_count::reserve(conn, actor.id, &[inv.group_id])?;
-    if quota_reached(conn, env.config, actor.id, inv.group_id, 0, now)? {
+    // Inside the caller's transaction: the reservation holds until it ends.
+    let limits = limits(env.config);
+    let mut grant = send_count::reserve(conn, actor.id, &[inv.group_id], limits, now)?;
+    if !grant.take(inv.group_id) {
         return Ok(AdminActionOutcome::QuotaReached);
     }
     // Taken inside this transaction: clicks arriving at once queue on the
@@ -81,7 +83,7 @@ pub(crate) fn resend_checked(
     rate_limit::prune(conn, "resend:", day_ago)?;
     let until = expires_at(env.config, now);
     invitation::restart(conn, inv.id, now, until)?;
-    invitation::log_send(conn, &[inv.id], &[inv.group_id], "resent", actor.id, now)?;
+    invitation::log(conn, &[inv.id], "resent", Some(actor.id), now)?;
     let inviter = user::find(conn, inv.inviter_id)?;
     let role = role::find(conn, inv.role_id)?.ok_or_else(AppError::not_found)?;
     let group = crate::models::group::find(conn, inv.group_id)?;

@@ -3,22 +3,18 @@
 
 use super::*;
 
-/// True when the inviter or the group has used up today's invitations.
-/// `in_flight`: invitations the inviter created in this transaction whose
-/// 'sent' events are not written yet.
-pub(crate) fn quota_reached(
-    conn: &mut DbConn,
-    config: &Config,
-    inviter: i64,
-    group_id: i64,
-    in_flight: usize,
-    now: PrimitiveDateTime,
-) -> diesel::QueryResult<bool> {
-    Ok(
-        send_count::by_inviter(conn, inviter, now)? + in_flight as i64
-            >= config.invites_per_inviter_per_day
-            || send_count::in_group(conn, group_id, now)? >= config.invites_per_group_per_day,
-    )
+/// Who sends a list, and what the quotas still let them send of it.
+pub struct Sender<'a> {
+    pub user: &'a User,
+    pub grant: send_count::Grant,
+}
+
+/// The daily quotas of `config`, for `send_count::reserve`.
+pub(crate) fn limits(config: &Config) -> send_count::Limits {
+    send_count::Limits {
+        per_inviter: config.invites_per_inviter_per_day,
+        per_group: config.invites_per_group_per_day,
+    }
 }
 
 /// Invites one entry of the form into `groups` (the page's group first, then
@@ -29,11 +25,12 @@ pub fn invite_one(
     conn: &mut DbConn,
     env: &InviteEnv<'_>,
     groups_: &[&GroupAccess],
-    inviter: &User,
+    sender: &mut Sender<'_>,
     req: &InviteRequest,
     recipient: &Recipient,
     now: PrimitiveDateTime,
 ) -> AppResult<(InviteOutcome, Vec<String>)> {
+    let (inviter, grant) = (sender.user, &mut sender.grant);
     if groups_.is_empty() {
         return Err(AppError::forbidden());
     }
@@ -41,6 +38,8 @@ pub fn invite_one(
         policy::may_invite(a)?;
     }
     let config = env.config;
+    // What this entry spends of the quotas goes back if it writes nothing.
+    let before = grant.clone();
     let result = db::write_tx(conn, |conn| -> Result<(InviteOutcome, Vec<String>), Stop> {
         let (invitee, address, success) = match recipient {
             Recipient::Invalid(_) => return Err(Stop::Refused(InviteOutcome::InvalidEntry)),
@@ -94,15 +93,18 @@ pub fn invite_one(
             };
             let refusal = match refusal {
                 Some(r) => Some(r),
-                None if quota_reached(conn, config, inviter.id, group.id, chosen.len(), now)? => {
-                    Some(InviteOutcome::QuotaReached)
-                }
                 None => {
                     let pending = invitation::expire_stale(conn, group.id, &email_key, now)?;
                     invitation::log(conn, &pending.expired, "expired", None, now)?;
                     // Checked first so one taken group does not abort the
                     // others; the unique index still decides a race.
-                    pending.open.then_some(InviteOutcome::AlreadyInvited)
+                    if pending.open {
+                        Some(InviteOutcome::AlreadyInvited)
+                    } else if !grant.take(group.id) {
+                        Some(InviteOutcome::QuotaReached)
+                    } else {
+                        None
+                    }
                 }
             };
             if let Some(r) = refusal {
@@ -176,9 +178,8 @@ pub fn invite_one(
             })?;
             ids.push(id);
         }
-        // History, audit and quota counts of every group's invitation at once.
-        let group_ids: Vec<i64> = chosen.iter().map(|c| c.group_id).collect();
-        invitation::log_send(conn, &ids, &group_ids, "sent", inviter.id, now)?;
+        // History and audit of every group's invitation at once.
+        invitation::log(conn, &ids, "sent", Some(inviter.id), now)?;
         if ids.len() > 1 {
             // One mail, one link: answering it answers every group of the batch.
             invitation::set_batch(conn, &ids, ids[0])?;
@@ -189,6 +190,9 @@ pub fn invite_one(
         let listed = if groups_.len() > 1 { names } else { Vec::new() };
         Ok((success, listed))
     });
+    if result.is_err() {
+        *grant = before;
+    }
     match result {
         Ok(o) => Ok(o),
         Err(Stop::Refused(o)) => Ok((o, Vec::new())),

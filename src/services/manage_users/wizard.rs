@@ -296,9 +296,11 @@ fn invite_contact(
     let mut ids = Vec::new();
     let mut first_token = None;
     let groups: Vec<i64> = chosen.iter().map(|g| g.id).collect();
-    crate::models::send_count::reserve(conn, me.id, &groups)?;
+    let limits = invitations::limits(env.config);
+    // Inside the caller's transaction: a refusal takes the reservation back.
+    let mut grant = crate::models::send_count::reserve(conn, me.id, &groups, limits, now)?;
     for g in chosen {
-        if invitations::quota_reached(conn, env.config, me.id, g.id, ids.len(), now)? {
+        if !grant.take(g.id) {
             return Err(refused_groups(QUOTA));
         }
         let stale = invitation::expire_stale(conn, g.id, &email_key, now)?;
@@ -335,8 +337,7 @@ fn invite_contact(
         ids.push(id);
     }
     let token = first_token.ok_or_else(|| refused_groups(NO_GROUP))?;
-    let groups: Vec<i64> = chosen.iter().map(|g| g.id).collect();
-    invitation::log_send(conn, &ids, &groups, "sent", me.id, now)?;
+    invitation::log(conn, &ids, "sent", Some(me.id), now)?;
     invitation::set_batch(conn, &ids, ids[0])?;
     let names: Vec<String> = chosen.iter().map(|g| g.name.clone()).collect();
     let names = invitations::join_names(&names);
