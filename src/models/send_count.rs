@@ -103,8 +103,8 @@ impl Grant {
 /// Called outside a transaction (the invite form), the reservation is its
 /// own short transaction, committed without waiting for the disk: the
 /// lock is held for a few statements, not through the commit of the
-/// transaction that writes the invitations (one inviter's invitations
-/// were written one at a time, 370 a second on PostgreSQL). A crash before
+/// transaction that writes the invitations, so one inviter's lists are
+/// written side by side. A crash before
 /// that commit leaves the sends counted and unwritten: the quota errs
 /// short, never over. Inside a transaction, the reservation is part of it.
 pub fn reserve(
