@@ -57,20 +57,12 @@ impl Grant {
     /// first). Outside a transaction, as `reserve`, so that giving back
     /// never holds a counter through another transaction's commit.
     pub fn settle(self, conn: &mut DbConn) -> QueryResult<()> {
-        let unspent = |reserved: i64, spent: i64| reserved - spent;
-        let mut back = Vec::new();
-        if unspent(self.by_inviter.0, self.by_inviter.1) > 0 {
-            back.push((
-                INVITER,
-                self.inviter,
-                unspent(self.by_inviter.0, self.by_inviter.1),
-            ));
-        }
-        for &(g, reserved, spent) in &self.by_group {
-            if unspent(reserved, spent) > 0 {
-                back.push((GROUP, g, unspent(reserved, spent)));
-            }
-        }
+        let (reserved, spent) = self.by_inviter;
+        let back: Vec<(&str, i64, i64)> =
+            std::iter::once((INVITER, self.inviter, reserved - spent))
+                .chain(self.by_group.iter().map(|&(g, r, s)| (GROUP, g, r - s)))
+                .filter(|b| b.2 > 0)
+                .collect();
         if back.is_empty() {
             return Ok(());
         }

@@ -33,18 +33,15 @@ backend_tests!(
 pub(crate) const PW: &str = "a long enough password";
 const ENTRIES: usize = 500;
 
-/// `guildhall serve` on `port`, its output dropped.
+/// A running `guildhall serve`, killed when dropped.
 struct Server {
     child: Child,
     base: String,
 }
 
 impl Server {
-    async fn start(db: &TestDb, dir: &std::path::Path, port: u16) -> Self {
-        Self::start_with(db, dir, port, &[]).await
-    }
-
-    /// With more settings; its log is appended to `dir/serve.log`.
+    /// `guildhall serve` on `port` with `env` on top of the defaults; its
+    /// output is appended to `dir/serve.log`.
     async fn start_with(
         db: &TestDb,
         dir: &std::path::Path,
@@ -285,7 +282,7 @@ pub(crate) async fn invite_at(
 
 async fn a_bulk_invite_killed_mid_way_commits_all_or_nothing(b: Backend) {
     let site = Site::new(b);
-    let (db, tmp, port, pool) = (&site.db, &site.tmp, site.port, &site.pool);
+    let pool = &site.pool;
     let mut server = site.serve(&[]).await;
     let (ada, role) = ada_with_a_group(&server.base).await;
     let send = |server: &Server, tag: &str| {
@@ -312,18 +309,16 @@ async fn a_bulk_invite_killed_mid_way_commits_all_or_nothing(b: Backend) {
     let mut outcomes = Vec::new();
     for (round, share) in [0.2, 0.5, 0.8].into_iter().enumerate() {
         let tag = format!("kill{round}");
-        let request = tokio::spawn(send(&server, &tag));
-        tokio::time::sleep(took.mul_f64(share)).await;
-        server.kill();
-        let answered = request.await.unwrap();
-        server = Server::start(db, tmp.path(), port).await;
+        let request = send(&server, &tag);
+        let answered;
+        (server, answered) = killed_during(&site, server, took.mul_f64(share), request).await;
         let (n, events, mails) = written(pool, &tag);
         assert!(
             n == 0 || n == ENTRIES as i64,
             "killed at {share} of the list: {n} of {ENTRIES} invitations were left"
         );
         assert_eq!((events, mails), (n, n), "events and mails go with them");
-        outcomes.push((n, answered.is_ok()));
+        outcomes.push((n, answered));
 
         // The same list again: nothing doubled, the rest sent.
         let r = send(&server, &tag).await.unwrap();
@@ -345,6 +340,21 @@ async fn a_bulk_invite_killed_mid_way_commits_all_or_nothing(b: Backend) {
     }
     eprintln!("crash ({b:?}): (invitations left, answered) per kill: {outcomes:?}");
     server.kill();
+}
+
+/// Sends `request`, kills `server` with SIGKILL `after` that and starts it
+/// again: the new server, and whether the request was answered.
+async fn killed_during(
+    site: &Site,
+    server: Server,
+    after: Duration,
+    request: impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send + 'static,
+) -> (Server, bool) {
+    let request = tokio::spawn(request);
+    tokio::time::sleep(after).await;
+    server.kill();
+    let answered = request.await.unwrap().is_ok();
+    (site.serve(&[]).await, answered)
 }
 
 /// The mails of `smtp` to addresses tagged `tag`: (all, distinct
@@ -545,7 +555,7 @@ async fn invite_communities(
 
 async fn a_community_invite_killed_mid_way_commits_all_or_nothing(b: Backend) {
     let site = Site::new(b);
-    let (db, tmp, port, pool) = (&site.db, &site.tmp, site.port, &site.pool);
+    let pool = &site.pool;
     let mut server = site.serve(&[]).await;
     let (ada, role) = ada_with_managed_communities(&server.base).await;
     let send = |server: &Server, tag: &str| {
@@ -570,11 +580,9 @@ async fn a_community_invite_killed_mid_way_commits_all_or_nothing(b: Backend) {
     let mut outcomes = Vec::new();
     for (round, share) in [0.3, 0.6, 0.9].into_iter().enumerate() {
         let tag = format!("ckill{round}");
-        let request = tokio::spawn(send(&server, &tag));
-        tokio::time::sleep(took.mul_f64(share)).await;
-        server.kill();
-        let answered = request.await.unwrap().is_ok();
-        server = Server::start(db, tmp.path(), port).await;
+        let request = send(&server, &tag);
+        let answered;
+        (server, answered) = killed_during(&site, server, took.mul_f64(share), request).await;
         let left = written(pool, &tag);
         assert!(
             left == (0, 0, 0) || left == all,

@@ -816,15 +816,10 @@ async fn several_groups_at_once_one_mail_one_link(b: Backend) {
     // dave signs up from the link and accepts both with one button.
     let path = link_path(&app, "dave@example.com");
     let dave = new_client();
-    let token_part = path.trim_start_matches("/join/").to_string();
-    let signup = app
-        .get_with(&dave, &format!("/signup?invitation={token_part}"))
-        .await;
     let p = app
-        .submit_in(
+        .sign_up_from_link(
             &dave,
-            &signup,
-            "/signup",
+            &path,
             &[
                 ("username", "dave"),
                 ("first_name", "Dave"),

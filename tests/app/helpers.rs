@@ -728,6 +728,23 @@ impl TestApp {
         self.prepared(client, &f)
     }
 
+    /// The sign-up form that the invitation link `join_path` (/join/…)
+    /// leads to, sent by `c` with `fields` (by name) in place of what the
+    /// page filled in.
+    pub async fn sign_up_from_link(
+        &self,
+        c: &reqwest::Client,
+        join_path: &str,
+        fields: &[(&str, &str)],
+    ) -> Page {
+        let token = join_path.trim_start_matches("/join/");
+        let form = self
+            .get_with(c, &format!("/signup?invitation={token}"))
+            .await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        self.submit_in(c, &form, "/signup", fields).await
+    }
+
     /// `form` ready to send to this server (not yet sent).
     pub fn prepared(
         &self,

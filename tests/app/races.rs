@@ -546,15 +546,12 @@ async fn one_join_link_answered_forty_times_at_once_answers_once(b: Backend) {
     .await;
     let link = app.link_in_last_mail_to("dave@example.com");
     let join = link.strip_prefix(&app.address).unwrap().to_string();
-    let token = join.trim_start_matches("/join/").to_string();
     // The stranger signs up from the link, which proves the address.
     let dave = new_client();
-    let signup = format!("/signup?invitation={token}");
     let p = app
-        .submit_with(
+        .sign_up_from_link(
             &dave,
-            &signup,
-            "/signup",
+            &join,
             &[
                 ("username", "dave"),
                 ("first_name", "Dave"),

@@ -75,15 +75,9 @@ async fn plain_signup(app: &TestApp, c: &reqwest::Client, username: &str, email:
 
 /// The sign-up form opened from the invitation link `path`, sent as `username`.
 async fn signup_from_link(app: &TestApp, c: &reqwest::Client, path: &str, username: &str) -> Page {
-    let token = path.trim_start_matches("/join/");
-    let form = app
-        .get_with(c, &format!("/signup?invitation={token}"))
-        .await;
-    assert_eq!(form.status, 200, "{}", form.body);
-    app.submit_in(
+    app.sign_up_from_link(
         c,
-        &form,
-        "/signup",
+        path,
         &[
             ("username", username),
             ("first_name", "Eve"),
