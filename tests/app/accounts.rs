@@ -175,7 +175,7 @@ async fn signup_verify_approve_and_log_in(b: Backend) {
     assert_eq!(forbidden.status, 403);
     assert!(
         forbidden
-            .body
+            .main_text()
             .contains("You do not have access to this feature.")
     );
 }
@@ -254,7 +254,7 @@ async fn open_signup_needs_no_approval(b: Backend) {
     let path = link.strip_prefix(&app.address).unwrap().to_string();
     app.submit(&path, &path, &[]).await;
     app.login("carol", PW).await;
-    assert!(app.get("/").await.body.contains("Welcome, Bob"));
+    assert!(app.get("/").await.main_text().contains("Welcome, Bob"));
 }
 
 async fn closed_signup_refuses(b: Backend) {
@@ -489,7 +489,12 @@ async fn logout_ends_the_session(b: Backend) {
     let p = app.submit("/", "/logout", &[]).await;
     assert_eq!(p.status, 303);
     assert_eq!(p.location.as_deref(), Some("/login"));
-    assert!(app.get("/login").await.body.contains("You are logged out."));
+    assert!(
+        app.get("/login")
+            .await
+            .main_text()
+            .contains("You are logged out.")
+    );
     assert_eq!(app.get("/messages").await.status, 303);
 }
 

@@ -142,7 +142,7 @@ async fn super_user_manages_active_login(b: Backend) {
         "carol@example.com",
         "dave@example.com",
     ] {
-        assert!(page.body.contains(who), "{who} missing");
+        assert!(page.main_text().contains(who), "{who} missing");
     }
     assert!(!page.body.contains("pete@example.com"));
     assert!(page.main_text().contains("Community User"));
@@ -226,7 +226,7 @@ async fn super_user_manages_active_login(b: Backend) {
     assert_eq!(next.status, 303);
     assert!(next.location.as_deref().unwrap().starts_with("/login"));
     let login = app.get_with(&bob, "/login").await;
-    assert!(login.body.contains(SESSION_ENDED), "{}", login.body);
+    assert!(login.main_text().contains(SESSION_ENDED), "{}", login.body);
     // And he cannot log in again.
     let again = new_client();
     let refused = app
@@ -264,14 +264,14 @@ async fn super_user_manages_active_login(b: Backend) {
     assert_eq!(details.status, 200);
     assert!(
         details
-            .body
+            .main_text()
             .contains("Active Login turned off for bob by alice"),
         "{}",
         details.body
     );
     assert!(
         details
-            .body
+            .main_text()
             .contains("Active Login turned on for bob by alice")
     );
     let audit = app.get_with(&alice, "/account/audit?user=bob").await;
@@ -310,7 +310,7 @@ async fn refused_account_actions_change_nothing(b: Backend) {
     ] {
         let p = app.get_with(&carol, path).await;
         assert_eq!(p.status, 403, "{path}");
-        assert!(p.body.contains(FORBIDDEN_TEXT));
+        assert!(p.main_text().contains(FORBIDDEN_TEXT));
     }
     let nobody = new_client();
     app.create_user("nora", PW);
@@ -421,7 +421,7 @@ async fn refused_account_actions_change_nothing(b: Backend) {
     let shown = app.get_with(&pete, "/groups/acme-support").await;
     assert!(
         shown
-            .body
+            .main_text()
             .contains("Partners cannot be added to client groups"),
         "{}",
         shown.body
@@ -504,7 +504,7 @@ async fn support_cases_stay_in_their_account(b: Backend) {
     assert!(
         app.get_with(&carol, "/cases")
             .await
-            .body
+            .main_text()
             .contains("Printer on fire")
     );
     let bobs_list = app.get_with(&bob, "/cases").await.body;
@@ -547,7 +547,7 @@ async fn support_cases_stay_in_their_account(b: Backend) {
     assert!(
         app.get_with(&carol, &format!("/cases/{carols}"))
             .await
-            .body
+            .main_text()
             .contains("On it.")
     );
     let p = app

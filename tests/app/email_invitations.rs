@@ -179,7 +179,7 @@ async fn a_stranger_signs_up_from_the_link_and_accepts(b: Backend) {
     assert!(
         app.get_with(&dave, "/")
             .await
-            .body
+            .main_text()
             .contains("Welcome to Group crew!")
     );
 }
@@ -337,7 +337,7 @@ async fn closed_invitations_accept_nothing(b: Backend) {
     assert!(
         app.get_with(&erin, &epath)
             .await
-            .body
+            .main_text()
             .contains("has been cancelled")
     );
     assert_eq!(app.count("memberships"), 1);
@@ -374,7 +374,7 @@ async fn expiry_and_resend(b: Backend) {
         path,
         "the current link, again"
     );
-    assert!(app.get(&path).await.body.contains("Sign up"));
+    assert!(app.get(&path).await.main_text().contains("Sign up"));
     let events: Vec<String> = app.db(|c| {
         invitation_events::table
             .filter(invitation_events::invitation_id.eq(id))
@@ -446,7 +446,7 @@ async fn quotas_stop_sending(b: Backend) {
     assert!(
         app.get_with(&alice, "/groups/crew/invitations")
             .await
-            .body
+            .main_text()
             .contains("daily limit")
     );
     assert_eq!(app.outbox().len(), mails);
@@ -494,7 +494,12 @@ async fn removed_inviters_invitations_are_revoked(b: Backend) {
     .await;
     assert_eq!(invitation_of(&app, "erin@example.com").1, "cancelled");
     let path = link_path(&app, "erin@example.com");
-    assert!(app.get(&path).await.body.contains("has been cancelled"));
+    assert!(
+        app.get(&path)
+            .await
+            .main_text()
+            .contains("has been cancelled")
+    );
     // Deactivation revokes everywhere.
     invite(&app, &alice, "crew", "fred@example.com", "").await;
     let alice_id = app.user_by_username("alice").id;

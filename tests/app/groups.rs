@@ -237,7 +237,7 @@ async fn request_then_admin_approves(b: Backend) {
     let notes = app.get_with(&c, "/notifications").await;
     assert!(
         notes
-            .body
+            .main_text()
             .contains("Your request to join Ask First was approved.")
     );
 }

@@ -196,7 +196,7 @@ async fn invite_by_username_then_accept_and_decline(b: Backend) {
     assert!(
         app.get_with(&w.bob, "/invitations")
             .await
-            .body
+            .main_text()
             .contains("Welcome to Group crew!")
     );
     let (role, invited_by): (String, Option<i64>) = app.db(|c| {
@@ -500,7 +500,7 @@ async fn cancel_only_through_the_invitations_own_group(b: Backend) {
     assert!(
         app.get_with(&w.bob, "/invitations")
             .await
-            .body
+            .main_text()
             .contains("no pending invitations")
     );
 }
@@ -586,7 +586,7 @@ async fn closed_and_expired_invitations_offer_nothing(b: Backend) {
     assert!(
         app.get_with(&w.bob, "/invitations")
             .await
-            .body
+            .main_text()
             .contains("is expired")
     );
     assert_eq!(membership_count(app, w.bob_id), 0);

@@ -290,7 +290,7 @@ async fn log_out_of_one_session_ends_only_that_one(b: Backend) {
     assert!(
         app.get_with(&here, "/login")
             .await
-            .body
+            .main_text()
             .contains("You are logged out.")
     );
     assert_eq!(app.get_with(&here, "/messages").await.status, 303);

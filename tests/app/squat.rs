@@ -213,7 +213,7 @@ async fn the_invitee_signs_up_from_her_link_although_an_unconfirmed_account_has_
     assert!(
         app.get_with(&eve, "/")
             .await
-            .body
+            .main_text()
             .contains("Welcome to Crew!")
     );
 

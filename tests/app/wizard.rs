@@ -271,7 +271,7 @@ async fn super_user_adds_a_contact_who_registers_and_joins(b: Backend) {
     assert_eq!(p.status, 200);
     assert_eq!(texts(&p.body, "h1"), vec!["Add user".to_string()]);
     for label in ["First name", "Last name", "E-mail", "Country code", "Phone"] {
-        assert!(p.body.contains(label), "{label}");
+        assert!(p.main_text().contains(label), "{label}");
     }
     let before = counts(app);
 
@@ -280,7 +280,7 @@ async fn super_user_adds_a_contact_who_registers_and_joins(b: Backend) {
     taken[2] = ("email", "BOB@example.com");
     let p = step(&w, &taken, &[("step", "details"), ("action", "next")]).await;
     assert_eq!(p.status, 422);
-    assert!(p.body.contains(EMAIL_IN_USE), "{}", p.body);
+    assert!(p.main_text().contains(EMAIL_IN_USE), "{}", p.body);
     assert!(p.body.contains(r#"id="email-error""#));
     assert!(p.body.contains(r#"value="Carol""#) && p.body.contains(r#"value="20 7946 0000""#));
     let mut bad_phone = CAROL;
@@ -319,7 +319,7 @@ async fn super_user_adds_a_contact_who_registers_and_joins(b: Backend) {
     );
     let p = step(&w, &CAROL, &[("step", "groups"), ("action", "next")]).await;
     assert_eq!(p.status, 422);
-    assert!(p.body.contains(NO_GROUP), "{}", p.body);
+    assert!(p.main_text().contains(NO_GROUP), "{}", p.body);
     // A forged group id (the partner group, and bob's) is refused.
     for forged in [w.groups[2], w.groups[3]] {
         let p = step(
@@ -333,7 +333,7 @@ async fn super_user_adds_a_contact_who_registers_and_joins(b: Backend) {
         )
         .await;
         assert_eq!(p.status, 422);
-        assert!(p.body.contains(NOT_OFFERED));
+        assert!(p.main_text().contains(NOT_OFFERED));
         let p = step(
             &w,
             &CAROL,
@@ -346,7 +346,7 @@ async fn super_user_adds_a_contact_who_registers_and_joins(b: Backend) {
         )
         .await;
         assert_eq!(p.status, 422);
-        assert!(p.body.contains(NOT_OFFERED));
+        assert!(p.main_text().contains(NOT_OFFERED));
     }
     // Tampered details at the last step go back to step 1.
     let mut tampered = CAROL;
@@ -358,7 +358,7 @@ async fn super_user_adds_a_contact_who_registers_and_joins(b: Backend) {
     )
     .await;
     assert_eq!(p.status, 422);
-    assert!(p.body.contains(EMAIL_IN_USE));
+    assert!(p.main_text().contains(EMAIL_IN_USE));
     assert_eq!(counts(app), before, "refusals wrote nothing");
 
     // Step 3: the overview, then Add.
@@ -414,10 +414,17 @@ async fn super_user_adds_a_contact_who_registers_and_joins(b: Backend) {
     for t in [
         "Resend Invitation",
         "Generate New Invitation",
-        "Copy Invitation Link",
+        "Invitation link",
     ] {
-        assert!(detail.body.contains(t), "{t}");
+        assert!(detail.main_text().contains(t), "{t}");
     }
+    // Copy Invitation Link needs the script, which shows it; without it the
+    // link stays in its read-only field.
+    assert!(
+        detail
+            .body
+            .contains(r#"data-copy="invitation-link" hidden>Copy Invitation Link"#)
+    );
     assert!(
         detail
             .body
@@ -504,7 +511,7 @@ async fn refused_wizard_and_contact_actions_change_nothing(b: Backend) {
     app.login_with(&bob, "bob", PW).await;
     let p = app.get_with(&bob, "/account/users/new").await;
     assert_eq!(p.status, 403);
-    assert!(p.body.contains(FORBIDDEN_TEXT));
+    assert!(p.main_text().contains(FORBIDDEN_TEXT));
     // Forged: bob has no wizard to send, nor contact actions.
     let support = w.groups[0].to_string();
     let mut dora: Vec<(&str, &str)> = CAROL.to_vec();
@@ -538,7 +545,7 @@ async fn refused_wizard_and_contact_actions_change_nothing(b: Backend) {
     assert!(!p.body.contains("Acme Support"));
     let p = app.forge_with(&pete, NEW, NEW, &form).await;
     assert_eq!(p.status, 422);
-    assert!(p.body.contains(NOT_OFFERED));
+    assert!(p.main_text().contains(NOT_OFFERED));
     // Forged without a CSRF token: nothing happens either.
     let p = app
         .post_with(&w.alice, &format!("{page}/invitation/renew"), &[])
@@ -692,7 +699,7 @@ async fn contact_whose_invitation_was_cancelled_is_invited_to_community_again(b:
     assert_eq!(p.status, 303);
     assert_eq!(counts(app), before);
     let p = app.get_with(&w.alice, &page).await;
-    assert!(p.body.contains(STILL_PENDING), "{}", p.body);
+    assert!(p.main_text().contains(STILL_PENDING), "{}", p.body);
 
     // The old link answers nothing; the new one registers carol into Acme Lounge.
     let old = app.get_with(&new_client(), &path_of(app, &first)).await;
@@ -795,7 +802,7 @@ async fn refused_invite_to_community_changes_nothing(b: Backend) {
     // No group chosen: the form again, with the message beside the groups.
     let p = invite_to_community(app, &w.alice, id, &[("q", ""), ("action", "invite")]).await;
     assert_eq!(p.status, 422);
-    assert!(p.body.contains(NO_GROUP) && p.body.contains(r#"id="groups-error""#));
+    assert!(p.main_text().contains(NO_GROUP) && p.body.contains(r#"id="groups-error""#));
     // A group of the wrong audience (partner), or one alice does not manage.
     for forged in [w.groups[2], w.groups[3]] {
         let forged = forged.to_string();
@@ -811,7 +818,7 @@ async fn refused_invite_to_community_changes_nothing(b: Backend) {
         )
         .await;
         assert_eq!(p.status, 422, "{forged}");
-        assert!(p.body.contains(NOT_OFFERED));
+        assert!(p.main_text().contains(NOT_OFFERED));
         assert!(
             p.body.contains(&format!(
                 r#"id="group-{support}" name="group" value="{support}" checked"#
@@ -826,7 +833,7 @@ async fn refused_invite_to_community_changes_nothing(b: Backend) {
     let p = forged_invite_to_community(app, &bob, id, &[("group", &support), ("action", "invite")])
         .await;
     assert_eq!(p.status, 403);
-    assert!(p.body.contains(FORBIDDEN_TEXT));
+    assert!(p.main_text().contains(FORBIDDEN_TEXT));
     // The super user of another account: not found.
     let pete = new_client();
     app.login_with(&pete, "pete", PW).await;
