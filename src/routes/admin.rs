@@ -1,6 +1,6 @@
 //! Site administration: approvals, company accounts, super users, audit.
 
-use super::see_other;
+use super::{Unprocessable, see_other};
 use crate::auth::SiteAdmin;
 use crate::db;
 use crate::domain::FormErrors;
@@ -10,7 +10,7 @@ use crate::services::company_accounts::{self, AccountInput, Done, Refusal};
 use crate::services::registration;
 use crate::state::AppState;
 use crate::views::{AdminPage, AuditPage};
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -134,11 +134,7 @@ async fn create_account(
         Err(errors) => errors,
     };
     let page = admin_page(admin, &state, None, None, input, errors).await?;
-    Ok(page
-        .customize()
-        .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
-        .respond_to(&req)
-        .map_into_boxed_body())
+    Ok(page.unprocessable(&req))
 }
 
 /// `""` (the "No account" option) is None.

@@ -1,6 +1,6 @@
 //! Sign-up, log-in, log-out, e-mail verification and the first-admin set-up.
 
-use super::{no_referrer, see_other};
+use super::{Unprocessable, no_referrer, see_other};
 use crate::auth::{Ctx, session};
 use crate::config::SignupMode;
 use crate::db;
@@ -120,10 +120,7 @@ async fn signup(
         input.password.clear();
         let mut page = signup_page(ctx, state, input, errors);
         page.invited_to = invited_to;
-        page.customize()
-            .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
-            .respond_to(&req)
-            .map_into_boxed_body()
+        page.unprocessable(&req)
     };
     let invited = invitation_of(&state, input.invitation.trim()).await?;
     if !input.invitation.trim().is_empty() && invited.is_none() {
@@ -483,11 +480,7 @@ async fn setup(
         }
         Err(errors) => {
             input.password.clear();
-            Ok(SetupPage { ctx, input, errors }
-                .customize()
-                .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
-                .respond_to(&req)
-                .map_into_boxed_body())
+            Ok(SetupPage { ctx, input, errors }.unprocessable(&req))
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Support cases: list, raise, read and comment.
 
-use super::see_other;
+use super::{Unprocessable, see_other};
 use crate::auth::CurrentUser;
 use crate::db;
 use crate::domain::FormErrors;
@@ -9,7 +9,7 @@ use crate::models::case;
 use crate::services::cases::{self, CaseInput};
 use crate::state::AppState;
 use crate::views::{CasePage, CasesPage, NewCasePage};
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -83,10 +83,7 @@ async fn raise_case(
             input,
             errors,
         }
-        .customize()
-        .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
-        .respond_to(&req)
-        .map_into_boxed_body()
+        .unprocessable(&req)
     };
     let spec = match input.parse() {
         Ok(spec) => spec,
@@ -182,11 +179,7 @@ async fn add_comment(
             let mut errors = FormErrors::default();
             errors.add("body", msg);
             let page = case_page(me, &state, id, None, body, errors).await?;
-            Ok(page
-                .customize()
-                .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
-                .respond_to(&req)
-                .map_into_boxed_body())
+            Ok(page.unprocessable(&req))
         }
     }
 }

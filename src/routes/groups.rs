@@ -1,7 +1,7 @@
 //! Groups: the directory, creating a group, a group's home and members page,
 //! and the join / request / leave / role / remove / decide actions.
 
-use super::see_other;
+use super::{Unprocessable, see_other};
 use crate::auth::{Ctx, CurrentUser};
 use crate::db;
 use crate::domain::{FormErrors, Permission};
@@ -103,35 +103,19 @@ async fn create_group(
     form: web::Form<GroupInput>,
 ) -> AppResult<HttpResponse> {
     let input = form.into_inner();
-    let render_errors = |ctx, input, errors| {
-        NewGroupPage {
-            ctx,
-            input,
-            errors,
-            parent: None,
-        }
-        .customize()
-        .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
-        .respond_to(&req)
-        .map_into_boxed_body()
-    };
-    let spec = match input.parse() {
-        Ok(spec) => spec,
-        Err(errors) => return Ok(render_errors(me.ctx, input, errors)),
-    };
-    let now = state.clock.now();
-    let creator = me.user.id;
-    match db::run(&state.pool, move |c| {
-        groups::create_group(c, creator, &spec, now)
-    })
-    .await?
-    {
+    match state.create_group(me.user.id, &input).await? {
         Ok(g) => {
             me.ctx
                 .flash("success", format!("The group {} has been created.", g.name));
             Ok(see_other(&format!("/groups/{}", g.slug)))
         }
-        Err(errors) => Ok(render_errors(me.ctx, input, errors)),
+        Err(errors) => Ok(NewGroupPage {
+            ctx: me.ctx,
+            input,
+            errors,
+            parent: None,
+        }
+        .unprocessable(&req)),
     }
 }
 
@@ -302,9 +286,7 @@ async fn join_group(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let slug = slug.into_inner();
-    let (uid, now, s) = (me.user.id, state.clock.now(), slug.clone());
-    let o = db::run(&state.pool, move |c| groups::join(c, &s, uid, now)).await?;
+    let o = state.join_group(&slug, me.user.id).await?;
     Ok(answer(&me.ctx, o, &format!("/groups/{slug}")))
 }
 
@@ -314,12 +296,7 @@ async fn request_to_join(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let slug = slug.into_inner();
-    let (uid, now, s) = (me.user.id, state.clock.now(), slug.clone());
-    let o = db::run(&state.pool, move |c| {
-        groups::request_to_join(c, &s, uid, now)
-    })
-    .await?;
+    let o = state.request_to_join(&slug, me.user.id).await?;
     Ok(answer(&me.ctx, o, &format!("/groups/{slug}")))
 }
 
@@ -329,9 +306,7 @@ async fn leave_group(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let slug = slug.into_inner();
-    let (uid, now, s) = (me.user.id, state.clock.now(), slug.clone());
-    let o = db::run(&state.pool, move |c| groups::leave(c, &s, uid, now)).await?;
+    let o = state.leave_group(&slug, me.user.id).await?;
     // After leaving, an invitation-only group is no longer visible.
     let to = if o.is_ok() {
         "/groups".to_string()
@@ -355,17 +330,11 @@ async fn change_role(
     form: web::Form<RoleForm>,
 ) -> AppResult<HttpResponse> {
     let (slug, target) = path.into_inner();
-    let RoleForm { role_id, back } = form.into_inner();
-    let (actor, now, s) = (me.user.clone(), state.clock.now(), slug.clone());
-    let o = db::run(&state.pool, move |c| {
-        groups::change_role(c, &s, &actor, target, role_id, now)
-    })
-    .await?;
-    Ok(answer(
-        &me.ctx,
-        o,
-        &members::list_url(&slug, back.as_deref().unwrap_or("")),
-    ))
+    let o = state
+        .change_member_role(&slug, &me.user, target, form.role_id)
+        .await?;
+    let back = form.back.as_deref().unwrap_or("");
+    Ok(answer(&me.ctx, o, &members::list_url(&slug, back)))
 }
 
 #[derive(Deserialize)]
@@ -383,30 +352,16 @@ async fn remove_member(
     form: web::Form<RemoveForm>,
 ) -> AppResult<HttpResponse> {
     let (slug, target) = path.into_inner();
-    let RemoveForm { confirmed, back } = form.into_inner();
-    if confirmed.is_none() {
-        let (uid, s) = (me.user.id, slug.clone());
-        let removal = db::read(&state.pool, state.backend, move |c| {
-            groups::removal(c, &s, uid, target)
-        })
-        .await?;
-        if let Some(r) = removal {
-            let back = back.unwrap_or_default();
-            return Ok(confirm::remove_member(me.ctx, &slug, target, r, &back)
-                .respond_to(&req)
-                .map_into_boxed_body());
-        }
+    let back = form.back.as_deref().unwrap_or("");
+    if form.confirmed.is_none()
+        && let Some(r) = state.removal(&slug, me.user.id, target).await?
+    {
+        return Ok(confirm::remove_member(me.ctx, &slug, target, r, back)
+            .respond_to(&req)
+            .map_into_boxed_body());
     }
-    let (uid, now, s) = (me.user.id, state.clock.now(), slug.clone());
-    let o = db::run(&state.pool, move |c| {
-        groups::remove_member(c, &s, uid, target, now)
-    })
-    .await?;
-    Ok(answer(
-        &me.ctx,
-        o,
-        &members::list_url(&slug, back.as_deref().unwrap_or("")),
-    ))
+    let o = state.remove_member(&slug, me.user.id, target).await?;
+    Ok(answer(&me.ctx, o, &members::list_url(&slug, back)))
 }
 
 async fn decide(
@@ -416,11 +371,7 @@ async fn decide(
     approve: bool,
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let (uid, now, s) = (me.user.id, state.clock.now(), slug.clone());
-    let o = db::run(&state.pool, move |c| {
-        groups::decide_request(c, &s, uid, id, approve, now)
-    })
-    .await?;
+    let o = state.decide_request(&slug, me.user.id, id, approve).await?;
     Ok(answer(&me.ctx, o, &format!("/groups/{slug}/members")))
 }
 

@@ -1,6 +1,6 @@
 //! Private messages: inbox, compose, a conversation and its reply form.
 
-use super::see_other;
+use super::{Unprocessable, see_other};
 use crate::auth::CurrentUser;
 use crate::db;
 use crate::domain::FormErrors;
@@ -9,8 +9,7 @@ use crate::models::message::InboxCursor;
 use crate::services::messages::{self, ComposeInput};
 use crate::state::AppState;
 use crate::views::{ComposePage, ConversationPage, InboxPage};
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -86,10 +85,7 @@ async fn send_message(
             input,
             errors,
         }
-        .customize()
-        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-        .respond_to(&req)
-        .map_into_boxed_body()),
+        .unprocessable(&req)),
     }
 }
 
@@ -154,10 +150,7 @@ async fn reply(
                 reply_body: body,
                 errors,
             }
-            .customize()
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-            .respond_to(&req)
-            .map_into_boxed_body())
+            .unprocessable(&req))
         }
     }
 }

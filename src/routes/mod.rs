@@ -52,6 +52,19 @@ pub fn see_other(location: &str) -> actix_web::HttpResponse {
         .finish()
 }
 
+/// A page shown again with what was wrong in its form: 422.
+pub trait Unprocessable: actix_web::Responder + Sized {
+    fn unprocessable(self, req: &actix_web::HttpRequest) -> actix_web::HttpResponse {
+        use actix_web::Responder;
+        self.customize()
+            .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+            .respond_to(req)
+            .map_into_boxed_body()
+    }
+}
+
+impl<R: actix_web::Responder> Unprocessable for R {}
+
 /// Token pages (verification and invitation links) never leak their address
 /// through a Referer header.
 pub fn no_referrer(mut resp: actix_web::HttpResponse) -> actix_web::HttpResponse {

@@ -2,7 +2,7 @@
 //! "Change password" (`/account/password`) and "Change e-mail address"
 //! (`/account/email`, confirmed at `/account/email/{token}`).
 
-use super::{no_referrer, see_other};
+use super::{Unprocessable, no_referrer, see_other};
 use crate::auth::{Ctx, CurrentUser, client, session};
 use crate::db;
 use crate::domain::{EmailAddress, FormErrors};
@@ -13,7 +13,6 @@ use crate::state::AppState;
 use crate::views::{
     ChangeEmailPage, ChangePasswordPage, ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage,
 };
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 use serde::Deserialize;
 
@@ -28,14 +27,6 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(change_email)
         .service(confirm_email_page)
         .service(confirm_email);
-}
-
-/// A page shown again with what was wrong: 422.
-fn invalid(req: &HttpRequest, page: impl Responder) -> HttpResponse {
-    page.customize()
-        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-        .respond_to(req)
-        .map_into_boxed_body()
 }
 
 #[derive(Deserialize)]
@@ -86,7 +77,7 @@ async fn forgot(
                 errors,
                 sent: false,
             };
-            return Ok(invalid(&req, page));
+            return Ok(page.unprocessable(&req));
         }
     };
     let (now, from) = (state.clock.now(), client::address(&req));
@@ -204,10 +195,9 @@ async fn reset(
             );
             Ok(no_referrer(see_other("/login")))
         }
-        LinkOutcome::Form(errors) => Ok(no_referrer(invalid(
-            &req,
-            page(ctx, token, LinkState::Ready, errors),
-        ))),
+        LinkOutcome::Form(errors) => Ok(no_referrer(
+            page(ctx, token, LinkState::Ready, errors).unprocessable(&req),
+        )),
         LinkOutcome::Link(s) => Ok(no_referrer(
             page(ctx, token, s, FormErrors::default())
                 .respond_to(&req)
@@ -267,7 +257,7 @@ async fn change_password(
                 ctx: me.ctx,
                 errors,
             };
-            return Ok(invalid(&req, page));
+            return Ok(page.unprocessable(&req));
         }
     };
     let (u, config) = (me.user.clone(), state.config.clone());
@@ -353,7 +343,7 @@ async fn change_email(
         Err(errors) => {
             let typed = form.email.chars().take(EmailAddress::MAX).collect();
             let page = email_page(&state, me, typed, errors).await?;
-            Ok(invalid(&req, page))
+            Ok(page.unprocessable(&req))
         }
     }
 }
@@ -408,10 +398,9 @@ async fn confirm_email(
             };
             Ok(no_referrer(see_other(to)))
         }
-        LinkOutcome::Form(errors) => Ok(no_referrer(invalid(
-            &req,
-            page(ctx, token, LinkState::Ready, errors),
-        ))),
+        LinkOutcome::Form(errors) => Ok(no_referrer(
+            page(ctx, token, LinkState::Ready, errors).unprocessable(&req),
+        )),
         LinkOutcome::Link(s) => Ok(no_referrer(
             page(ctx, token, s, FormErrors::default())
                 .respond_to(&req)

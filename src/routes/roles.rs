@@ -1,16 +1,15 @@
 //! A community's roles page (`/groups/{slug}/roles`): the roles offered
 //! there, and creating, changing and deleting the community's own roles.
 
-use super::see_other;
+use super::{Unprocessable, see_other};
 use crate::auth::CurrentUser;
-use crate::db;
 use crate::domain::FormErrors;
 use crate::error::AppResult;
-use crate::services::roles::{self, Change, Done, Refused, RoleInput, RoleRule};
+use crate::services::roles::{Change, Done, Refused, RoleInput, RoleRule};
 use crate::state::AppState;
 use crate::views::members::count_of;
 use crate::views::{RoleEntry, RolesPage};
-use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(roles_page)
@@ -31,8 +30,7 @@ async fn render(
     slug: String,
     retry: Option<Retry>,
 ) -> AppResult<RolesPage> {
-    let user = me.user.clone();
-    let view = db::run(&state.pool, move |c| roles::page(c, &slug, &user)).await?;
+    let view = state.roles_page(&slug, &me.user).await?;
     let (mut input, mut errors) = (RoleInput::default(), FormErrors::default());
     let mut edit = None;
     match retry {
@@ -94,12 +92,10 @@ async fn answer(
             me.ctx.flash("success", said_done(done));
             Ok(see_other(&to))
         }
-        Err(Refused::Form(errors)) => Ok(render(me, state, slug, Some(retry(errors)))
-            .await?
-            .customize()
-            .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
-            .respond_to(req)
-            .map_into_boxed_body()),
+        Err(Refused::Form(errors)) => {
+            let page = render(me, state, slug, Some(retry(errors))).await?;
+            Ok(page.unprocessable(req))
+        }
         Err(Refused::Rule(why)) => {
             me.ctx.flash("error", said_refused(why));
             Ok(see_other(&to))
@@ -157,13 +153,7 @@ async fn create_role(
 ) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
     let input = RoleInput::from_pairs(form.into_inner());
-    let (user, s, i, now) = (
-        me.user.clone(),
-        slug.clone(),
-        input.clone(),
-        state.clock.now(),
-    );
-    let change = db::run(&state.pool, move |c| roles::create(c, &s, &user, &i, now)).await?;
+    let change = state.create_role(&slug, &me.user, input.clone()).await?;
     answer(&req, me, &state, slug, change, |e| Retry::Create(input, e)).await
 }
 
@@ -177,13 +167,7 @@ async fn save_role(
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let input = RoleInput::from_pairs(form.into_inner());
-    let (user, s, i, now) = (
-        me.user.clone(),
-        slug.clone(),
-        input.clone(),
-        state.clock.now(),
-    );
-    let change = db::run(&state.pool, move |c| roles::save(c, &s, &user, id, &i, now)).await?;
+    let change = state.save_role(&slug, &me.user, id, input.clone()).await?;
     answer(&req, me, &state, slug, change, |e| {
         Retry::Edit(id, input, e)
     })
@@ -198,8 +182,7 @@ async fn delete_role(
     path: web::Path<(String, i64)>,
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let (user, s, now) = (me.user.clone(), slug.clone(), state.clock.now());
-    let change = db::run(&state.pool, move |c| roles::delete(c, &s, &user, id, now)).await?;
+    let change = state.delete_role(&slug, &me.user, id).await?;
     answer(&req, me, &state, slug, change, |e| {
         Retry::Edit(id, RoleInput::default(), e)
     })

@@ -8,7 +8,7 @@ use crate::domain::FormErrors;
 use crate::error::{AppResult, ErrorKind};
 use crate::models::{Group, User, group, group_tree};
 use crate::policy::{self, GroupAccess};
-use crate::services::groups::{self, Done, GroupSpec, Outcome, Refusal};
+use crate::services::groups::{self, Done, GroupInput, Outcome, Refusal};
 use time::PrimitiveDateTime;
 
 /// Loads a group whose settings, roles or managed communities `actor`
@@ -23,16 +23,47 @@ pub fn managed_group(conn: &mut DbConn, slug: &str, actor: &User) -> AppResult<G
     Ok(access)
 }
 
-/// Creates a managed community inside the community at `parent_slug`.
+/// Creates a managed community inside the community at `parent_slug`
+/// from its form, the check and the write in one transaction. The audience
+/// is the main community's whatever the form says. Answers the main
+/// community too, for the form shown again.
 pub fn create_managed(
     conn: &mut DbConn,
     parent_slug: &str,
     actor: &User,
-    spec: &GroupSpec,
+    input: &mut GroupInput,
     now: PrimitiveDateTime,
-) -> AppResult<Result<Group, FormErrors>> {
-    let parent = managed_group(conn, parent_slug, actor)?;
-    groups::create_in(conn, actor.id, spec, Some(&parent.group), now)
+) -> AppResult<(Group, Result<Group, FormErrors>)> {
+    db::write_tx(conn, |conn| {
+        let parent = managed_group(conn, parent_slug, actor)?.group;
+        input.audience = parent.audience.clone();
+        let created = match input.parse() {
+            Ok(spec) => groups::create_in(conn, actor.id, &spec, Some(&parent), now)?,
+            Err(errors) => Err(errors),
+        };
+        Ok((parent, created))
+    })
+}
+
+/// The group's settings page: the group and its main community.
+pub fn settings(
+    conn: &mut DbConn,
+    slug: &str,
+    actor: &User,
+) -> AppResult<(GroupAccess, Option<Group>)> {
+    let access = managed_group(conn, slug, actor)?;
+    let parent = match access.group.parent_id {
+        Some(id) => Some(group::find(conn, id)?),
+        None => None,
+    };
+    Ok((access, parent))
+}
+
+/// The main community's address as people type it: a slug, a path
+/// (`/groups/acme/`) or nothing (at the top).
+pub fn typed_parent(typed: &str) -> &str {
+    let typed = typed.trim().trim_matches('/');
+    typed.strip_prefix("groups/").unwrap_or(typed)
 }
 
 /// Places the group at `slug` inside the community at `parent` (None: at
@@ -85,4 +116,54 @@ pub fn set_parent(
             None => Done::PlacedAtTop,
         })
     }))
+}
+
+/// The community actions as handlers call them.
+impl super::App {
+    /// A group whose settings, roles or managed communities the actor
+    /// changes (404 hidden, 403 without `manage_group`).
+    pub async fn managed_group(&self, slug: &str, actor: &User) -> AppResult<GroupAccess> {
+        let (slug, actor) = (slug.to_string(), actor.clone());
+        db::run(&self.pool, move |c| managed_group(c, &slug, &actor)).await
+    }
+
+    pub async fn community_settings(
+        &self,
+        slug: &str,
+        actor: &User,
+    ) -> AppResult<(GroupAccess, Option<Group>)> {
+        let (slug, actor) = (slug.to_string(), actor.clone());
+        db::run(&self.pool, move |c| settings(c, &slug, &actor)).await
+    }
+
+    /// See [`create_managed`]; answers the form as the service left it.
+    pub async fn create_community(
+        &self,
+        parent_slug: &str,
+        actor: &User,
+        mut input: GroupInput,
+    ) -> AppResult<(Group, GroupInput, Result<Group, FormErrors>)> {
+        let (slug, actor, now) = (parent_slug.to_string(), actor.clone(), self.clock.now());
+        db::run(&self.pool, move |c| {
+            let (parent, created) = create_managed(c, &slug, &actor, &mut input, now)?;
+            Ok((parent, input, created))
+        })
+        .await
+    }
+
+    /// Places the group under the community typed (see [`typed_parent`]).
+    pub async fn place_community(
+        &self,
+        slug: &str,
+        actor: &User,
+        typed: &str,
+    ) -> AppResult<Outcome> {
+        let (slug, actor, now) = (slug.to_string(), actor.clone(), self.clock.now());
+        let parent = typed_parent(typed).to_string();
+        db::run(&self.pool, move |c| {
+            let parent = (!parent.is_empty()).then_some(parent.as_str());
+            set_parent(c, &slug, &actor, parent, now)
+        })
+        .await
+    }
 }

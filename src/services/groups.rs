@@ -620,3 +620,89 @@ pub fn remove_member(
         Ok(Done::Removed)
     }))
 }
+
+/// The group actions as handlers call them: each takes what the request
+/// carries, runs on the pool with the clock's time, and answers its outcome.
+impl super::App {
+    async fn on_group<T: Send + 'static>(
+        &self,
+        slug: &str,
+        f: impl FnOnce(&mut DbConn, &str, PrimitiveDateTime) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        let (slug, now) = (slug.to_string(), self.clock.now());
+        db::run(&self.pool, move |c| f(c, &slug, now)).await
+    }
+
+    /// Creates a top-level group from its form; the form's errors otherwise.
+    pub async fn create_group(
+        &self,
+        creator: i64,
+        input: &GroupInput,
+    ) -> AppResult<Result<Group, FormErrors>> {
+        let spec = match input.parse() {
+            Ok(spec) => spec,
+            Err(errors) => return Ok(Err(errors)),
+        };
+        let now = self.clock.now();
+        db::run(&self.pool, move |c| create_group(c, creator, &spec, now)).await
+    }
+
+    pub async fn join_group(&self, slug: &str, user: i64) -> AppResult<Outcome> {
+        self.on_group(slug, move |c, s, now| join(c, s, user, now))
+            .await
+    }
+
+    pub async fn request_to_join(&self, slug: &str, user: i64) -> AppResult<Outcome> {
+        self.on_group(slug, move |c, s, now| request_to_join(c, s, user, now))
+            .await
+    }
+
+    pub async fn leave_group(&self, slug: &str, user: i64) -> AppResult<Outcome> {
+        self.on_group(slug, move |c, s, now| leave(c, s, user, now))
+            .await
+    }
+
+    pub async fn decide_request(
+        &self,
+        slug: &str,
+        actor: i64,
+        request: i64,
+        approve: bool,
+    ) -> AppResult<Outcome> {
+        self.on_group(slug, move |c, s, now| {
+            decide_request(c, s, actor, request, approve, now)
+        })
+        .await
+    }
+
+    pub async fn change_member_role(
+        &self,
+        slug: &str,
+        actor: &User,
+        target: i64,
+        role_id: i64,
+    ) -> AppResult<Outcome> {
+        let actor = actor.clone();
+        self.on_group(slug, move |c, s, now| {
+            change_role(c, s, &actor, target, role_id, now)
+        })
+        .await
+    }
+
+    /// What removing `target` would do, for its confirmation page; None
+    /// when the actor may not remove them (the POST then says why).
+    pub async fn removal(&self, slug: &str, actor: i64, target: i64) -> AppResult<Option<Removal>> {
+        let slug = slug.to_string();
+        db::read(&self.pool, self.backend, move |c| {
+            removal(c, &slug, actor, target)
+        })
+        .await
+    }
+
+    pub async fn remove_member(&self, slug: &str, actor: i64, target: i64) -> AppResult<Outcome> {
+        self.on_group(slug, move |c, s, now| {
+            remove_member(c, s, actor, target, now)
+        })
+        .await
+    }
+}

@@ -486,6 +486,55 @@ pub fn delete(
     }))
 }
 
+/// The roles page and its changes as handlers call them.
+impl super::App {
+    async fn on_roles<T: Send + 'static>(
+        &self,
+        slug: &str,
+        actor: &User,
+        f: impl FnOnce(&mut DbConn, &str, &User, PrimitiveDateTime) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        let (slug, actor, now) = (slug.to_string(), actor.clone(), self.clock.now());
+        db::run(&self.pool, move |c| f(c, &slug, &actor, now)).await
+    }
+
+    pub async fn roles_page(&self, slug: &str, actor: &User) -> AppResult<RolesView> {
+        self.on_roles(slug, actor, |c, s, a, _| page(c, s, a)).await
+    }
+
+    pub async fn create_role(
+        &self,
+        slug: &str,
+        actor: &User,
+        input: RoleInput,
+    ) -> AppResult<Change> {
+        self.on_roles(slug, actor, move |c, s, a, now| {
+            create(c, s, a, &input, now)
+        })
+        .await
+    }
+
+    pub async fn save_role(
+        &self,
+        slug: &str,
+        actor: &User,
+        role_id: i64,
+        input: RoleInput,
+    ) -> AppResult<Change> {
+        self.on_roles(slug, actor, move |c, s, a, now| {
+            save(c, s, a, role_id, &input, now)
+        })
+        .await
+    }
+
+    pub async fn delete_role(&self, slug: &str, actor: &User, role_id: i64) -> AppResult<Change> {
+        self.on_roles(slug, actor, move |c, s, a, now| {
+            delete(c, s, a, role_id, now)
+        })
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 //! audit trail; the Add user wizard in `wizard`.
 
 use super::admin::{AuditQuery, audit_page};
-use super::see_other;
+use super::{Unprocessable, see_other};
 use crate::auth::SuperUser;
 use crate::db;
 use crate::domain::{FormErrors, InvitationStatus, UserStatus};
@@ -202,11 +202,7 @@ async fn invite_to_community(
                 }
                 return Ok(see_other(&format!("/account/users/{target}#invitation")));
             }
-            Ok(page
-                .customize()
-                .with_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
-                .respond_to(&req)
-                .map_into_boxed_body())
+            Ok(page.unprocessable(&req))
         }
     }
 }
