@@ -6,8 +6,7 @@ use crate::db;
 use crate::domain::FormErrors;
 use crate::error::{AppResult, urlencode};
 use crate::models::{audit, company_account, user};
-use crate::services::company_accounts::{self, AccountInput, Done, Refusal};
-use crate::services::registration;
+use crate::services::company_accounts::{AccountInput, Done, Refusal};
 use crate::state::AppState;
 use crate::views::{AdminPage, AuditPage};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -87,10 +86,7 @@ async fn approve_user(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let id = id.into_inner();
-    let now = state.clock.now();
-    let done = db::run(&state.pool, move |c| registration::approve(c, id, now)).await?;
-    let u = db::run(&state.pool, move |c| Ok(user::find(c, id)?)).await?;
+    let (done, u) = state.approve_user(id.into_inner()).await?;
     if done {
         admin.ctx.flash(
             "success",
@@ -113,23 +109,13 @@ async fn create_account(
     form: web::Form<AccountInput>,
 ) -> AppResult<HttpResponse> {
     let input = form.into_inner();
-    let errors = match input.parse() {
-        Ok(spec) => {
-            let (actor, now) = (admin.user.id, state.clock.now());
-            match db::run(&state.pool, move |c| {
-                company_accounts::create_account(c, actor, &spec, now)
-            })
-            .await?
-            {
-                Ok(_) => {
-                    admin.ctx.flash(
-                        "success",
-                        format!("The account {} has been created.", input.name.trim()),
-                    );
-                    return Ok(see_other("/admin"));
-                }
-                Err(errors) => errors,
-            }
+    let errors = match state.create_account(admin.user.id, &input).await? {
+        Ok(_) => {
+            admin.ctx.flash(
+                "success",
+                format!("The account {} has been created.", input.name.trim()),
+            );
+            return Ok(see_other("/admin"));
         }
         Err(errors) => errors,
     };
@@ -187,11 +173,10 @@ async fn attach_user(
     form: web::Form<AttachForm>,
 ) -> AppResult<HttpResponse> {
     let f = form.into_inner();
-    let (actor, now, account) = (admin.user.id, state.clock.now(), optional_id(&f.account_id));
-    let o = db::run(&state.pool, move |c| {
-        company_accounts::attach_user(c, actor, &f.username, account, now)
-    })
-    .await?;
+    let account = optional_id(&f.account_id);
+    let o = state
+        .attach_user(admin.user.id, f.username, account)
+        .await?;
     flash_outcome(&admin, o);
     Ok(see_other("/admin"))
 }
@@ -210,11 +195,9 @@ async fn set_super_user(
     form: web::Form<SuperUserForm>,
 ) -> AppResult<HttpResponse> {
     let f = form.into_inner();
-    let (actor, now) = (admin.user.id, state.clock.now());
-    let o = db::run(&state.pool, move |c| {
-        company_accounts::set_super_user(c, actor, &f.username, f.on, now)
-    })
-    .await?;
+    let o = state
+        .set_super_user(admin.user.id, f.username, f.on)
+        .await?;
     flash_outcome(&admin, o);
     Ok(see_other("/admin"))
 }
@@ -234,11 +217,8 @@ async fn attach_group(
     form: web::Form<GroupAccountForm>,
 ) -> AppResult<HttpResponse> {
     let f = form.into_inner();
-    let (actor, now, account) = (admin.user.id, state.clock.now(), optional_id(&f.account_id));
-    let o = db::run(&state.pool, move |c| {
-        company_accounts::attach_group(c, actor, &f.slug, account, now)
-    })
-    .await?;
+    let account = optional_id(&f.account_id);
+    let o = state.attach_group(admin.user.id, f.slug, account).await?;
     flash_outcome(&admin, o);
     Ok(see_other("/admin"))
 }

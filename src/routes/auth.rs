@@ -7,7 +7,6 @@ use crate::db;
 use crate::domain::FormErrors;
 use crate::error::urlencode;
 use crate::error::{AppError, AppResult};
-use crate::models::session::Limits;
 use crate::models::user;
 use crate::services::invitations;
 use crate::services::login::{self, LoginOutcome};
@@ -138,20 +137,10 @@ async fn signup(
         Ok(acc) => acc,
         Err(errors) => return Ok(render_errors(ctx, &state, input, errors, invited_to)),
     };
-    let now = state.clock.now();
-    let config = state.config.clone();
-    let from_link = invited.is_some();
-    let result = db::run(&state.pool, move |c| {
-        if from_link {
-            registration::register_invited(c, &config, &acc, now)
-        } else {
-            registration::register(c, &config, &acc, now)
-        }
-    })
-    .await?;
+    // From a link, a notice may be queued (an unconfirmed account lost
+    // the address); otherwise the confirmation mail.
+    let result = state.sign_up(acc, invited.is_some()).await?;
     if let (Some(_), Ok(id)) = (&invited, &result) {
-        // A notice may be queued (an unconfirmed account lost the address).
-        state.mail_wakeup.notify_one();
         // Logged in straight away, back to the invitation to answer it.
         start_session(&state, &req, &ctx, *id).await?;
         return Ok(see_other(&format!(
@@ -161,7 +150,6 @@ async fn signup(
     }
     match result {
         Ok(_) => {
-            state.mail_wakeup.notify_one();
             let email = input.email.trim().to_string();
             input.password.clear();
             Ok(CheckEmailPage {
@@ -271,15 +259,9 @@ async fn start_session(
     ctx: &Ctx,
     user_id: i64,
 ) -> AppResult<()> {
-    let (from, limits, now) = (
-        sessions::ClientInfo::of(req),
-        Limits::of(&state.config),
-        state.clock.now(),
-    );
-    let key = db::run(&state.pool, move |c| {
-        sessions::begin(c, user_id, &from, limits, now)
-    })
-    .await?;
+    let key = state
+        .begin_session(user_id, sessions::ClientInfo::of(req))
+        .await?;
     session::log_in(&ctx.session, &key);
     Ok(())
 }
@@ -287,9 +269,8 @@ async fn start_session(
 /// Ends the session's record, so its cookie (or any copy of it) logs no one
 /// in on any server, then the cookie itself.
 pub(crate) async fn end_current_session(state: &AppState, ctx: &Ctx) -> AppResult<()> {
-    if let (Some(u), Some(id)) = (ctx.user.clone(), ctx.session_id) {
-        let now = state.clock.now();
-        db::run(&state.pool, move |c| sessions::end_session(c, &u, id, now)).await?;
+    if let (Some(u), Some(id)) = (&ctx.user, ctx.session_id) {
+        state.end_session(u, id).await?;
     }
     session::log_out(&ctx.session);
     session::flash(&ctx.session, "info", "You are logged out.");
@@ -321,14 +302,8 @@ async fn resend_verification(ctx: Ctx, state: web::Data<AppState>) -> AppResult<
     else {
         return Ok(see_other("/login"));
     };
-    let (now, config) = (state.clock.now(), state.config.clone());
-    let sent = db::run(&state.pool, move |c| {
-        registration::resend_verification(c, &config, id, now)
-    })
-    .await?;
-    match sent {
+    match state.resend_verification(id).await? {
         Resent::Sent => {
-            state.mail_wakeup.notify_one();
             ctx.flash(
                 "success",
                 "We sent you a new link. Open it to confirm your address.",
@@ -400,13 +375,7 @@ async fn verify_email(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let token = token.into_inner();
-    let now = state.clock.now();
-    let outcome = db::run(&state.pool, move |c| {
-        registration::verify_email(c, &token, now)
-    })
-    .await?;
-    let (level, text) = match outcome {
+    let (level, text) = match state.verify_email(token.into_inner()).await? {
         VerifyOutcome::Verified {
             awaiting_approval: true,
         } => (
@@ -459,13 +428,7 @@ async fn setup(
     input.country_code.clear();
     input.phone.clear();
     let result = match input.parse() {
-        Ok(acc) => {
-            let now = state.clock.now();
-            db::run(&state.pool, move |c| {
-                registration::create_site_admin(c, &acc, true, now)
-            })
-            .await?
-        }
+        Ok(acc) => state.set_up_site_admin(acc).await?,
         Err(e) => Err(e),
     };
     match result {

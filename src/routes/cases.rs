@@ -92,8 +92,7 @@ async fn raise_case(
             return Ok(render(me.ctx, input, errors, member));
         }
     };
-    let (uid, now) = (me.user.id, state.clock.now());
-    match db::run(&state.pool, move |c| cases::raise(c, uid, &spec, now)).await? {
+    match state.raise_case(me.user.id, spec).await? {
         Ok(id) => {
             me.ctx.flash("success", "Your case has been raised.");
             Ok(see_other(&format!("/cases/{id}")))
@@ -170,8 +169,7 @@ async fn add_comment(
     let body = form.into_inner().body;
     match cases::parse_comment(&body) {
         Ok(text) => {
-            let (uid, now) = (me.user.id, state.clock.now());
-            db::run(&state.pool, move |c| cases::comment(c, uid, id, &text, now)).await?;
+            state.comment_on_case(me.user.id, id, text).await?;
             me.ctx.flash("success", "Your comment has been added.");
             Ok(see_other(&format!("/cases/{id}")))
         }

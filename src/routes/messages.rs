@@ -73,9 +73,7 @@ async fn send_message(
     form: web::Form<ComposeInput>,
 ) -> AppResult<HttpResponse> {
     let input = form.into_inner();
-    let (uid, now, i) = (me.user.id, state.clock.now(), input.clone());
-    let result = db::run(&state.pool, move |c| messages::compose(c, uid, &i, now)).await?;
-    match result {
+    match state.send_message(me.user.id, input.clone()).await? {
         Ok(conversation_id) => {
             me.ctx.flash("success", "Your message has been sent.");
             Ok(see_other(&format!("/messages/{conversation_id}")))
@@ -102,13 +100,11 @@ async fn conversation(
     id: web::Path<i64>,
     q: web::Query<ConversationQuery>,
 ) -> AppResult<ConversationPage> {
-    let (uid, cid, before, now) = (me.user.id, id.into_inner(), q.before, state.clock.now());
     // Only someone who reads the page has read the messages.
     let mark_read = !crate::head::is_head(&req);
-    let view = db::run(&state.pool, move |c| {
-        messages::open_conversation(c, uid, cid, before, mark_read, now)
-    })
-    .await?;
+    let view = state
+        .open_conversation(me.user.id, id.into_inner(), q.before, mark_read)
+        .await?;
     Ok(ConversationPage {
         ctx: me.ctx,
         view,
@@ -131,26 +127,18 @@ async fn reply(
     id: web::Path<i64>,
     form: web::Form<ReplyForm>,
 ) -> AppResult<HttpResponse> {
-    let body = form.into_inner().body;
-    let (uid, cid, now, b) = (me.user.id, id.into_inner(), state.clock.now(), body.clone());
-    let result = db::run(&state.pool, move |c| messages::reply(c, uid, cid, &b, now)).await?;
-    match result {
+    let (body, cid) = (form.into_inner().body, id.into_inner());
+    match state.reply(me.user.id, cid, body.clone()).await? {
         Ok(()) => {
             me.ctx.flash("success", "Your reply has been sent.");
             Ok(see_other(&format!("/messages/{cid}")))
         }
-        Err(errors) => {
-            let view = db::run(&state.pool, move |c| {
-                messages::open_conversation(c, uid, cid, None, true, now)
-            })
-            .await?;
-            Ok(ConversationPage {
-                ctx: me.ctx,
-                view,
-                reply_body: body,
-                errors,
-            }
-            .unprocessable(&req))
+        Err((errors, view)) => Ok(ConversationPage {
+            ctx: me.ctx,
+            view,
+            reply_body: body,
+            errors,
         }
+        .unprocessable(&req)),
     }
 }

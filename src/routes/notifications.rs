@@ -50,12 +50,8 @@ async fn mark_all_read(
     state: web::Data<AppState>,
     form: web::Form<ReadAllForm>,
 ) -> AppResult<HttpResponse> {
-    let (uid, now) = (me.user.id, state.clock.now());
     let up_to = form.up_to.unwrap_or(i64::MAX);
-    db::run(&state.pool, move |c| {
-        notifications::mark_all_read(c, uid, up_to, now)
-    })
-    .await?;
+    state.mark_all_notifications_read(me.user.id, up_to).await?;
     me.ctx
         .flash("success", "All notifications are marked as read.");
     Ok(see_other("/notifications"))
@@ -67,10 +63,8 @@ async fn mark_read(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let (uid, id, now) = (me.user.id, id.into_inner(), state.clock.now());
-    db::run(&state.pool, move |c| {
-        notifications::mark_read(c, uid, id, now)
-    })
-    .await?;
+    state
+        .mark_notification_read(me.user.id, id.into_inner())
+        .await?;
     Ok(see_other("/notifications"))
 }

@@ -80,32 +80,12 @@ async fn forgot(
             return Ok(page.unprocessable(&req));
         }
     };
-    let (now, from) = (state.clock.now(), client::address(&req));
-    let allowed = db::run(&state.pool, move |c| {
-        Ok(passwords::take_reset_request(c, &from, now)?)
-    })
-    .await?;
-    if !allowed {
+    if !state.take_reset_request(client::address(&req)).await? {
         return Err(AppError::new(ErrorKind::Throttled(
             TOO_MANY_REQUESTS.into(),
         )));
     }
-    let (pool, config, wake) = (
-        state.pool.clone(),
-        state.config.clone(),
-        state.mail_wakeup.clone(),
-    );
-    actix_web::rt::spawn(async move {
-        let sent = db::run(&pool, move |c| {
-            passwords::send_reset_link(c, &config, &email, now)
-        })
-        .await;
-        match sent {
-            Ok(true) => wake.notify_one(),
-            Ok(false) => {}
-            Err(e) => tracing::error!(error = %e, "password reset: could not queue the link"),
-        }
-    });
+    state.send_reset_link_later(email);
     Ok(see_other("/password/forgot?sent=1"))
 }
 
@@ -117,12 +97,10 @@ async fn open(
     purpose: Purpose,
     token: &str,
 ) -> AppResult<LinkState> {
-    let (t, now, addr) = (token.to_string(), state.clock.now(), client::address(req));
-    db::run(&state.pool, move |c| {
-        passwords::open_link(c, purpose, &t, &addr, now)
-    })
-    .await?
-    .ok_or_else(AppError::not_found)
+    state
+        .open_account_link(purpose, token.to_string(), client::address(req))
+        .await?
+        .ok_or_else(AppError::not_found)
 }
 
 #[get("/password/reset/{token}")]
@@ -172,20 +150,12 @@ async fn reset(
                 .map_into_boxed_body(),
         ));
     }
-    let (t, pw, now, config) = (
-        token.clone(),
-        form.into_inner().password,
-        state.clock.now(),
-        state.config.clone(),
-    );
-    let outcome = db::run(&state.pool, move |c| {
-        passwords::reset_password(c, &config, &t, &pw, now)
-    })
-    .await?
-    .ok_or_else(AppError::not_found)?;
+    let outcome = state
+        .reset_password(token.clone(), form.into_inner().password)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     match outcome {
         LinkOutcome::Done(u) => {
-            state.mail_wakeup.notify_one();
             if ctx.user.as_ref().is_some_and(|me| me.id == u.id) {
                 session::log_out(&ctx.session);
             }
@@ -260,13 +230,10 @@ async fn change_password(
             return Ok(page.unprocessable(&req));
         }
     };
-    let (u, config) = (me.user.clone(), state.config.clone());
-    db::run(&state.pool, move |c| {
-        passwords::change_password(c, &config, &u, here, &hashed, now)
-    })
-    .await?
-    .map_err(AppError::from)?;
-    state.mail_wakeup.notify_one();
+    state
+        .change_password(&me.user, here, hashed)
+        .await?
+        .map_err(AppError::from)?;
     me.ctx.flash(
         "success",
         "Your password is changed. You are logged out everywhere else.",
@@ -326,20 +293,15 @@ async fn change_email(
     .await?;
     let asked = match checked {
         Ok(()) => {
-            let (u, config, raw) = (me.user.clone(), state.config.clone(), form.email.clone());
-            db::run(&state.pool, move |c| {
-                passwords::request_email_change(c, &config, &u, &raw, now)
-            })
-            .await?
+            state
+                .request_email_change(&me.user, form.email.clone())
+                .await?
         }
         Err(errors) => Err(errors),
     };
     match asked {
         // The page says where the link went, for as long as it waits.
-        Ok(_) => {
-            state.mail_wakeup.notify_one();
-            Ok(see_other("/account/email"))
-        }
+        Ok(_) => Ok(see_other("/account/email")),
         Err(errors) => {
             let typed = form.email.chars().take(EmailAddress::MAX).collect();
             let page = email_page(&state, me, typed, errors).await?;
@@ -375,12 +337,10 @@ async fn confirm_email(
 ) -> AppResult<HttpResponse> {
     let token = token.into_inner();
     open(&req, &state, Purpose::EmailChange, &token).await?;
-    let (t, now, config) = (token.clone(), state.clock.now(), state.config.clone());
-    let outcome = db::run(&state.pool, move |c| {
-        passwords::confirm_email_change(c, &config, &t, now)
-    })
-    .await?
-    .ok_or_else(AppError::not_found)?;
+    let outcome = state
+        .confirm_email_change(token.clone())
+        .await?
+        .ok_or_else(AppError::not_found)?;
     let page = |ctx, token, state, errors| ConfirmEmailPage {
         ctx,
         token,
@@ -389,7 +349,6 @@ async fn confirm_email(
     };
     match outcome {
         LinkOutcome::Done(_) => {
-            state.mail_wakeup.notify_one();
             ctx.flash("success", "Your e-mail address is changed.");
             let to = if ctx.user.is_some() {
                 "/account/email"

@@ -54,9 +54,7 @@ async fn end_session(
         end_current_session(&state, &me.ctx).await?;
         return Ok(see_other("/login"));
     }
-    let (u, now) = (me.user.clone(), state.clock.now());
-    let outcome = db::run(&state.pool, move |c| sessions::end_session(c, &u, id, now)).await?;
-    match outcome {
+    match state.end_session(&me.user, id).await? {
         EndOutcome::Ended => {
             me.ctx.flash("success", "That session is logged out.");
             Ok(see_other("/account/sessions"))
@@ -71,11 +69,7 @@ async fn end_other_sessions(
     me: CurrentUser,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let (u, now, here) = (me.user.clone(), state.clock.now(), current(&me)?);
-    let n = db::run(&state.pool, move |c| {
-        sessions::end_other_sessions(c, &u, here, now)
-    })
-    .await?;
+    let n = state.end_other_sessions(&me.user, current(&me)?).await?;
     me.ctx.flash(
         "success",
         match n {

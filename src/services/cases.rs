@@ -98,3 +98,15 @@ pub fn comment(
         Ok(())
     })
 }
+
+/// Support cases as handlers call them.
+impl super::App {
+    pub async fn raise_case(&self, user: i64, spec: CaseSpec) -> AppResult<Result<i64, Denied>> {
+        self.on_pool(move |c, now| raise(c, user, &spec, now)).await
+    }
+
+    pub async fn comment_on_case(&self, user: i64, case: i64, body: BoundedText) -> AppResult<()> {
+        self.on_pool(move |c, now| comment(c, user, case, &body, now))
+            .await
+    }
+}

@@ -143,8 +143,8 @@ impl super::App {
         actor: &User,
         mut input: GroupInput,
     ) -> AppResult<(Group, GroupInput, Result<Group, FormErrors>)> {
-        let (slug, actor, now) = (parent_slug.to_string(), actor.clone(), self.clock.now());
-        db::run(&self.pool, move |c| {
+        let (slug, actor) = (parent_slug.to_string(), actor.clone());
+        self.on_pool(move |c, now| {
             let (parent, created) = create_managed(c, &slug, &actor, &mut input, now)?;
             Ok((parent, input, created))
         })
@@ -158,9 +158,9 @@ impl super::App {
         actor: &User,
         typed: &str,
     ) -> AppResult<Outcome> {
-        let (slug, actor, now) = (slug.to_string(), actor.clone(), self.clock.now());
+        let (slug, actor) = (slug.to_string(), actor.clone());
         let parent = typed_parent(typed).to_string();
-        db::run(&self.pool, move |c| {
+        self.on_pool(move |c, now| {
             let parent = (!parent.is_empty()).then_some(parent.as_str());
             set_parent(c, &slug, &actor, parent, now)
         })

@@ -270,3 +270,50 @@ pub fn attach_group(
         Ok(Done::GroupMoved)
     }))
 }
+
+/// The site administrator's account changes as handlers call them.
+impl super::App {
+    /// Creates an account from its form; the form's errors otherwise.
+    pub async fn create_account(
+        &self,
+        actor: i64,
+        input: &AccountInput,
+    ) -> AppResult<Result<i64, FormErrors>> {
+        let spec = match input.parse() {
+            Ok(spec) => spec,
+            Err(errors) => return Ok(Err(errors)),
+        };
+        self.on_pool(move |c, now| create_account(c, actor, &spec, now))
+            .await
+    }
+
+    pub async fn attach_user(
+        &self,
+        actor: i64,
+        username: String,
+        account: Option<i64>,
+    ) -> AppResult<Result<Done, Refusal>> {
+        self.on_pool(move |c, now| attach_user(c, actor, &username, account, now))
+            .await
+    }
+
+    pub async fn set_super_user(
+        &self,
+        actor: i64,
+        username: String,
+        on: bool,
+    ) -> AppResult<Result<Done, Refusal>> {
+        self.on_pool(move |c, now| set_super_user(c, actor, &username, on, now))
+            .await
+    }
+
+    pub async fn attach_group(
+        &self,
+        actor: i64,
+        slug: String,
+        account: Option<i64>,
+    ) -> AppResult<Result<Done, Refusal>> {
+        self.on_pool(move |c, now| attach_group(c, actor, &slug, account, now))
+            .await
+    }
+}

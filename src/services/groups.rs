@@ -629,8 +629,8 @@ impl super::App {
         slug: &str,
         f: impl FnOnce(&mut DbConn, &str, PrimitiveDateTime) -> AppResult<T> + Send + 'static,
     ) -> AppResult<T> {
-        let (slug, now) = (slug.to_string(), self.clock.now());
-        db::run(&self.pool, move |c| f(c, &slug, now)).await
+        let slug = slug.to_string();
+        self.on_pool(move |c, now| f(c, &slug, now)).await
     }
 
     /// Creates a top-level group from its form; the form's errors otherwise.
@@ -643,8 +643,8 @@ impl super::App {
             Ok(spec) => spec,
             Err(errors) => return Ok(Err(errors)),
         };
-        let now = self.clock.now();
-        db::run(&self.pool, move |c| create_group(c, creator, &spec, now)).await
+        self.on_pool(move |c, now| create_group(c, creator, &spec, now))
+            .await
     }
 
     pub async fn join_group(&self, slug: &str, user: i64) -> AppResult<Outcome> {

@@ -266,3 +266,48 @@ pub fn open_conversation(
         earlier,
     })
 }
+
+/// Private messages as handlers call them.
+impl super::App {
+    /// Starts a conversation: its id, or the form's errors.
+    pub async fn send_message(
+        &self,
+        sender: i64,
+        input: ComposeInput,
+    ) -> AppResult<Result<i64, FormErrors>> {
+        self.on_pool(move |c, now| compose(c, sender, &input, now))
+            .await
+    }
+
+    /// A conversation as its participant reads it (marking it read when
+    /// they do).
+    pub async fn open_conversation(
+        &self,
+        user: i64,
+        conversation: i64,
+        before: Option<i64>,
+        mark_read: bool,
+    ) -> AppResult<ConversationView> {
+        self.on_pool(move |c, now| open_conversation(c, user, conversation, before, mark_read, now))
+            .await
+    }
+
+    /// Replies; refused, the conversation to show again with the errors.
+    pub async fn reply(
+        &self,
+        user: i64,
+        conversation: i64,
+        body: String,
+    ) -> AppResult<Result<(), (FormErrors, ConversationView)>> {
+        self.on_pool(
+            move |c, now| match reply(c, user, conversation, &body, now)? {
+                Ok(()) => Ok(Ok(())),
+                Err(errors) => {
+                    let view = open_conversation(c, user, conversation, None, true, now)?;
+                    Ok(Err((errors, view)))
+                }
+            },
+        )
+        .await
+    }
+}

@@ -83,3 +83,17 @@ pub fn mark_all_read(
 ) -> AppResult<usize> {
     Ok(notification::mark_all_read(conn, user_id, up_to_id, now)?)
 }
+
+/// Marking notifications read, as handlers call it.
+impl super::App {
+    pub async fn mark_notification_read(&self, user: i64, id: i64) -> AppResult<bool> {
+        self.on_pool(move |c, now| mark_read(c, user, id, now))
+            .await
+    }
+
+    /// Marks read everything up to the newest the page showed.
+    pub async fn mark_all_notifications_read(&self, user: i64, up_to: i64) -> AppResult<usize> {
+        self.on_pool(move |c, now| mark_all_read(c, user, up_to, now))
+            .await
+    }
+}

@@ -510,3 +510,82 @@ pub fn confirm_email_change(
         Ok(())
     })
 }
+
+/// Password reset, password change and e-mail change, as handlers call
+/// them (each wakes the mail worker for the notices it queued).
+impl super::App {
+    /// Counts a reset request from `requester`: false once over the limit.
+    pub async fn take_reset_request(&self, requester: String) -> AppResult<bool> {
+        self.on_pool(move |c, now| Ok(take_reset_request(c, &requester, now)?))
+            .await
+    }
+
+    /// Queues the reset link (if the address has an account) in the
+    /// background, so the answer takes as long for any address.
+    pub fn send_reset_link_later(&self, email: EmailAddress) {
+        let app = self.clone();
+        actix_web::rt::spawn(async move {
+            let config = app.config.clone();
+            let sent = app
+                .on_pool(move |c, now| send_reset_link(c, &config, &email, now))
+                .await;
+            match sent {
+                Ok(true) => app.mail_wakeup.notify_one(),
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "password reset: could not queue the link"),
+            }
+        });
+    }
+
+    /// The link's state (None: no such link), after a guess taken from the
+    /// address's window.
+    pub async fn open_account_link(
+        &self,
+        purpose: Purpose,
+        token: String,
+        address: String,
+    ) -> AppResult<Option<LinkState>> {
+        self.on_pool(move |c, now| open_link(c, purpose, &token, &address, now))
+            .await
+    }
+
+    pub async fn reset_password(
+        &self,
+        token: String,
+        new: String,
+    ) -> AppResult<Option<LinkOutcome>> {
+        let config = self.config.clone();
+        self.on_pool_mailing(move |c, now| reset_password(c, &config, &token, &new, now))
+            .await
+    }
+
+    /// Stores a new password hash, ending every session but `keep_session`.
+    pub async fn change_password(
+        &self,
+        u: &User,
+        keep_session: i64,
+        hashed: String,
+    ) -> AppResult<Result<(), Denied>> {
+        let (config, u) = (self.config.clone(), u.clone());
+        self.on_pool_mailing(move |c, now| {
+            change_password(c, &config, &u, keep_session, &hashed, now)
+        })
+        .await
+    }
+
+    pub async fn request_email_change(
+        &self,
+        u: &User,
+        raw: String,
+    ) -> AppResult<Result<(), FormErrors>> {
+        let (config, u) = (self.config.clone(), u.clone());
+        self.on_pool_mailing(move |c, now| request_email_change(c, &config, &u, &raw, now))
+            .await
+    }
+
+    pub async fn confirm_email_change(&self, token: String) -> AppResult<Option<LinkOutcome>> {
+        let config = self.config.clone();
+        self.on_pool_mailing(move |c, now| confirm_email_change(c, &config, &token, now))
+            .await
+    }
+}

@@ -543,3 +543,51 @@ pub fn approve(conn: &mut DbConn, user_id: i64, now: PrimitiveDateTime) -> AppRe
         )? == 1)
     })
 }
+
+impl super::App {
+    /// Lets a user waiting for approval log in: whether they were waiting,
+    /// and who they are.
+    pub async fn approve_user(&self, id: i64) -> AppResult<(bool, crate::models::User)> {
+        self.on_pool(move |c, now| Ok((approve(c, id, now)?, user::find(c, id)?)))
+            .await
+    }
+}
+
+/// Sign-up, e-mail confirmation and the first site administrator, as
+/// handlers call them (each wakes the mail worker for what it queued).
+impl super::App {
+    /// Registers an account; `from_link`: the address came with an
+    /// invitation link, so it is confirmed already.
+    pub async fn sign_up(
+        &self,
+        acc: NewAccount,
+        from_link: bool,
+    ) -> AppResult<Result<i64, FormErrors>> {
+        let config = self.config.clone();
+        self.on_pool_mailing(move |c, now| {
+            if from_link {
+                register_invited(c, &config, &acc, now)
+            } else {
+                register(c, &config, &acc, now)
+            }
+        })
+        .await
+    }
+
+    pub async fn resend_verification(&self, user: i64) -> AppResult<Resent> {
+        let config = self.config.clone();
+        self.on_pool_mailing(move |c, now| resend_verification(c, &config, user, now))
+            .await
+    }
+
+    pub async fn verify_email(&self, token: String) -> AppResult<VerifyOutcome> {
+        self.on_pool(move |c, now| verify_email(c, &token, now))
+            .await
+    }
+
+    /// The first site administrator, from /setup.
+    pub async fn set_up_site_admin(&self, acc: NewAccount) -> AppResult<Result<i64, FormErrors>> {
+        self.on_pool(move |c, now| create_site_admin(c, &acc, true, now))
+            .await
+    }
+}

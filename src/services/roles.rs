@@ -494,8 +494,8 @@ impl super::App {
         actor: &User,
         f: impl FnOnce(&mut DbConn, &str, &User, PrimitiveDateTime) -> AppResult<T> + Send + 'static,
     ) -> AppResult<T> {
-        let (slug, actor, now) = (slug.to_string(), actor.clone(), self.clock.now());
-        db::run(&self.pool, move |c| f(c, &slug, &actor, now)).await
+        let (slug, actor) = (slug.to_string(), actor.clone());
+        self.on_pool(move |c, now| f(c, &slug, &actor, now)).await
     }
 
     pub async fn roles_page(&self, slug: &str, actor: &User) -> AppResult<RolesView> {

@@ -151,3 +151,29 @@ pub fn live_sessions(
     lines.sort_by_key(|l| !l.current);
     Ok(lines)
 }
+
+/// Ending sessions from the sessions page, as handlers call it.
+impl super::App {
+    pub async fn end_session(&self, actor: &User, id: i64) -> AppResult<EndOutcome> {
+        let actor = actor.clone();
+        self.on_pool(move |c, now| end_session(c, &actor, id, now))
+            .await
+    }
+
+    /// Ends every session of `actor` but `current`: how many ended.
+    pub async fn end_other_sessions(&self, actor: &User, current: i64) -> AppResult<usize> {
+        let actor = actor.clone();
+        self.on_pool(move |c, now| end_other_sessions(c, &actor, current, now))
+            .await
+    }
+}
+
+impl super::App {
+    /// Opens a session for a user who just proved who they are: its key,
+    /// for the cookie.
+    pub async fn begin_session(&self, user: i64, from: ClientInfo) -> AppResult<String> {
+        let limits = Limits::of(&self.config);
+        self.on_pool(move |c, now| begin(c, user, &from, limits, now))
+            .await
+    }
+}

@@ -177,16 +177,11 @@ async fn invite_to_community(
         let page = detail_page(me, &state, target, Some((input, FormErrors::default()))).await?;
         return Ok(page.respond_to(&req).map_into_boxed_body());
     }
-    let st = state.clone();
-    let sent = input.clone();
-    let result = db::run(&state.pool, move |c| {
-        let env = st.invite_env();
-        manage_users::invite_to_community(c, &env, actor, target, &sent, st.clock.now())
-    })
-    .await?;
+    let result = state
+        .invite_contact_to_community(actor, target, input.clone())
+        .await?;
     match result {
         Ok(names) => {
-            state.mail_wakeup.notify_one();
             me.ctx.flash(
                 "success",
                 format!("Invited to {names}: the invitation e-mail is on its way."),
@@ -222,7 +217,7 @@ async fn set_active_login(
     id: web::Path<i64>,
     form: web::Form<ActiveLoginForm>,
 ) -> AppResult<HttpResponse> {
-    let (actor, target, on, now) = (me.user.id, id.into_inner(), form.on, state.clock.now());
+    let (actor, target, on) = (me.user.id, id.into_inner(), form.on);
     if !on && form.confirmed.is_none() {
         let them = db::read(&state.pool, state.backend, move |c| {
             Ok(manage_users::load_target(c, actor, target)?.1)
@@ -235,11 +230,7 @@ async fn set_active_login(
                 .map_into_boxed_body());
         }
     }
-    let o = db::run(&state.pool, move |c| {
-        manage_users::set_active_login(c, actor, target, on, now)
-    })
-    .await?;
-    match o {
+    match state.set_active_login(actor, target, on).await? {
         Ok(done) => me.ctx.flash(
             "success",
             match done {
@@ -292,25 +283,16 @@ async fn contact_invitation(
     target: i64,
     renew: bool,
 ) -> AppResult<HttpResponse> {
-    let (actor, st) = (me.user.id, state.clone());
-    let o = db::run(&state.pool, move |c| {
-        let env = st.invite_env();
-        manage_users::contact_invitation_action(c, &env, actor, target, renew, st.clock.now())
-    })
-    .await?;
-    match o {
-        Ok(done) => {
-            state.mail_wakeup.notify_one();
-            me.ctx.flash(
-                "success",
-                match done {
-                    ContactDone::Renewed => {
-                        "A new invitation link was generated: the previous one no longer works."
-                    }
-                    ContactDone::Resent => "The invitation was sent again.",
-                },
-            )
-        }
+    match state.contact_invitation(me.user.id, target, renew).await? {
+        Ok(done) => me.ctx.flash(
+            "success",
+            match done {
+                ContactDone::Renewed => {
+                    "A new invitation link was generated: the previous one no longer works."
+                }
+                ContactDone::Resent => "The invitation was sent again.",
+            },
+        ),
         Err(why) => me.ctx.flash(
             "error",
             match why {

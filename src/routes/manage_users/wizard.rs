@@ -8,7 +8,6 @@
 //! otherwise take "new" for an id.
 
 use crate::auth::SuperUser;
-use crate::db;
 use crate::domain::FormErrors;
 use crate::error::AppResult;
 use crate::routes::see_other;
@@ -41,21 +40,13 @@ async fn new_step(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let input = AddUserInput::from_pairs(url::form_urlencoded::parse(&body).into_owned());
-    let actor = me.user.id;
     let adding = input.step == "overview" && input.action == "add";
-    let st = state.clone();
-    let (input, offered, details, added) = db::run(&state.pool, move |c| {
-        let (_, offered) = manage_users::offered_groups(c, actor)?;
-        let details = manage_users::check_details(c, &input)?;
-        let added = if adding && details.is_ok() {
-            let env = st.invite_env();
-            Some(manage_users::add(c, &env, actor, &input, st.clock.now())?)
-        } else {
-            None
-        };
-        Ok((input, offered, details, added))
-    })
-    .await?;
+    let manage_users::WizardStep {
+        input,
+        offered,
+        details,
+        added,
+    } = state.wizard_step(me.user.id, input, adding).await?;
     let ok = FormErrors::default;
     let (step, errors) = match details {
         Err(errors) => (1, errors),
@@ -70,7 +61,6 @@ async fn new_step(
             ("overview", "back") => (2, ok()),
             ("overview", "add") => match added {
                 Some(Ok(id)) => {
-                    state.mail_wakeup.notify_one();
                     me.ctx.flash(
                         "success",
                         format!(

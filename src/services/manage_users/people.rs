@@ -198,3 +198,30 @@ pub fn contact_invitation_action(
         }))
     })
 }
+
+/// A super user's changes to one person, as handlers call them.
+impl crate::services::App {
+    pub async fn set_active_login(
+        &self,
+        actor: i64,
+        target: i64,
+        on: bool,
+    ) -> AppResult<Result<Switched, SwitchRefusal>> {
+        self.on_pool(move |c, now| set_active_login(c, actor, target, on, now))
+            .await
+    }
+
+    /// Resend Invitation (`renew` false) or Generate New Invitation.
+    pub async fn contact_invitation(
+        &self,
+        actor: i64,
+        target: i64,
+        renew: bool,
+    ) -> AppResult<Result<ContactDone, ContactRefusal>> {
+        let app = self.clone();
+        self.on_pool_mailing(move |c, now| {
+            contact_invitation_action(c, &app.invite_env(), actor, target, renew, now)
+        })
+        .await
+    }
+}

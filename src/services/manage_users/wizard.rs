@@ -401,3 +401,60 @@ pub fn invite_to_community(
         Err(Stop::App(e)) => Err(e),
     }
 }
+
+/// What one press in the Add user wizard found (and, on Add, did).
+pub struct WizardStep {
+    pub input: AddUserInput,
+    pub offered: Vec<Group>,
+    pub details: Result<ContactDetails, FormErrors>,
+    /// Only when Add was pressed on valid details.
+    pub added: Option<Result<i64, Refused>>,
+}
+
+/// The wizard and Invite to Community, as handlers call them.
+impl crate::services::App {
+    /// Checks the details (and adds the contact when `adding`).
+    pub async fn wizard_step(
+        &self,
+        actor: i64,
+        input: AddUserInput,
+        adding: bool,
+    ) -> AppResult<WizardStep> {
+        let app = self.clone();
+        let step = self
+            .on_pool(move |c, now| {
+                let (_, offered) = offered_groups(c, actor)?;
+                let details = check_details(c, &input)?;
+                let added = if adding && details.is_ok() {
+                    Some(add(c, &app.invite_env(), actor, &input, now)?)
+                } else {
+                    None
+                };
+                Ok(WizardStep {
+                    input,
+                    offered,
+                    details,
+                    added,
+                })
+            })
+            .await?;
+        if matches!(step.added, Some(Ok(_))) {
+            self.mail_wakeup.notify_one();
+        }
+        Ok(step)
+    }
+
+    /// Invites a registered-nowhere contact to more groups: their names.
+    pub async fn invite_contact_to_community(
+        &self,
+        actor: i64,
+        target: i64,
+        input: AddUserInput,
+    ) -> AppResult<Result<String, FormErrors>> {
+        let app = self.clone();
+        self.on_pool_mailing(move |c, now| {
+            invite_to_community(c, &app.invite_env(), actor, target, &input, now)
+        })
+        .await
+    }
+}
