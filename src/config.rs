@@ -26,12 +26,15 @@
 //! | `GUILDHALL_RESENDS_PER_INVITATION_PER_DAY` | `3` | "Resend invitation" mails one invitation may get in 24 h |
 //! | `GUILDHALL_TRUSTED_PROXIES` | unset | addresses or ranges (`10.0.0.0/8, ::1`) of reverse proxies whose `X-Forwarded-For` names the client (limits per address, the sessions page) |
 //! | `GUILDHALL_DRAIN_SECONDS` | `0` | on SIGTERM or SIGINT, answer `/healthz` with 503 for this long while still serving, so a load balancer stops sending first; then stop accepting and finish what is in flight (`deploy/` uses 3) |
+//! | `GUILDHALL_DISPOSABLE_DOMAINS` | the list shipped in `src/domain/disposable_domains.txt` | a file of disposable-address domains (one per line) for "Block disposable addresses" |
 //! | `GUILDHALL_WORKERS` | number of cores | HTTP worker threads |
 //! | `GUILDHALL_DB_POOL_SIZE` | `6` (SQLite) / `8` (PostgreSQL) | connections per server |
 //! | `GUILDHALL_COUNT_QUERIES` | `false` | `true`: count each request's SQL statements into an `X-Query-Count` response header (tests, diagnosis) |
 //! | `RUST_LOG` | `info` | log filter (tracing-subscriber syntax) |
 
+use crate::domain::invitation_policy::Disposable;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +92,9 @@ pub struct Config {
     /// How long a stopping server keeps serving while `/healthz` says it
     /// is draining.
     pub drain: Duration,
+    /// Domains refused by "Block disposable addresses": the shipped list,
+    /// or the file `GUILDHALL_DISPOSABLE_DOMAINS` names.
+    pub disposable: Arc<Disposable>,
 }
 
 impl std::fmt::Debug for Config {
@@ -212,6 +218,14 @@ impl Config {
             },
             count_queries: parse_var("GUILDHALL_COUNT_QUERIES", false)?,
             drain: Duration::from_secs(parse_var("GUILDHALL_DRAIN_SECONDS", 0u64)?),
+            disposable: Arc::new(match var("GUILDHALL_DISPOSABLE_DOMAINS") {
+                Some(path) => {
+                    Disposable::from_text(&std::fs::read_to_string(&path).map_err(|e| {
+                        ConfigError(format!("GUILDHALL_DISPOSABLE_DOMAINS ({path}): {e}"))
+                    })?)
+                }
+                None => Disposable::from_text(Disposable::SHIPPED),
+            }),
         })
     }
 

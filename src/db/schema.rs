@@ -349,6 +349,20 @@ diesel::joinable!(invitations -> roles (role_id));
 diesel::joinable!(invitation_events -> invitations (invitation_id));
 diesel::joinable!(invite_report_lines -> invite_reports (report_id));
 
+diesel::table! {
+    invitation_policies (group_id) {
+        group_id -> BigInt,
+        allowed_domains -> Text,
+        blocked_domains -> Text,
+        include_subdomains -> Bool,
+        block_disposable -> Bool,
+        who_may_invite -> Text,
+        invitations_off -> Bool,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     email_verifications,
@@ -376,4 +390,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     retired_invitation_links,
     invite_reports,
     invite_report_lines,
+    invitation_policies,
 );

@@ -113,6 +113,10 @@ pub enum AnswerOutcome {
     Declined,
     /// It was answered, cancelled or had expired before: nothing changed.
     NoLongerOpen(InvitationStatus),
+    /// Accepting it would break the invitation policy of the community
+    /// named with the outcome (a rule made after it was sent): it stays
+    /// pending and nothing changed.
+    NotAllowed,
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod email;
 mod form_errors;
 mod group;
 mod invitation;
+pub mod invitation_policy;
 mod message;
 mod names;
 mod password;

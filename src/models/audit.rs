@@ -27,6 +27,7 @@ pub const CONTACT_REGISTERED: &str = "contact_registered";
 pub const PASSWORD_RESET: &str = "password_reset";
 pub const PASSWORD_CHANGED: &str = "password_changed";
 pub const EMAIL_CHANGED: &str = "email_changed";
+pub const INVITATION_POLICY_CHANGED: &str = "invitation_policy_changed";
 /// Invitation events are audited as `invitation_` + their history kind
 /// (`invitation_sent`, `invitation_cancelled`, …).
 pub const INVITATION_PREFIX: &str = "invitation_";
@@ -60,6 +61,7 @@ fn known_label(kind: &str) -> Option<&'static str> {
         PASSWORD_RESET => "Password reset by e-mail",
         PASSWORD_CHANGED => "Password changed",
         EMAIL_CHANGED => "E-mail address changed",
+        INVITATION_POLICY_CHANGED => "Invitation policy changed",
         "invitation_sent" => "Invitation sent",
         "invitation_resent" => "Invitation resent",
         "invitation_renewed" => "New invitation link",

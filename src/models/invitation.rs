@@ -753,6 +753,44 @@ fn cancel(conn: &mut DbConn, ids: &[i64], now: PrimitiveDateTime) -> QueryResult
     Ok(())
 }
 
+/// Invitations still open at `now` in `group_id` and the communities below
+/// it, by id after `after`: id, invitee address, group id and group name.
+pub fn pending_under(
+    conn: &mut DbConn,
+    group_id: i64,
+    after: i64,
+    limit: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<Vec<(i64, String, i64, String)>> {
+    use crate::db::schema::{group_ancestors as ga, groups};
+    inv::table
+        .inner_join(ga::table.on(ga::group_id.eq(inv::group_id)))
+        .inner_join(groups::table.on(groups::id.eq(inv::group_id)))
+        .filter(ga::ancestor_id.eq(group_id))
+        .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
+        .filter(inv::expires_at.gt(now))
+        .filter(inv::id.gt(after))
+        .order(inv::id)
+        .limit(limit)
+        .select((inv::id, inv::invitee_email, inv::group_id, groups::name))
+        .load(conn)
+}
+
+/// Cancels those of `ids` still pending: the ones it cancelled.
+pub fn cancel_pending(
+    conn: &mut DbConn,
+    ids: &[i64],
+    now: PrimitiveDateTime,
+) -> QueryResult<Vec<i64>> {
+    let open: Vec<i64> = inv::table
+        .filter(inv::id.eq_any(ids))
+        .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
+        .select(inv::id)
+        .load(conn)?;
+    cancel(conn, &open, now)?;
+    Ok(open)
+}
+
 /// Marks `ids` as one batch named after its first invitation.
 pub fn set_batch(conn: &mut DbConn, ids: &[i64], batch_id: i64) -> QueryResult<usize> {
     diesel::update(inv::table.filter(inv::id.eq_any(ids)))

@@ -9,6 +9,7 @@ pub mod email_verification;
 pub mod group;
 pub mod group_tree;
 pub mod invitation;
+pub mod invitation_policy;
 pub mod invite_report;
 pub mod join_request;
 pub mod membership;

@@ -9,7 +9,11 @@
 //! - `account`: super users over their company account's people, support
 //!   cases, whose password may be reset or changed (`may_recover_login`),
 //!   who may take an address from an unconfirmed account (`may_claim_address`);
-//! - `invitation`: who may answer an invitation.
+//! - `invitation`: who may answer an invitation;
+//! - `invitation_policy`: a community's invitation policy (allowed and
+//!   blocked domains, disposable addresses, who may invite, invitations
+//!   off), checked on every path that makes, resends or accepts an
+//!   invitation, and that a managed community only narrows it.
 //!
 //! `GroupAccess` (what a viewer holds in a group and the communities above
 //! it) is the subject of the group rules and lives here too.
@@ -19,6 +23,7 @@ mod account;
 mod denied;
 mod group;
 mod invitation;
+mod invitation_policy;
 
 pub use access::{AdminClaim, GroupAccess, Inherited, admin_access};
 pub use account::{
@@ -31,3 +36,4 @@ pub use group::{
     may_view_group, may_view_members,
 };
 pub use invitation::may_answer_invitation;
+pub use invitation_policy::{Breach, may_invite_address, may_invite_under, may_narrow};

@@ -363,6 +363,12 @@ async fn bulk_invitations(
             plural(report.limited, "invitation")
         ));
     }
+    if report.not_allowed > 0 {
+        text.push_str(&format!(
+            " {} not resent: the invitation policy refuses them now.",
+            plural(report.not_allowed, "invitation")
+        ));
+    }
     let level = if report.done == 0 { "error" } else { "success" };
     admin.ctx.flash(level, text);
     Ok(see_other(&back))
@@ -430,6 +436,11 @@ pub(super) fn flash_answer(ctx: &crate::auth::Ctx, outcome: &AnswerOutcome, grou
         AnswerOutcome::Declined => {
             ctx.flash("info", format!("You declined the invitation to {group}."))
         }
+        // `group` names the community whose rule refuses it.
+        AnswerOutcome::NotAllowed => ctx.flash(
+            "error",
+            format!("This invitation is no longer allowed by {group}'s invitation policy."),
+        ),
         AnswerOutcome::NoLongerOpen(status) => ctx.flash(
             "error",
             format!(
@@ -609,6 +620,10 @@ fn report(ctx: &crate::auth::Ctx, outcome: invitations::AdminActionOutcome, chan
             "The daily limit of invitations is reached: nothing was sent. Try again tomorrow.",
         ),
         O::ResendLimit => ctx.flash("error", RESEND_LIMIT),
+        O::NotAllowed(b) => ctx.flash(
+            "error",
+            format!("Not allowed by {b}: nothing was sent. Cancel the invitation instead."),
+        ),
     }
 }
 

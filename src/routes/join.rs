@@ -84,7 +84,7 @@ async fn answer(
             super::invitations::flash_answer(&me.ctx, &outcome, &group);
             // Still open elsewhere? The link's page says what it is now.
             let to = match outcome {
-                AnswerOutcome::NoLongerOpen(_) => back.as_str(),
+                AnswerOutcome::NoLongerOpen(_) | AnswerOutcome::NotAllowed => back.as_str(),
                 AnswerOutcome::Accepted | AnswerOutcome::Declined => "/",
             };
             Ok(no_referrer(see_other(to)))

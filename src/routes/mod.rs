@@ -9,6 +9,7 @@ pub mod communities;
 pub mod groups;
 pub mod health;
 pub mod home;
+pub mod invitation_policy;
 pub mod invitations;
 pub mod join;
 pub mod manage_users;
@@ -33,6 +34,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     notifications::config(cfg);
     communities::config(cfg);
     roles::config(cfg);
+    invitation_policy::config(cfg);
     assets::config(cfg);
     auth::config(cfg);
     passwords::config(cfg);

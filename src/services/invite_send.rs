@@ -144,6 +144,7 @@ impl App {
                 let mut sender = invitations::Sender {
                     user: &inviter,
                     grant,
+                    policies: Default::default(),
                 };
                 let sent = db::write_tx(c, |c| {
                     let report =

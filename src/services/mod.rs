@@ -6,6 +6,7 @@ pub mod cases;
 pub mod communities;
 pub mod company_accounts;
 pub mod groups;
+pub mod invitation_policy;
 pub mod invitations;
 pub mod invite_reports;
 pub mod invite_send;

@@ -319,3 +319,51 @@ pub struct InvitationPage {
     /// The last mail sent for it.
     pub mail: Option<crate::models::outbox::OutboxMail>,
 }
+
+/// A community's invitation policy (`/groups/{slug}/policy`).
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/policy.html")]
+pub struct PolicyPage {
+    pub ctx: Ctx,
+    pub access: GroupAccess,
+    /// The communities above with rules of their own, top first (read-only).
+    pub above: Vec<crate::models::invitation_policy::Level>,
+    pub input: crate::services::invitation_policy::PolicyInput,
+    pub errors: FormErrors,
+    pub breaking: Vec<crate::services::invitation_policy::Breaking>,
+    pub more_breaking: bool,
+}
+
+impl PolicyPage {
+    pub fn admins_only(&self) -> bool {
+        self.input.who_may_invite == "admins"
+    }
+
+    /// A community's rules in sentences, for the read-only list.
+    pub fn said(&self, r: &crate::domain::invitation_policy::Rules) -> String {
+        use crate::domain::invitation_policy::WhoMayInvite;
+        let mut s = Vec::new();
+        if r.off {
+            s.push("Invitations are off.".to_string());
+        }
+        if !r.allowed.is_empty() {
+            let subs = if r.include_subdomains {
+                " and their subdomains"
+            } else {
+                ""
+            };
+            s.push(format!("Only addresses at {}{subs}.", r.allowed.spoken()));
+        }
+        if !r.blocked.is_empty() {
+            s.push(format!("Never addresses at {}.", r.blocked.spoken()));
+        }
+        if r.block_disposable {
+            s.push("No disposable addresses.".into());
+        }
+        s.push(match r.who {
+            WhoMayInvite::Admins => "Only admins may invite.".into(),
+            WhoMayInvite::Managers => "Anyone who manages members may invite.".into(),
+        });
+        s.join(" ")
+    }
+}

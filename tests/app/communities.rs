@@ -24,7 +24,7 @@ async fn create_group(app: &TestApp, c: &reqwest::Client, name: &str, slug: &str
     app.new_group(c, name, slug, "invite_only").await
 }
 
-async fn create_managed(
+pub(crate) async fn create_managed(
     app: &TestApp,
     c: &reqwest::Client,
     parent: &str,

@@ -151,6 +151,11 @@ pub fn test_config(db_url: &str, data_dir: &std::path::Path) -> Config {
         trusted_proxies: Vec::new(),
         count_queries: false,
         drain: Duration::ZERO,
+        disposable: std::sync::Arc::new(
+            guildhall::domain::invitation_policy::Disposable::from_text(
+                guildhall::domain::invitation_policy::Disposable::SHIPPED,
+            ),
+        ),
     }
 }
 

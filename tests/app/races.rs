@@ -257,9 +257,7 @@ async fn twenty_verification_resends_at_once_send_three_mails(b: Backend) {
             &[("login", "bob"), ("password", PW)],
         )
         .await;
-    let token = csrf_from(&p.body);
-    app.post_with(&bob, "/verify-email/resend", &[("csrf_token", &token)])
-        .await;
+    app.submit_in(&bob, &p, "/verify-email/resend", &[]).await;
     let shown = app.get_with(&bob, "/login").await;
     assert!(
         texts(&shown.body, "main .flash")
@@ -282,9 +280,7 @@ async fn twenty_verification_resends_at_once_send_three_mails(b: Backend) {
             &[("login", "bob"), ("password", PW)],
         )
         .await;
-    let token = csrf_from(&p.body);
-    app.post_with(&bob, "/verify-email/resend", &[("csrf_token", &token)])
-        .await;
+    app.submit_in(&bob, &p, "/verify-email/resend", &[]).await;
     assert_eq!(
         app.outbox().iter().filter(|m| m.recipient == to).count(),
         2 + max

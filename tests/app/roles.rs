@@ -106,7 +106,7 @@ fn all_memberships(app: &TestApp) -> Vec<(i64, i64, i64)> {
 }
 
 /// Creates a role through the form; the answer (303 when done).
-async fn create_role(
+pub(crate) async fn create_role(
     app: &TestApp,
     c: &reqwest::Client,
     slug: &str,

@@ -304,6 +304,9 @@ async fn contact_invitation(
                 }
                 ContactRefusal::ResendLimit => crate::routes::invitations::RESEND_LIMIT,
                 ContactRefusal::NotOpen => "This invitation is no longer open.",
+                ContactRefusal::NotAllowed => {
+                    "The invitation policy of these groups refuses this address now: nothing was sent."
+                }
             },
         ),
     }

@@ -2,6 +2,7 @@
 //! and what the link's page shows before.
 
 use super::*;
+use crate::domain::invitation_policy::Disposable;
 use crate::services::link_guesses;
 
 /// The invitee accepts or declines from their inbox.
@@ -10,13 +11,14 @@ pub fn answer(
     me: &User,
     invitation_id: i64,
     accept: bool,
+    disposable: &Disposable,
     now: PrimitiveDateTime,
 ) -> AppResult<(AnswerOutcome, String)> {
     db::write_tx(conn, |conn| {
         let inv = invitation::find(conn, invitation_id)?
             .filter(|i| i.invitee_user_id == Some(me.id))
             .ok_or_else(AppError::not_found)?;
-        apply_answer(conn, me, &inv, accept, now)
+        apply_answer(conn, me, &inv, accept, disposable, now)
     })
 }
 
@@ -134,6 +136,7 @@ pub fn answer_by_link(
     me: &User,
     token: &str,
     accept: bool,
+    disposable: &Disposable,
     now: PrimitiveDateTime,
 ) -> AppResult<Result<(AnswerOutcome, String), LinkRefusal>> {
     db::write_tx(conn, |conn| {
@@ -146,8 +149,11 @@ pub fn answer_by_link(
             return Ok(Err(LinkRefusal::SentTo(inv.invitee_email)));
         }
         invitation::bind_invitee(conn, inv.id, me.id)?;
-        let answered = apply_answer(conn, me, &inv, accept, now)?;
-        if matches!(answered.0, AnswerOutcome::NoLongerOpen(_)) {
+        let answered = apply_answer(conn, me, &inv, accept, disposable, now)?;
+        if matches!(
+            answered.0,
+            AnswerOutcome::NoLongerOpen(_) | AnswerOutcome::NotAllowed
+        ) {
             return Ok(Ok(answered));
         }
         // The wizard's mail carried one link for the whole batch: its answer
@@ -156,8 +162,8 @@ pub fn answer_by_link(
         for sibling in invitation::pending_siblings(conn, &inv)? {
             if policy::may_answer_invitation(me, &sibling).is_ok() {
                 invitation::bind_invitee(conn, sibling.id, me.id)?;
-                let (o, name) = apply_answer(conn, me, &sibling, accept, now)?;
-                if !matches!(o, AnswerOutcome::NoLongerOpen(_)) {
+                let (o, name) = apply_answer(conn, me, &sibling, accept, disposable, now)?;
+                if matches!(o, AnswerOutcome::Accepted | AnswerOutcome::Declined) {
                     names.push(name);
                 }
             }
@@ -168,15 +174,25 @@ pub fn answer_by_link(
 
 /// Closes the invitation once (a conditional update decides; the
 /// membership's unique index backs it up), adds the membership on accept,
-/// records it and tells the inviter.
+/// records it and tells the inviter. An accept is checked against the
+/// invitation policy again, on the invitee's own (confirmed) address: a
+/// rule made after the invitation was sent refuses it
+/// (`AnswerOutcome::NotAllowed`, with the community whose rule it is).
 pub(super) fn apply_answer(
     conn: &mut DbConn,
     me: &User,
     inv: &invitation::Invitation,
     accept: bool,
+    disposable: &Disposable,
     now: PrimitiveDateTime,
 ) -> AppResult<(AnswerOutcome, String)> {
     let group = crate::models::group::find(conn, inv.group_id)?;
+    if accept && inv.effective_status(now) == InvitationStatus::Pending {
+        let levels = crate::models::invitation_policy::along_path(conn, group.id)?;
+        if let Err(b) = policy::may_invite_address(&levels, &me.email, disposable) {
+            return Ok((AnswerOutcome::NotAllowed, b.community));
+        }
+    }
     let to = if accept {
         InvitationStatus::Accepted
     } else {
@@ -300,9 +316,9 @@ impl crate::services::App {
         invitation_id: i64,
         accept: bool,
     ) -> AppResult<(AnswerOutcome, String)> {
-        let (me, now) = (me.clone(), self.clock.now());
+        let (me, now, disposable) = (me.clone(), self.clock.now(), self.config.disposable.clone());
         self.writer
-            .run(move |c| answer(c, &me, invitation_id, accept, now))
+            .run(move |c| answer(c, &me, invitation_id, accept, &disposable, now))
             .await
     }
 
@@ -313,9 +329,9 @@ impl crate::services::App {
         token: String,
         accept: bool,
     ) -> AppResult<Result<(AnswerOutcome, String), LinkRefusal>> {
-        let (me, now) = (me.clone(), self.clock.now());
+        let (me, now, disposable) = (me.clone(), self.clock.now(), self.config.disposable.clone());
         self.writer
-            .run(move |c| answer_by_link(c, &me, &token, accept, now))
+            .run(move |c| answer_by_link(c, &me, &token, accept, &disposable, now))
             .await
     }
 

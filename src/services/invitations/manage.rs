@@ -23,6 +23,20 @@ pub enum AdminActionOutcome {
     QuotaReached,
     /// This invitation was re-sent as often as a day allows.
     ResendLimit,
+    /// The invitation policy refuses it now (a rule made since it was sent).
+    NotAllowed(policy::Breach),
+}
+
+/// What the invitation policy of `inv`'s group says of it now: resending
+/// or renewing an invitation a rule refuses would only mail a link that
+/// cannot be accepted.
+fn breach(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    inv: &invitation::Invitation,
+) -> AppResult<Option<policy::Breach>> {
+    let levels = crate::models::invitation_policy::along_path(conn, inv.group_id)?;
+    Ok(policy::may_invite_address(&levels, &inv.invitee_email, &env.config.disposable).err())
 }
 
 /// "Resend invitation": mails the current link again and restarts the period.
@@ -60,6 +74,9 @@ pub(crate) fn resend_checked(
     ) || inv.status != InvitationStatus::Pending
     {
         return Ok(AdminActionOutcome::NotOpen(status));
+    }
+    if let Some(b) = breach(conn, env, inv)? {
+        return Ok(AdminActionOutcome::NotAllowed(b));
     }
     // Inside the caller's transaction: the reservation holds until it ends.
     let limits = limits(env.config);
@@ -144,6 +161,9 @@ pub(crate) fn renew_checked(
     if inv.status != InvitationStatus::Pending {
         return Ok(AdminActionOutcome::NotOpen(inv.effective_status(now)));
     }
+    if let Some(b) = breach(conn, env, inv)? {
+        return Ok(AdminActionOutcome::NotAllowed(b));
+    }
     let (nonce, _token, hash) = env.links.fresh();
     invitation::replace_link(conn, inv, &nonce, &hash, now)?;
     invitation::restart(conn, inv.id, now, expires_at(env.config, now))?;
@@ -203,6 +223,8 @@ pub struct BulkReport {
     pub not_open: usize,
     /// Re-sent as often as a day allows, or the daily quota reached.
     pub limited: usize,
+    /// Refused by the invitation policy now.
+    pub not_allowed: usize,
 }
 
 /// Refuses a press on more than [`BULK_MAX`] invitations (a forged form).
@@ -245,6 +267,7 @@ pub fn bulk(
                         AdminActionOutcome::QuotaReached | AdminActionOutcome::ResendLimit => {
                             report.limited += 1
                         }
+                        AdminActionOutcome::NotAllowed(_) => report.not_allowed += 1,
                     }
                 }
             }

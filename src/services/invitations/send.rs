@@ -2,11 +2,14 @@
 //! one savepoint per entry, within the quotas.
 
 use super::*;
+use crate::models::invitation_policy::PolicyCache;
 
 /// Who sends a list, and what the quotas still let them send of it.
 pub struct Sender<'a> {
     pub user: &'a User,
     pub grant: send_count::Grant,
+    /// Each group's invitation policy, read once per request.
+    pub policies: PolicyCache,
 }
 
 /// The daily quotas of `config`, for `send_count::reserve`.
@@ -90,6 +93,10 @@ pub fn invite_one(
                 }
             } else {
                 None
+            };
+            let refusal = match refusal {
+                Some(r) => Some(r),
+                None => policy_refusal(conn, &mut sender.policies, access, &email, config)?,
             };
             let refusal = match refusal {
                 Some(r) => Some(r),
@@ -208,4 +215,20 @@ struct Chosen<'a> {
     nonce: String,
     token: String,
     token_hash: String,
+}
+
+/// What the invitation policy of the group's path says of inviting `email`
+/// there (`policy::may_invite_under`, `policy::may_invite_address`).
+fn policy_refusal(
+    conn: &mut DbConn,
+    policies: &mut PolicyCache,
+    access: &GroupAccess,
+    email: &str,
+    config: &Config,
+) -> diesel::QueryResult<Option<InviteOutcome>> {
+    let levels = policies.levels(conn, access.group.id)?;
+    Ok(policy::may_invite_under(levels, access)
+        .and_then(|()| policy::may_invite_address(levels, email, &config.disposable))
+        .err()
+        .map(|b| InviteOutcome::NotAllowed(b.to_string())))
 }

@@ -44,6 +44,8 @@ pub enum ContactRefusal {
     QuotaReached,
     ResendLimit,
     NotOpen,
+    /// The invitation policy refuses it now.
+    NotAllowed,
 }
 
 /// The acting super user (reloaded inside the transaction: their powers may
@@ -186,6 +188,7 @@ pub fn contact_invitation_action(
             AdminActionOutcome::QuotaReached => return Ok(Err(ContactRefusal::QuotaReached)),
             AdminActionOutcome::ResendLimit => return Ok(Err(ContactRefusal::ResendLimit)),
             AdminActionOutcome::NotOpen(_) => return Ok(Err(ContactRefusal::NotOpen)),
+            AdminActionOutcome::NotAllowed(_) => return Ok(Err(ContactRefusal::NotAllowed)),
         }
         let until = invitations::expires_at(env.config, now);
         for sibling in crate::models::invitation::pending_siblings(conn, &ci.invitation)? {

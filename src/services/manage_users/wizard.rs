@@ -300,6 +300,11 @@ fn invite_contact(
     // Inside the caller's transaction: a refusal takes the reservation back.
     let mut grant = crate::models::send_count::reserve(conn, me.id, &groups, limits, now)?;
     for g in chosen {
+        let levels = crate::models::invitation_policy::along_path(conn, g.id)?;
+        if let Err(b) = policy::may_invite_address(&levels, &contact.email, &env.config.disposable)
+        {
+            return Err(refused_groups(&format!("{}: not allowed by {b}.", g.name)));
+        }
         if !grant.take(g.id) {
             return Err(refused_groups(QUOTA));
         }
