@@ -1,14 +1,14 @@
 //! A community's invitation policy page (`/groups/{slug}/policy`): the
 //! rules, saving them, and cancelling the pending invitations they refuse.
 
-use super::{Unprocessable, see_other};
+use super::{Confirmed, Unprocessable, see_other};
 use crate::auth::CurrentUser;
 use crate::domain::FormErrors;
 use crate::error::AppResult;
 use crate::services::invitation_policy::PolicyInput;
 use crate::state::AppState;
-use crate::views::PolicyPage;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use crate::views::{PolicyPage, confirm};
+use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(policy_page)
@@ -70,10 +70,25 @@ async fn save_policy(
 
 #[post("/groups/{slug}/policy/cancel")]
 async fn cancel_breaking(
+    req: HttpRequest,
     me: CurrentUser,
     state: web::Data<AppState>,
     slug: web::Path<String>,
+    form: web::Form<Confirmed>,
 ) -> AppResult<HttpResponse> {
+    if form.confirmed.is_none() {
+        let view = state.invitation_policy(&slug, &me.user).await?;
+        let items = view
+            .breaking
+            .iter()
+            .map(|b| format!("{} to {}", b.email, b.group))
+            .collect();
+        return Ok(
+            confirm::policy_cancel(me.ctx, &view.access, items, view.more_breaking)
+                .respond_to(&req)
+                .map_into_boxed_body(),
+        );
+    }
     let n = state.cancel_breaking_invitations(&slug, &me.user).await?;
     me.ctx.flash(
         "success",

@@ -329,3 +329,48 @@ pub fn active_login_off(ctx: Ctx, id: i64, name: &str) -> ConfirmPage {
         back_label: "Keep it on".into(),
     }
 }
+
+/// "Cancel the invitations the policy refuses?" on the invitation policy
+/// page: `items` are those listed (the cancel takes every one, `more` too).
+pub fn policy_cancel(
+    ctx: Ctx,
+    access: &GroupAccess,
+    items: Vec<String>,
+    more: bool,
+) -> ConfirmPage {
+    let (slug, name) = (&access.group.slug, &access.group.name);
+    let page = format!("/groups/{slug}/policy");
+    let n = items.len();
+    let (heading, button) = match (n, more) {
+        (1, false) => (
+            "Cancel this invitation?".to_string(),
+            "Cancel this invitation".to_string(),
+        ),
+        (_, true) => (
+            "Cancel all these invitations?".into(),
+            "Cancel all these invitations".into(),
+        ),
+        (n, false) => (
+            format!("Cancel these {n} invitations?"),
+            format!("Cancel these {n} invitations"),
+        ),
+    };
+    ConfirmPage {
+        ctx,
+        crumbs: vec![
+            (format!("/groups/{slug}"), name.clone()),
+            (page.clone(), "Invitation policy".into()),
+        ],
+        title: heading.clone(),
+        heading,
+        consequence: format!(
+            "The invitation policy of {name} refuses them now, so they could not be accepted. \
+             Cancelled, their links stop working at once; nobody is told."
+        ),
+        items,
+        form: (n > 0)
+            .then(|| ConfirmForm::repost(format!("{page}/cancel"), Vec::new(), &button, true)),
+        back: page,
+        back_label: "Keep them".into(),
+    }
+}

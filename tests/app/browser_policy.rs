@@ -66,6 +66,11 @@ async fn browser_invitation_policy_flow(b: Backend) {
         .await;
     browser.screenshots("invitation-policy").await;
     browser.press("Cancel this invitation").await;
+    browser.assert_sees(&["Cancel this invitation?"]).await;
+    browser
+        .check_a11y("cancel the invitations the policy refuses")
+        .await;
+    browser.press("Cancel this invitation").await;
     browser.assert_sees(&["1 invitation is cancelled."]).await;
 
     browser.goto("/groups/eng/policy").await;

@@ -314,8 +314,17 @@ async fn a_rule_made_later_stops_resend_and_cancels_what_breaks_it(b: Backend) {
     );
     assert_eq!(app.outbox().len(), mails, "nothing mailed");
     // "Cancel these 2 invitations" cancels exactly those.
-    let p = app
+    let ask = app
         .submit_in(&alice, &page, "/groups/big/policy/cancel", &[])
+        .await;
+    assert_eq!(ask.status, 200, "a confirmation first");
+    assert_eq!(pending_to(&app, "x@other.org"), 1, "nothing cancelled yet");
+    assert_eq!(
+        texts(&ask.body, "main li"),
+        vec!["x@other.org to Big", "y@other.org to Eng"]
+    );
+    let p = app
+        .submit_in(&alice, &ask, "/groups/big/policy/cancel", &[])
         .await;
     assert_eq!(p.status, 303);
     let shown = app.get_with(&alice, "/groups/big/policy").await;
