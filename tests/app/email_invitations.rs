@@ -34,7 +34,7 @@ async fn create_group(app: &TestApp, c: &reqwest::Client, slug: &str) {
     assert_eq!(p.status, 303, "{}", p.body);
 }
 
-async fn invite(
+pub(crate) async fn invite(
     app: &TestApp,
     c: &reqwest::Client,
     slug: &str,

@@ -53,22 +53,9 @@ fn allowed_of(app: &TestApp, slug: &str) -> Option<String> {
     })
 }
 
+/// The invite form's result lines for `to`, as GroupMember, no message.
 async fn invite(app: &TestApp, c: &reqwest::Client, slug: &str, to: &str) -> Vec<String> {
-    let role = app.builtin_role("GroupMember").to_string();
-    let p = app
-        .send_invite(
-            c,
-            slug,
-            &[
-                ("send_to", to),
-                ("role_id", &role),
-                ("message", ""),
-                ("action", "send"),
-            ],
-        )
-        .await;
-    assert_eq!(p.status, 200, "{}", p.body);
-    texts(&p.body, ".invite-results li")
+    crate::email_invitations::invite(app, c, slug, to, "").await
 }
 
 fn pending_to(app: &TestApp, email: &str) -> i64 {
