@@ -95,15 +95,30 @@ impl PolicyCache {
     }
 }
 
-/// Writes the group's own rules (inside the caller's transaction).
+/// Writes the group's own rules (inside the caller's transaction). Two
+/// first saves at once both find no row: the one whose insert loses to the
+/// primary key (in its own savepoint, so the transaction lives on) updates
+/// the winner's row instead.
 pub fn save(conn: &mut DbConn, row: &PolicyRow) -> QueryResult<()> {
-    let updated = diesel::update(invitation_policies::table.find(row.group_id))
-        .set(row)
-        .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(invitation_policies::table)
-            .values(row)
-            .execute(conn)?;
+    let update = |c: &mut DbConn| {
+        diesel::update(invitation_policies::table.find(row.group_id))
+            .set(row)
+            .execute(c)
+    };
+    if update(conn)? == 0 {
+        let inserted = conn.transaction(|c| {
+            diesel::insert_into(invitation_policies::table)
+                .values(row)
+                .execute(c)
+        });
+        match inserted {
+            Err(e) if crate::db::is_unique_violation(&e) => {
+                update(conn)?;
+            }
+            other => {
+                other?;
+            }
+        }
     }
     Ok(())
 }

@@ -17,6 +17,7 @@ backend_tests!(
     a_rule_made_later_stops_resend_and_cancels_what_breaks_it,
     only_those_who_manage_the_community_see_or_change_its_policy,
     where_only_admins_invite_a_manager_is_refused,
+    twenty_first_saves_at_once_leave_one_policy,
 );
 
 const PW: &str = "correct horse battery";
@@ -417,5 +418,35 @@ async fn where_only_admins_invite_a_manager_is_refused(b: Backend) {
         ),
         "{}",
         p.main_text()
+    );
+}
+
+async fn twenty_first_saves_at_once_leave_one_policy(b: Backend) {
+    let app = spawn_app(b).await;
+    let alice = big_and_eng(&app).await;
+    let mut requests = Vec::new();
+    for i in 0..20 {
+        let domain = format!("d{i}.example.com");
+        requests.push(
+            app.prepared_post_with(
+                &alice,
+                "/groups/big/policy",
+                "/groups/big/policy",
+                &[("allowed_domains", domain.as_str())],
+            )
+            .await,
+        );
+    }
+    let pages = at_once(requests).await;
+    assert!(
+        pages.iter().all(|p| p.status == 303),
+        "{:?}",
+        pages.iter().map(|p| p.status).collect::<Vec<_>>()
+    );
+    assert_eq!(app.count("invitation_policies"), 1);
+    let kept = allowed_of(&app, "big").unwrap();
+    assert!(
+        kept.starts_with('d') && kept.ends_with(".example.com"),
+        "{kept}"
     );
 }
