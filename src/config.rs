@@ -21,6 +21,8 @@
 //! | `GUILDHALL_MAIL_WORKER` | `on` | `off` runs a web server without a mail worker (another server delivers) |
 //! | `GUILDHALL_MAIL_POLL_MS` | `1000` | how often the worker looks for due mail |
 //! | `GUILDHALL_INVITATION_TTL_DAYS` | `7` | an invitation expires this long after it was (re)sent |
+//! | `GUILDHALL_INVITATION_REMINDER_DAYS` | `2,5` | the invitee of a pending invitation is reminded by mail this many days after it was (re)sent (each point before the link expires; empty: no reminders) |
+//! | `GUILDHALL_REMINDER_POLL_SECONDS` | `60` | how often the mail worker's server looks for reminders due |
 //! | `GUILDHALL_INVITES_PER_INVITER_PER_DAY` | `1000` | invitations and resends one person may send in 24 h |
 //! | `GUILDHALL_INVITES_PER_GROUP_PER_DAY` | `5000` | invitations and resends of one group in 24 h |
 //! | `GUILDHALL_RESENDS_PER_INVITATION_PER_DAY` | `3` | "Resend invitation" mails one invitation may get in 24 h |
@@ -32,6 +34,7 @@
 //! | `GUILDHALL_COUNT_QUERIES` | `false` | `true`: count each request's SQL statements into an `X-Query-Count` response header (tests, diagnosis) |
 //! | `RUST_LOG` | `info` | log filter (tracing-subscriber syntax) |
 
+use crate::domain::ReminderPoints;
 use crate::domain::invitation_policy::Disposable;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -79,6 +82,9 @@ pub struct Config {
     pub mail_max_attempts: i32,
     pub mail_poll: Duration,
     pub invitation_ttl_days: i64,
+    /// When pending invitations are reminded (`GUILDHALL_INVITATION_REMINDER_DAYS`).
+    pub invitation_reminders: ReminderPoints,
+    pub reminder_poll: Duration,
     pub invites_per_inviter_per_day: i64,
     pub invites_per_group_per_day: i64,
     pub resends_per_invitation_per_day: i64,
@@ -153,6 +159,12 @@ impl Config {
             None => SignupMode::Approval,
             Some(v) => v.parse().map_err(ConfigError)?,
         };
+        let invitation_ttl_days = parse_var("GUILDHALL_INVITATION_TTL_DAYS", 7)?;
+        let invitation_reminders = ReminderPoints::parse(
+            &std::env::var("GUILDHALL_INVITATION_REMINDER_DAYS").unwrap_or_else(|_| "2,5".into()),
+            invitation_ttl_days,
+        )
+        .map_err(|e| ConfigError(format!("GUILDHALL_INVITATION_REMINDER_DAYS: {e}")))?;
         Ok(Self {
             database_url: var("GUILDHALL_DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/guildhall.db".into()),
@@ -186,7 +198,9 @@ impl Config {
             )?),
             mail_max_attempts: parse_var("GUILDHALL_MAIL_MAX_ATTEMPTS", 30)?,
             mail_poll: Duration::from_millis(parse_var("GUILDHALL_MAIL_POLL_MS", 1000u64)?),
-            invitation_ttl_days: parse_var("GUILDHALL_INVITATION_TTL_DAYS", 7)?,
+            invitation_ttl_days,
+            invitation_reminders,
+            reminder_poll: Duration::from_secs(parse_var("GUILDHALL_REMINDER_POLL_SECONDS", 60u64)?),
             invites_per_inviter_per_day: parse_var("GUILDHALL_INVITES_PER_INVITER_PER_DAY", 1000)?,
             invites_per_group_per_day: parse_var("GUILDHALL_INVITES_PER_GROUP_PER_DAY", 5000)?,
             resends_per_invitation_per_day: parse_var(

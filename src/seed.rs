@@ -879,6 +879,7 @@ fn insert_invitations(
                     expires_at: expires,
                     batch_id: None,
                     last_mail_id: None,
+                    tell_inviter: false,
                 },
             )?;
             invitation::add_event(c, id, "sent", Some(*g as i64 + 1), sent)?;

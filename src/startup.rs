@@ -333,7 +333,7 @@ impl Application {
     }
 
     /// Serves until the server is stopped, then stops the mail worker
-    /// after its current round. Tests run this and drop it to stop.
+    /// (and the reminder rounds beside it) after its current round. Tests run this and drop it to stop.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (tx, rx) = watch::channel(false);
         let server = async move {
@@ -343,7 +343,10 @@ impl Application {
         };
         // One future for both, so dropping it (as tests do) stops the worker too.
         match self.worker {
-            Some(w) => tokio::join!(server, w.run(rx)).0,
+            Some(w) => {
+                let reminders = self.state.app.clone().run_reminders(rx.clone());
+                tokio::join!(server, w.run(rx), reminders).0
+            }
             None => server.await,
         }
     }

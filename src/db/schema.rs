@@ -322,6 +322,9 @@ diesel::table! {
         answered_at -> Nullable<Timestamp>,
         last_mail_id -> Nullable<BigInt>,
         batch_id -> Nullable<BigInt>,
+        reminded_expiry -> Nullable<Timestamp>,
+        reminded_points -> Integer,
+        tell_inviter -> Bool,
     }
 }
 

@@ -256,6 +256,27 @@ pub fn address_released(
     )
 }
 
+/// To an inviter who ticked "Tell me when it is accepted".
+pub fn invitation_accepted(
+    to: &str,
+    name: &str,
+    who: &str,
+    group: &str,
+    at: &str,
+    members: &str,
+) -> askama::Result<OutgoingMail> {
+    notice(
+        "invitation_accepted",
+        to,
+        name,
+        &format!("{who} accepted your invitation to {group}").replace(['\r', '\n'], " "),
+        &[
+            format!("{who} accepted your invitation and joined {group} on {at} UTC."),
+            format!("See the members of {group}: {members}"),
+        ],
+    )
+}
+
 /// What an invitation mail says; also rendered as the preview on the invite page.
 pub struct InvitationMail<'a> {
     pub to: &'a str,
@@ -272,6 +293,8 @@ pub struct InvitationMail<'a> {
     pub expires: &'a str,
     /// The group's description, when the invitation is to one group.
     pub about: Option<&'a str>,
+    /// A reminder of an invitation still open (it states the expiry).
+    pub reminder: bool,
 }
 
 #[derive(Template)]
@@ -294,7 +317,13 @@ pub fn invitation(m: &InvitationMail<'_>) -> askama::Result<OutgoingMail> {
         to: m.to.to_string(),
         // Names can hold anything; lettre encodes the header, and line
         // breaks are dropped here so nothing can start a new header line.
-        subject: format!("{} invited you to {}", m.inviter, m.groups).replace(['\r', '\n'], " "),
+        subject: format!(
+            "{}{} invited you to {}",
+            if m.reminder { "Reminder: " } else { "" },
+            m.inviter,
+            m.groups
+        )
+        .replace(['\r', '\n'], " "),
         text,
         html,
     })
@@ -326,6 +355,7 @@ mod tests {
             link: "http://h/join/abc",
             expires: "2026-11-29 10:00",
             about: Some("Where <em>Rust</em> people meet."),
+            reminder: false,
         })
         .unwrap();
         assert_eq!(m.subject, "Alice <b> invited you to Rust, Go and Zig");

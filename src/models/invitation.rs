@@ -38,6 +38,8 @@ pub struct Invitation {
     /// Shared by the invitations the Add user wizard sent together: the id
     /// of the first one, whose link the mail carries.
     pub batch_id: Option<i64>,
+    /// "Tell me when it is accepted": the inviter is mailed on accept.
+    pub tell_inviter: bool,
 }
 
 impl Invitation {
@@ -65,6 +67,7 @@ pub struct NewInvitation<'a> {
     pub batch_id: Option<i64>,
     /// The mail that announces it, when queued before the invitation is written.
     pub last_mail_id: Option<i64>,
+    pub tell_inviter: bool,
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewInvitation<'_>) -> QueryResult<i64> {
@@ -825,4 +828,77 @@ pub fn pending_for_contact(
         .order(inv::id)
         .select((Invitation::as_select(), groups::name))
         .load(conn)
+}
+
+/// Moves a pending invitation's expiry ("Extend 7 days"); the link stays.
+pub fn extend(conn: &mut DbConn, id: i64, until: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        inv::table
+            .find(id)
+            .filter(inv::status.eq(InvitationStatus::Pending.as_str())),
+    )
+    .set(inv::expires_at.eq(until))
+    .execute(conn)
+}
+
+/// Pending, not expired at `now`, expiring within `before`, and reminder
+/// `point` not sent for this expiry (the expiry moved since, or fewer
+/// points were covered).
+#[diesel::dsl::auto_type]
+fn point_open(now: PrimitiveDateTime, before: time::Duration, point: i32) -> _ {
+    let until: PrimitiveDateTime = now + before;
+    let pending: &'static str = InvitationStatus::Pending.as_str();
+    inv::status
+        .eq(pending)
+        .and(inv::expires_at.gt(now))
+        .and(inv::expires_at.le(until))
+        .and(
+            inv::reminded_expiry
+                .is_null()
+                .or(inv::reminded_expiry.ne(inv::expires_at.nullable()))
+                .or(inv::reminded_points.le(point)),
+        )
+}
+
+/// Pending invitations whose reminder `point` (0: the first) is due: the
+/// link expires within `before` from `now` but has not yet, and no
+/// reminder for this point of this expiry was sent. At most `limit`,
+/// soonest expiry first.
+pub fn reminders_due(
+    conn: &mut DbConn,
+    now: PrimitiveDateTime,
+    before: time::Duration,
+    point: i32,
+    limit: i64,
+) -> QueryResult<Vec<Invitation>> {
+    native!(conn, |c| inv::table
+        .filter(point_open(now, before, point))
+        .order((inv::expires_at, inv::id))
+        .limit(limit)
+        .select(Invitation::as_select())
+        .load(c))
+}
+
+/// Claims reminder `point` of invitation `id` for its current expiry:
+/// 1 when this caller won it (send the reminder), 0 when it was sent
+/// already, or the invitation was answered, cancelled or moved out of the
+/// point meanwhile. The condition makes each reminder go out once, however
+/// many servers look at once.
+pub fn claim_reminder(
+    conn: &mut DbConn,
+    id: i64,
+    now: PrimitiveDateTime,
+    before: time::Duration,
+    point: i32,
+) -> QueryResult<usize> {
+    diesel::update(
+        inv::table
+            .find(id)
+            .filter(point_open(now, before, point)),
+    )
+    .set((
+        inv::reminded_expiry.eq(inv::expires_at.nullable()),
+        inv::reminded_points.eq(point + 1),
+    ))
+    .execute(conn)
 }

@@ -36,7 +36,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(invitation_detail)
         .service(resend_invitation)
         .service(resend_from_list)
-        .service(renew_invitation);
+        .service(renew_invitation)
+        .service(extend_from_list)
+        .service(extend_invitation);
 }
 
 const INBOX_SHOWN: crate::db::PageSize = crate::db::PageSize(100);
@@ -608,6 +610,7 @@ fn report(ctx: &crate::auth::Ctx, outcome: invitations::AdminActionOutcome, chan
              Copy it or send it again."
         }
         AdminChange::Cancel => "The invitation is cancelled; its link no longer works.",
+        AdminChange::Extend => "The invitation is extended by 7 days; its link stays the same.",
     };
     match outcome {
         O::Done => ctx.flash("success", done),
@@ -627,7 +630,7 @@ fn report(ctx: &crate::auth::Ctx, outcome: invitations::AdminActionOutcome, chan
     }
 }
 
-/// Resend, Generate new and Cancel: one use case, reported in one place,
+/// Resend, Generate new, Cancel and Extend: one use case, reported in one place,
 /// back where the button was.
 async fn change(
     admin: GroupAdmin,
@@ -679,4 +682,24 @@ async fn renew_invitation(
     form: web::Form<ReturnTo>,
 ) -> AppResult<HttpResponse> {
     change(admin, state, path.1, &form, AdminChange::Renew).await
+}
+
+#[post("/groups/{slug}/invitations/extend")]
+async fn extend_from_list(
+    admin: GroupAdmin,
+    state: web::Data<AppState>,
+    form: web::Form<ResendOne>,
+) -> AppResult<HttpResponse> {
+    let ResendOne { id, back } = form.into_inner();
+    change(admin, state, id, &ReturnTo { back }, AdminChange::Extend).await
+}
+
+#[post("/groups/{slug}/invitations/{id}/extend")]
+async fn extend_invitation(
+    admin: GroupAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    form: web::Form<ReturnTo>,
+) -> AppResult<HttpResponse> {
+    change(admin, state, path.1, &form, AdminChange::Extend).await
 }

@@ -28,8 +28,8 @@ impl Mark {
             .strip_prefix(crate::models::audit::INVITATION_PREFIX)
             .unwrap_or(kind);
         match kind {
-            "sent" | "resent" | "contact_invited" => Self::Sent,
-            "renewed" => Self::Renewed,
+            "sent" | "resent" | "reminded" | "contact_invited" => Self::Sent,
+            "renewed" | "extended" => Self::Renewed,
             "accepted" | "contact_registered" => Self::Accepted,
             "declined" | "cancelled" | "revoked" => Self::Refused,
             "expired" => Self::Expired,

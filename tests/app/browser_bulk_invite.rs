@@ -54,6 +54,8 @@ async fn fill_send_to(browser: &Browser, list: &[String]) {
         .await
         .expect("paste into Send to");
     browser.fill("#message", MESSAGE).await;
+    // Every path carries "Tell me when it is accepted" (the script's slices too).
+    browser.click("input[name=tell_me]").await;
 }
 
 /// With the script: a long list goes out in slices; the progress bar fills,
@@ -128,6 +130,19 @@ async fn assert_result(browser: &Browser, app: &TestApp, n: usize, tag: &str) {
         n - 1
     );
     assert_eq!(pending_invitations_to(app, tag), (n - 1) as i64);
+    let gid = app.group_id(SLUG);
+    let told: i64 = app.db(|c| {
+        use diesel::prelude::*;
+        use guildhall::db::schema::invitations;
+        invitations::table
+            .filter(invitations::group_id.eq(gid))
+            .filter(invitations::tell_inviter.eq(true))
+            .filter(invitations::invitee_email.like(format!("{tag}%@example.org")))
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(told, (n - 1) as i64, "\"Tell me when it is accepted\" was lost");
 }
 
 /// The whole list in one post: redirected to the result page.

@@ -78,10 +78,12 @@ async fn browser_sent_invitations_with_and_without_javascript(b: Backend) {
         browser.goto("/groups/big").await;
         browser.goto("/groups/big/invitations").await;
         // The first pass cancels one.
+        // The first pass cancels one and extends one past its date.
         let cancelled = if js { "Cancelled 0" } else { "Cancelled 1" };
+        let expired_tab = if js { "Expired 2" } else { "Expired 1" };
         assert_eq!(
             texts_of(&browser, "nav.tabs a").await[1..],
-            ["Accepted 3", "Declined 0", "Expired 2", cancelled]
+            ["Accepted 3", "Declined 0", expired_tab, cancelled]
         );
         // One screen of rows at a time: 50, then "Older invitations".
         assert_eq!(
@@ -171,10 +173,63 @@ async fn browser_sent_invitations_with_and_without_javascript(b: Backend) {
         assert_eq!(status_of(&app, second), "pending");
 
         // A tab of its own for each state.
-        browser.follow("Expired 2").await;
+        browser.follow(expired_tab).await;
         let expired = texts_of(&browser, "table.invitations td.invitee a").await;
-        assert_eq!(expired, vec!["late1@example.com", "late0@example.com"]);
+        let late = if js {
+            vec!["late1@example.com", "late0@example.com"]
+        } else {
+            vec!["late0@example.com"]
+        };
+        assert_eq!(expired, late);
         a11y(&browser, js, &format!("sent invitations, expired ({tag})")).await;
+
+        // "Extend 7 days" from the row menu brings one past its date back,
+        // with the same link.
+        let late_id = app.db(|c| {
+            use diesel::prelude::*;
+            use guildhall::db::schema::invitations as inv;
+            inv::table
+                .filter(inv::invitee_email_key.eq(late[0]))
+                .select(inv::id)
+                .first::<i64>(c)
+                .unwrap()
+        });
+        let row = format!("#invitation-{late_id}");
+        browser
+            .click(&format!("{row} details.row-menu summary"))
+            .await;
+        browser
+            .screenshots(&format!("sent-invitations-extend-menu-{tag}"))
+            .await;
+        browser
+            .press(&format!("{row} button[form=extend]"))
+            .await;
+        browser
+            .assert_sees(&["The invitation is extended by 7 days; its link stays the same."])
+            .await;
+        let expires = app.db(|c| {
+            use diesel::prelude::*;
+            use guildhall::db::schema::invitations as inv;
+            inv::table
+                .find(late_id)
+                .select(inv::expires_at)
+                .first::<time::PrimitiveDateTime>(c)
+                .unwrap()
+        });
+        assert!(expires > app.clock.now() + time::Duration::days(6));
+        let after = if js { "Expired 1" } else { "Expired 0" };
+        assert_eq!(texts_of(&browser, "nav.tabs a").await[3], after);
+        // Its page shows it in the history, and the button again.
+        browser
+            .goto(&format!("/groups/big/invitations/{late_id}"))
+            .await;
+        browser
+            .assert_sees(&["Invitation extended by 7 days", "Extend 7 days"])
+            .await;
+        a11y(&browser, js, &format!("invitation extended ({tag})")).await;
+        browser
+            .screenshots(&format!("invitation-extended-{tag}"))
+            .await;
         browser.quit().await;
     }
 }

@@ -69,13 +69,28 @@ fn displayed(e: ElementRef<'_>) -> bool {
     true
 }
 
+/// Whether a displayed submit button outside `form` sends it (`form=` its id).
+fn has_displayed_button(doc: &Html, form: ElementRef<'_>) -> bool {
+    let Some(id) = form.value().attr("id") else {
+        return false;
+    };
+    doc.select(&sel("button, input[type=submit]"))
+        .filter(|b| b.value().attr("form") == Some(id))
+        .filter(|b| !matches!(b.value().attr("type"), Some("button" | "reset")))
+        .any(displayed)
+}
+
 /// The forms a person sees in `html`: those in `<main>` first, then those in
 /// the page's header (the menu's "Log out").
 pub fn forms(html: &str, page_path: &str) -> Vec<Form> {
     let doc = Html::parse_document(html);
     let mut found = Vec::new();
     for region in ["main form", "body > header form"] {
-        for f in doc.select(&sel(region)).filter(|f| displayed(*f)) {
+        // A hidden form still counts when a displayed button names it (`form=`).
+        for f in doc
+            .select(&sel(region))
+            .filter(|f| displayed(*f) || has_displayed_button(&doc, *f))
+        {
             found.push(Form::read(&doc, f, page_path));
         }
     }

@@ -142,6 +142,8 @@ pub fn test_config(db_url: &str, data_dir: &std::path::Path) -> Config {
         mail_max_attempts: 30,
         mail_poll: Duration::from_millis(100),
         invitation_ttl_days: 7,
+        invitation_reminders: guildhall::domain::ReminderPoints::parse("2,5", 7).expect("points"),
+        reminder_poll: Duration::from_millis(100),
         invites_per_inviter_per_day: 1000,
         invites_per_group_per_day: 5000,
         resends_per_invitation_per_day: 3,

@@ -51,6 +51,7 @@ pub(crate) fn seed_invitation(
                 expires_at: now + time::Duration::days(7),
                 batch_id: None,
                 last_mail_id: None,
+                tell_inviter: false,
             },
         )
         .unwrap()

@@ -44,6 +44,7 @@ mod policy;
 mod queries;
 mod races;
 mod reads;
+mod reminders;
 mod roles;
 mod schema;
 mod security;

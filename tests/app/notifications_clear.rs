@@ -212,6 +212,7 @@ async fn the_inbox_pages_past_100_and_says_how_many(b: Backend) {
                     expires_at: now + time::Duration::days(6),
                     batch_id: None,
                     last_mail_id: None,
+                    tell_inviter: false,
                 },
             )
             .unwrap();

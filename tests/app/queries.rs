@@ -146,6 +146,7 @@ fn grow_to(app: &TestApp, ann: i64, club: i64, from: usize, n: usize) {
                         expires_at: now + time::Duration::days(7),
                         batch_id: None,
                         last_mail_id: None,
+                        tell_inviter: false,
                     },
                 )
                 .unwrap();

@@ -24,6 +24,7 @@ pub fn preview(
         link: &format!("{}/invitations", config.base_url),
         expires: &format_when(expires_at(config, now)),
         about: about.filter(|d| !d.is_empty()),
+        reminder: false,
     })?;
     Ok(m)
 }
@@ -95,6 +96,49 @@ pub(super) fn in_app_mail(
     )
 }
 
+/// Mails invitation `inv` (to `groups`, valid until `until`) again: to a
+/// registered invitee pointing to their invitations, to an address or a
+/// contact with its link; as a reminder or as the invitation itself.
+/// Returns the mail's id.
+pub(super) fn mail_again(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    inv: &invitation::Invitation,
+    groups: &str,
+    until: PrimitiveDateTime,
+    reminder: bool,
+    now: PrimitiveDateTime,
+) -> AppResult<i64> {
+    let inviter = user::find(conn, inv.inviter_id)?;
+    let role = role::find(conn, inv.role_id)?.ok_or_else(AppError::not_found)?;
+    let group = crate::models::group::find(conn, inv.group_id)?;
+    let sent = Sent {
+        groups,
+        about: Some(group.description.as_str()).filter(|d| !d.is_empty()),
+        inviter: &inviter,
+        role: &role,
+        message: inv.message.as_deref(),
+        expires_at: until,
+        reminder,
+    };
+    let token = env.links.token(&inv.link_nonce);
+    let invitee = match inv.invitee_user_id {
+        Some(uid) => Some(user::find(conn, uid)?),
+        None => None,
+    };
+    match invitee {
+        // A contact (no login yet) needs the link to register, like an address.
+        Some(invitee) if invitee.status != crate::domain::UserStatus::Invited => {
+            in_app_mail(conn, env, &sent, &invitee, now)
+        }
+        Some(contact) => {
+            let name = Some(contact.first_name.as_str());
+            mail_link(conn, env, &sent, &contact.email, name, &token, now)
+        }
+        None => mail_link(conn, env, &sent, &inv.invitee_email, None, &token, now),
+    }
+}
+
 /// Queues the mail with the invitation's own link, which they need to
 /// register: for a plain address, or for a contact (a user without a login
 /// yet) greeted by `name`; returns its id.
@@ -133,6 +177,7 @@ pub(super) fn queue_mail(
         link,
         expires: &format_when(sent.expires_at),
         about: sent.about,
+        reminder: sent.reminder,
     })?;
     Ok(mail::enqueue(conn, &m, now, &env.config.host())?)
 }
@@ -158,6 +203,7 @@ pub(crate) fn mail_batch(
         role,
         message: None,
         expires_at: expires_at(env.config, now),
+        reminder: false,
     };
     let name = Some(contact.first_name.as_str());
     let mail_id = mail_link(conn, env, &sent, &contact.email, name, token, now)?;

@@ -2,7 +2,6 @@
 //! and what the link's page shows before.
 
 use super::*;
-use crate::domain::invitation_policy::Disposable;
 use crate::services::link_guesses;
 
 /// The invitee accepts or declines from their inbox.
@@ -11,14 +10,14 @@ pub fn answer(
     me: &User,
     invitation_id: i64,
     accept: bool,
-    disposable: &Disposable,
+    config: &Config,
     now: PrimitiveDateTime,
 ) -> AppResult<(AnswerOutcome, String)> {
     db::write_tx(conn, |conn| {
         let inv = invitation::find(conn, invitation_id)?
             .filter(|i| i.invitee_user_id == Some(me.id))
             .ok_or_else(AppError::not_found)?;
-        apply_answer(conn, me, &inv, accept, disposable, now)
+        apply_answer(conn, me, &inv, accept, config, now)
     })
 }
 
@@ -136,7 +135,7 @@ pub fn answer_by_link(
     me: &User,
     token: &str,
     accept: bool,
-    disposable: &Disposable,
+    config: &Config,
     now: PrimitiveDateTime,
 ) -> AppResult<Result<(AnswerOutcome, String), LinkRefusal>> {
     db::write_tx(conn, |conn| {
@@ -149,7 +148,7 @@ pub fn answer_by_link(
             return Ok(Err(LinkRefusal::SentTo(inv.invitee_email)));
         }
         invitation::bind_invitee(conn, inv.id, me.id)?;
-        let answered = apply_answer(conn, me, &inv, accept, disposable, now)?;
+        let answered = apply_answer(conn, me, &inv, accept, config, now)?;
         if matches!(
             answered.0,
             AnswerOutcome::NoLongerOpen(_) | AnswerOutcome::NotAllowed
@@ -162,7 +161,7 @@ pub fn answer_by_link(
         for sibling in invitation::pending_siblings(conn, &inv)? {
             if policy::may_answer_invitation(me, &sibling).is_ok() {
                 invitation::bind_invitee(conn, sibling.id, me.id)?;
-                let (o, name) = apply_answer(conn, me, &sibling, accept, disposable, now)?;
+                let (o, name) = apply_answer(conn, me, &sibling, accept, config, now)?;
                 if matches!(o, AnswerOutcome::Accepted | AnswerOutcome::Declined) {
                     names.push(name);
                 }
@@ -183,13 +182,13 @@ pub(super) fn apply_answer(
     me: &User,
     inv: &invitation::Invitation,
     accept: bool,
-    disposable: &Disposable,
+    config: &Config,
     now: PrimitiveDateTime,
 ) -> AppResult<(AnswerOutcome, String)> {
     let group = crate::models::group::find(conn, inv.group_id)?;
     if accept && inv.effective_status(now) == InvitationStatus::Pending {
         let levels = crate::models::invitation_policy::along_path(conn, group.id)?;
-        if let Err(b) = policy::may_invite_address(&levels, &me.email, disposable) {
+        if let Err(b) = policy::may_invite_address(&levels, &me.email, &config.disposable) {
             return Ok((AnswerOutcome::NotAllowed, b.community));
         }
     }
@@ -249,12 +248,38 @@ pub(super) fn apply_answer(
         Some(&format!("/groups/{}/invitations/{}", group.slug, inv.id)),
         now,
     )?;
+    if accept && inv.tell_inviter {
+        tell_inviter(conn, config, me, inv, &group, now)?;
+    }
     let outcome = if accept {
         AnswerOutcome::Accepted
     } else {
         AnswerOutcome::Declined
     };
     Ok((outcome, group.name))
+}
+
+/// "Tell me when it is accepted": the inviter gets a mail besides the
+/// notification every inviter gets.
+fn tell_inviter(
+    conn: &mut DbConn,
+    config: &Config,
+    me: &User,
+    inv: &invitation::Invitation,
+    group: &Group,
+    now: PrimitiveDateTime,
+) -> AppResult<()> {
+    let inviter = user::find(conn, inv.inviter_id)?;
+    let m = mail::messages::invitation_accepted(
+        &inviter.email,
+        &inviter.first_name,
+        &me.display_name(),
+        &group.name,
+        &format_when(now),
+        &format!("{}/groups/{}/members", config.base_url, group.slug),
+    )?;
+    mail::enqueue(conn, &m, now, &config.host())?;
+    Ok(())
 }
 
 /// What the page of an invitation link shows.
@@ -316,9 +341,9 @@ impl crate::services::App {
         invitation_id: i64,
         accept: bool,
     ) -> AppResult<(AnswerOutcome, String)> {
-        let (me, now, disposable) = (me.clone(), self.clock.now(), self.config.disposable.clone());
+        let (me, now, config) = (me.clone(), self.clock.now(), self.config.clone());
         self.writer
-            .run(move |c| answer(c, &me, invitation_id, accept, &disposable, now))
+            .run(move |c| answer(c, &me, invitation_id, accept, &config, now))
             .await
     }
 
@@ -329,9 +354,9 @@ impl crate::services::App {
         token: String,
         accept: bool,
     ) -> AppResult<Result<(AnswerOutcome, String), LinkRefusal>> {
-        let (me, now, disposable) = (me.clone(), self.clock.now(), self.config.disposable.clone());
+        let (me, now, config) = (me.clone(), self.clock.now(), self.config.clone());
         self.writer
-            .run(move |c| answer_by_link(c, &me, &token, accept, &disposable, now))
+            .run(move |c| answer_by_link(c, &me, &token, accept, &config, now))
             .await
     }
 

@@ -15,6 +15,9 @@ pub struct InviteInput {
     pub role_id: String,
     #[serde(default)]
     pub message: String,
+    /// "Tell me when it is accepted" (a checkbox: present when ticked).
+    #[serde(default)]
+    pub tell_me: Option<String>,
     /// `preview` re-renders the form with the e-mail preview open.
     pub action: Option<String>,
     /// "Also invite to": ids of other groups the inviter administers.
@@ -42,6 +45,7 @@ impl InviteInput {
                 "send_to" => input.send_to = v,
                 "role_id" => input.role_id = v,
                 "message" => input.message = v,
+                "tell_me" => input.tell_me = Some(v),
                 "action" => input.action = Some(v),
                 "also" => push_id(&mut input.also, &v),
                 "scope" => input.scope = v,
@@ -78,6 +82,11 @@ pub(super) fn invalid_entries_message(invalid: &[&str]) -> String {
 }
 
 impl InviteInput {
+    /// Whether "Tell me when it is accepted" is ticked.
+    pub fn tells_me(&self) -> bool {
+        self.tell_me.is_some()
+    }
+
     /// The form without its list, url-encoded, as a report keeps it for
     /// "Invite more" and "Fix N entries".
     pub fn settings(&self) -> String {
@@ -88,6 +97,9 @@ impl InviteInput {
             out.append_pair("role_id", &id.to_string());
         }
         out.append_pair("message", self.message.trim());
+        if self.tells_me() {
+            out.append_pair("tell_me", "on");
+        }
         if self.only_chosen() {
             out.append_pair("scope", "chosen");
         }
@@ -162,6 +174,8 @@ pub struct InviteRequest {
     pub recipients: Vec<Recipient>,
     pub role: Role,
     pub message: Option<String>,
+    /// "Tell me when it is accepted".
+    pub tell_inviter: bool,
     /// How a group is named in the mail when it says more than the name
     /// (a community and its managed communities).
     pub labels: Vec<(i64, String)>,
@@ -297,6 +311,7 @@ impl InviteInput {
                 recipients,
                 role,
                 message: (!message.is_empty()).then_some(message),
+                tell_inviter: self.tells_me(),
                 labels: Vec::new(),
             }),
             _ => Err(e),

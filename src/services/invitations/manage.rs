@@ -30,7 +30,7 @@ pub enum AdminActionOutcome {
 /// What the invitation policy of `inv`'s group says of it now: resending
 /// or renewing an invitation a rule refuses would only mail a link that
 /// cannot be accepted.
-fn breach(
+pub(super) fn breach(
     conn: &mut DbConn,
     env: &InviteEnv<'_>,
     inv: &invitation::Invitation,
@@ -101,33 +101,7 @@ pub(crate) fn resend_checked(
     let until = expires_at(env.config, now);
     invitation::restart(conn, inv.id, now, until)?;
     invitation::log(conn, &[inv.id], "resent", Some(actor.id), now)?;
-    let inviter = user::find(conn, inv.inviter_id)?;
-    let role = role::find(conn, inv.role_id)?.ok_or_else(AppError::not_found)?;
-    let group = crate::models::group::find(conn, inv.group_id)?;
-    let sent = Sent {
-        groups,
-        about: Some(group.description.as_str()).filter(|d| !d.is_empty()),
-        inviter: &inviter,
-        role: &role,
-        message: inv.message.as_deref(),
-        expires_at: until,
-    };
-    let token = env.links.token(&inv.link_nonce);
-    let invitee = match inv.invitee_user_id {
-        Some(uid) => Some(user::find(conn, uid)?),
-        None => None,
-    };
-    let mail_id = match invitee {
-        // A contact (no login yet) needs the link to register, like an address.
-        Some(invitee) if invitee.status != crate::domain::UserStatus::Invited => {
-            in_app_mail(conn, env, &sent, &invitee, now)
-        }
-        Some(contact) => {
-            let name = Some(contact.first_name.as_str());
-            mail_link(conn, env, &sent, &contact.email, name, &token, now)
-        }
-        None => mail_link(conn, env, &sent, &inv.invitee_email, None, &token, now),
-    }?;
+    let mail_id = mail_again(conn, env, inv, groups, until, false, now)?;
     invitation::set_last_mail(conn, &[inv.id], mail_id)?;
     Ok(AdminActionOutcome::Done)
 }
@@ -169,6 +143,34 @@ pub(crate) fn renew_checked(
     invitation::restart(conn, inv.id, now, expires_at(env.config, now))?;
     invitation::log(conn, &[inv.id], "renewed", Some(actor.id), now)?;
     Ok(AdminActionOutcome::Done)
+}
+
+/// How much "Extend 7 days" adds.
+pub const EXTEND_BY: time::Duration = time::Duration::days(7);
+
+/// "Extend 7 days": the same link works 7 days longer (from its expiry, or
+/// from now when it has expired already); no mail goes out.
+pub fn extend(
+    conn: &mut DbConn,
+    env: &InviteEnv<'_>,
+    claim: &AdminClaim,
+    actor: &User,
+    id: i64,
+    now: PrimitiveDateTime,
+) -> AppResult<AdminActionOutcome> {
+    db::write_tx(conn, |conn| {
+        let access = claim.check(conn)?;
+        let inv = of_group(conn, &access, id)?;
+        if inv.status != InvitationStatus::Pending {
+            return Ok(AdminActionOutcome::NotOpen(inv.effective_status(now)));
+        }
+        if let Some(b) = breach(conn, env, &inv)? {
+            return Ok(AdminActionOutcome::NotAllowed(b));
+        }
+        invitation::extend(conn, inv.id, inv.expires_at.max(now) + EXTEND_BY)?;
+        invitation::log(conn, &[inv.id], "extended", Some(actor.id), now)?;
+        Ok(AdminActionOutcome::Done)
+    })
 }
 
 /// A group admin cancels a pending invitation of *this* group (an id of
@@ -285,10 +287,12 @@ pub enum AdminChange {
     Renew,
     /// "Cancel invitation".
     Cancel,
+    /// "Extend 7 days".
+    Extend,
 }
 
 impl crate::services::App {
-    /// Resends, renews or cancels invitation `id` of the claimed group; the
+    /// Resends, renews, cancels or extends invitation `id` of the claimed group; the
     /// claim is checked in the change's own transaction.
     pub async fn change_invitation(
         &self,
@@ -304,6 +308,7 @@ impl crate::services::App {
                 AdminChange::Resend => resend(c, &env, &claim, &actor, id, now),
                 AdminChange::Renew => renew(c, &env, &claim, &actor, id, now),
                 AdminChange::Cancel => cancel(c, &claim, &actor, id, now),
+                AdminChange::Extend => extend(c, &env, &claim, &actor, id, now),
             }
         })
         .await?;

@@ -1,7 +1,8 @@
 //! Inviting people into a group, and answering or cancelling invitations,
 //! one file per job: the form (`form`), sending (`send`), the mail and
 //! messages that announce it (`announce`), what admins do afterwards
-//! (`manage`) and the invitee's answer (`answer`). What they share is here.
+//! (`manage`), reminders before expiry (`remind`) and the invitee's answer
+//! (`answer`). What they share is here.
 
 use crate::auth::links::LinkKey;
 use crate::auth::tokens;
@@ -26,12 +27,14 @@ mod announce;
 mod answer;
 mod form;
 mod manage;
+mod remind;
 mod send;
 
 pub use announce::*;
 pub use answer::*;
 pub use form::*;
 pub use manage::*;
+pub use remind::*;
 pub use send::*;
 
 /// Why a transaction stopped: a plain outcome to report, or a real error.
@@ -79,6 +82,8 @@ struct Sent<'a> {
     role: &'a Role,
     message: Option<&'a str>,
     expires_at: PrimitiveDateTime,
+    /// A reminder of it rather than the invitation itself.
+    reminder: bool,
 }
 
 /// "A", "A and B", "A, B and C": group names as a mail or a message says them.

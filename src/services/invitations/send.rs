@@ -147,6 +147,7 @@ pub fn invite_one(
             role: &req.role,
             message: req.message.as_deref(),
             expires_at: expires_at(config, now),
+            reminder: false,
         };
         // The mail is queued first, so each invitation is written once,
         // already naming it (no UPDATE of the row just inserted).
@@ -174,6 +175,7 @@ pub fn invite_one(
                     expires_at: sent.expires_at,
                     batch_id: None,
                     last_mail_id: Some(mail_id),
+                    tell_inviter: req.tell_inviter,
                 },
             )
             .map_err(|e| {

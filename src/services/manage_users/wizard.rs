@@ -329,6 +329,7 @@ fn invite_contact(
                 expires_at: invitations::expires_at(env.config, now),
                 batch_id: None,
                 last_mail_id: None,
+                tell_inviter: false,
             },
         )
         .map_err(|e| {
