@@ -200,7 +200,10 @@ impl Config {
             mail_poll: Duration::from_millis(parse_var("GUILDHALL_MAIL_POLL_MS", 1000u64)?),
             invitation_ttl_days,
             invitation_reminders,
-            reminder_poll: Duration::from_secs(parse_var("GUILDHALL_REMINDER_POLL_SECONDS", 60u64)?),
+            reminder_poll: Duration::from_secs(parse_var(
+                "GUILDHALL_REMINDER_POLL_SECONDS",
+                60u64,
+            )?),
             invites_per_inviter_per_day: parse_var("GUILDHALL_INVITES_PER_INVITER_PER_DAY", 1000)?,
             invites_per_group_per_day: parse_var("GUILDHALL_INVITES_PER_GROUP_PER_DAY", 5000)?,
             resends_per_invitation_per_day: parse_var(

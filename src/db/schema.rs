@@ -366,6 +366,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    suggestions (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        suggester_id -> BigInt,
+        invitee -> Text,
+        invitee_key -> Text,
+        reason -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        invitation_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(suggestions -> groups (group_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     email_verifications,
@@ -394,4 +412,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     invite_reports,
     invite_report_lines,
     invitation_policies,
+    suggestions,
 );

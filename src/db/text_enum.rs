@@ -39,3 +39,4 @@ text_enum!(crate::domain::InvitationStatus);
 text_enum!(crate::domain::UserStatus);
 text_enum!(crate::domain::JoinRequestStatus);
 text_enum!(crate::domain::MailStatus);
+text_enum!(crate::domain::SuggestionStatus);

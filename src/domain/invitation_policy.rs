@@ -5,8 +5,7 @@
 
 use std::collections::HashSet;
 
-/// Who may send invitations in a community (suggestions, for members who
-/// may not, come with a later step).
+/// Who may send invitations in a community.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum WhoMayInvite {
     /// Anyone whose role has `manage_member` (the default).
@@ -14,6 +13,9 @@ pub enum WhoMayInvite {
     Managers,
     /// Only those who also have `manage_group`.
     Admins,
+    /// Anyone with `manage_member`, and every other member through
+    /// suggestions (which those who manage members approve).
+    Members,
 }
 
 impl WhoMayInvite {
@@ -21,6 +23,7 @@ impl WhoMayInvite {
         match self {
             Self::Managers => "managers",
             Self::Admins => "admins",
+            Self::Members => "members",
         }
     }
 
@@ -28,6 +31,7 @@ impl WhoMayInvite {
         match s {
             "managers" => Some(Self::Managers),
             "admins" => Some(Self::Admins),
+            "members" => Some(Self::Members),
             _ => None,
         }
     }
@@ -144,7 +148,7 @@ pub enum Widening {
     Domain(String),
     /// Covers subdomains where the rules above allow only the domains.
     Subdomains,
-    /// Lets managers invite where only admins may above.
+    /// Lets managers invite (or members suggest) where only admins may above.
     WhoMayInvite,
 }
 
@@ -178,7 +182,7 @@ impl Rules {
 
     /// What these rules (a managed community's) would widen of `above`.
     pub fn widens(&self, above: &Rules) -> Option<Widening> {
-        if above.who == WhoMayInvite::Admins && self.who == WhoMayInvite::Managers {
+        if above.who == WhoMayInvite::Admins && self.who != WhoMayInvite::Admins {
             return Some(Widening::WhoMayInvite);
         }
         if above.allowed.is_empty() {
@@ -359,6 +363,15 @@ mod tests {
             Some(Widening::WhoMayInvite)
         );
         assert_eq!(admins.widens(&Rules::default()), None);
+        // Members suggest: more than "Admins only" above allows, but
+        // suggestions do not widen who invites under the default.
+        let members = Rules {
+            who: WhoMayInvite::Members,
+            ..Rules::default()
+        };
+        assert_eq!(members.widens(&admins), Some(Widening::WhoMayInvite));
+        assert_eq!(members.widens(&Rules::default()), None);
+        assert_eq!(WhoMayInvite::parse("members"), Some(WhoMayInvite::Members));
     }
 
     #[test]

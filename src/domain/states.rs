@@ -80,6 +80,17 @@ stored_states! {
     }
 }
 
+stored_states! {
+    /// A suggestion to invite someone, as stored in `suggestions.status`.
+    pub enum SuggestionStatus {
+        Pending = "pending",
+        Approved = "approved",
+        Declined = "declined",
+        /// Lapsed after 14 days (a pending one past its date reads so too).
+        Expired = "expired",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

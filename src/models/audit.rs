@@ -68,6 +68,7 @@ fn known_label(kind: &str) -> Option<&'static str> {
         "invitation_cancelled" => "Invitation cancelled",
         "invitation_extended" => "Invitation extended by 7 days",
         "invitation_reminded" => "Reminder sent",
+        "invitation_suggested" => "Suggested",
         "invitation_revoked" => "Invitation revoked",
         "invitation_accepted" => "Invitation accepted",
         "invitation_declined" => "Invitation declined",

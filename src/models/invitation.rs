@@ -891,14 +891,21 @@ pub fn claim_reminder(
     before: time::Duration,
     point: i32,
 ) -> QueryResult<usize> {
-    diesel::update(
-        inv::table
-            .find(id)
-            .filter(point_open(now, before, point)),
-    )
-    .set((
-        inv::reminded_expiry.eq(inv::expires_at.nullable()),
-        inv::reminded_points.eq(point + 1),
-    ))
-    .execute(conn)
+    diesel::update(inv::table.find(id).filter(point_open(now, before, point)))
+        .set((
+            inv::reminded_expiry.eq(inv::expires_at.nullable()),
+            inv::reminded_points.eq(point + 1),
+        ))
+        .execute(conn)
+}
+
+/// The pending invitation of this address to this group, if any.
+pub fn pending_id(conn: &mut DbConn, group_id: i64, email_key: &str) -> QueryResult<Option<i64>> {
+    inv::table
+        .filter(inv::group_id.eq(group_id))
+        .filter(inv::invitee_email_key.eq(email_key))
+        .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
+        .select(inv::id)
+        .first(conn)
+        .optional()
 }

@@ -20,6 +20,7 @@ pub mod rate_limit;
 pub mod role;
 pub mod send_count;
 pub mod session;
+pub mod suggestion;
 pub mod user;
 
 pub use group::Group;

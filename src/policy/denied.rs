@@ -31,6 +31,8 @@ pub enum Denied {
     /// The address belongs to an account that confirmed it: the person
     /// with the link logs in to it instead of signing up.
     AddressHeld,
+    /// No community on the group's path lets members suggest someone.
+    SuggestionsClosed,
 }
 
 impl Denied {
@@ -52,6 +54,9 @@ impl Denied {
             Denied::NotTheInvitee => "This invitation was sent to another e-mail address.",
             Denied::AddressHeld => {
                 "An account with this e-mail address exists already: log in with it to answer the invitation."
+            }
+            Denied::SuggestionsClosed => {
+                "This group does not take suggestions: ask one of its admins to invite someone."
             }
             Denied::NoLogin => {
                 "This account cannot log in (its login is off). Contact your administrator."

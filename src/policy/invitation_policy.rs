@@ -3,7 +3,7 @@
 //! that a managed community only narrows the rules above. A rule only ever
 //! refuses: it never grants membership or access.
 
-use super::GroupAccess;
+use super::{Denied, GroupAccess};
 use crate::domain::Permission;
 use crate::domain::invitation_policy::{
     Broken, Disposable, Rules, WhoMayInvite, Widening, domain_of,
@@ -68,6 +68,19 @@ pub fn may_invite_under(levels: &[Level], access: &GroupAccess) -> Result<(), Br
         }),
         _ => Ok(()),
     }
+}
+
+/// A member suggests someone to invite ("Suggest someone") where a level of
+/// the group's path says "Any member": a member of the group or of a
+/// community above it. (Approving one is `may_invite`.)
+pub fn may_suggest(levels: &[Level], access: &GroupAccess) -> Result<(), Denied> {
+    if !access.has_access() {
+        return Err(Denied::NotAMember);
+    }
+    if !levels.iter().any(|l| l.rules.who == WhoMayInvite::Members) {
+        return Err(Denied::SuggestionsClosed);
+    }
+    Ok(())
 }
 
 /// A managed community's own rules may only narrow those above it: the

@@ -36,4 +36,6 @@ pub use group::{
     may_view_group, may_view_members,
 };
 pub use invitation::may_answer_invitation;
-pub use invitation_policy::{Breach, may_invite_address, may_invite_under, may_narrow};
+pub use invitation_policy::{
+    Breach, may_invite_address, may_invite_under, may_narrow, may_suggest,
+};

@@ -127,40 +127,51 @@ async fn group_home(
 ) -> AppResult<GroupPage> {
     let viewer = ctx.user.as_ref().map(|u| u.id);
     let slug = slug.into_inner();
-    let (access, requested, path, tree, (counts, newest)) = db::run(&state.pool, move |c| {
-        let access = GroupAccess::load(c, &slug, viewer)?;
-        let requested = match viewer {
-            Some(uid) if !access.has_access() && access.group.is_on_request() => {
-                join_request::find(c, access.group.id, uid)?
-                    .is_some_and(|r| r.status == join_request::Status::Pending)
+    let (access, requested, path, tree, (counts, newest, suggests)) =
+        db::run(&state.pool, move |c| {
+            let access = GroupAccess::load(c, &slug, viewer)?;
+            let requested = match viewer {
+                Some(uid) if !access.has_access() && access.group.is_on_request() => {
+                    join_request::find(c, access.group.id, uid)?
+                        .is_some_and(|r| r.status == join_request::Status::Pending)
+                }
+                _ => false,
+            };
+            // The communities above, top first, for the breadcrumb.
+            let mut path = if access.ancestors.len() > 1 {
+                group_tree::ancestors(c, access.group.id)?.split_off(1)
+            } else {
+                Vec::new()
+            };
+            path.reverse();
+            // The tree from the top community down; someone who reaches a
+            // managed community but not the top one sees it from their group.
+            let top = path.first().map_or(access.group.id, |g| g.id);
+            let mut tree = community_tree(c, top, access.group.id, viewer)?;
+            if tree.is_empty() && top != access.group.id {
+                tree = community_tree(c, access.group.id, access.group.id, viewer)?;
             }
-            _ => false,
-        };
-        // The communities above, top first, for the breadcrumb.
-        let mut path = if access.ancestors.len() > 1 {
-            group_tree::ancestors(c, access.group.id)?.split_off(1)
-        } else {
-            Vec::new()
-        };
-        path.reverse();
-        // The tree from the top community down; someone who reaches a
-        // managed community but not the top one sees it from their group.
-        let top = path.first().map_or(access.group.id, |g| g.id);
-        let mut tree = community_tree(c, top, access.group.id, viewer)?;
-        if tree.is_empty() && top != access.group.id {
-            tree = community_tree(c, access.group.id, access.group.id, viewer)?;
-        }
-        // Members are shown newest first here; the members page has
-        // them all (inherited ones too), by name.
-        let counts = membership::home_counts(c, access.group.id)?;
-        let newest = if access.can(Permission::ViewMembers) {
-            membership::newest(c, access.group.id, HOME_MEMBERS)?
-        } else {
-            Vec::new()
-        };
-        Ok((access, requested, path, tree, (counts, newest)))
-    })
-    .await?;
+            // Members are shown newest first here; the members page has
+            // them all (inherited ones too), by name.
+            let counts = membership::home_counts(c, access.group.id)?;
+            let newest = if access.can(Permission::ViewMembers) {
+                membership::newest(c, access.group.id, HOME_MEMBERS)?
+            } else {
+                Vec::new()
+            };
+            // A member who may not invite may suggest someone where a
+            // community says so (one more query, for them only).
+            let suggests = viewer.is_some()
+                && access.has_access()
+                && !access.can(Permission::ManageMember)
+                && crate::policy::may_suggest(
+                    &crate::models::invitation_policy::along_path(c, access.group.id)?,
+                    &access,
+                )
+                .is_ok();
+            Ok((access, requested, path, tree, (counts, newest, suggests)))
+        })
+        .await?;
     let last_manager = groups::is_last_manager(&access, counts.managers);
     let member_count = if access.can(Permission::ViewMembers) {
         counts.members
@@ -176,6 +187,7 @@ async fn group_home(
         member_count,
         newest,
         last_manager,
+        suggests,
     })
 }
 

@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod passwords;
 pub mod roles;
 pub mod sessions;
+pub mod suggestions;
 
 use actix_web::web;
 
@@ -35,6 +36,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     communities::config(cfg);
     roles::config(cfg);
     invitation_policy::config(cfg);
+    suggestions::config(cfg);
     assets::config(cfg);
     auth::config(cfg);
     passwords::config(cfg);

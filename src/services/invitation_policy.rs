@@ -216,8 +216,10 @@ fn summary(r: &Rules) -> String {
     if r.block_disposable {
         parts.push("disposable addresses blocked".into());
     }
-    if r.who == WhoMayInvite::Admins {
-        parts.push("only admins invite".into());
+    match r.who {
+        WhoMayInvite::Admins => parts.push("only admins invite".into()),
+        WhoMayInvite::Members => parts.push("members suggest".into()),
+        WhoMayInvite::Managers => {}
     }
     if parts.is_empty() {
         "no rules".into()

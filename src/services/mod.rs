@@ -21,6 +21,7 @@ pub mod registration;
 pub mod revocations;
 pub mod roles;
 pub mod sessions;
+pub mod suggestions;
 
 pub use app::App;
 

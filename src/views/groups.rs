@@ -101,6 +101,8 @@ pub struct GroupPage {
     pub newest: Vec<crate::models::membership::Newest>,
     /// The viewer is its last admin: Leave would be refused.
     pub last_manager: bool,
+    /// The viewer may not invite but may suggest someone.
+    pub suggests: bool,
 }
 
 impl GroupPage {
@@ -335,8 +337,12 @@ pub struct PolicyPage {
 }
 
 impl PolicyPage {
-    pub fn admins_only(&self) -> bool {
-        self.input.who_may_invite == "admins"
+    /// Which "Who may invite" choice is checked.
+    pub fn who_is(&self, value: &str) -> bool {
+        match self.input.who_may_invite.as_str() {
+            "admins" | "members" => self.input.who_may_invite == value,
+            _ => value == "managers",
+        }
     }
 
     /// A community's rules in sentences, for the read-only list.
@@ -363,7 +369,46 @@ impl PolicyPage {
         s.push(match r.who {
             WhoMayInvite::Admins => "Only admins may invite.".into(),
             WhoMayInvite::Managers => "Anyone who manages members may invite.".into(),
+            WhoMayInvite::Members => {
+                "Anyone who manages members may invite; other members suggest someone.".into()
+            }
         });
         s.join(" ")
+    }
+}
+
+/// A group's suggestions (`/groups/{slug}/suggestions`): "Suggest someone"
+/// for members who may not invite, Approve / Decline for those who do.
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/suggestions.html")]
+pub struct SuggestionsView {
+    pub ctx: Ctx,
+    pub page: crate::services::suggestions::SuggestionsPage,
+    pub input: crate::services::suggestions::SuggestInput,
+    pub errors: FormErrors,
+    pub now: time::PrimitiveDateTime,
+}
+
+impl SuggestionsView {
+    pub fn relative(&self, t: &time::PrimitiveDateTime) -> Relative {
+        relative(t, &self.now)
+    }
+
+    /// Whether the "Suggest someone" form is shown: a member who may not
+    /// invite, where the community takes suggestions.
+    pub fn shows_form(&self) -> bool {
+        !self.page.decides && self.page.may_suggest.is_ok()
+    }
+
+    /// Why a member who may not invite cannot suggest here, if so.
+    pub fn closed(&self) -> Option<&'static str> {
+        match self.page.may_suggest {
+            Err(d) if !self.page.decides => Some(d.message()),
+            _ => None,
+        }
+    }
+
+    pub fn status_of(&self, s: &crate::models::suggestion::Suggestion) -> &'static str {
+        s.effective_status(self.now).as_str()
     }
 }

@@ -142,7 +142,11 @@ async fn assert_result(browser: &Browser, app: &TestApp, n: usize, tag: &str) {
             .get_result(c)
             .unwrap()
     });
-    assert_eq!(told, (n - 1) as i64, "\"Tell me when it is accepted\" was lost");
+    assert_eq!(
+        told,
+        (n - 1) as i64,
+        "\"Tell me when it is accepted\" was lost"
+    );
 }
 
 /// The whole list in one post: redirected to the result page.

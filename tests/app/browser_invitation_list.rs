@@ -201,9 +201,7 @@ async fn browser_sent_invitations_with_and_without_javascript(b: Backend) {
         browser
             .screenshots(&format!("sent-invitations-extend-menu-{tag}"))
             .await;
-        browser
-            .press(&format!("{row} button[form=extend]"))
-            .await;
+        browser.press(&format!("{row} button[form=extend]")).await;
         browser
             .assert_sees(&["The invitation is extended by 7 days; its link stays the same."])
             .await;

@@ -146,6 +146,24 @@ pub fn with_button(html: &str, page_path: &str, label: &str) -> Form {
     )
 }
 
+/// As [`with_button`], for one of several buttons with the same label
+/// (a row's "Approve"): the one that sends `value`.
+pub fn with_button_valued(html: &str, page_path: &str, label: &str, value: &str) -> Form {
+    let all = forms(html, page_path);
+    for f in &all {
+        if let Some(b) = f
+            .buttons
+            .iter()
+            .find(|b| b.label == label && b.pair.as_ref().is_some_and(|(_, v)| v == value))
+        {
+            let mut f = f.clone();
+            f.press(&b.clone());
+            return f;
+        }
+    }
+    panic!("{page_path} shows no {label:?} button sending {value:?}")
+}
+
 fn strip_fragment(url: &str) -> String {
     url.split('#').next().unwrap_or("").to_string()
 }

@@ -32,7 +32,7 @@ async fn big_and_eng(app: &TestApp) -> reqwest::Client {
     alice
 }
 
-async fn save_policy(
+pub(crate) async fn save_policy(
     app: &TestApp,
     c: &reqwest::Client,
     slug: &str,

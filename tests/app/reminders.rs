@@ -86,18 +86,26 @@ async fn reminders_arrive_at_the_configured_points_and_state_the_expiry(b: Backe
     at(&app, Duration::days(1) + Duration::minutes(1)).await;
     let dave = reminders_to(&app, "dave@example.com");
     assert_eq!(dave.len(), 1);
-    assert_eq!(dave[0].subject, "Reminder: Alice Tester invited you to Crew");
+    assert_eq!(
+        dave[0].subject,
+        "Reminder: Alice Tester invited you to Crew"
+    );
     assert!(
-        dave[0]
-            .text_body
-            .contains(&format!("The invitation expires on {} (UTC).", when(expires))),
+        dave[0].text_body.contains(&format!(
+            "The invitation expires on {} (UTC).",
+            when(expires)
+        )),
         "{}",
         dave[0].text_body
     );
     assert_eq!(link_in(&dave[0].text_body, &app.address), link);
     let bob = reminders_to(&app, "bob@example.com");
     assert_eq!(bob.len(), 1);
-    assert!(bob[0].text_body.contains("/invitations"), "{}", bob[0].text_body);
+    assert!(
+        bob[0].text_body.contains("/invitations"),
+        "{}",
+        bob[0].text_body
+    );
     // Delivered over SMTP like any mail.
     assert!(eventually(15, || smtp.messages().len() == 4).await);
     let subjects: Vec<String> = smtp
@@ -106,7 +114,15 @@ async fn reminders_arrive_at_the_configured_points_and_state_the_expiry(b: Backe
         .filter_map(|m| header(m, "Subject").map(str::to_string))
         .filter(|s| s.starts_with("Reminder: "))
         .collect();
-    assert_eq!(subjects.len(), 2, "{:?}", smtp.messages().iter().map(|m| m.split("\n\n").next().unwrap_or("").to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        subjects.len(),
+        2,
+        "{:?}",
+        smtp.messages()
+            .iter()
+            .map(|m| m.split("\n\n").next().unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+    );
     // Day 3 and 4: nothing more; day 5: the second reminder.
     at(&app, Duration::days(1)).await;
     at(&app, Duration::days(1)).await;
@@ -183,11 +199,13 @@ async fn no_reminder_after_cancel_answer_or_a_new_link_and_none_once_expired(b: 
     let (_, _, new_nonce) = invitation(&app, "renewed@example.com");
     assert_ne!(new_nonce, old_nonce);
     let new_link = link_in(&renewed_mails[0].text_body, &app.address);
-    let p = app
-        .get(new_link.strip_prefix(&app.address).unwrap())
-        .await;
+    let p = app.get(new_link.strip_prefix(&app.address).unwrap()).await;
     assert_eq!(p.status, 200);
-    assert!(p.main_text().contains("Expires in 5 days"), "{}", p.main_text());
+    assert!(
+        p.main_text().contains("Expires in 5 days"),
+        "{}",
+        p.main_text()
+    );
     // Past every expiry: the reminders stop at the two points of each.
     at(&app, Duration::days(10)).await;
     at(&app, Duration::days(1)).await;
@@ -258,7 +276,9 @@ async fn extend_keeps_the_link_and_shows_in_history_and_audit(b: Backend) {
     let now = app.clock.now();
     let (_, after, same_nonce) = invitation(&app, "dave@example.com");
     assert_eq!(same_nonce, nonce, "the link changed");
-    assert!(after > now + Duration::days(7) - Duration::minutes(1) && after <= now + Duration::days(7));
+    assert!(
+        after > now + Duration::days(7) - Duration::minutes(1) && after <= now + Duration::days(7)
+    );
     assert!(after > expires);
     // The same link opens the invitation again.
     let (_, dave_c) = app.logged_in("dave", PW).await;
@@ -283,11 +303,17 @@ async fn extend_keeps_the_link_and_shows_in_history_and_audit(b: Backend) {
 
     // A pending one, from the list's row menu: 7 days more than it had.
     let (erin, erin_expires, _) = invitation(&app, "erin@example.com");
-    let list = app.get_with(&alice, "/groups/crew/invitations?status=expired").await;
+    let list = app
+        .get_with(&alice, "/groups/crew/invitations?status=expired")
+        .await;
     let erin_s = erin.to_string();
     // Its row offers the button (in the row's menu).
     assert_eq!(
-        attrs(&list.body, &format!("#invitation-{erin} button[form=extend]"), "value"),
+        attrs(
+            &list.body,
+            &format!("#invitation-{erin} button[form=extend]"),
+            "value"
+        ),
         vec![erin_s.clone()]
     );
     let press_extend = |page: &Page| {
@@ -324,9 +350,16 @@ async fn extend_is_for_group_admins_and_open_invitations_only(b: Backend) {
     assert_eq!(p.status, 403, "{}", p.body);
     assert_eq!(invitation(&app, "dave@example.com").1, expires);
     // Cancelled: nothing to extend, said so.
-    let p = press(&app, &alice, &format!("/groups/crew/invitations/{dave}/cancel")).await;
+    let p = press(
+        &app,
+        &alice,
+        &format!("/groups/crew/invitations/{dave}/cancel"),
+    )
+    .await;
     assert_eq!(p.status, 303, "{}", p.body);
-    let p = app.forge_with(&alice, "/groups/crew/invitations", &path, &[]).await;
+    let p = app
+        .forge_with(&alice, "/groups/crew/invitations", &path, &[])
+        .await;
     assert_eq!(p.status, 303, "{}", p.body);
     let list = app.get_with(&alice, "/groups/crew/invitations").await;
     assert!(
@@ -394,6 +427,9 @@ async fn tell_me_when_accepted_mails_the_inviter(b: Backend) {
         .collect();
     assert_eq!(told.len(), 1, "one mail, for the invitation that asked");
     assert_eq!(told[0].recipient, "alice@example.com");
-    assert_eq!(told[0].subject, "Bob Tester accepted your invitation to Crew");
+    assert_eq!(
+        told[0].subject,
+        "Bob Tester accepted your invitation to Crew"
+    );
     assert!(told[0].text_body.contains("/groups/crew/members"));
 }
