@@ -39,25 +39,10 @@ pub(super) fn breach(
     Ok(policy::may_invite_address(&levels, &inv.invitee_email, &env.config.disposable).err())
 }
 
-/// "Resend invitation": mails the current link again and restarts the period.
-pub fn resend(
-    conn: &mut DbConn,
-    env: &InviteEnv<'_>,
-    claim: &AdminClaim,
-    actor: &User,
-    id: i64,
-    now: PrimitiveDateTime,
-) -> AppResult<AdminActionOutcome> {
-    db::write_tx(conn, |conn| {
-        let access = claim.check(conn)?;
-        let inv = of_group(conn, &access, id)?;
-        resend_checked(conn, env, actor, &inv, &access.group.name, now)
-    })
-}
-
-/// Resends `inv` once the caller has checked `actor` may (a group admin of
-/// its group, or the super user of the contact's account); inside the
-/// caller's transaction. `groups` names what the mail invites to.
+/// "Resend invitation": mails the current link of `inv` again and restarts
+/// the period, once the caller has checked `actor` may (a group admin of its
+/// group, or the super user of the contact's account); inside the caller's
+/// transaction. `groups` names what the mail invites to.
 pub(crate) fn resend_checked(
     conn: &mut DbConn,
     env: &InviteEnv<'_>,
@@ -106,25 +91,10 @@ pub(crate) fn resend_checked(
     Ok(AdminActionOutcome::Done)
 }
 
-/// "Generate new invitation": a new link (every earlier one stops working at
-/// once) and a new period. The admin copies or re-sends the new link.
-pub fn renew(
-    conn: &mut DbConn,
-    env: &InviteEnv<'_>,
-    claim: &AdminClaim,
-    actor: &User,
-    id: i64,
-    now: PrimitiveDateTime,
-) -> AppResult<AdminActionOutcome> {
-    db::write_tx(conn, |conn| {
-        let access = claim.check(conn)?;
-        let inv = of_group(conn, &access, id)?;
-        renew_checked(conn, env, actor, &inv, now)
-    })
-}
-
-/// Renews `inv` once the caller has checked `actor` may; inside the
-/// caller's transaction.
+/// "Generate new invitation": a new link for `inv` (every earlier one stops
+/// working at once) and a new period, once the caller has checked `actor`
+/// may; inside the caller's transaction. The admin copies or re-sends the
+/// new link.
 pub(crate) fn renew_checked(
     conn: &mut DbConn,
     env: &InviteEnv<'_>,
@@ -148,48 +118,25 @@ pub(crate) fn renew_checked(
 /// How much "Extend 7 days" adds.
 pub const EXTEND_BY: time::Duration = time::Duration::days(7);
 
-/// "Extend 7 days": the same link works 7 days longer (from its expiry, or
-/// from now when it has expired already); no mail goes out.
-pub fn extend(
+/// "Extend 7 days": the same link of `inv` works 7 days longer (from its
+/// expiry, or from now when it has expired already); no mail goes out.
+/// Inside the caller's transaction, once it checked `actor` may.
+fn extend_checked(
     conn: &mut DbConn,
     env: &InviteEnv<'_>,
-    claim: &AdminClaim,
     actor: &User,
-    id: i64,
+    inv: &invitation::Invitation,
     now: PrimitiveDateTime,
 ) -> AppResult<AdminActionOutcome> {
-    db::write_tx(conn, |conn| {
-        let access = claim.check(conn)?;
-        let inv = of_group(conn, &access, id)?;
-        if inv.status != InvitationStatus::Pending {
-            return Ok(AdminActionOutcome::NotOpen(inv.effective_status(now)));
-        }
-        if let Some(b) = breach(conn, env, &inv)? {
-            return Ok(AdminActionOutcome::NotAllowed(b));
-        }
-        invitation::extend(conn, inv.id, inv.expires_at.max(now) + EXTEND_BY)?;
-        invitation::log(conn, &[inv.id], "extended", Some(actor.id), now)?;
-        Ok(AdminActionOutcome::Done)
-    })
-}
-
-/// A group admin cancels a pending invitation of *this* group (an id of
-/// another group is not found).
-pub fn cancel(
-    conn: &mut DbConn,
-    claim: &AdminClaim,
-    actor: &User,
-    invitation_id: i64,
-    now: PrimitiveDateTime,
-) -> AppResult<AdminActionOutcome> {
-    db::write_tx(conn, |conn| {
-        let access = claim.check(conn)?;
-        let inv = of_group(conn, &access, invitation_id)?;
-        Ok(match cancel_checked(conn, actor, &inv, now)? {
-            true => AdminActionOutcome::Done,
-            false => AdminActionOutcome::NotOpen(inv.effective_status(now)),
-        })
-    })
+    if inv.status != InvitationStatus::Pending {
+        return Ok(AdminActionOutcome::NotOpen(inv.effective_status(now)));
+    }
+    if let Some(b) = breach(conn, env, inv)? {
+        return Ok(AdminActionOutcome::NotAllowed(b));
+    }
+    invitation::extend(conn, inv.id, inv.expires_at.max(now) + EXTEND_BY)?;
+    invitation::log(conn, &[inv.id], "extended", Some(actor.id), now)?;
+    Ok(AdminActionOutcome::Done)
 }
 
 /// Cancels `inv` (the caller checked the actor may); false when it was not
@@ -304,12 +251,23 @@ impl crate::services::App {
         let (app, actor, now) = (self.clone(), actor.clone(), self.clock.now());
         let outcome = db::run(&self.pool, move |c| {
             let env = app.invite_env();
-            match change {
-                AdminChange::Resend => resend(c, &env, &claim, &actor, id, now),
-                AdminChange::Renew => renew(c, &env, &claim, &actor, id, now),
-                AdminChange::Cancel => cancel(c, &claim, &actor, id, now),
-                AdminChange::Extend => extend(c, &env, &claim, &actor, id, now),
-            }
+            // The check and the change in one transaction: nothing changes
+            // between them.
+            db::write_tx(c, |c| {
+                let access = claim.check(c)?;
+                let inv = of_group(c, &access, id)?;
+                match change {
+                    AdminChange::Resend => {
+                        resend_checked(c, &env, &actor, &inv, &access.group.name, now)
+                    }
+                    AdminChange::Renew => renew_checked(c, &env, &actor, &inv, now),
+                    AdminChange::Extend => extend_checked(c, &env, &actor, &inv, now),
+                    AdminChange::Cancel => Ok(match cancel_checked(c, &actor, &inv, now)? {
+                        true => AdminActionOutcome::Done,
+                        false => AdminActionOutcome::NotOpen(inv.effective_status(now)),
+                    }),
+                }
+            })
         })
         .await?;
         if change == AdminChange::Resend && outcome == AdminActionOutcome::Done {
