@@ -384,6 +384,38 @@ diesel::table! {
 
 diesel::joinable!(suggestions -> groups (group_id));
 
+diesel::table! {
+    join_links (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        role_id -> BigInt,
+        created_by -> Nullable<BigInt>,
+        link_nonce -> Text,
+        token_hash -> Text,
+        max_uses -> Integer,
+        uses -> Integer,
+        allowed_domain -> Nullable<Text>,
+        expires_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+        disabled_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    join_link_uses (id) {
+        id -> BigInt,
+        link_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        who -> Text,
+        used_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(join_links -> groups (group_id));
+diesel::joinable!(join_links -> roles (role_id));
+diesel::joinable!(join_link_uses -> join_links (link_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     email_verifications,
@@ -413,4 +445,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     invite_report_lines,
     invitation_policies,
     suggestions,
+    join_links,
+    join_link_uses,
 );

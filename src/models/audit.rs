@@ -32,6 +32,17 @@ pub const INVITATION_POLICY_CHANGED: &str = "invitation_policy_changed";
 /// (`invitation_sent`, `invitation_cancelled`, …).
 pub const INVITATION_PREFIX: &str = "invitation_";
 
+/// Whether an admin removed `user_id` from `group_id` at some time.
+pub fn was_removed(conn: &mut DbConn, group_id: i64, user_id: i64) -> QueryResult<bool> {
+    Ok(audit_events::table
+        .filter(audit_events::kind.eq(MEMBER_REMOVED))
+        .filter(audit_events::group_id.eq(group_id))
+        .filter(audit_events::subject_user_id.eq(user_id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
 /// A readable name for an event kind (a kind written by a newer release
 /// shows as itself).
 pub fn label(kind: &str) -> &str {

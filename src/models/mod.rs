@@ -11,6 +11,7 @@ pub mod group_tree;
 pub mod invitation;
 pub mod invitation_policy;
 pub mod invite_report;
+pub mod join_link;
 pub mod join_request;
 pub mod membership;
 pub mod message;

@@ -33,6 +33,13 @@ pub enum Denied {
     AddressHeld,
     /// No community on the group's path lets members suggest someone.
     SuggestionsClosed,
+    /// A join link needs a confirmed address.
+    AddressUnconfirmed,
+    /// An admin removed the person from the group: a join link does not
+    /// let them back.
+    RemovedFromGroup,
+    /// The join link is for addresses at another domain.
+    OtherDomain,
 }
 
 impl Denied {
@@ -57,6 +64,15 @@ impl Denied {
             }
             Denied::SuggestionsClosed => {
                 "This group does not take suggestions: ask one of its admins to invite someone."
+            }
+            Denied::AddressUnconfirmed => {
+                "Confirm your e-mail address first (see the mail we sent you): this link works for a confirmed address."
+            }
+            Denied::RemovedFromGroup => {
+                "You were removed from this group: ask one of its admins to invite you again."
+            }
+            Denied::OtherDomain => {
+                "This link is for addresses at another domain: ask one of the group's admins for an invitation."
             }
             Denied::NoLogin => {
                 "This account cannot log in (its login is off). Contact your administrator."

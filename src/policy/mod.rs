@@ -13,7 +13,9 @@
 //! - `invitation_policy`: a community's invitation policy (allowed and
 //!   blocked domains, disposable addresses, who may invite, invitations
 //!   off), checked on every path that makes, resends or accepts an
-//!   invitation, and that a managed community only narrows it.
+//!   invitation, and that a managed community only narrows it; "Any
+//!   member" suggests (`may_suggest`);
+//! - `join_link`: who may join by a multi-use join link.
 //!
 //! `GroupAccess` (what a viewer holds in a group and the communities above
 //! it) is the subject of the group rules and lives here too.
@@ -24,6 +26,7 @@ mod denied;
 mod group;
 mod invitation;
 mod invitation_policy;
+mod join_link;
 
 pub use access::{AdminClaim, GroupAccess, Inherited, admin_access};
 pub use account::{
@@ -39,3 +42,4 @@ pub use invitation::may_answer_invitation;
 pub use invitation_policy::{
     Breach, may_invite_address, may_invite_under, may_narrow, may_suggest,
 };
+pub use join_link::may_use_join_link;

@@ -12,6 +12,7 @@ pub mod home;
 pub mod invitation_policy;
 pub mod invitations;
 pub mod join;
+pub mod join_links;
 pub mod manage_users;
 pub mod messages;
 pub mod notifications;
@@ -37,6 +38,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     roles::config(cfg);
     invitation_policy::config(cfg);
     suggestions::config(cfg);
+    join_links::config(cfg);
     assets::config(cfg);
     auth::config(cfg);
     passwords::config(cfg);

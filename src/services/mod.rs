@@ -10,6 +10,7 @@ pub mod invitation_policy;
 pub mod invitations;
 pub mod invite_reports;
 pub mod invite_send;
+pub mod join_links;
 pub mod link_guesses;
 pub mod login;
 pub mod manage_users;

@@ -412,3 +412,38 @@ impl SuggestionsView {
         s.effective_status(self.now).as_str()
     }
 }
+
+/// A group's multi-use join links (`/groups/{slug}/links`).
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/links.html")]
+pub struct LinksView {
+    pub ctx: Ctx,
+    pub page: crate::services::join_links::LinksPage,
+    pub input: crate::services::join_links::LinkInput,
+    pub errors: FormErrors,
+    pub now: time::PrimitiveDateTime,
+}
+
+impl LinksView {
+    pub fn relative(&self, t: &time::PrimitiveDateTime) -> Relative {
+        relative(t, &self.now)
+    }
+
+    pub fn state_of(&self, l: &crate::models::join_link::JoinLink) -> &'static str {
+        l.state(self.now).as_str()
+    }
+
+    pub fn is_active(&self, l: &crate::models::join_link::JoinLink) -> bool {
+        l.state(self.now) == crate::models::join_link::LinkState::Active
+    }
+
+    pub fn role_selected(&self, id: &i64) -> bool {
+        self.input.role_id.trim() == id.to_string()
+            || (self.input.role_id.is_empty()
+                && self
+                    .page
+                    .roles
+                    .iter()
+                    .any(|r| r.id == *id && r.name == crate::models::role::GROUP_MEMBER))
+    }
+}

@@ -25,3 +25,18 @@ pub struct JoinPage {
     /// The logged-in user is the one the invitation was sent to.
     pub addressed_to_me: bool,
 }
+
+/// `/links/{token}`: a multi-use join link as whoever opens it sees it.
+#[derive(Template, WebTemplate)]
+#[template(path = "invitations/join_link.html")]
+pub struct JoinLinkPage {
+    pub ctx: Ctx,
+    pub token: String,
+    pub view: crate::services::join_links::LinkView,
+}
+
+impl JoinLinkPage {
+    pub fn is_active(&self) -> bool {
+        self.view.state == crate::models::join_link::LinkState::Active
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE join_link_uses;
+DROP TABLE join_links;
