@@ -22,7 +22,7 @@ pub(crate) const PER_PATTERN: usize = 2;
 pub(crate) const MAX_PAGES: usize = 80;
 
 /// GET routes that no link reaches, and why.
-const NOT_LINKED: [(&str, &str); 8] = [
+const NOT_LINKED: [(&str, &str); 9] = [
     // For load balancers and uptime monitors; no page links to it.
     ("/healthz", "liveness probe"),
     // JSON fetched by the invite form's script as one types a username.
@@ -33,6 +33,9 @@ const NOT_LINKED: [(&str, &str); 8] = [
     ("/account/email/{token}", "link in a mail"),
     // Opened from an invitation mail or a copied link (a text field, not a link).
     ("/join/{token}", "link in a mail or copied"),
+    // A join link is copied from its text field and shared by the admins;
+    // tests/app/join_links.rs and browser_join_links open it.
+    ("/links/{token}", "copied join link"),
     // Where the invite form redirects after sending (its sender's only);
     // the invite browser tests check it.
     (
