@@ -70,6 +70,15 @@ pub fn may_invite_under(levels: &[Level], access: &GroupAccess) -> Result<(), Br
     }
 }
 
+/// The first level of the path that turned invitations off, as the rule
+/// that refuses every address (the invite page says so instead of a form).
+pub fn invitations_off(levels: &[Level]) -> Option<Breach> {
+    levels.iter().find(|l| l.rules.off).map(|l| Breach {
+        community: l.name.clone(),
+        broken: Broken::InvitationsOff,
+    })
+}
+
 /// A member suggests someone to invite ("Suggest someone") where a level of
 /// the group's path says "Any member": a member of the group or of a
 /// community above it. (Approving one is `may_invite`.)

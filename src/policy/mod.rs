@@ -40,6 +40,6 @@ pub use group::{
 };
 pub use invitation::may_answer_invitation;
 pub use invitation_policy::{
-    Breach, may_invite_address, may_invite_under, may_narrow, may_suggest,
+    Breach, invitations_off, may_invite_address, may_invite_under, may_narrow, may_suggest,
 };
 pub use join_link::may_use_join_link;

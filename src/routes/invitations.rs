@@ -70,6 +70,7 @@ async fn invite_page(
         errors,
         preview: c.preview,
         preview_open,
+        off: c.off,
     })
 }
 

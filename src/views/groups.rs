@@ -150,6 +150,8 @@ pub struct InvitePage {
     /// The invitation mail as the invitee will get it.
     pub preview: crate::mail::OutgoingMail,
     pub preview_open: bool,
+    /// Invitations are off here (the policy's rule): no form.
+    pub off: Option<crate::policy::Breach>,
 }
 
 impl InvitePage {

@@ -2,7 +2,8 @@
 //! Big's rules from its settings, narrows them in the managed community
 //! Eng, is refused when Eng would widen them, and sees an invitation made
 //! before the rules listed with "Cancel this invitation". Each page is
-//! checked with axe-core at 1280 and 390 px.
+//! checked with axe-core at 1280 and 390 px; then the same form without
+//! JavaScript, and the invite page once invitations are off.
 
 use crate::backend_tests;
 use crate::browser::{Browser, fill_in, texts_of};
@@ -84,5 +85,30 @@ async fn browser_invitation_policy_flow(b: Backend) {
         .await;
     browser.check_a11y("invitation policy refused").await;
     browser.screenshots("invitation-policy-refused").await;
+    browser.quit().await;
+
+    // Without JavaScript: the same form saves, refuses and turns
+    // invitations off; the invite page then says so instead of a form.
+    let browser = Browser::start_without_js(&app).await;
+    browser.log_in("alice", PW).await;
+    browser.goto("/groups/eng/policy").await;
+    fill_in(&browser, "Allowed e-mail domains", "other.org").await;
+    browser.press("Save invitation policy").await;
+    browser
+        .assert_sees(&["Big allows only addresses at example.com: other.org would widen it."])
+        .await;
+    browser.goto("/groups/big/policy").await;
+    browser.click("input[name=invitations_off]").await;
+    browser.press("Save invitation policy").await;
+    browser
+        .assert_sees(&["The invitation policy is saved."])
+        .await;
+    browser.goto("/groups/eng/invite").await;
+    browser
+        .assert_sees(&[
+            "Nobody can be invited to Eng now: Big's invitation policy: invitations are off.",
+        ])
+        .await;
+    browser.screenshots("invite-page-invitations-off").await;
     browser.quit().await;
 }

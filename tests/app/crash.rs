@@ -11,6 +11,9 @@
 //!   not at all;
 //! - while its mail worker delivers: after a restart only the mails that
 //!   were in flight go out twice, and the rest within 30 s;
+//! - while "Cancel these N invitations" (the invitation policy page)
+//!   cancels what a new rule refuses: all of them are cancelled, with their
+//!   history, or none;
 //! - and a mail server that is down is told in the log once, not per mail.
 
 use crate::backend_tests;
@@ -28,6 +31,7 @@ backend_tests!(
     the_add_user_wizard_killed_mid_add_leaves_whole_contacts_or_none,
     the_mail_worker_killed_mid_batch_repeats_at_most_the_mails_in_flight,
     a_mail_server_outage_is_one_line_in_the_log_not_one_per_mail,
+    cancelling_what_a_policy_refuses_killed_mid_way_commits_all_or_nothing,
 );
 
 pub(crate) const PW: &str = "a long enough password";
@@ -792,5 +796,98 @@ async fn the_add_user_wizard_killed_mid_add_leaves_whole_contacts_or_none(b: Bac
             }
         }
     }
+    server.kill();
+}
+
+/// (cancelled invitations, their "cancelled" events) for addresses tagged `tag`.
+fn cancelled(pool: &guildhall::db::DbPool, tag: &str) -> (i64, i64) {
+    let mut c = pool.get().unwrap();
+    let pattern = format!("{tag}-%@example.org");
+    let n = invitations::table
+        .filter(invitations::invitee_email_key.like(&pattern))
+        .filter(invitations::status.eq("cancelled"))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    let events = invitation_events::table
+        .inner_join(invitations::table)
+        .filter(invitations::invitee_email_key.like(&pattern))
+        .filter(invitation_events::kind.eq("cancelled"))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    (n, events)
+}
+
+/// Saves crash-crew's allowed domains.
+async fn allow_only(c: &reqwest::Client, base: &str, domains: &str) {
+    let page = "/groups/crash-crew/policy";
+    let r = submit(c, base, page, page, &[("allowed_domains", domains)])
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303, "the policy is saved");
+}
+
+/// "Cancel these N invitations" on crash-crew's policy page, confirmed.
+async fn cancel_breaking(c: reqwest::Client, base: String) -> reqwest::Result<reqwest::Response> {
+    let page = "/groups/crash-crew/policy";
+    let action = "/groups/crash-crew/policy/cancel";
+    let asks = submit(&c, &base, page, action, &[]).await?;
+    let body = asks.text().await?;
+    send(&c, &base, &crate::forms::posting_to(&body, action, action)).await
+}
+
+async fn cancelling_what_a_policy_refuses_killed_mid_way_commits_all_or_nothing(b: Backend) {
+    let site = Site::new(b);
+    let pool = &site.pool;
+    let mut server = site.serve(&[]).await;
+    let (ada, role) = ada_with_a_group(&server.base).await;
+    // ENTRIES invitations to example.org, then a rule that refuses them.
+    let invite_then_forbid = |base: String, tag: String| {
+        let (ada, role) = (ada.clone(), role.clone());
+        async move {
+            allow_only(&ada, &base, "").await;
+            let r = invite(ada.clone(), base.clone(), addresses(&tag, ENTRIES), role)
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 303);
+            allow_only(&ada, &base, "example.com").await;
+        }
+    };
+    invite_then_forbid(server.base.clone(), "whole".into()).await;
+    let started = Instant::now();
+    let r = cancel_breaking(ada.clone(), server.base.clone())
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(cancelled(pool, "whole"), (ENTRIES as i64, ENTRIES as i64));
+    eprintln!("crash ({b:?}): {ENTRIES} cancelled in {took:?}");
+
+    let mut outcomes = Vec::new();
+    for (round, share) in [0.3, 0.6, 0.9].into_iter().enumerate() {
+        let tag = format!("cancel{round}");
+        invite_then_forbid(server.base.clone(), tag.clone()).await;
+        let request = cancel_breaking(ada.clone(), server.base.clone());
+        let answered;
+        (server, answered) = killed_during(&site, server, took.mul_f64(share), request).await;
+        let (n, events) = cancelled(pool, &tag);
+        assert!(
+            n == 0 || n == ENTRIES as i64,
+            "killed at {share}: {n} of {ENTRIES} were cancelled"
+        );
+        assert_eq!(events, n, "each cancelled one has its history line");
+        outcomes.push((n, answered));
+        // Pressed again (when the kill came first): all are cancelled,
+        // nothing twice.
+        if n == 0 {
+            let r = cancel_breaking(ada.clone(), server.base.clone())
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 303);
+        }
+        assert_eq!(cancelled(pool, &tag), (ENTRIES as i64, ENTRIES as i64));
+    }
+    eprintln!("crash ({b:?}): (cancelled, answered) per kill: {outcomes:?}");
     server.kill();
 }

@@ -256,11 +256,46 @@ async fn an_invitation_made_before_invitations_off_is_refused_at_accept(b: Backe
     });
     assert_eq!(member, 0, "a refused accept adds no membership");
     assert_eq!(pending_to(&app, "bob@example.com"), 1, "it stays pending");
-    // New invitations are refused too, with the rule named.
+    // The invite pages say so instead of offering a form (Eng's too)...
+    for slug in ["big", "eng"] {
+        let page = app
+            .get_with(&alice, &format!("/groups/{slug}/invite"))
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.main_text().contains(
+                "now: Big's invitation policy: invitations are off. Someone who manages Big can turn invitations on again"
+            ),
+            "{}",
+            page.main_text()
+        );
+        assert!(
+            crate::forms::forms(&page.body, "/groups/big/invite")
+                .iter()
+                .all(|f| !f.action.ends_with("/invite"))
+        );
+    }
+    // ...and a forged (or stale) form is refused entry by entry, the rule named.
+    let role = app.builtin_role("GroupMember").to_string();
+    let p = app
+        .forge_with(
+            &alice,
+            "/groups/big",
+            "/groups/big/invite",
+            &[
+                ("send_to", "new@example.com"),
+                ("role_id", &role),
+                ("action", "send"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let result = app.get_with(&alice, p.location.as_deref().unwrap()).await;
     assert_eq!(
-        invite(&app, &alice, "big", "new@example.com").await,
+        texts(&result.body, ".invite-results li"),
         vec!["new@example.com: not allowed: Big's invitation policy: invitations are off"]
     );
+    assert_eq!(pending_to(&app, "new@example.com"), 0);
 }
 
 async fn a_rule_made_later_stops_resend_and_cancels_what_breaks_it(b: Backend) {

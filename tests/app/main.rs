@@ -44,6 +44,7 @@ mod messages;
 mod notifications_clear;
 mod passwords;
 mod policy;
+mod policy_paths;
 mod queries;
 mod races;
 mod reads;

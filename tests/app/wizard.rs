@@ -100,7 +100,7 @@ pub(crate) async fn world(b: Backend) -> World {
     }
 }
 
-const CAROL: [(&str, &str); 5] = [
+pub(crate) const CAROL: [(&str, &str); 5] = [
     ("first_name", "Carol"),
     ("last_name", "Contact"),
     ("email", "carol@example.com"),
@@ -116,7 +116,7 @@ const NEW: &str = "/account/users/new";
 /// button `extra`'s "action" names on that page's form, sent with
 /// `details`, `extra`'s groups and search set on it (a tampered form when
 /// they are not what the page holds).
-async fn step(w: &World, details: &[(&str, &str)], extra: &[(&str, &str)]) -> Page {
+pub(crate) async fn step(w: &World, details: &[(&str, &str)], extra: &[(&str, &str)]) -> Page {
     use crate::forms::with_button;
     let given = |k: &str| extra.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
     let (step, action) = (given("step").unwrap(), given("action").unwrap());
@@ -171,7 +171,7 @@ async fn step(w: &World, details: &[(&str, &str)], extra: &[(&str, &str)]) -> Pa
 }
 
 /// What a refusal must leave untouched.
-fn counts(app: &TestApp) -> [i64; 5] {
+pub(crate) fn counts(app: &TestApp) -> [i64; 5] {
     [
         app.count("users"),
         app.count("invitations"),
@@ -567,7 +567,7 @@ fn invitation_ids_of(app: &TestApp, user: i64) -> Vec<i64> {
 }
 
 /// Sends the **Invite to Community** form of `id`'s page as `client`.
-async fn invite_to_community(
+pub(crate) async fn invite_to_community(
     app: &TestApp,
     client: &reqwest::Client,
     id: i64,

@@ -200,6 +200,8 @@ pub struct InviteChoices {
     pub reach: String,
     pub selected_role: i64,
     pub preview: mail::OutgoingMail,
+    /// "Invitations off" at the group's level or above: the rule and whose.
+    pub off: Option<policy::Breach>,
 }
 
 impl crate::services::App {
@@ -212,11 +214,13 @@ impl crate::services::App {
         input: &InviteInput,
     ) -> AppResult<InviteChoices> {
         let (a, viewer) = (access.clone(), inviter.clone());
-        let (roles, also_groups, managed) = db::run(&self.pool, move |c| {
+        let (roles, also_groups, managed, off) = db::run(&self.pool, move |c| {
+            let levels = crate::models::invitation_policy::along_path(c, a.group.id)?;
             Ok((
                 grantable_roles(c, &a, &viewer)?,
                 crate::models::group::managed_by(c, viewer.id, a.group.id, ALSO_SHOWN)?,
                 crate::models::group_tree::descendants(c, a.group.id, MANAGED_SHOWN)?,
+                policy::invitations_off(&levels),
             ))
         })
         .await?;
@@ -250,6 +254,7 @@ impl crate::services::App {
             reach,
             selected_role,
             preview,
+            off,
         })
     }
 }

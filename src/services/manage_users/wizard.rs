@@ -301,8 +301,13 @@ fn invite_contact(
     let mut grant = crate::models::send_count::reserve(conn, me.id, &groups, limits, now)?;
     for g in chosen {
         let levels = crate::models::invitation_policy::along_path(conn, g.id)?;
-        if let Err(b) = policy::may_invite_address(&levels, &contact.email, &env.config.disposable)
-        {
+        // "Admins only" where a level says so, then the address: the same
+        // rules as the invite form.
+        let access = policy::GroupAccess::load(conn, &g.slug, Some(me.id))?;
+        let allowed = policy::may_invite_under(&levels, &access).and_then(|()| {
+            policy::may_invite_address(&levels, &contact.email, &env.config.disposable)
+        });
+        if let Err(b) = allowed {
             return Err(refused_groups(&format!("{}: not allowed by {b}.", g.name)));
         }
         if !grant.take(g.id) {
