@@ -1,6 +1,7 @@
 //! Reminders before an invitation expires (at the configured points, with
-//! the app's clock, over a real SMTP server), "Extend 7 days" and "Tell me
-//! when it is accepted".
+//! the app's clock, over a real SMTP server; none for what was cancelled,
+//! answered, replaced, expired or is refused by the policy now), "Extend 7
+//! days" and "Tell me when it is accepted".
 
 use crate::backend_tests;
 use crate::helpers::*;
@@ -155,9 +156,19 @@ async fn no_reminder_after_cancel_answer_or_a_new_link_and_none_once_expired(b: 
     invite(
         &app,
         &alice,
-        "bob, cancelled@example.com, renewed@example.com, plain@example.com",
+        "bob, cancelled@example.com, renewed@example.com, plain@example.com, refused@other.org",
     )
     .await;
+    // A rule made after the invitation: its link could not be accepted, so
+    // no reminder goes out for it.
+    let p = crate::invitation_policy::save_policy(
+        &app,
+        &alice,
+        "crew",
+        &[("allowed_domains", "example.com")],
+    )
+    .await;
+    assert_eq!(p.status, 303, "{}", p.body);
     let (cancelled, _, _) = invitation(&app, "cancelled@example.com");
     let (renewed, _, old_nonce) = invitation(&app, "renewed@example.com");
     let p = press(
@@ -189,6 +200,7 @@ async fn no_reminder_after_cancel_answer_or_a_new_link_and_none_once_expired(b: 
         "cancelled@example.com",
         "bob@example.com",
         "renewed@example.com",
+        "refused@other.org",
     ] {
         assert!(reminders_to(&app, to).is_empty(), "{to} was reminded");
     }
@@ -211,7 +223,11 @@ async fn no_reminder_after_cancel_answer_or_a_new_link_and_none_once_expired(b: 
     at(&app, Duration::days(1)).await;
     assert_eq!(reminders_to(&app, "plain@example.com").len(), 1);
     assert_eq!(reminders_to(&app, "renewed@example.com").len(), 1);
-    for to in ["cancelled@example.com", "bob@example.com"] {
+    for to in [
+        "cancelled@example.com",
+        "bob@example.com",
+        "refused@other.org",
+    ] {
         assert!(reminders_to(&app, to).is_empty(), "{to} was reminded");
     }
 }

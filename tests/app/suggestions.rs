@@ -122,6 +122,15 @@ async fn a_suggestion_approved_is_mailed_and_credits_the_suggester(b: Backend) {
         notes_of(&app, "alice"),
         vec!["Carol Tester suggests inviting dave@example.com to Big."]
     );
+    // Her Invitations page leads there (and to the join links).
+    let invitations = app.get_with(&alice, "/groups/big/invitations").await;
+    for href in ["/groups/big/suggestions", "/groups/big/links"] {
+        assert_eq!(
+            attrs(&invitations.body, &format!("main a[href='{href}']"), "href").len(),
+            1,
+            "{href}"
+        );
+    }
     let list = app.get_with(&alice, "/groups/big/suggestions").await;
     assert_eq!(texts(&list.body, "td.invitee"), vec!["dave@example.com"]);
     assert_eq!(
