@@ -358,19 +358,21 @@ impl crate::services::App {
         address: String,
     ) -> AppResult<Option<Option<LinkView>>> {
         self.on_pool(move |c, now| {
-            if !link_guesses::take(c, &address, now)? {
-                return Ok(None);
-            }
-            let found = find_link(c, &token)?;
-            if found.is_some() {
-                link_guesses::give_back(c, &address)?;
-            }
-            Ok(Some(found.map(|(link, group, role_name)| LinkView {
-                state: link.state(now),
-                link,
-                group,
-                role_name,
-            })))
+            let found = link_guesses::within_budget(
+                c,
+                &address,
+                now,
+                |c| find_link(c, &token),
+                Option::is_some,
+            )?;
+            Ok(found.map(|f| {
+                f.map(|(link, group, role_name)| LinkView {
+                    state: link.state(now),
+                    link,
+                    group,
+                    role_name,
+                })
+            }))
         })
         .await
     }

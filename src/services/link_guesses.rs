@@ -7,6 +7,7 @@
 //! using the page as a free oracle and from loading the database.)
 
 use crate::db::DbConn;
+use crate::error::AppResult;
 use crate::models::rate_limit;
 use diesel::QueryResult;
 use time::PrimitiveDateTime;
@@ -23,14 +24,35 @@ fn key(address: &str) -> String {
 }
 
 /// Takes one guess for `address`; false when its window is full.
-pub fn take(conn: &mut DbConn, address: &str, now: PrimitiveDateTime) -> QueryResult<bool> {
+fn take(conn: &mut DbConn, address: &str, now: PrimitiveDateTime) -> QueryResult<bool> {
     let since = now - WINDOW;
     rate_limit::prune(conn, PREFIX, since)?;
     rate_limit::take(conn, &key(address), PER_WINDOW, since, now)
 }
 
 /// The link existed: the guess does not count.
-pub fn give_back(conn: &mut DbConn, address: &str) -> QueryResult<()> {
+fn give_back(conn: &mut DbConn, address: &str) -> QueryResult<()> {
     rate_limit::give_back(conn, &key(address))?;
     Ok(())
+}
+
+/// Looks a link up (`look`) under `address`'s budget of guesses: `None`
+/// when the budget is spent, else what was found; a lookup that `led`
+/// somewhere gives its guess back. Every link page (`/join/…`,
+/// `/links/…`, reset and new-address links) opens through it.
+pub fn within_budget<T>(
+    conn: &mut DbConn,
+    address: &str,
+    now: PrimitiveDateTime,
+    look: impl FnOnce(&mut DbConn) -> AppResult<T>,
+    led: impl FnOnce(&T) -> bool,
+) -> AppResult<Option<T>> {
+    if !take(conn, address, now)? {
+        return Ok(None);
+    }
+    let found = look(conn)?;
+    if led(&found) {
+        give_back(conn, address)?;
+    }
+    Ok(Some(found))
 }

@@ -131,15 +131,14 @@ pub fn open_link(
     address: &str,
     now: PrimitiveDateTime,
 ) -> AppResult<Option<LinkState>> {
-    if !link_guesses::take(conn, address, now)? {
-        return Err(AppError::new(ErrorKind::Throttled(
-            link_guesses::TOO_MANY.into(),
-        )));
-    }
-    let found = find_link(conn, purpose, token)?;
-    if found.is_some() {
-        link_guesses::give_back(conn, address)?;
-    }
+    let found = link_guesses::within_budget(
+        conn,
+        address,
+        now,
+        |c| Ok(find_link(c, purpose, token)?),
+        Option::is_some,
+    )?
+    .ok_or_else(|| AppError::new(ErrorKind::Throttled(link_guesses::TOO_MANY.into())))?;
     Ok(found.map(|l| state_of(&l, now)))
 }
 

@@ -396,14 +396,14 @@ impl crate::services::App {
     ) -> AppResult<Option<LinkLookup<LinkView>>> {
         let now = self.clock.now();
         db::run(&self.pool, move |c| {
-            if !link_guesses::take(c, &address, now)? {
-                return Ok(None);
-            }
-            let found = link_view(c, &token, now)?;
-            if !matches!(found, LinkLookup::Unknown) {
-                link_guesses::give_back(c, &address)?;
-            }
-            Ok(Some(found))
+            // A replaced link led somewhere too: only an unknown one counts.
+            link_guesses::within_budget(
+                c,
+                &address,
+                now,
+                |c| link_view(c, &token, now),
+                |found| !matches!(found, LinkLookup::Unknown),
+            )
         })
         .await
     }
