@@ -88,14 +88,15 @@ pub fn insert(
         .get_result(conn)
 }
 
-/// The suggestion `id` of group `group_id` (another group's is not found).
-pub fn find_in_group(conn: &mut DbConn, group_id: i64, id: i64) -> QueryResult<Option<Suggestion>> {
+/// The suggestions among `ids` that belong to group `group_id` (another
+/// group's are not returned), in id order.
+pub fn in_group(conn: &mut DbConn, group_id: i64, ids: &[i64]) -> QueryResult<Vec<Suggestion>> {
     sg::table
-        .filter(sg::id.eq(id))
+        .filter(sg::id.eq_any(ids))
         .filter(sg::group_id.eq(group_id))
+        .order(sg::id)
         .select(Suggestion::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
 }
 
 /// Decides a pending, unexpired suggestion; 0 when it was decided (or

@@ -228,12 +228,14 @@ pub fn decide(
     }
     db::write_tx(conn, |conn| {
         let access = claim.check(conn)?;
-        let mut found = Vec::with_capacity(ids.len());
-        for &id in ids {
-            found.push(
-                suggestion::find_in_group(conn, access.group.id, id)?
-                    .ok_or_else(AppError::not_found)?,
-            );
+        // One read for the press; an id of another group (or none) is a
+        // forged form.
+        let mut wanted = ids.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let found = suggestion::in_group(conn, access.group.id, &wanted)?;
+        if found.len() != wanted.len() {
+            return Err(AppError::not_found());
         }
         let mut report = DecideReport::default();
         let mut approve = match decision {
