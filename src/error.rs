@@ -189,3 +189,71 @@ impl ResponseError for ApiError {
         HttpResponse::build(self.status_code()).json(serde_json::json!({ "error": message }))
     }
 }
+
+/// Errors of `/api/v1`: a status, a stable `code` a program can branch on
+/// and a sentence for people, answered as
+/// `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug)]
+pub struct V1Error {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl V1Error {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        V1Error {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl<E: Into<AppError>> From<E> for V1Error {
+    fn from(e: E) -> Self {
+        let e: AppError = e.into();
+        let (code, message) = match &e.kind {
+            ErrorKind::NotFound => ("not_found", "Not found.".to_string()),
+            ErrorKind::Forbidden => ("forbidden", FORBIDDEN_TEXT.to_string()),
+            ErrorKind::CsrfRejected => ("csrf_rejected", "CSRF check failed.".to_string()),
+            ErrorKind::LoginRequired { .. } => (
+                "unauthorized",
+                "Send a personal access token: Authorization: Bearer <token>.".to_string(),
+            ),
+            ErrorKind::BadRequest(m) => ("bad_request", m.clone()),
+            ErrorKind::Invalid(m) => ("invalid", m.clone()),
+            ErrorKind::Throttled(m) => ("rate_limited", m.clone()),
+            ErrorKind::Internal => {
+                tracing::error!(error = %e, "internal error");
+                ("internal", "Something went wrong on our side.".to_string())
+            }
+        };
+        let status = match e.kind {
+            ErrorKind::LoginRequired { .. } => StatusCode::UNAUTHORIZED,
+            _ => e.status_code(),
+        };
+        V1Error {
+            status,
+            code,
+            message,
+        }
+    }
+}
+
+impl std::fmt::Display for V1Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl ResponseError for V1Error {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(serde_json::json!({
+            "error": { "code": self.code, "message": self.message }
+        }))
+    }
+}

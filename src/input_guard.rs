@@ -55,7 +55,9 @@ fn clean(raw: &[u8], plus: bool, breaks: bool) -> bool {
 
 fn refused(req: &ServiceRequest, kind: ErrorKind) -> actix_web::Error {
     let e = AppError::new(kind);
-    if req.path().starts_with("/api/") {
+    if req.path().starts_with("/api/v1/") {
+        crate::error::V1Error::from(e).into()
+    } else if req.path().starts_with("/api/") {
         ApiError(e).into()
     } else {
         e.into()

@@ -416,6 +416,65 @@ diesel::joinable!(join_links -> groups (group_id));
 diesel::joinable!(join_links -> roles (role_id));
 diesel::joinable!(join_link_uses -> join_links (link_id));
 
+diesel::table! {
+    csv_imports (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        inviter_id -> BigInt,
+        file_name -> Text,
+        state -> Text,
+        rows_total -> Integer,
+        will_invite -> Integer,
+        rows_done -> Integer,
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    csv_import_rows (id) {
+        id -> BigInt,
+        import_id -> BigInt,
+        line -> Integer,
+        entry -> Text,
+        community -> Text,
+        role -> Text,
+        message -> Text,
+        outcome -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::joinable!(csv_imports -> groups (group_id));
+diesel::joinable!(csv_import_rows -> csv_imports (import_id));
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        prefix -> Text,
+        scopes -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_token_groups (token_id, group_id) {
+        token_id -> BigInt,
+        group_id -> BigInt,
+    }
+}
+
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(api_token_groups -> api_tokens (token_id));
+diesel::joinable!(api_token_groups -> groups (group_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     email_verifications,
@@ -447,4 +506,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     suggestions,
     join_links,
     join_link_uses,
+    csv_imports,
+    csv_import_rows,
+    api_tokens,
+    api_token_groups,
 );

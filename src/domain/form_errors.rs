@@ -30,4 +30,8 @@ impl FormErrors {
     pub fn len(&self) -> usize {
         self.0.len()
     }
+    /// Every message, by field name (the JSON API says them in one line).
+    pub fn messages(&self) -> Vec<&str> {
+        self.0.values().map(String::as_str).collect()
+    }
 }

@@ -14,6 +14,9 @@ impl InvitationStatus {
     }
 }
 
+/// Longest optional message an inviter may add.
+pub const MESSAGE_MAX: usize = 1000;
+
 /// What happened to one entry of the invite form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InviteOutcome {

@@ -1,6 +1,7 @@
 //! Checked types built once at the edge, and the pure rules around them.
 
 mod account;
+pub mod csv_invites;
 mod device;
 mod email;
 mod form_errors;
@@ -24,7 +25,7 @@ pub use device::device_name;
 pub use email::EmailAddress;
 pub use form_errors::FormErrors;
 pub use group::{Audience, GroupDescription, GroupName, JoinMethod, Slug};
-pub use invitation::{AnswerOutcome, InviteOutcome};
+pub use invitation::{AnswerOutcome, InviteOutcome, MESSAGE_MAX};
 pub use message::{MessageBody, Subject};
 pub use names::{PersonName, name_key, sort_key};
 pub use password::Password;

@@ -16,11 +16,26 @@ pub enum Recipient {
 
 impl Recipient {
     /// What the entry is keyed on for de-duplication.
-    fn key(&self) -> String {
+    pub fn key(&self) -> String {
         match self {
             Recipient::Username(u) => format!("u:{}", u.key()),
             Recipient::Email(e) => format!("e:{}", e.key()),
             Recipient::Invalid(s) => format!("x:{s}"),
+        }
+    }
+
+    /// One entry: an address when it holds an `@`, else a username.
+    pub fn parse(entry: &str) -> Self {
+        if entry.contains('@') {
+            match EmailAddress::parse(entry) {
+                Ok(e) => Recipient::Email(e),
+                Err(_) => Recipient::Invalid(entry.to_string()),
+            }
+        } else {
+            match Username::parse(entry.trim_start_matches('@')) {
+                Ok(u) => Recipient::Username(u),
+                Err(_) => Recipient::Invalid(entry.to_string()),
+            }
         }
     }
 
@@ -60,17 +75,7 @@ pub fn parse_recipients(raw: &str) -> Result<Vec<Recipient>, RecipientsError> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        let r = if entry.contains('@') {
-            match EmailAddress::parse(entry) {
-                Ok(e) => Recipient::Email(e),
-                Err(_) => Recipient::Invalid(entry.to_string()),
-            }
-        } else {
-            match Username::parse(entry.trim_start_matches('@')) {
-                Ok(u) => Recipient::Username(u),
-                Err(_) => Recipient::Invalid(entry.to_string()),
-            }
-        };
+        let r = Recipient::parse(entry);
         if seen.insert(r.key()) {
             out.push(r);
         }

@@ -465,6 +465,33 @@ pub fn group_page(
     }
 }
 
+/// One invitation of a group as its list shows it (a pending one past its
+/// date as expired), by id.
+pub fn group_row(
+    conn: &mut DbConn,
+    group_id: i64,
+    id: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<Option<GroupRow>> {
+    use crate::db::schema::outbox;
+    let row: Option<GroupRow> = inv::table
+        .inner_join(roles::table)
+        .inner_join(inviters.on(inv::inviter_id.eq(inviters.field(users::id))))
+        .left_join(invitees.on(inv::invitee_user_id.eq(invitees.field(users::id).nullable())))
+        .left_join(outbox::table.on(inv::last_mail_id.eq(outbox::id.nullable())))
+        .filter(inv::group_id.eq(group_id))
+        .filter(inv::id.eq(id))
+        .select(group_row!())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|mut r| {
+        if r.status == InvitationStatus::Pending && r.expires_at <= now {
+            r.status = InvitationStatus::Expired;
+        }
+        r
+    }))
+}
+
 /// A page of a search: by address or user name, within the tab.
 fn group_search_page(
     conn: &mut DbConn,
@@ -908,4 +935,23 @@ pub fn pending_id(conn: &mut DbConn, group_id: i64, email_key: &str) -> QueryRes
         .select(inv::id)
         .first(conn)
         .optional()
+}
+
+/// Whether this address has an invitation to this group that can still be
+/// answered (pending and not yet expired): a read, for the CSV dry run;
+/// sending uses `expire_stale`, which also closes the stale ones.
+pub fn is_open(
+    conn: &mut DbConn,
+    group_id: i64,
+    email_key: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        inv::table
+            .filter(inv::group_id.eq(group_id))
+            .filter(inv::invitee_email_key.eq(email_key))
+            .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
+            .filter(inv::expires_at.gt(now)),
+    ))
+    .get_result(conn)
 }

@@ -1,10 +1,12 @@
 //! Row structs and the queries on them. Every query takes `&mut DbConn`.
 
 pub mod account_link;
+pub mod api_token;
 pub mod audit;
 pub mod badges;
 pub mod case;
 pub mod company_account;
+pub mod csv_import;
 pub mod email_verification;
 pub mod group;
 pub mod group_tree;

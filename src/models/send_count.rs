@@ -144,6 +144,33 @@ pub fn reserve(
     })
 }
 
+/// What the quotas still leave `inviter` to send now: overall, and into
+/// each of `groups`. A read (the CSV dry run); sending reserves.
+pub fn remaining(
+    conn: &mut DbConn,
+    inviter: i64,
+    groups: &[i64],
+    limits: Limits,
+    now: PrimitiveDateTime,
+) -> QueryResult<(i64, Vec<(i64, i64)>)> {
+    let wanted: Vec<(i64, i64)> = groups.iter().map(|&g| (g, 0)).collect();
+    let used = window(conn, inviter, &wanted, now)?;
+    let used_by = |scope: &str, subject: i64| -> i64 {
+        used.iter()
+            .filter(|u| u.0 == scope && u.1 == subject)
+            .map(|u| u.2)
+            .sum()
+    };
+    let by_group = groups
+        .iter()
+        .map(|&g| (g, (limits.per_group - used_by(GROUP, g)).max(0)))
+        .collect();
+    Ok((
+        (limits.per_inviter - used_by(INVITER, inviter)).max(0),
+        by_group,
+    ))
+}
+
 /// The hours in the window of the inviter's quota and of the groups'
 /// (scope, subject, sends), in one statement: at most 24 rows a quota.
 fn window(

@@ -2,10 +2,13 @@
 
 pub mod admin;
 pub mod api;
+pub mod api_tokens;
+pub mod api_v1;
 pub mod assets;
 pub mod auth;
 pub mod cases;
 pub mod communities;
+pub mod csv_invites;
 pub mod groups;
 pub mod health;
 pub mod home;
@@ -39,15 +42,18 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     invitation_policy::config(cfg);
     suggestions::config(cfg);
     join_links::config(cfg);
+    csv_invites::config(cfg);
     assets::config(cfg);
     auth::config(cfg);
     passwords::config(cfg);
     join::config(cfg);
     api::config(cfg);
+    api_v1::config(cfg);
     admin::config(cfg);
     // Before account: /account/users/{id} would take "new" for an id.
     manage_users::config(cfg);
     sessions::config(cfg);
+    api_tokens::config(cfg);
     cases::config(cfg);
 }
 

@@ -1,10 +1,13 @@
 //! Use cases, one transaction each. Handlers parse the request, call one of
 //! these through `db::run`, and render or redirect.
 
+pub mod api_tokens;
+pub mod api_v1;
 mod app;
 pub mod cases;
 pub mod communities;
 pub mod company_accounts;
+pub mod csv_invites;
 pub mod groups;
 pub mod invitation_policy;
 pub mod invitations;

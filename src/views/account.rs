@@ -129,3 +129,33 @@ pub struct ContactInvitationView {
     pub status: InvitationStatus,
     pub expires: String,
 }
+
+/// Personal access tokens (`/account/tokens`).
+#[derive(Template, WebTemplate)]
+#[template(path = "account/tokens.html")]
+pub struct TokensView {
+    pub ctx: Ctx,
+    pub page: crate::services::api_tokens::TokensPage,
+    pub input: crate::services::api_tokens::TokenInput,
+    pub errors: FormErrors,
+    /// (name, token) of the token just made: shown this once.
+    pub made: Option<(String, String)>,
+}
+
+impl TokensView {
+    pub fn scopes(&self) -> &'static [(&'static str, &'static str)] {
+        &crate::services::api_tokens::SCOPES
+    }
+    pub fn expiries(&self) -> &'static [i64] {
+        &crate::services::api_tokens::EXPIRY_DAYS
+    }
+    pub fn state_of(&self, t: &crate::models::api_token::ApiToken) -> &'static str {
+        if t.revoked_at.is_some() {
+            "revoked"
+        } else if t.expires_at <= self.ctx.now {
+            "expired"
+        } else {
+            "active"
+        }
+    }
+}

@@ -374,3 +374,18 @@ pub fn policy_cancel(
         back_label: "Keep them".into(),
     }
 }
+
+/// "Revoke token “CI”?" on `/account/tokens`.
+pub fn revoke_token(ctx: Ctx, action: String, name: &str) -> ConfirmPage {
+    ConfirmPage {
+        ctx,
+        crumbs: vec![("/account/tokens".into(), "Personal access tokens".into())],
+        title: format!("Revoke the token \u{201c}{name}\u{201d}?"),
+        heading: format!("Revoke the token \u{201c}{name}\u{201d}?"),
+        consequence: "Whatever uses it is refused from now on. This cannot be undone: a new token would have to be made and put in its place.".into(),
+        items: Vec::new(),
+        form: Some(ConfirmForm::repost(action, Vec::new(), "Revoke token", true)),
+        back: "/account/tokens".into(),
+        back_label: "Keep it".into(),
+    }
+}

@@ -449,3 +449,73 @@ impl LinksView {
                     .any(|r| r.id == *id && r.name == crate::models::role::GROUP_MEMBER))
     }
 }
+
+/// "Upload a CSV" on a group's invite page.
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/csv_upload.html")]
+pub struct CsvUploadPage {
+    pub ctx: Ctx,
+    pub info: crate::services::csv_invites::UploadInfo,
+    /// Why the last file was refused as a whole.
+    pub error: Option<String>,
+}
+
+impl CsvUploadPage {
+    pub fn max_rows(&self) -> usize {
+        crate::domain::csv_invites::MAX_ROWS
+    }
+}
+
+/// A CSV import: its dry run, then its progress and outcome.
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/csv_import.html")]
+pub struct CsvImportView {
+    pub ctx: Ctx,
+    pub page: crate::services::csv_invites::ImportPage,
+    /// The refused rows listed start after this line.
+    pub after: i32,
+}
+
+impl CsvImportView {
+    pub fn state(&self) -> &'static str {
+        self.page.import.state().as_str()
+    }
+    pub fn is_checked(&self) -> bool {
+        self.page.import.state() == crate::models::csv_import::ImportState::Checked
+    }
+    pub fn is_sending(&self) -> bool {
+        self.page.import.state() == crate::models::csv_import::ImportState::Sending
+    }
+    /// "12 will be invited", one per outcome, most first.
+    pub fn counted(&self) -> Vec<String> {
+        self.page
+            .counts
+            .iter()
+            .map(|(code, n)| crate::domain::csv_invites::RowClass::counted(code, *n))
+            .collect()
+    }
+    pub fn refused_total(&self) -> i64 {
+        self.page
+            .counts
+            .iter()
+            .filter(|(c, _)| !crate::domain::csv_invites::RowClass::from_code(c, "").is_success())
+            .map(|(_, n)| n)
+            .sum()
+    }
+    pub fn going_total(&self) -> i64 {
+        self.page.import.rows_total as i64 - self.refused_total()
+    }
+    /// The next page of refused rows, when this one is full.
+    pub fn next_href(&self) -> Option<String> {
+        let last = self.page.refused.last()?;
+        (self.page.refused.len() as i64 == crate::services::csv_invites::LISTED).then(|| {
+            format!(
+                "/groups/{}/invite/csv/{}?after={}",
+                self.page.access.group.slug, self.page.import.id, last.line
+            )
+        })
+    }
+    pub fn label(&self, r: &crate::models::csv_import::Row) -> String {
+        r.class().label()
+    }
+}

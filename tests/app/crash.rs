@@ -14,6 +14,9 @@
 //! - while "Cancel these N invitations" (the invitation policy page)
 //!   cancels what a new rule refuses: all of them are cancelled, with their
 //!   history, or none;
+//! - while a CSV import of 5,000 rows is sent in the background: every
+//!   chunk committed has its invitations, events, mails and row outcomes
+//!   together, and after a restart the rest is sent, each row exactly once;
 //! - and a mail server that is down is told in the log once, not per mail.
 
 use crate::backend_tests;
@@ -32,6 +35,7 @@ backend_tests!(
     the_mail_worker_killed_mid_batch_repeats_at_most_the_mails_in_flight,
     a_mail_server_outage_is_one_line_in_the_log_not_one_per_mail,
     cancelling_what_a_policy_refuses_killed_mid_way_commits_all_or_nothing,
+    a_csv_send_killed_mid_way_sends_every_row_once_after_a_restart,
 );
 
 pub(crate) const PW: &str = "a long enough password";
@@ -889,5 +893,104 @@ async fn cancelling_what_a_policy_refuses_killed_mid_way_commits_all_or_nothing(
         assert_eq!(cancelled(pool, &tag), (ENTRIES as i64, ENTRIES as i64));
     }
     eprintln!("crash ({b:?}): (cancelled, answered) per kill: {outcomes:?}");
+    server.kill();
+}
+
+/// (rows done, state) of the one CSV import.
+fn import_progress(pool: &guildhall::db::DbPool) -> Option<(i32, String)> {
+    use guildhall::db::schema::csv_imports;
+    let mut c = pool.get().unwrap();
+    csv_imports::table
+        .select((csv_imports::rows_done, csv_imports::state))
+        .first(&mut c)
+        .optional()
+        .unwrap()
+}
+
+async fn a_csv_send_killed_mid_way_sends_every_row_once_after_a_restart(b: Backend) {
+    const ROWS: i64 = 5000;
+    let site = Site::new(b);
+    let pool = &site.pool;
+    // The reminder rounds (which take over abandoned imports) every second.
+    let env = [("GUILDHALL_REMINDER_POLL_SECONDS", "1")];
+    let server = site.serve(&env).await;
+    let (ada, _) = ada_with_a_group(&server.base).await;
+    let file = format!("email\n{}\n", addresses("csv", ROWS as usize));
+    let (_, page) = server.get(&ada, "/groups/crash-crew/invite/csv").await;
+    let r = ada
+        .post(format!("{}/groups/crash-crew/invite/csv", server.base))
+        .header("Origin", &server.base)
+        .header(
+            "Content-Type",
+            format!(
+                "multipart/form-data; boundary={}",
+                crate::csv_invites::BOUNDARY
+            ),
+        )
+        .body(crate::csv_invites::multipart(
+            Some(&csrf_from(&page)),
+            "crash.csv",
+            file.as_bytes(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let at = r.headers()["location"].to_str().unwrap().to_string();
+    let r = submit(&ada, &server.base, &at, &format!("{at}/send"), &[])
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    // Killed once some chunks are in and before the last.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while import_progress(pool).is_none_or(|(done, _)| done < 500) {
+        assert!(Instant::now() < deadline, "sending never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.kill();
+    let (done, state) = import_progress(pool).unwrap();
+    assert_eq!(
+        state, "sending",
+        "killed before the last chunk ({done} done)"
+    );
+    assert!(done < ROWS as i32);
+    // What was committed is whole: as many invitations, events and mails
+    // as rows done, each row's outcome with them.
+    assert_eq!(
+        written(pool, "csv"),
+        (done as i64, done as i64, done as i64)
+    );
+    let outcomes = |code: &str| -> i64 {
+        use guildhall::db::schema::csv_import_rows;
+        let mut c = pool.get().unwrap();
+        csv_import_rows::table
+            .filter(csv_import_rows::outcome.eq(code))
+            .count()
+            .get_result(&mut c)
+            .unwrap()
+    };
+    assert_eq!(outcomes("invited_by_email"), done as i64);
+    // Restarted: the import is taken over once its lease runs out, and
+    // finished, every row once.
+    let server = site.serve(&env).await;
+    let restarted = Instant::now();
+    let deadline = restarted + Duration::from_secs(120);
+    while import_progress(pool).is_none_or(|(_, state)| state != "sent") {
+        assert!(
+            Instant::now() < deadline,
+            "never finished: {:?}",
+            import_progress(pool)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "crash ({b:?}): CSV killed at {done} of {ROWS} rows; finished {:?} after the restart",
+        restarted.elapsed()
+    );
+    assert_eq!(import_progress(pool).unwrap().0, ROWS as i32);
+    assert_eq!(written(pool, "csv"), (ROWS, ROWS, ROWS));
+    assert_eq!(outcomes("invited_by_email"), ROWS);
+    let (_, page) = server.get(&ada, &at).await;
+    assert!(page.contains("5000 of 5000 rows invited"), "{page}");
     server.kill();
 }

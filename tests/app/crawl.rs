@@ -22,7 +22,7 @@ pub(crate) const PER_PATTERN: usize = 2;
 pub(crate) const MAX_PAGES: usize = 80;
 
 /// GET routes that no link reaches, and why.
-const NOT_LINKED: [(&str, &str); 9] = [
+const NOT_LINKED: [(&str, &str); 16] = [
     // For load balancers and uptime monitors; no page links to it.
     ("/healthz", "liveness probe"),
     // JSON fetched by the invite form's script as one types a username.
@@ -42,6 +42,19 @@ const NOT_LINKED: [(&str, &str); 9] = [
         "/groups/{slug}/invite/results/{id}",
         "after sending invitations",
     ),
+    // Where "Upload a CSV" redirects (its uploader's only), and the refused
+    // rows it offers once sent; tests/app/csv_invites.rs opens both.
+    ("/groups/{slug}/invite/csv/{id}", "after uploading a CSV"),
+    (
+        "/groups/{slug}/invite/csv/{id}/refused.csv",
+        "after sending a CSV",
+    ),
+    // The JSON API: programs with a token call it; tests/app/api.rs does.
+    ("/api/v1/openapi.json", "the API's description (JSON)"),
+    ("/api/v1/groups/{slug}", "JSON API"),
+    ("/api/v1/groups/{slug}/members", "JSON API"),
+    ("/api/v1/groups/{slug}/invitations", "JSON API"),
+    ("/api/v1/groups/{slug}/invitations/{id}", "JSON API"),
     // Only while there is no site administrator; this site has one.
     ("/setup", "first start only"),
 ];

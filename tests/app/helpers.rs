@@ -629,7 +629,7 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-async fn page(r: reqwest::Response) -> Page {
+pub async fn page(r: reqwest::Response) -> Page {
     let status = r.status().as_u16();
     let location = r
         .headers()

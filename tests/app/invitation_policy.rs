@@ -23,7 +23,7 @@ backend_tests!(
 const PW: &str = "correct horse battery";
 
 /// alice runs `big` (invite-only) with the managed community `eng`.
-async fn big_and_eng(app: &TestApp) -> reqwest::Client {
+pub(crate) async fn big_and_eng(app: &TestApp) -> reqwest::Client {
     let (_, alice) = app.logged_in("alice", PW).await;
     let p = app.new_group(&alice, "Big", "big", "invite_only").await;
     assert_eq!(p.status, 303, "{}", p.body);

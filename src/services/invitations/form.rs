@@ -3,8 +3,7 @@
 
 use super::*;
 
-/// Longest optional message an inviter may add.
-pub const MESSAGE_MAX: usize = 1000;
+pub use crate::domain::MESSAGE_MAX;
 
 /// The invite form as typed.
 #[derive(Debug, Default, Clone, Deserialize)]

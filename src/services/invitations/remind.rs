@@ -113,11 +113,16 @@ impl crate::services::App {
     }
 
     /// Runs a reminder round every `reminder_poll` until `shutdown` turns
-    /// true (beside the mail worker: a server without one reminds nobody).
+    /// true (beside the mail worker: a server without one reminds nobody),
+    /// and takes over CSV imports whose sender's lease ran out.
     pub async fn run_reminders(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         loop {
             if let Err(e) = self.queue_reminders().await {
                 tracing::error!(error = %e, "reminder round failed");
+            }
+            // CSV imports whose sender is gone (a crash, a restart).
+            if let Err(e) = self.resume_csv_sends().await {
+                tracing::error!(error = %e, "resuming CSV imports failed");
             }
             tokio::select! {
                 _ = tokio::time::sleep(self.config.reminder_poll) => {}

@@ -44,60 +44,25 @@ pub fn invite_one(
     // What this entry spends of the quotas goes back if it writes nothing.
     let before = grant.clone();
     let result = db::write_tx(conn, |conn| -> Result<(InviteOutcome, Vec<String>), Stop> {
-        let (invitee, address, success) = match recipient {
-            Recipient::Invalid(_) => return Err(Stop::Refused(InviteOutcome::InvalidEntry)),
-            Recipient::Username(u) => match user::find_by_username(conn, &u.key())? {
-                Some(found) => (Some(found), None, InviteOutcome::Invited),
-                None => return Err(Stop::Refused(InviteOutcome::NoSuchUser)),
-            },
-            Recipient::Email(e) => match user::find_by_email_key(conn, &e.key())? {
-                // An account that never confirmed the address does not hold
-                // it (`policy::may_claim_address`): the invitation goes to
-                // the address, whose owner proves it by opening the link.
-                Some(found)
-                    if found.password_hash.is_some()
-                        && policy::may_claim_address(&found).is_ok() =>
-                {
-                    (None, Some(e), InviteOutcome::InvitedByEmail)
-                }
-                Some(found) => (Some(found), None, InviteOutcome::InvitedInApp),
-                None => (None, Some(e), InviteOutcome::InvitedByEmail),
-            },
-        };
-        if let Some(u) = &invitee {
-            if !u.is_active() || u.email_verified_at.is_none() {
-                return Err(Stop::Refused(InviteOutcome::AccountNotActive));
-            }
-            if u.id == inviter.id {
-                return Err(Stop::Refused(InviteOutcome::AlreadyMember));
-            }
-        }
-        let (email, email_key) = match (&invitee, address) {
-            (Some(u), _) => (u.email.clone(), u.email.to_lowercase()),
-            (None, Some(a)) => (a.as_str().to_string(), a.key()),
-            (None, None) => unreachable!("an entry is a user or an address"),
-        };
+        let Invitee {
+            user: invitee,
+            email,
+            email_key,
+            success,
+        } = resolve_invitee(conn, recipient, inviter)?.map_err(Stop::Refused)?;
         // Every group is checked first; what passes is written below.
         let mut chosen: Vec<Chosen<'_>> = Vec::new();
         let mut first_refusal = None;
         for access in groups_ {
             let group = &access.group;
-            let refusal = if let Some(u) = &invitee {
-                if membership::find_with_role(conn, group.id, u.id)?.is_some() {
-                    Some(InviteOutcome::AlreadyMember)
-                } else {
-                    // Partners never into client groups, clients never into partner groups.
-                    policy::may_enter_group(conn, group, u.id)?
-                        .err()
-                        .map(|why| InviteOutcome::NotAllowed(why.to_string()))
-                }
-            } else {
-                None
-            };
-            let refusal = match refusal {
-                Some(r) => Some(r),
-                None => policy_refusal(conn, &mut sender.policies, access, &email, config)?,
-            };
+            let refusal = group_refusal(
+                conn,
+                &mut sender.policies,
+                access,
+                invitee.as_ref(),
+                &email,
+                config,
+            )?;
             let refusal = match refusal {
                 Some(r) => Some(r),
                 None => {
@@ -217,6 +182,84 @@ struct Chosen<'a> {
     nonce: String,
     token: String,
     token_hash: String,
+}
+
+/// Who an entry is: an account (invited in the app), or an address with
+/// no account that holds it (invited by mail); or why nobody can be.
+pub(crate) struct Invitee {
+    pub user: Option<User>,
+    pub email: String,
+    pub email_key: String,
+    /// The outcome when it goes out.
+    pub success: InviteOutcome,
+}
+
+pub(crate) fn resolve_invitee(
+    conn: &mut DbConn,
+    recipient: &Recipient,
+    inviter: &User,
+) -> AppResult<Result<Invitee, InviteOutcome>> {
+    let (user, address, success) = match recipient {
+        Recipient::Invalid(_) => return Ok(Err(InviteOutcome::InvalidEntry)),
+        Recipient::Username(u) => match user::find_by_username(conn, &u.key())? {
+            Some(found) => (Some(found), None, InviteOutcome::Invited),
+            None => return Ok(Err(InviteOutcome::NoSuchUser)),
+        },
+        Recipient::Email(e) => match user::find_by_email_key(conn, &e.key())? {
+            // An account that never confirmed the address does not hold
+            // it (`policy::may_claim_address`): the invitation goes to
+            // the address, whose owner proves it by opening the link.
+            Some(found)
+                if found.password_hash.is_some() && policy::may_claim_address(&found).is_ok() =>
+            {
+                (None, Some(e), InviteOutcome::InvitedByEmail)
+            }
+            Some(found) => (Some(found), None, InviteOutcome::InvitedInApp),
+            None => (None, Some(e), InviteOutcome::InvitedByEmail),
+        },
+    };
+    if let Some(u) = &user {
+        if !u.is_active() || u.email_verified_at.is_none() {
+            return Ok(Err(InviteOutcome::AccountNotActive));
+        }
+        if u.id == inviter.id {
+            return Ok(Err(InviteOutcome::AlreadyMember));
+        }
+    }
+    let (email, email_key) = match (&user, address) {
+        (Some(u), _) => (u.email.clone(), u.email.to_lowercase()),
+        (None, Some(a)) => (a.as_str().to_string(), a.key()),
+        (None, None) => unreachable!("an entry is a user or an address"),
+    };
+    Ok(Ok(Invitee {
+        user,
+        email,
+        email_key,
+        success,
+    }))
+}
+
+/// Why `invitee` (an account, or `email` alone) cannot be invited into
+/// `access`'s group, before pending invitations and quotas: a member
+/// already, segregation, the invitation policy.
+pub(crate) fn group_refusal(
+    conn: &mut DbConn,
+    policies: &mut PolicyCache,
+    access: &GroupAccess,
+    invitee: Option<&User>,
+    email: &str,
+    config: &Config,
+) -> AppResult<Option<InviteOutcome>> {
+    if let Some(u) = invitee {
+        if membership::find_with_role(conn, access.group.id, u.id)?.is_some() {
+            return Ok(Some(InviteOutcome::AlreadyMember));
+        }
+        // Partners never into client groups, clients never into partner groups.
+        if let Err(why) = policy::may_enter_group(conn, &access.group, u.id)? {
+            return Ok(Some(InviteOutcome::NotAllowed(why.to_string())));
+        }
+    }
+    Ok(policy_refusal(conn, policies, access, email, config)?)
 }
 
 /// What the invitation policy of the group's path says of inviting `email`

@@ -1,0 +1,2 @@
+DROP TABLE csv_import_rows;
+DROP TABLE csv_imports;
