@@ -123,7 +123,11 @@ async fn read_upload(
             _ => {
                 // Read and dropped: nothing else is asked for.
                 if !drain_field(&mut field, &mut other).await {
-                    return Ok(Err(FileError::TooBig));
+                    return if token_ok {
+                        Ok(Err(FileError::TooBig))
+                    } else {
+                        Err(AppError::new(ErrorKind::CsrfRejected))
+                    };
                 }
             }
         }

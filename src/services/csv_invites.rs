@@ -139,9 +139,92 @@ impl Scope {
     }
 }
 
-/// Classifies every row as sending it now would go, writing nothing: the
-/// same checks as `invitations::invite_one`, read-only, with the quotas
-/// counted down row by row.
+/// The dry run's state: the rows seen so far (for duplicates) and what the
+/// quotas still leave, counted down row by row.
+struct DryRun<'a> {
+    env: &'a InviteEnv<'a>,
+    inviter: &'a User,
+    now: PrimitiveDateTime,
+    policies: PolicyCache,
+    /// (entry key, group) → the line it was first seen on.
+    seen: HashMap<(String, i64), i32>,
+    /// The inviter's quota left, once read.
+    left: Option<i64>,
+    /// Each group's quota left, once read.
+    left_in: HashMap<i64, i64>,
+}
+
+impl DryRun<'_> {
+    /// What sending `row` now would come to, writing nothing: the same
+    /// checks as `invitations::invite_one`, read-only.
+    fn classify(
+        &mut self,
+        conn: &mut DbConn,
+        scope: &mut Scope,
+        row: &CsvRow,
+    ) -> AppResult<RowClass> {
+        if row.message.chars().count() > MESSAGE_MAX {
+            return Ok(RowClass::MessageTooLong);
+        }
+        let (target, _role) = match scope.resolve(conn, self.inviter, &row.community, &row.role)? {
+            Ok(t) => t,
+            Err(class) => return Ok(class),
+        };
+        let recipient = row.recipient();
+        if matches!(recipient, crate::domain::Recipient::Invalid(_)) {
+            return Ok(RowClass::Outcome(InviteOutcome::InvalidEntry));
+        }
+        let gid = target.group.id;
+        if let Some(first) = self.seen.get(&(recipient.key(), gid)) {
+            return Ok(RowClass::DuplicateRow(*first));
+        }
+        self.seen.insert((recipient.key(), gid), row.line);
+        let who = match resolve_invitee(conn, &recipient, self.inviter)? {
+            Ok(who) => who,
+            Err(o) => return Ok(RowClass::Outcome(o)),
+        };
+        let config = self.env.config;
+        let refusal = group_refusal(
+            conn,
+            &mut self.policies,
+            &target,
+            who.user.as_ref(),
+            &who.email,
+            config,
+        )?;
+        if let Some(o) = refusal {
+            return Ok(RowClass::Outcome(o));
+        }
+        if invitation::is_open(conn, gid, &who.email_key, self.now)? {
+            return Ok(RowClass::Outcome(InviteOutcome::AlreadyInvited));
+        }
+        if !self.takes_quota(conn, gid)? {
+            return Ok(RowClass::Outcome(InviteOutcome::QuotaReached));
+        }
+        Ok(RowClass::WillInvite)
+    }
+
+    /// Counts one send into `gid` against what the quotas leave; false
+    /// when either is spent.
+    fn takes_quota(&mut self, conn: &mut DbConn, gid: i64) -> AppResult<bool> {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.left_in.entry(gid) {
+            let limits = invitations::limits(self.env.config);
+            let (overall, groups) =
+                send_count::remaining(conn, self.inviter.id, &[gid], limits, self.now)?;
+            self.left.get_or_insert(overall);
+            e.insert(groups.first().map_or(0, |g| g.1));
+        }
+        let overall = self.left.get_or_insert(0);
+        let here = self.left_in.entry(gid).or_default();
+        if *overall == 0 || *here == 0 {
+            return Ok(false);
+        }
+        (*overall, *here) = (*overall - 1, *here - 1);
+        Ok(true)
+    }
+}
+
+/// Classifies every row as sending it now would go, writing nothing.
 fn dry_run(
     conn: &mut DbConn,
     env: &InviteEnv<'_>,
@@ -150,64 +233,18 @@ fn dry_run(
     rows: &[CsvRow],
     now: PrimitiveDateTime,
 ) -> AppResult<Vec<RowClass>> {
-    let mut policies = PolicyCache::default();
-    let mut seen: HashMap<(String, i64), i32> = HashMap::new();
-    let limits = invitations::limits(env.config);
-    let mut left: Option<i64> = None;
-    let mut left_in: HashMap<i64, i64> = HashMap::new();
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let class = (|| -> AppResult<RowClass> {
-            if row.message.chars().count() > MESSAGE_MAX {
-                return Ok(RowClass::MessageTooLong);
-            }
-            let (target, _role) = match scope.resolve(conn, inviter, &row.community, &row.role)? {
-                Ok(t) => t,
-                Err(class) => return Ok(class),
-            };
-            let recipient = row.recipient();
-            if matches!(recipient, crate::domain::Recipient::Invalid(_)) {
-                return Ok(RowClass::Outcome(InviteOutcome::InvalidEntry));
-            }
-            let gid = target.group.id;
-            if let Some(first) = seen.get(&(recipient.key(), gid)) {
-                return Ok(RowClass::DuplicateRow(*first));
-            }
-            seen.insert((recipient.key(), gid), row.line);
-            let who = match resolve_invitee(conn, &recipient, inviter)? {
-                Ok(who) => who,
-                Err(o) => return Ok(RowClass::Outcome(o)),
-            };
-            let refusal = group_refusal(
-                conn,
-                &mut policies,
-                &target,
-                who.user.as_ref(),
-                &who.email,
-                env.config,
-            )?;
-            if let Some(o) = refusal {
-                return Ok(RowClass::Outcome(o));
-            }
-            if invitation::is_open(conn, gid, &who.email_key, now)? {
-                return Ok(RowClass::Outcome(InviteOutcome::AlreadyInvited));
-            }
-            if let std::collections::hash_map::Entry::Vacant(e) = left_in.entry(gid) {
-                let (overall, groups) =
-                    send_count::remaining(conn, inviter.id, &[gid], limits, now)?;
-                left.get_or_insert(overall);
-                e.insert(groups.first().map_or(0, |g| g.1));
-            }
-            let (overall, here) = (left.get_or_insert(0), left_in.entry(gid).or_default());
-            if *overall == 0 || *here == 0 {
-                return Ok(RowClass::Outcome(InviteOutcome::QuotaReached));
-            }
-            (*overall, *here) = (*overall - 1, *here - 1);
-            Ok(RowClass::WillInvite)
-        })()?;
-        out.push(class);
-    }
-    Ok(out)
+    let mut run = DryRun {
+        env,
+        inviter,
+        now,
+        policies: PolicyCache::default(),
+        seen: HashMap::new(),
+        left: None,
+        left_in: HashMap::new(),
+    };
+    rows.iter()
+        .map(|row| run.classify(conn, scope, row))
+        .collect()
 }
 
 /// What an uploaded file came to: the import's id, or why the whole file

@@ -9,6 +9,7 @@ mod api;
 mod audit;
 mod browser;
 mod browser_admin;
+mod browser_api_tokens;
 mod browser_bulk_invite;
 mod browser_communities;
 mod browser_csv_invites;
