@@ -944,15 +944,12 @@ async fn a_csv_send_killed_mid_way_sends_every_row_once_after_a_restart(b: Backe
     // Killed half-way through a chunk, some chunks in: the time one
     // chunk of 100 rows takes is measured from the progress first.
     let deadline = Instant::now() + Duration::from_secs(120);
-    let reached = |at: i32| {
-        let deadline = deadline;
-        async move {
-            while import_progress(pool).is_none_or(|(done, _)| done < at) {
-                assert!(Instant::now() < deadline, "sending never reached {at}");
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-            Instant::now()
+    let reached = |at: i32| async move {
+        while import_progress(pool).is_none_or(|(done, _)| done < at) {
+            assert!(Instant::now() < deadline, "sending never reached {at}");
+            tokio::time::sleep(Duration::from_millis(2)).await;
         }
+        Instant::now()
     };
     let t300 = reached(300).await;
     let t500 = reached(500).await;
