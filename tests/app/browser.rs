@@ -336,6 +336,13 @@ impl Browser {
             .expect("body text")
     }
 
+    /// The page's visible text, or None while the page is being replaced
+    /// (a page that refreshes itself can go stale between find and read).
+    pub async fn try_body_text(&self) -> Option<String> {
+        let body = self.client.find(Locator::Css("body")).await.ok()?;
+        body.text().await.ok()
+    }
+
     /// Panics unless the visible text of the page contains every one of `texts`.
     pub async fn assert_sees(&self, texts: &[&str]) {
         let body = self.body_text().await;
