@@ -75,6 +75,9 @@ impl Row {
     pub fn class(&self) -> RowClass {
         RowClass::from_code(&self.outcome, &self.detail)
     }
+    pub fn recipient(&self) -> crate::domain::Recipient {
+        crate::domain::Recipient::parse(&self.entry)
+    }
 }
 
 /// A row as the dry run classified it.

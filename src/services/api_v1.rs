@@ -145,8 +145,8 @@ pub fn list_invitations(
     before: Option<i64>,
     now: PrimitiveDateTime,
 ) -> AppResult<ApiPage<ApiInvitation>> {
-    reached(conn, auth, slug)?;
-    let access = policy::admin_access(conn, slug, auth.user.id)?;
+    let access = reached(conn, auth, slug)?;
+    policy::may_invite(&access)?;
     let filter = GroupFilter {
         tab: status,
         q: None,
@@ -172,8 +172,8 @@ pub fn show_invitation(
     id: i64,
     now: PrimitiveDateTime,
 ) -> AppResult<ApiInvitation> {
-    reached(conn, auth, slug)?;
-    let access = policy::admin_access(conn, slug, auth.user.id)?;
+    let access = reached(conn, auth, slug)?;
+    policy::may_invite(&access)?;
     invitation::group_row(conn, access.group.id, id, now)?
         .map(api_invitation)
         .ok_or_else(AppError::not_found)

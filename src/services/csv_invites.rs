@@ -454,12 +454,6 @@ fn send_chunk(
     written.map(|()| finished)
 }
 
-impl Row {
-    fn recipient(&self) -> crate::domain::Recipient {
-        crate::domain::Recipient::parse(&self.entry)
-    }
-}
-
 /// What the import's page shows.
 pub struct ImportPage {
     pub access: GroupAccess,
