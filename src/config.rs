@@ -20,6 +20,9 @@
 //! | `GUILDHALL_MAIL_MAX_ATTEMPTS` | `30` | attempts before a mail is marked failed |
 //! | `GUILDHALL_MAIL_WORKER` | `on` | `off` runs a web server without a mail worker (another server delivers) |
 //! | `GUILDHALL_MAIL_POLL_MS` | `1000` | how often the worker looks for due mail |
+//! | `GUILDHALL_WEBHOOK_ALLOW_PRIVATE` | `false` | `true`: webhooks may post to loopback, private and link-local addresses (a receiver inside your network); otherwise such URLs are refused (SSRF) |
+//! | `GUILDHALL_WEBHOOK_RETRY_BASE_MS` | `10000` | first retry delay of a failed webhook delivery; doubles up to 10 minutes |
+//! | `GUILDHALL_WEBHOOK_MAX_ATTEMPTS` | `12` | attempts before a webhook delivery is marked failed (the hook's next event is then sent) |
 //! | `GUILDHALL_INVITATION_TTL_DAYS` | `7` | an invitation expires this long after it was (re)sent |
 //! | `GUILDHALL_INVITATION_REMINDER_DAYS` | `2,5` | the invitee of a pending invitation is reminded by mail this many days after it was (re)sent (each point before the link expires; empty: no reminders) |
 //! | `GUILDHALL_REMINDER_POLL_SECONDS` | `60` | how often the mail worker's server looks for reminders due |
@@ -80,6 +83,10 @@ pub struct Config {
     pub login_window: Duration,
     pub mail_retry_base: Duration,
     pub mail_max_attempts: i32,
+    /// Webhooks may post to private addresses (`GUILDHALL_WEBHOOK_ALLOW_PRIVATE`).
+    pub webhook_allow_private: bool,
+    pub webhook_retry_base: Duration,
+    pub webhook_max_attempts: i32,
     pub mail_poll: Duration,
     pub invitation_ttl_days: i64,
     /// When pending invitations are reminded (`GUILDHALL_INVITATION_REMINDER_DAYS`).
@@ -197,6 +204,12 @@ impl Config {
                 2000u64,
             )?),
             mail_max_attempts: parse_var("GUILDHALL_MAIL_MAX_ATTEMPTS", 30)?,
+            webhook_allow_private: parse_var("GUILDHALL_WEBHOOK_ALLOW_PRIVATE", false)?,
+            webhook_retry_base: Duration::from_millis(parse_var(
+                "GUILDHALL_WEBHOOK_RETRY_BASE_MS",
+                10_000u64,
+            )?),
+            webhook_max_attempts: parse_var("GUILDHALL_WEBHOOK_MAX_ATTEMPTS", 12)?,
             mail_poll: Duration::from_millis(parse_var("GUILDHALL_MAIL_POLL_MS", 1000u64)?),
             invitation_ttl_days,
             invitation_reminders,

@@ -61,7 +61,8 @@ pub struct Application {
     drain: std::time::Duration,
     server: Server,
     state: web::Data<AppState>,
-    worker: Option<MailWorker>,
+    /// The mail worker and the webhook worker, run beside the server.
+    worker: Option<(MailWorker, crate::webhooks::WebhookWorker)>,
 }
 
 /// Opens the pool and applies pending migrations.
@@ -197,6 +198,15 @@ impl Application {
             outage: Default::default(),
         };
 
+        let webhooks = crate::webhooks::WebhookWorker::new(
+            writer.clone(),
+            clock.clone(),
+            config.webhook_allow_private,
+            config.webhook_retry_base,
+            config.webhook_max_attempts,
+            config.mail_poll,
+        )
+        .map_err(StartError::Config)?;
         let state = web::Data::new(AppState {
             app: crate::services::App {
                 pool,
@@ -216,7 +226,7 @@ impl Application {
             drain: config.drain,
             server,
             state,
-            worker: config.run_mail_worker.then_some(worker),
+            worker: config.run_mail_worker.then_some((worker, webhooks)),
         })
     }
 
@@ -343,9 +353,9 @@ impl Application {
         };
         // One future for both, so dropping it (as tests do) stops the worker too.
         match self.worker {
-            Some(w) => {
+            Some((mail, hooks)) => {
                 let reminders = self.state.app.clone().run_reminders(rx.clone());
-                tokio::join!(server, w.run(rx), reminders).0
+                tokio::join!(server, mail.run(rx.clone()), hooks.run(rx), reminders).0
             }
             None => server.await,
         }

@@ -18,7 +18,7 @@ pub use keyset::PageSize;
 pub use migrations::run_migrations;
 pub use native::{IdRow, Sql};
 pub use pool::{Backend, DbPool, build_pool, build_pool_with};
-pub use stamp::{MaybeStamp, Stamp};
+pub use stamp::{MaybeStamp, Stamp, whole_millis};
 pub use writer::Writer;
 
 use crate::error::{AppError, AppResult};

@@ -324,6 +324,7 @@ diesel::table! {
         batch_id -> Nullable<BigInt>,
         reminded_expiry -> Nullable<Timestamp>,
         reminded_points -> Integer,
+        expiry_noted -> Nullable<Timestamp>,
         tell_inviter -> Bool,
     }
 }
@@ -475,6 +476,40 @@ diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(api_token_groups -> api_tokens (token_id));
 diesel::joinable!(api_token_groups -> groups (group_id));
 
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        url -> Text,
+        secret -> Text,
+        events -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        hook_id -> BigInt,
+        delivery_key -> Text,
+        event -> Text,
+        payload -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        response_status -> Nullable<Integer>,
+        response_ms -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(webhooks -> groups (group_id));
+diesel::joinable!(webhook_deliveries -> webhooks (hook_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     email_verifications,
@@ -510,4 +545,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     csv_import_rows,
     api_tokens,
     api_token_groups,
+    webhooks,
+    webhook_deliveries,
 );

@@ -17,6 +17,13 @@ use diesel::deserialize::{self, FromSql};
 use diesel::sql_types::{Nullable, Timestamp};
 use time::PrimitiveDateTime;
 
+/// `t` cut to whole milliseconds: it reads back equal on both backends,
+/// so it can mark a claim (a lease) that an UPDATE later matches.
+pub fn whole_millis(t: PrimitiveDateTime) -> PrimitiveDateTime {
+    t.replace_nanosecond(t.nanosecond() / 1_000_000 * 1_000_000)
+        .unwrap_or(t)
+}
+
 #[derive(diesel::deserialize::FromSqlRow)]
 pub struct Stamp(PrimitiveDateTime);
 

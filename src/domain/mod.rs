@@ -19,6 +19,7 @@ pub mod segregation;
 mod states;
 pub mod text;
 mod username;
+pub mod webhook;
 
 pub use account::{AccountKind, AccountName, BoundedText};
 pub use device::device_name;

@@ -58,10 +58,7 @@ pub fn backoff(base: Duration, attempts: i64) -> Duration {
 /// The end of a lease starting at `now`, in whole milliseconds so that it
 /// reads back equal on both backends (it marks whose claim a row is).
 fn lease_from(now: PrimitiveDateTime) -> PrimitiveDateTime {
-    let until = now + LEASE;
-    until
-        .replace_nanosecond(until.nanosecond() / 1_000_000 * 1_000_000)
-        .unwrap_or(until)
+    db::whole_millis(now + LEASE)
 }
 
 /// The mail server's state as the log tells it: one line when it goes

@@ -131,7 +131,8 @@ pub fn set_last_mail(conn: &mut DbConn, ids: &[i64], mail_id: i64) -> QueryResul
 /// date has passed were marked expired (so a new one may be sent: one
 /// pending per person).
 pub struct Pending {
-    /// The ones just marked expired, for their history.
+    /// The ones just marked expired whose passing is not in their history
+    /// yet (the sweep beside the reminders had not recorded it).
     pub expired: Vec<i64>,
     /// Whether one is still open.
     pub open: bool,
@@ -141,7 +142,7 @@ pub struct Pending {
 /// the text, not bound: only then do the planners answer it from the
 /// partial unique index `invitations_one_pending` (the index that decides
 /// "one pending invitation per person"), and no other index is needed.
-const PENDING_OF: &str = "SELECT id, expires_at FROM invitations \
+const PENDING_OF: &str = "SELECT id, expires_at, expiry_noted FROM invitations \
     WHERE group_id = ? AND invitee_email_key = ? AND status = 'pending'";
 
 #[derive(QueryableByName)]
@@ -150,10 +151,14 @@ struct PendingRow {
     id: i64,
     #[diesel(sql_type = diesel::sql_types::Timestamp, deserialize_as = crate::db::Stamp)]
     expires_at: PrimitiveDateTime,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>, deserialize_as = crate::db::MaybeStamp)]
+    expiry_noted: Option<PrimitiveDateTime>,
 }
 
 /// Marks this person's pending invitations to this group whose date has
 /// passed as expired, and says whether one is still open (one query).
+/// `expired` lists those whose passing was not recorded yet (by
+/// [`note_expired`]): the caller records it.
 pub fn expire_stale(
     conn: &mut DbConn,
     group_id: i64,
@@ -167,14 +172,18 @@ pub fn expire_stale(
     );
     let rows: Vec<PendingRow> = native!(conn, |c| q.load(c))?;
     let (expired, open): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.expires_at <= now);
-    let expired: Vec<i64> = expired.into_iter().map(|r| r.id).collect();
-    if !expired.is_empty() {
-        diesel::update(inv::table.filter(inv::id.eq_any(&expired)))
+    let ids: Vec<i64> = expired.iter().map(|r| r.id).collect();
+    if !ids.is_empty() {
+        diesel::update(inv::table.filter(inv::id.eq_any(&ids)))
             .set(inv::status.eq(InvitationStatus::Expired.as_str()))
             .execute(conn)?;
     }
     Ok(Pending {
-        expired,
+        expired: expired
+            .into_iter()
+            .filter(|r| r.expiry_noted != Some(r.expires_at))
+            .map(|r| r.id)
+            .collect(),
         open: !open.is_empty(),
     })
 }
@@ -221,7 +230,8 @@ diesel::define_sql_function!(fn coalesce(x: diesel::sql_types::Nullable<diesel::
 /// someone did it (`actor`), in the audit trail too: about the invitee (if
 /// they have an account), under the invitee's company account or else the
 /// group's. Two statements whatever the number of invitations (each an
-/// INSERT … SELECT over the invitations), none for an empty list. A send
+/// INSERT … SELECT over the invitations), none for an empty list; and
+/// the event it is queued for the webhooks that hear it. A send
 /// ("sent", "resent") is counted towards the quotas by whoever sends it
 /// (`send_count::reserve`), not here.
 pub fn log(
@@ -287,11 +297,14 @@ pub fn log(
             Ok(())
         }};
     }
-    match ids {
-        [] => Ok(()),
+    let logged: QueryResult<()> = match ids {
+        [] => return Ok(()),
         [id] => log_where!(inv::id.eq(*id)),
         _ => log_where!(inv::id.eq_any(ids)),
-    }
+    };
+    logged?;
+    // The webhooks hear of it in the same transaction.
+    crate::models::webhook::queue_invitations(conn, ids, kind, actor, now)
 }
 
 /// A pending invitation as the invitee's inbox shows it.
@@ -954,4 +967,52 @@ pub fn is_open(
             .filter(inv::expires_at.gt(now)),
     ))
     .get_result(conn)
+}
+
+/// Pending invitations whose date has passed and whose passing is not
+/// recorded yet, soonest first (the terms of the partial index
+/// `invitations_expiry_untold`, written out so both planners use it).
+const EXPIRY_UNTOLD: &str = "SELECT id FROM invitations \
+    WHERE status = 'pending' AND (expiry_noted IS NULL OR expiry_noted <> expires_at) \
+    AND expires_at <= ? ORDER BY expires_at, id LIMIT ?";
+
+/// Whether this expiry's passing is not recorded yet.
+#[diesel::dsl::auto_type]
+fn expiry_untold() -> _ {
+    inv::expiry_noted
+        .is_null()
+        .or(inv::expiry_noted.ne(inv::expires_at.nullable()))
+}
+
+/// Records that the date of up to `limit` pending invitations passed
+/// (their status stays 'pending': see the migration `webhooks`); returns
+/// the ids this call recorded. A conditional update: of two servers
+/// sweeping at once, each expiry is recorded by one.
+pub fn note_expired(
+    conn: &mut DbConn,
+    now: PrimitiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    use diesel::sql_types::{BigInt, Timestamp};
+    let q = Sql::new(
+        EXPIRY_UNTOLD,
+        (now.into_sql::<Timestamp>(), limit.into_sql::<BigInt>()),
+    );
+    let rows: Vec<IdRow> = native!(conn, |c| q.load(c))?;
+    let mut noted = Vec::with_capacity(rows.len());
+    for IdRow { id } in rows {
+        let n = diesel::update(
+            inv::table
+                .find(id)
+                .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
+                .filter(inv::expires_at.le(now))
+                .filter(expiry_untold()),
+        )
+        .set(inv::expiry_noted.eq(inv::expires_at.nullable()))
+        .execute(conn)?;
+        if n == 1 {
+            noted.push(id);
+        }
+    }
+    Ok(noted)
 }

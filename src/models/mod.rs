@@ -25,6 +25,7 @@ pub mod send_count;
 pub mod session;
 pub mod suggestion;
 pub mod user;
+pub mod webhook;
 
 pub use group::Group;
 pub use membership::Membership;

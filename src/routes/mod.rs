@@ -23,6 +23,7 @@ pub mod passwords;
 pub mod roles;
 pub mod sessions;
 pub mod suggestions;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -54,6 +55,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     manage_users::config(cfg);
     sessions::config(cfg);
     api_tokens::config(cfg);
+    webhooks::config(cfg);
     cases::config(cfg);
 }
 

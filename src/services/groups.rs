@@ -10,7 +10,9 @@ use crate::error::{AppError, AppResult};
 use crate::models::audit::{self, NewAuditEvent};
 use crate::models::invitation::Inviters;
 use crate::models::membership::{self, NewMembership};
-use crate::models::{Group, Membership, Role, User, company_account, group, join_request, role};
+use crate::models::{
+    Group, Membership, Role, User, company_account, group, join_request, role, webhook,
+};
 use crate::policy::{self, Denied, GroupAccess};
 use crate::services::notifications::notify;
 use crate::services::revocations::revoke_unbacked;
@@ -205,9 +207,41 @@ pub fn add_member(
     now: PrimitiveDateTime,
 ) -> diesel::QueryResult<usize> {
     let keys = membership::keys_of(conn, user_id)?;
-    membership::insert(
+    let added = membership::insert(
         conn,
         &NewMembership::new(group_id, user_id, role_id, keys, now, invited_by),
+    )?;
+    webhook::queue_membership(
+        conn,
+        group_id,
+        "membership.added",
+        user_id,
+        role_id,
+        invited_by,
+        None,
+        now,
+    )?;
+    Ok(added)
+}
+
+/// Ends membership `m` (leaving or removed by `actor`); the webhooks hear
+/// of it in the same transaction.
+fn end_membership(
+    conn: &mut DbConn,
+    m: &Membership,
+    actor: i64,
+    now: PrimitiveDateTime,
+) -> diesel::QueryResult<()> {
+    membership::delete(conn, m.id)?;
+    webhook::queue_membership(
+        conn,
+        m.group_id,
+        "membership.removed",
+        m.user_id,
+        m.role_id,
+        None,
+        Some(actor),
+        now,
     )
 }
 
@@ -486,7 +520,7 @@ pub fn leave(
         if would_leave_no_manager(conn, a.group.id, r, None, now)? {
             return Err(Stop::Refused(Refusal::LastAdminLeaving));
         }
-        membership::delete(conn, m.id)?;
+        end_membership(conn, m, user, now)?;
         let (account, _) = company_account::of_user(conn, user)?;
         audit_member(
             conn,
@@ -604,7 +638,7 @@ pub fn remove_member(
         if would_leave_no_manager(conn, a.group.id, &current, None, now)? {
             return Err(Stop::Refused(Refusal::LastAdminChanged));
         }
-        membership::delete(conn, m.id)?;
+        end_membership(conn, &m, actor, now)?;
         let (account, _) = company_account::of_user(conn, m.user_id)?;
         audit_member(
             conn,

@@ -26,6 +26,7 @@ pub mod revocations;
 pub mod roles;
 pub mod sessions;
 pub mod suggestions;
+pub mod webhooks;
 
 pub use app::App;
 

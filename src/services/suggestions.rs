@@ -255,6 +255,17 @@ pub fn decide(
                 report.not_open += 1;
                 continue;
             }
+            if to == Status::Approved {
+                crate::models::webhook::queue_suggestion_approved(
+                    conn,
+                    access.group.id,
+                    s.id,
+                    &s.invitee,
+                    s.suggester_id,
+                    actor.id,
+                    now,
+                )?;
+            }
             let said = match approve.as_mut() {
                 None => {
                     report.declined += 1;

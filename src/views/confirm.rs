@@ -389,3 +389,23 @@ pub fn revoke_token(ctx: Ctx, action: String, name: &str) -> ConfirmPage {
         back_label: "Keep it".into(),
     }
 }
+
+pub fn delete_webhook(ctx: Ctx, slug: &str, id: i64, url: &str) -> ConfirmPage {
+    let back = format!("/groups/{slug}/webhooks/{id}");
+    ConfirmPage {
+        ctx,
+        crumbs: vec![(format!("/groups/{slug}/webhooks"), "Webhooks".into())],
+        title: "Delete this webhook?".into(),
+        heading: format!("Delete the webhook to {url}?"),
+        consequence: "It hears no more events, and its deliveries log goes with it. Deliveries still waiting are not sent.".into(),
+        items: Vec::new(),
+        form: Some(ConfirmForm::repost(
+            format!("/groups/{slug}/webhooks/{id}/delete"),
+            Vec::new(),
+            "Delete webhook",
+            true,
+        )),
+        back,
+        back_label: "Keep it".into(),
+    }
+}

@@ -519,3 +519,46 @@ impl CsvImportView {
         r.class().label()
     }
 }
+
+/// A community's webhooks (`/groups/{slug}/webhooks`).
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/webhooks.html")]
+pub struct WebhooksView {
+    pub ctx: Ctx,
+    pub page: crate::services::webhooks::HooksPage,
+    pub input: crate::services::webhooks::HookInput,
+    pub errors: FormErrors,
+    /// A hook just made: its id and secret, shown this once.
+    pub made: Option<(i64, String)>,
+    pub now: time::PrimitiveDateTime,
+}
+
+impl WebhooksView {
+    pub fn events(&self) -> &'static [(&'static str, &'static str)] {
+        &crate::domain::webhook::EVENTS
+    }
+    pub fn relative(&self, t: &time::PrimitiveDateTime) -> Relative {
+        relative(t, &self.now)
+    }
+}
+
+/// One webhook and its deliveries (`/groups/{slug}/webhooks/{id}`).
+#[derive(Template, WebTemplate)]
+#[template(path = "groups/webhook.html")]
+pub struct WebhookView {
+    pub ctx: Ctx,
+    pub page: crate::services::webhooks::HookPage,
+    pub now: time::PrimitiveDateTime,
+}
+
+impl WebhookView {
+    pub fn relative(&self, t: &time::PrimitiveDateTime) -> Relative {
+        relative(t, &self.now)
+    }
+    /// The payload as sent, indented for reading.
+    pub fn pretty(&self, payload: &str) -> String {
+        serde_json::from_str::<serde_json::Value>(payload)
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .unwrap_or_else(|_| payload.to_string())
+    }
+}

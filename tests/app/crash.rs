@@ -168,6 +168,44 @@ pub(crate) fn written(pool: &guildhall::db::DbPool, tag: &str) -> (i64, i64, i64
     (n, events, mails)
 }
 
+/// Gives group `slug` a webhook that hears every event (its receiver
+/// never answers: the deliveries stay to be counted).
+fn hook_everything(pool: &guildhall::db::DbPool, slug: &str) {
+    use guildhall::db::schema::{groups, webhooks};
+    let mut c = pool.get().unwrap();
+    let group: i64 = groups::table
+        .filter(groups::slug.eq(slug))
+        .select(groups::id)
+        .first(&mut c)
+        .unwrap();
+    let events: Vec<&str> = guildhall::domain::webhook::EVENTS
+        .iter()
+        .map(|(e, _)| *e)
+        .collect();
+    diesel::insert_into(webhooks::table)
+        .values((
+            webhooks::group_id.eq(group),
+            webhooks::url.eq("http://127.0.0.1:9/never"),
+            webhooks::secret.eq("crash test secret"),
+            webhooks::events.eq(events.join(" ")),
+            webhooks::created_at.eq(time::macros::datetime!(2026-12-07 00:00)),
+        ))
+        .execute(&mut c)
+        .unwrap();
+}
+
+/// `invitation.created` deliveries queued for invitations tagged `tag`.
+fn hooked(pool: &guildhall::db::DbPool, tag: &str) -> i64 {
+    use guildhall::db::schema::webhook_deliveries as d;
+    let mut c = pool.get().unwrap();
+    d::table
+        .filter(d::event.eq("invitation.created"))
+        .filter(d::payload.like(format!("%\"email\":\"{tag}-%")))
+        .count()
+        .get_result(&mut c)
+        .unwrap()
+}
+
 /// A migrated database with the site admin `ada`, a free port and a pool
 /// to count rows with.
 struct Site {
@@ -293,6 +331,7 @@ async fn a_bulk_invite_killed_mid_way_commits_all_or_nothing(b: Backend) {
     let pool = &site.pool;
     let mut server = site.serve(&[]).await;
     let (ada, role) = ada_with_a_group(&server.base).await;
+    hook_everything(pool, "crash-crew");
     let send = |server: &Server, tag: &str| {
         invite(
             ada.clone(),
@@ -326,6 +365,7 @@ async fn a_bulk_invite_killed_mid_way_commits_all_or_nothing(b: Backend) {
             "killed at {share} of the list: {n} of {ENTRIES} invitations were left"
         );
         assert_eq!((events, mails), (n, n), "events and mails go with them");
+        assert_eq!(hooked(pool, &tag), n, "and the webhook's deliveries");
         outcomes.push((n, answered));
 
         // The same list again: nothing doubled, the rest sent.

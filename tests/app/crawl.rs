@@ -257,8 +257,8 @@ pub(crate) const ROOT_PASSWORD: &str = "root-password-1";
 /// Seeds `app` for a walk of every page: `guildhall seed` with 60 users (group
 /// admins: alice administers `big`, `big-team` and `group-0`; plain users:
 /// user30 administers nothing), plus a site administrator, a company account
-/// with a super user, a support case, and a pending invitation in each of
-/// alice's groups.
+/// with a super user, a support case, and a webhook and a pending
+/// invitation in each of alice's groups.
 pub(crate) async fn seed_site(app: &TestApp) -> SeededSite {
     use guildhall::seed::{self, DEFAULT_PASSWORD, SeedOptions};
     use guildhall::services::{cases, company_accounts};
@@ -305,6 +305,17 @@ pub(crate) async fn seed_site(app: &TestApp) -> SeededSite {
     app.login_with(&alice, "alice", DEFAULT_PASSWORD).await;
     let member = app.builtin_role("GroupMember").to_string();
     for slug in ["big", "big-team", "group-0"] {
+        // A webhook too (nobody listens there): its page and log are walked.
+        let hooks = format!("/groups/{slug}/webhooks");
+        let made = app
+            .submit_with(
+                &alice,
+                &hooks,
+                &hooks,
+                &[("url", "http://127.0.0.1:9/hook")],
+            )
+            .await;
+        assert_eq!(made.status, 303, "webhook in {slug}: {}", made.body);
         let sent = app
             .send_invite(
                 &alice,

@@ -140,6 +140,10 @@ pub fn test_config(db_url: &str, data_dir: &std::path::Path) -> Config {
         login_window: Duration::from_secs(15 * 60),
         mail_retry_base: Duration::from_millis(200),
         mail_max_attempts: 30,
+        // Test receivers listen on 127.0.0.1.
+        webhook_allow_private: true,
+        webhook_retry_base: Duration::from_millis(100),
+        webhook_max_attempts: 12,
         mail_poll: Duration::from_millis(100),
         invitation_ttl_days: 7,
         invitation_reminders: guildhall::domain::ReminderPoints::parse("2,5", 7).expect("points"),

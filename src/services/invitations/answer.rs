@@ -209,6 +209,9 @@ pub(super) fn apply_answer(
             group.name,
         ));
     }
+    // Logged before the membership it brings: the webhooks hear
+    // "accepted", then "membership.added".
+    invitation::log(conn, &[inv.id], to.as_str(), Some(me.id), now)?;
     // Answered: its notification and private message are done with.
     crate::models::notification::mark_read_about(conn, me.id, "invitation", &[inv.id], now)?;
     crate::models::message::mark_read_announcing(conn, me.id, &[inv.id], now)?;
@@ -234,7 +237,6 @@ pub(super) fn apply_answer(
             },
         )?;
     }
-    invitation::log(conn, &[inv.id], to.as_str(), Some(me.id), now)?;
     let verb = if accept { "accepted" } else { "declined" };
     notify(
         conn,

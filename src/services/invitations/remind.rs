@@ -95,7 +95,32 @@ fn remind(
     })
 }
 
+/// Records the passing of pending invitations' dates, a transaction per
+/// [`ROUND`], so that their history and the webhooks (`invitation.expired`)
+/// hear of it when it happens, not when someone next looks. The status
+/// stays 'pending' (it reads as expired; Extend and Resend still work on
+/// the same link). Returns how many.
+pub fn expire_due(conn: &mut DbConn, now: PrimitiveDateTime) -> AppResult<usize> {
+    let mut done = 0;
+    loop {
+        let moved = db::write_tx(conn, |conn| -> AppResult<usize> {
+            let ids = invitation::note_expired(conn, now, ROUND)?;
+            invitation::log(conn, &ids, "expired", None, now)?;
+            Ok(ids.len())
+        })?;
+        done += moved;
+        if (moved as i64) < ROUND {
+            return Ok(done);
+        }
+    }
+}
+
 impl crate::services::App {
+    /// Records what expired (see [`expire_due`]) at the clock's time.
+    pub async fn expire_invitations(&self) -> AppResult<usize> {
+        self.on_pool(expire_due).await
+    }
+
     /// One reminder round at the clock's time; wakes the mail worker when
     /// it queued any. Returns how many.
     pub async fn queue_reminders(&self) -> AppResult<usize> {
@@ -119,6 +144,9 @@ impl crate::services::App {
         loop {
             if let Err(e) = self.queue_reminders().await {
                 tracing::error!(error = %e, "reminder round failed");
+            }
+            if let Err(e) = self.expire_invitations().await {
+                tracing::error!(error = %e, "expiring invitations failed");
             }
             // CSV imports whose sender is gone (a crash, a restart).
             if let Err(e) = self.resume_csv_sends().await {

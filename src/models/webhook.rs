@@ -1,0 +1,569 @@
+//! Webhooks and their outbox of deliveries (see the migration `webhooks`).
+//! Events are queued here, in the transaction of the change they tell of;
+//! the worker (`crate::webhooks`) claims and settles them.
+
+use crate::db::DbConn;
+use crate::db::schema::{
+    group_ancestors as ga, groups, invitations as inv, roles, users, webhook_deliveries as d,
+    webhooks as w,
+};
+use crate::native;
+use diesel::prelude::*;
+use rand::TryRng;
+use serde_json::{Value, json};
+use time::PrimitiveDateTime;
+use time::format_description::well_known::Rfc3339;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = w)]
+pub struct Webhook {
+    pub id: i64,
+    pub group_id: i64,
+    pub url: String,
+    pub secret: String,
+    pub events: String,
+    pub created_by: Option<i64>,
+    #[diesel(deserialize_as = crate::db::Stamp)]
+    pub created_at: PrimitiveDateTime,
+}
+
+impl Webhook {
+    pub fn subscribes(&self, event: &str) -> bool {
+        self.events.split(' ').any(|e| e == event)
+    }
+}
+
+/// Where a delivery stands.
+pub const PENDING: &str = "pending";
+pub const DELIVERED: &str = "delivered";
+pub const FAILED: &str = "failed";
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = d)]
+pub struct Delivery {
+    pub id: i64,
+    pub hook_id: i64,
+    pub delivery_key: String,
+    pub event: String,
+    pub payload: String,
+    pub state: String,
+    pub attempts: i32,
+    #[diesel(deserialize_as = crate::db::Stamp)]
+    pub next_attempt_at: PrimitiveDateTime,
+    pub response_status: Option<i32>,
+    pub response_ms: Option<i32>,
+    pub error: Option<String>,
+    #[diesel(deserialize_as = crate::db::Stamp)]
+    pub created_at: PrimitiveDateTime,
+    #[diesel(deserialize_as = crate::db::MaybeStamp)]
+    pub finished_at: Option<PrimitiveDateTime>,
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    group_id: i64,
+    url: &str,
+    secret: &str,
+    events: &str,
+    by: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(w::table)
+        .values((
+            w::group_id.eq(group_id),
+            w::url.eq(url),
+            w::secret.eq(secret),
+            w::events.eq(events),
+            w::created_by.eq(by),
+            w::created_at.eq(now),
+        ))
+        .returning(w::id)
+        .get_result(conn)
+}
+
+/// A group's own hooks, oldest first (a community has a handful).
+pub fn of_group(conn: &mut DbConn, group_id: i64, limit: i64) -> QueryResult<Vec<Webhook>> {
+    w::table
+        .filter(w::group_id.eq(group_id))
+        .order(w::id)
+        .limit(limit)
+        .select(Webhook::as_select())
+        .load(conn)
+}
+
+pub fn count_of_group(conn: &mut DbConn, group_id: i64) -> QueryResult<i64> {
+    w::table
+        .filter(w::group_id.eq(group_id))
+        .count()
+        .get_result(conn)
+}
+
+pub fn find_in_group(conn: &mut DbConn, group_id: i64, id: i64) -> QueryResult<Option<Webhook>> {
+    w::table
+        .find(id)
+        .filter(w::group_id.eq(group_id))
+        .select(Webhook::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Deletes a hook and (by cascade) its deliveries.
+pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(d::table.filter(d::hook_id.eq(id))).execute(conn)?;
+    diesel::delete(w::table.find(id)).execute(conn)
+}
+
+/// A hook's deliveries, newest first, before `before` (keyset by id).
+pub fn deliveries(
+    conn: &mut DbConn,
+    hook_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Delivery>> {
+    let mut q = d::table
+        .filter(d::hook_id.eq(hook_id))
+        .order(d::id.desc())
+        .limit(limit)
+        .select(Delivery::as_select())
+        .into_boxed();
+    if let Some(b) = before {
+        q = q.filter(d::id.lt(b));
+    }
+    q.load(conn)
+}
+
+/// A key for `X-Guildhall-Delivery`: 128 random bits in hex.
+fn delivery_key() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::SysRng
+        .try_fill_bytes(&mut bytes)
+        .expect("the OS random number generator failed");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn stamp(t: PrimitiveDateTime) -> String {
+    t.assume_utc().format(&Rfc3339).unwrap_or_default()
+}
+
+/// Queues one delivery per hook of `hooks` (each chose `event`).
+fn queue_to(
+    conn: &mut DbConn,
+    hooks: &[i64],
+    event: &str,
+    payload: &Value,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let body = payload.to_string();
+    let rows: Vec<_> = hooks
+        .iter()
+        .map(|h| {
+            (
+                d::hook_id.eq(*h),
+                d::delivery_key.eq(delivery_key()),
+                d::event.eq(event),
+                d::payload.eq(body.clone()),
+                d::state.eq(PENDING),
+                d::next_attempt_at.eq(now),
+                d::created_at.eq(now),
+            )
+        })
+        .collect();
+    native!(conn, |c| diesel::insert_into(d::table)
+        .values(&rows)
+        .execute(c))?;
+    Ok(())
+}
+
+/// The hooks that hear `event` in `group_id`: its own and those of the
+/// communities above it.
+fn hooks_for(conn: &mut DbConn, group_id: i64, event: &str) -> QueryResult<Vec<i64>> {
+    let hooks: Vec<(i64, String)> = w::table
+        .inner_join(ga::table.on(ga::ancestor_id.eq(w::group_id)))
+        .filter(ga::group_id.eq(group_id))
+        .order(w::id)
+        .select((w::id, w::events))
+        .load(conn)?;
+    Ok(hooks
+        .into_iter()
+        .filter(|(_, events)| events.split(' ').any(|e| e == event))
+        .map(|(id, _)| id)
+        .collect())
+}
+
+fn group_json(conn: &mut DbConn, group_id: i64) -> QueryResult<Value> {
+    let (slug, name): (String, String) = groups::table
+        .find(group_id)
+        .select((groups::slug, groups::name))
+        .first(conn)?;
+    Ok(json!({ "id": group_id, "slug": slug, "name": name }))
+}
+
+fn user_json(conn: &mut DbConn, user_id: Option<i64>) -> QueryResult<Value> {
+    let Some(id) = user_id else {
+        return Ok(Value::Null);
+    };
+    let (username, first, last): (Option<String>, String, String) = users::table
+        .find(id)
+        .select((users::username, users::first_name, users::last_name))
+        .first(conn)?;
+    Ok(json!({ "id": id, "username": username, "name": format!("{first} {last}").trim() }))
+}
+
+/// Queues `event` about `group_id` for every hook that hears it; `data`
+/// goes into the payload beside the event's name, time, community and
+/// actor. Costs one query when no hook hears it.
+pub fn queue(
+    conn: &mut DbConn,
+    group_id: i64,
+    event: &str,
+    actor: Option<i64>,
+    data: Value,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    let hooks = hooks_for(conn, group_id, event)?;
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let mut payload = json!({
+        "event": event,
+        "occurred_at": stamp(now),
+        "community": group_json(conn, group_id)?,
+        "actor": user_json(conn, actor)?,
+    });
+    if let (Value::Object(p), Value::Object(extra)) = (&mut payload, data) {
+        p.extend(extra);
+    }
+    queue_to(conn, &hooks, event, &payload, now)
+}
+
+/// A test delivery to one hook ("Send test event").
+pub fn queue_ping(
+    conn: &mut DbConn,
+    hook: &Webhook,
+    actor: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    let payload = json!({
+        "event": crate::domain::webhook::PING,
+        "occurred_at": stamp(now),
+        "community": group_json(conn, hook.group_id)?,
+        "actor": user_json(conn, Some(actor))?,
+        "hook": { "id": hook.id, "events": hook.events.split(' ').collect::<Vec<_>>() },
+    });
+    queue_to(
+        conn,
+        &[hook.id],
+        crate::domain::webhook::PING,
+        &payload,
+        now,
+    )
+}
+
+diesel::alias!(users as inviters: InvitersAlias, users as invitees: InviteesAlias);
+
+/// Queues the event an invitation history entry `kind` is (if any) for
+/// each of `ids`, in id order. One query when no hook hears it.
+pub fn queue_invitations(
+    conn: &mut DbConn,
+    ids: &[i64],
+    kind: &str,
+    actor: Option<i64>,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    let Some(event) = crate::domain::webhook::invitation_event(kind) else {
+        return Ok(());
+    };
+    if ids.is_empty() {
+        return Ok(());
+    }
+    // The hooks above the invitations' communities, in one query: with no
+    // hook anywhere (most sites) this is all it costs.
+    let heard: Vec<(i64, i64, String)> = w::table
+        .inner_join(ga::table.on(ga::ancestor_id.eq(w::group_id)))
+        .filter(ga::group_id.eq_any(inv::table.filter(inv::id.eq_any(ids)).select(inv::group_id)))
+        .order(w::id)
+        .select((ga::group_id, w::id, w::events))
+        .load(conn)?;
+    let heard: Vec<(i64, i64)> = heard
+        .into_iter()
+        .filter(|(_, _, events)| events.split(' ').any(|e| e == event))
+        .map(|(g, h, _)| (g, h))
+        .collect();
+    if heard.is_empty() {
+        return Ok(());
+    }
+    type Facts = (
+        i64,
+        i64,
+        String,
+        Option<i64>,
+        Option<String>,
+        String,
+        crate::domain::InvitationStatus,
+        crate::db::Stamp,
+        Option<String>,
+    );
+    let facts: Vec<Facts> = inv::table
+        .inner_join(roles::table.on(roles::id.eq(inv::role_id)))
+        .left_join(invitees.on(inv::invitee_user_id.eq(invitees.field(users::id).nullable())))
+        .left_join(inviters.on(inv::inviter_id.eq(inviters.field(users::id))))
+        .filter(inv::id.eq_any(ids))
+        .order(inv::id)
+        .select((
+            inv::id,
+            inv::group_id,
+            inv::invitee_email,
+            inv::invitee_user_id,
+            invitees.field(users::username).nullable(),
+            roles::name,
+            inv::status,
+            inv::expires_at,
+            inviters.field(users::username).nullable(),
+        ))
+        .load(conn)?;
+    let actor = user_json(conn, actor)?;
+    let mut communities = std::collections::HashMap::new();
+    for (id, group_id, email, user_id, username, role, status, expires, inviter) in facts {
+        let hooks: Vec<i64> = heard
+            .iter()
+            .filter(|(g, _)| *g == group_id)
+            .map(|(_, h)| *h)
+            .collect();
+        if hooks.is_empty() {
+            continue;
+        }
+        if let std::collections::hash_map::Entry::Vacant(e) = communities.entry(group_id) {
+            e.insert(group_json(conn, group_id)?);
+        }
+        let expires: PrimitiveDateTime = expires.into();
+        let payload = json!({
+            "event": event,
+            "occurred_at": stamp(now),
+            "community": communities[&group_id],
+            "actor": actor,
+            "invitation": {
+                "id": id,
+                "email": email,
+                "user_id": user_id,
+                "username": username,
+                "role": role,
+                "status": crate::domain::InvitationStatus::effective(status, expires, now).as_str(),
+                "expires_at": stamp(expires),
+                "invited_by": inviter,
+            },
+        });
+        queue_to(conn, &hooks, event, &payload, now)?;
+    }
+    Ok(())
+}
+
+/// A copy of a finished delivery, pending again with the same key
+/// ("Redeliver"); false when there is no such delivery of the hook.
+pub fn redeliver(
+    conn: &mut DbConn,
+    hook_id: i64,
+    id: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<bool> {
+    let found: Option<(String, String, String)> = d::table
+        .find(id)
+        .filter(d::hook_id.eq(hook_id))
+        .select((d::delivery_key, d::event, d::payload))
+        .first(conn)
+        .optional()?;
+    let Some((key, event, payload)) = found else {
+        return Ok(false);
+    };
+    diesel::insert_into(d::table)
+        .values((
+            d::hook_id.eq(hook_id),
+            d::delivery_key.eq(key),
+            d::event.eq(event),
+            d::payload.eq(payload),
+            d::state.eq(PENDING),
+            d::next_attempt_at.eq(now),
+            d::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// A delivery claimed by a worker, with what sending it needs.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub id: i64,
+    pub hook_id: i64,
+    pub delivery_key: String,
+    pub event: String,
+    pub payload: String,
+    pub attempts: i32,
+    pub url: String,
+    pub secret: String,
+    /// The claim: the row is ours while its lease reads this.
+    pub lease: PrimitiveDateTime,
+}
+
+diesel::alias!(d as older: OlderAlias);
+
+/// Claims up to `limit` due deliveries, each the oldest pending one of its
+/// hook (so a hook gets its events one at a time, in order), under a
+/// lease until `lease`. A row whose lease ran out (its worker died) is
+/// claimable again.
+pub fn claim(
+    conn: &mut DbConn,
+    now: PrimitiveDateTime,
+    lease: PrimitiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Due>> {
+    let heads: Vec<i64> = d::table
+        .filter(d::state.eq(PENDING))
+        .filter(d::next_attempt_at.le(now))
+        .filter(d::lease_until.is_null().or(d::lease_until.le(now)))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            older
+                .filter(older.field(d::hook_id).eq(d::hook_id))
+                .filter(older.field(d::state).eq(PENDING))
+                .filter(older.field(d::id).lt(d::id)),
+        )))
+        .order(d::id)
+        .limit(limit)
+        .select(d::id)
+        .load(conn)?;
+    let mut out = Vec::with_capacity(heads.len());
+    for id in heads {
+        // Conditional: of two workers racing for a row, one wins.
+        let won = diesel::update(
+            d::table
+                .find(id)
+                .filter(d::state.eq(PENDING))
+                .filter(d::lease_until.is_null().or(d::lease_until.le(now))),
+        )
+        .set(d::lease_until.eq(lease))
+        .execute(conn)?;
+        if won == 0 {
+            continue;
+        }
+        let (hook_id, key, event, payload, attempts, url, secret) = d::table
+            .inner_join(w::table)
+            .filter(d::id.eq(id))
+            .select((
+                d::hook_id,
+                d::delivery_key,
+                d::event,
+                d::payload,
+                d::attempts,
+                w::url,
+                w::secret,
+            ))
+            .first(conn)?;
+        out.push(Due {
+            id,
+            hook_id,
+            delivery_key: key,
+            event,
+            payload,
+            attempts,
+            url,
+            secret,
+            lease,
+        });
+    }
+    Ok(out)
+}
+
+/// How a delivery attempt went.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub status: Option<i32>,
+    pub ms: i32,
+    pub error: Option<String>,
+    /// `None`: delivered, or failed for good; `Some(t)`: retry at `t`.
+    pub retry_at: Option<PrimitiveDateTime>,
+    pub delivered: bool,
+}
+
+/// Records an attempt on a row still under our claim; 0 when the claim was
+/// lost (the row was claimed again after our lease ran out).
+pub fn settle(
+    conn: &mut DbConn,
+    due: &Due,
+    a: &Attempt,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    let state = match (a.delivered, a.retry_at) {
+        (true, _) => DELIVERED,
+        (false, Some(_)) => PENDING,
+        (false, None) => FAILED,
+    };
+    let finished = (state != PENDING).then_some(now);
+    diesel::update(
+        d::table
+            .find(due.id)
+            .filter(d::state.eq(PENDING))
+            .filter(d::lease_until.eq(due.lease)),
+    )
+    .set((
+        d::state.eq(state),
+        d::attempts.eq(due.attempts + 1),
+        d::next_attempt_at.eq(a.retry_at.unwrap_or(now)),
+        d::lease_until.eq(None::<PrimitiveDateTime>),
+        d::response_status.eq(a.status),
+        d::response_ms.eq(a.ms),
+        d::error.eq(a.error.as_deref()),
+        d::finished_at.eq(finished),
+    ))
+    .execute(conn)
+}
+
+/// Queues `membership.added` or `membership.removed` for `user_id` in
+/// `group_id` with the role they had or got.
+#[allow(clippy::too_many_arguments)]
+pub fn queue_membership(
+    conn: &mut DbConn,
+    group_id: i64,
+    event: &str,
+    user_id: i64,
+    role_id: i64,
+    invited_by: Option<i64>,
+    actor: Option<i64>,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    if hooks_for(conn, group_id, event)?.is_empty() {
+        return Ok(());
+    }
+    let role: String = roles::table.find(role_id).select(roles::name).first(conn)?;
+    let data = json!({
+        "member": user_json(conn, Some(user_id))?,
+        "role": role,
+        "invited_by": user_json(conn, invited_by)?,
+    });
+    queue(conn, group_id, event, actor, data, now)
+}
+
+/// Queues `suggestion.approved` for suggestion `id` (to invite `invitee`,
+/// made by `suggester`), approved by `actor`.
+pub fn queue_suggestion_approved(
+    conn: &mut DbConn,
+    group_id: i64,
+    id: i64,
+    invitee: &str,
+    suggester: i64,
+    actor: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    const EVENT: &str = "suggestion.approved";
+    if hooks_for(conn, group_id, EVENT)?.is_empty() {
+        return Ok(());
+    }
+    let data = json!({
+        "suggestion": {
+            "id": id,
+            "invitee": invitee,
+            "suggested_by": user_json(conn, Some(suggester))?,
+        },
+    });
+    queue(conn, group_id, EVENT, Some(actor), data, now)
+}
