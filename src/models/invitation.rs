@@ -142,7 +142,7 @@ pub struct Pending {
 /// the text, not bound: only then do the planners answer it from the
 /// partial unique index `invitations_one_pending` (the index that decides
 /// "one pending invitation per person"), and no other index is needed.
-const PENDING_OF: &str = "SELECT id, expires_at, expiry_noted FROM invitations \
+const PENDING_OF: &str = "SELECT id, expires_at FROM invitations \
     WHERE group_id = ? AND invitee_email_key = ? AND status = 'pending'";
 
 #[derive(QueryableByName)]
@@ -151,8 +151,6 @@ struct PendingRow {
     id: i64,
     #[diesel(sql_type = diesel::sql_types::Timestamp, deserialize_as = crate::db::Stamp)]
     expires_at: PrimitiveDateTime,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>, deserialize_as = crate::db::MaybeStamp)]
-    expiry_noted: Option<PrimitiveDateTime>,
 }
 
 /// Marks this person's pending invitations to this group whose date has
@@ -173,17 +171,30 @@ pub fn expire_stale(
     let rows: Vec<PendingRow> = native!(conn, |c| q.load(c))?;
     let (expired, open): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.expires_at <= now);
     let ids: Vec<i64> = expired.iter().map(|r| r.id).collect();
+    let mut untold = Vec::new();
     if !ids.is_empty() {
-        diesel::update(inv::table.filter(inv::id.eq_any(&ids)))
-            .set(inv::status.eq(InvitationStatus::Expired.as_str()))
-            .execute(conn)?;
+        // Conditional, so that of this and the sweep (`note_expired`)
+        // racing on PostgreSQL, one records the expiry.
+        untold = diesel::update(
+            inv::table
+                .filter(inv::id.eq_any(&ids))
+                .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
+                .filter(expiry_untold()),
+        )
+        .set(inv::expiry_noted.eq(inv::expires_at.nullable()))
+        .returning(inv::id)
+        .get_results(conn)?;
+        untold.sort_unstable();
+        diesel::update(
+            inv::table
+                .filter(inv::id.eq_any(&ids))
+                .filter(inv::status.eq(InvitationStatus::Pending.as_str())),
+        )
+        .set(inv::status.eq(InvitationStatus::Expired.as_str()))
+        .execute(conn)?;
     }
     Ok(Pending {
-        expired: expired
-            .into_iter()
-            .filter(|r| r.expiry_noted != Some(r.expires_at))
-            .map(|r| r.id)
-            .collect(),
+        expired: untold,
         open: !open.is_empty(),
     })
 }
@@ -727,8 +738,7 @@ pub fn cancel_sent_by(
         .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
         .select(inv::id)
         .load(conn)?;
-    cancel(conn, &ids, now)?;
-    Ok(ids)
+    cancel(conn, &ids, now)
 }
 
 /// Whose pending invitations [`cancel_unbacked`] looks at.
@@ -780,20 +790,28 @@ pub fn cancel_unbacked(
     );
     let rows: Vec<IdRow> = native!(conn, |c| q.load(c))?;
     let ids: Vec<i64> = rows.into_iter().map(|r| r.id).collect();
-    cancel(conn, &ids, now)?;
-    Ok(ids)
+    cancel(conn, &ids, now)
 }
 
-fn cancel(conn: &mut DbConn, ids: &[i64], now: PrimitiveDateTime) -> QueryResult<()> {
-    if !ids.is_empty() {
-        diesel::update(inv::table.filter(inv::id.eq_any(ids)))
-            .set((
-                inv::status.eq(InvitationStatus::Cancelled.as_str()),
-                inv::answered_at.eq(now),
-            ))
-            .execute(conn)?;
+/// Cancels those of `ids` still pending when the update reaches them (an
+/// answer committed since they were read keeps its answer); returns them.
+fn cancel(conn: &mut DbConn, ids: &[i64], now: PrimitiveDateTime) -> QueryResult<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(())
+    let mut done: Vec<i64> = diesel::update(
+        inv::table
+            .filter(inv::id.eq_any(ids))
+            .filter(inv::status.eq(InvitationStatus::Pending.as_str())),
+    )
+    .set((
+        inv::status.eq(InvitationStatus::Cancelled.as_str()),
+        inv::answered_at.eq(now),
+    ))
+    .returning(inv::id)
+    .get_results(conn)?;
+    done.sort_unstable();
+    Ok(done)
 }
 
 /// Invitations still open at `now` in `group_id` and the communities below
@@ -830,8 +848,7 @@ pub fn cancel_pending(
         .filter(inv::status.eq(InvitationStatus::Pending.as_str()))
         .select(inv::id)
         .load(conn)?;
-    cancel(conn, &open, now)?;
-    Ok(open)
+    cancel(conn, &open, now)
 }
 
 /// Marks `ids` as one batch named after its first invitation.

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use time::PrimitiveDateTime;
 use time::format_description::well_known::Rfc3339;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Clone, Queryable, Selectable)]
 #[diesel(table_name = w)]
 pub struct Webhook {
     pub id: i64,
@@ -25,6 +25,18 @@ pub struct Webhook {
     pub created_by: Option<i64>,
     #[diesel(deserialize_as = crate::db::Stamp)]
     pub created_at: PrimitiveDateTime,
+}
+
+impl std::fmt::Debug for Webhook {
+    // Never print the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("id", &self.id)
+            .field("group_id", &self.group_id)
+            .field("url", &self.url)
+            .field("events", &self.events)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Webhook {
@@ -109,7 +121,6 @@ pub fn find_in_group(conn: &mut DbConn, group_id: i64, id: i64) -> QueryResult<O
 
 /// Deletes a hook and (by cascade) its deliveries.
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
-    diesel::delete(d::table.filter(d::hook_id.eq(id))).execute(conn)?;
     diesel::delete(w::table.find(id)).execute(conn)
 }
 
@@ -213,14 +224,14 @@ fn user_json(conn: &mut DbConn, user_id: Option<i64>) -> QueryResult<Value> {
 }
 
 /// Queues `event` about `group_id` for every hook that hears it; `data`
-/// goes into the payload beside the event's name, time, community and
-/// actor. Costs one query when no hook hears it.
+/// (read only when a hook hears it) goes into the payload beside the
+/// event's name, time, community and actor. One query when none does.
 pub fn queue(
     conn: &mut DbConn,
     group_id: i64,
     event: &str,
     actor: Option<i64>,
-    data: Value,
+    data: impl FnOnce(&mut DbConn) -> QueryResult<Value>,
     now: PrimitiveDateTime,
 ) -> QueryResult<()> {
     let hooks = hooks_for(conn, group_id, event)?;
@@ -233,7 +244,7 @@ pub fn queue(
         "community": group_json(conn, group_id)?,
         "actor": user_json(conn, actor)?,
     });
-    if let (Value::Object(p), Value::Object(extra)) = (&mut payload, data) {
+    if let (Value::Object(p), Value::Object(extra)) = (&mut payload, data(conn)?) {
         p.extend(extra);
     }
     queue_to(conn, &hooks, event, &payload, now)
@@ -361,7 +372,7 @@ pub fn queue_invitations(
 }
 
 /// A copy of a finished delivery, pending again with the same key
-/// ("Redeliver"); false when there is no such delivery of the hook.
+/// ("Redeliver"); false when the hook has no such finished delivery.
 pub fn redeliver(
     conn: &mut DbConn,
     hook_id: i64,
@@ -371,6 +382,7 @@ pub fn redeliver(
     let found: Option<(String, String, String)> = d::table
         .find(id)
         .filter(d::hook_id.eq(hook_id))
+        .filter(d::state.ne(PENDING))
         .select((d::delivery_key, d::event, d::payload))
         .first(conn)
         .optional()?;
@@ -392,7 +404,7 @@ pub fn redeliver(
 }
 
 /// A delivery claimed by a worker, with what sending it needs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Due {
     pub id: i64,
     pub hook_id: i64,
@@ -406,7 +418,26 @@ pub struct Due {
     pub lease: PrimitiveDateTime,
 }
 
-diesel::alias!(d as older: OlderAlias);
+impl std::fmt::Debug for Due {
+    // Never print the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Due")
+            .field("id", &self.id)
+            .field("hook_id", &self.hook_id)
+            .field("event", &self.event)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The oldest pending delivery of each hook, when due and not claimed by
+/// a live worker, oldest first. 'pending' is written in the text: both
+/// planners then read the heads from the partial index
+/// `webhook_deliveries_pending` (hook_id, id) alone.
+const HEADS: &str = "SELECT d.id FROM webhook_deliveries d \
+    WHERE d.id IN (SELECT MIN(id) FROM webhook_deliveries WHERE state = 'pending' GROUP BY hook_id) \
+    AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?) \
+    ORDER BY d.id LIMIT ?";
 
 /// Claims up to `limit` due deliveries, each the oldest pending one of its
 /// hook (so a hook gets its events one at a time, in order), under a
@@ -418,27 +449,25 @@ pub fn claim(
     lease: PrimitiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<Due>> {
-    let heads: Vec<i64> = d::table
-        .filter(d::state.eq(PENDING))
-        .filter(d::next_attempt_at.le(now))
-        .filter(d::lease_until.is_null().or(d::lease_until.le(now)))
-        .filter(diesel::dsl::not(diesel::dsl::exists(
-            older
-                .filter(older.field(d::hook_id).eq(d::hook_id))
-                .filter(older.field(d::state).eq(PENDING))
-                .filter(older.field(d::id).lt(d::id)),
-        )))
-        .order(d::id)
-        .limit(limit)
-        .select(d::id)
-        .load(conn)?;
+    use diesel::sql_types::{BigInt, Timestamp};
+    let q = crate::db::Sql::new(
+        HEADS,
+        (
+            now.into_sql::<Timestamp>(),
+            now.into_sql::<Timestamp>(),
+            limit.into_sql::<BigInt>(),
+        ),
+    );
+    let heads: Vec<crate::db::IdRow> = native!(conn, |c| q.load(c))?;
     let mut out = Vec::with_capacity(heads.len());
-    for id in heads {
-        // Conditional: of two workers racing for a row, one wins.
+    for crate::db::IdRow { id } in heads {
+        // Conditional: of two workers racing for a row, one wins; a row
+        // settled meanwhile for a later retry waits for it.
         let won = diesel::update(
             d::table
                 .find(id)
                 .filter(d::state.eq(PENDING))
+                .filter(d::next_attempt_at.le(now))
                 .filter(d::lease_until.is_null().or(d::lease_until.le(now))),
         )
         .set(d::lease_until.eq(lease))
@@ -531,15 +560,14 @@ pub fn queue_membership(
     actor: Option<i64>,
     now: PrimitiveDateTime,
 ) -> QueryResult<()> {
-    if hooks_for(conn, group_id, event)?.is_empty() {
-        return Ok(());
-    }
-    let role: String = roles::table.find(role_id).select(roles::name).first(conn)?;
-    let data = json!({
-        "member": user_json(conn, Some(user_id))?,
-        "role": role,
-        "invited_by": user_json(conn, invited_by)?,
-    });
+    let data = |conn: &mut DbConn| -> QueryResult<Value> {
+        let role: String = roles::table.find(role_id).select(roles::name).first(conn)?;
+        Ok(json!({
+            "member": user_json(conn, Some(user_id))?,
+            "role": role,
+            "invited_by": user_json(conn, invited_by)?,
+        }))
+    };
     queue(conn, group_id, event, actor, data, now)
 }
 
@@ -554,16 +582,21 @@ pub fn queue_suggestion_approved(
     actor: i64,
     now: PrimitiveDateTime,
 ) -> QueryResult<()> {
-    const EVENT: &str = "suggestion.approved";
-    if hooks_for(conn, group_id, EVENT)?.is_empty() {
-        return Ok(());
-    }
-    let data = json!({
-        "suggestion": {
-            "id": id,
-            "invitee": invitee,
-            "suggested_by": user_json(conn, Some(suggester))?,
-        },
-    });
-    queue(conn, group_id, EVENT, Some(actor), data, now)
+    let data = |conn: &mut DbConn| -> QueryResult<Value> {
+        Ok(json!({
+            "suggestion": {
+                "id": id,
+                "invitee": invitee,
+                "suggested_by": user_json(conn, Some(suggester))?,
+            },
+        }))
+    };
+    queue(
+        conn,
+        group_id,
+        "suggestion.approved",
+        Some(actor),
+        data,
+        now,
+    )
 }

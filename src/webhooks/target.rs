@@ -14,12 +14,12 @@ pub enum TargetRefused {
     NotHttp,
     #[error("Enter the URL without a user name or password in it.")]
     Credentials,
-    #[error("{0} cannot be found.")]
-    Unknown(String),
+    /// Not found, or not public: one answer for both, so that the form
+    /// cannot be used to map which internal names exist.
     #[error(
-        "{host} is a private address ({ip}): webhooks go only to addresses on the public internet."
+        "{0} is not a public address on the internet (or cannot be found): webhooks go only to public addresses."
     )]
-    Private { host: String, ip: IpAddr },
+    NotPublic(String),
 }
 
 /// Checks a URL as typed; the parsed URL when it may be used.
@@ -48,12 +48,12 @@ async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, TargetRefused
         Ok(addrs) => {
             let addrs: Vec<SocketAddr> = addrs.collect();
             if addrs.is_empty() {
-                Err(TargetRefused::Unknown(host.to_string()))
+                Err(TargetRefused::NotPublic(host.to_string()))
             } else {
                 Ok(addrs)
             }
         }
-        Err(_) => Err(TargetRefused::Unknown(host.to_string())),
+        Err(_) => Err(TargetRefused::NotPublic(host.to_string())),
     }
 }
 
@@ -63,13 +63,29 @@ fn allowed(host: &str, addrs: &[SocketAddr], allow_private: bool) -> Result<(), 
     if allow_private {
         return Ok(());
     }
-    match addrs.iter().find(|a| !is_public(a.ip())) {
-        Some(a) => Err(TargetRefused::Private {
-            host: host.to_string(),
-            ip: a.ip(),
-        }),
-        None => Ok(()),
+    if addrs.iter().all(|a| is_public(a.ip())) {
+        Ok(())
+    } else {
+        Err(TargetRefused::NotPublic(host.to_string()))
     }
+}
+
+/// At delivery, a URL whose host is an IP literal (for which the client
+/// runs no resolver): refused unless public or private ones are allowed.
+/// A hook made while private addresses were allowed stops reaching them
+/// when the setting is turned off.
+pub(super) fn literal_allowed(url: &str, allow_private: bool) -> Result<(), TargetRefused> {
+    let Ok(url) = url::Url::parse(url) else {
+        return Err(TargetRefused::NotHttp);
+    };
+    let ip = match url.host() {
+        Some(url::Host::Ipv4(v4)) => IpAddr::V4(v4),
+        Some(url::Host::Ipv6(v6)) => IpAddr::V6(v6),
+        Some(url::Host::Domain(_)) => return Ok(()),
+        None => return Err(TargetRefused::NotHttp),
+    };
+    let host = url.host_str().unwrap_or_default();
+    allowed(host, &[SocketAddr::new(ip, 0)], allow_private)
 }
 
 /// The delivery client's resolver: refuses a name that resolves to a
@@ -133,7 +149,7 @@ mod tests {
             assert!(
                 matches!(
                     check_target(private, false).await,
-                    Err(TargetRefused::Private { .. })
+                    Err(TargetRefused::NotPublic(_))
                 ),
                 "{private}"
             );

@@ -5,7 +5,7 @@
 //! mid-delivery leaves it to the next after the lease (the receiver may
 //! then get it twice, with the same `X-Guildhall-Delivery`).
 
-use super::target::{GuardedResolver, refusal_in};
+use super::target::{GuardedResolver, literal_allowed, refusal_in};
 use crate::clock::Clock;
 use crate::db;
 use crate::domain::webhook::signature;
@@ -32,6 +32,7 @@ pub struct WebhookWorker {
     pub retry_base: Duration,
     pub max_attempts: i32,
     pub poll: Duration,
+    pub allow_private: bool,
 }
 
 impl WebhookWorker {
@@ -59,6 +60,7 @@ impl WebhookWorker {
             retry_base,
             max_attempts,
             poll,
+            allow_private,
         })
     }
 
@@ -122,6 +124,15 @@ impl WebhookWorker {
 
     /// One attempt: posts the payload, signed, and says how it went.
     async fn post(&self, due: &Due) -> Attempt {
+        if let Err(refused) = literal_allowed(&due.url, self.allow_private) {
+            return Attempt {
+                status: None,
+                ms: 0,
+                error: Some(refused.to_string()),
+                retry_at: None,
+                delivered: false,
+            };
+        }
         let unix = self.clock.now().assume_utc().unix_timestamp();
         let started = Instant::now();
         let sent = self
@@ -138,6 +149,9 @@ impl WebhookWorker {
             .send()
             .await;
         let ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
+        // Retried: what may pass (5xx, 408, 429, no answer). Not retried:
+        // a redirect (never followed) or another 4xx (the receiver refuses
+        // this request; "Redeliver" sends it again once that is fixed).
         let (status, error, retry) = match sent {
             Ok(r) if r.status().is_success() => (Some(r.status().as_u16()), None, false),
             Ok(r) if r.status().is_redirection() => (
@@ -149,13 +163,17 @@ impl WebhookWorker {
                         .and_then(|l| l.to_str().ok())
                         .unwrap_or("another address")
                 )),
-                true,
+                false,
             ),
-            Ok(r) => (
-                Some(r.status().as_u16()),
-                Some(format!("The receiver answered {}", r.status())),
-                true,
-            ),
+            Ok(r) => {
+                let code = r.status();
+                let passing = code.is_server_error() || matches!(code.as_u16(), 408 | 429);
+                (
+                    Some(code.as_u16()),
+                    Some(format!("The receiver answered {code}")),
+                    passing,
+                )
+            }
             Err(e) => match refusal_in(&e) {
                 // Not worth retrying: the address is refused, not down.
                 Some(refused) => (None, Some(refused.to_string()), false),

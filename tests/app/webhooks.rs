@@ -429,6 +429,23 @@ async fn test_event_redeliver_and_the_deliveries_log(b: Backend) {
     let got = rx.wait_for(2).await;
     assert_eq!(got[1].delivery, got[0].delivery);
     assert_eq!(got[1].raw, got[0].raw);
+    // A receiver that refuses the request (a 4xx) is logged, not retried.
+    rx.answer.store(404, Ordering::SeqCst);
+    assert_eq!(
+        app.submit_with(&alice, &path, &format!("{path}/test"), &[])
+            .await
+            .status,
+        303
+    );
+    assert!(
+        eventually(10, || delivery_states(&app).len() == 3
+            && delivery_states(&app)[2].1 == "failed")
+        .await
+    );
+    assert_eq!(delivery_states(&app)[2].2, 1, "one attempt");
+    let page = app.get_with(&alice, &path).await;
+    let rows = texts(&page.body, "table.deliveries tbody tr");
+    assert!(rows[0].contains("The receiver answered 404"), "{rows:?}");
     // A receiver that answers 500 is logged with its answer and retried.
     rx.answer.store(500, Ordering::SeqCst);
     assert_eq!(
@@ -444,6 +461,16 @@ async fn test_event_redeliver_and_the_deliveries_log(b: Backend) {
         rows[0].contains("pending") && rows[0].contains("The receiver answered 500"),
         "{rows:?}"
     );
+    // A pending delivery is not copied by a forged "Redeliver".
+    let pending: i64 = app.db(|c| d::table.select(d::id).order(d::id.desc()).first(c).unwrap());
+    let p = forged_post(
+        &app,
+        &alice,
+        &format!("{path}/deliveries/{pending}/redeliver"),
+    )
+    .await;
+    assert_eq!(p.status, 404);
+    assert_eq!(delivery_states(&app).len(), 4);
     // A delivery of another hook is not redelivered through this one.
     let other = Receiver::start().await;
     assert_eq!(add_hook(&app, &alice, "crew", &other.url).await.status, 303);
@@ -530,11 +557,14 @@ async fn private_addresses_are_refused_without_the_setting(b: Backend) {
     let app = spawn_app_with(b, |c| c.webhook_allow_private = false).await;
     let (alice, _, _, _) = world(&app).await;
     for (url, says) in [
-        ("http://127.0.0.1:9/hook", "127.0.0.1 is a private address"),
-        ("http://localhost:9/hook", "private address"),
-        ("http://169.254.169.254/latest", "private address"),
-        ("http://[::1]:9/", "private address"),
-        ("http://10.0.0.1/", "private address"),
+        (
+            "http://127.0.0.1:9/hook",
+            "127.0.0.1 is not a public address",
+        ),
+        ("http://localhost:9/hook", "not a public address"),
+        ("http://169.254.169.254/latest", "not a public address"),
+        ("http://[::1]:9/", "not a public address"),
+        ("http://10.0.0.1/", "not a public address"),
         ("file:///etc/passwd", "Enter a URL starting with https://"),
         ("javascript:alert(1)", "Enter a URL starting with https://"),
         ("", "Enter the URL"),
@@ -572,6 +602,42 @@ async fn private_addresses_are_refused_without_the_setting(b: Backend) {
     assert_eq!(p.status, 422);
     assert!(p.main_text().contains("Choose among the events listed"));
     assert_eq!(app.count("webhooks"), 0);
+
+    // A hook made while private addresses were allowed (an IP literal, for
+    // which no resolver runs) is refused when each delivery is sent.
+    let rx = Receiver::start().await;
+    let group = app.group_id("crew");
+    app.db(|c| {
+        diesel::insert_into(webhooks::table)
+            .values((
+                webhooks::group_id.eq(group),
+                webhooks::url.eq(&rx.url),
+                webhooks::secret.eq(SECRET),
+                webhooks::events.eq("invitation.created"),
+                webhooks::created_at.eq(app.clock.now()),
+            ))
+            .execute(c)
+            .unwrap()
+    });
+    invite(&app, &alice, "crew", "bob").await;
+    assert!(
+        eventually(10, || delivery_states(&app)
+            .first()
+            .is_some_and(|(_, s, _)| s == "failed"))
+        .await,
+        "{:?}",
+        delivery_states(&app)
+    );
+    let error: Option<String> = app.db(|c| d::table.select(d::error).first(c).unwrap());
+    assert!(
+        error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("not a public address"),
+        "{error:?}"
+    );
+    assert!(rx.all().is_empty(), "nothing reached the private address");
+    rx.server.stop(false).await;
 }
 
 async fn only_community_managers_reach_webhooks(b: Backend) {

@@ -36,7 +36,9 @@ CREATE TABLE webhook_deliveries (
     finished_at TIMESTAMP
 );
 CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (hook_id, id);
-CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (id) WHERE state = 'pending';
+-- Each hook's oldest pending delivery (the worker's claim): 'pending' is
+-- written in the claim's text, so both planners use it.
+CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (hook_id, id) WHERE state = 'pending';
 
 -- `expiry_noted` is the expiry whose passing was recorded ("expired" in
 -- the history, `invitation.expired` to the hooks) by the sweep beside the
