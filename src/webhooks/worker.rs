@@ -11,10 +11,11 @@ use crate::db;
 use crate::domain::webhook::signature;
 use crate::error::AppResult;
 use crate::models::webhook::{self, Attempt, Due};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
+use tokio::sync::{Notify, Semaphore, watch};
 
-/// Deliveries claimed per round (at most one per hook).
+/// Deliveries in flight at once (at most one per hook).
 const BATCH: i64 = 16;
 /// The whole request, connection included, must finish within this.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -64,36 +65,59 @@ impl WebhookWorker {
         })
     }
 
-    /// Runs until `shutdown` turns true.
+    /// Runs until `shutdown` turns true. Each claimed delivery is posted in
+    /// a task of its own (at most [`BATCH`] at once), so a slow receiver
+    /// holds up only its own hook: when a delivery settles, its hook's next
+    /// event is claimed at once.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let slots = Arc::new(Semaphore::new(BATCH as usize));
+        let settled = Arc::new(Notify::new());
         loop {
-            let busy = match self.round().await {
-                Ok(n) => n > 0,
-                Err(e) => {
-                    tracing::error!(error = %e, "webhook round failed");
-                    false
+            let free = slots.available_permits();
+            if free > 0 {
+                match self.claim(free as i64).await {
+                    Ok(due) => {
+                        for d in due {
+                            let Ok(slot) = slots.clone().acquire_owned().await else {
+                                return;
+                            };
+                            let (me, settled) = (self.clone(), settled.clone());
+                            tokio::spawn(async move {
+                                if let Err(e) = me.deliver(d).await {
+                                    tracing::error!(error = %e, "recording a webhook delivery failed");
+                                }
+                                drop(slot);
+                                settled.notify_one();
+                            });
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "claiming webhook deliveries failed"),
                 }
-            };
+            }
             if *shutdown.borrow() {
                 break;
             }
-            if !busy {
-                tokio::select! {
-                    _ = tokio::time::sleep(self.poll) => {}
-                    _ = shutdown.changed() => {}
-                }
+            tokio::select! {
+                _ = tokio::time::sleep(self.poll) => {}
+                _ = settled.notified() => {}
+                _ = shutdown.changed() => {}
             }
         }
     }
 
-    /// Claims and delivers what is due now; returns how many it tried.
-    pub async fn round(&self) -> AppResult<usize> {
+    /// Claims up to `limit` due deliveries (at most one per hook).
+    async fn claim(&self, limit: i64) -> AppResult<Vec<Due>> {
         let now = self.clock.now();
         let lease = crate::db::whole_millis(now + LEASE);
-        let due = self
-            .writer
-            .run(move |c| Ok(webhook::claim(c, now, lease, BATCH)?))
-            .await?;
+        self.writer
+            .run(move |c| Ok(webhook::claim(c, now, lease, limit)?))
+            .await
+    }
+
+    /// Claims what is due now and delivers it, all of it before returning
+    /// (tests drive workers by rounds); returns how many it tried.
+    pub async fn round(&self) -> AppResult<usize> {
+        let due = self.claim(BATCH).await?;
         let n = due.len();
         let tries = due.into_iter().map(|d| self.deliver(d));
         for result in futures_util::future::join_all(tries).await {

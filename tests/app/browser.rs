@@ -940,6 +940,14 @@ async fn browser_a11y_check_reports_problems() {
 /// How long a script-driven change may take to show.
 pub const SCRIPT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Checks the page with axe-core when JavaScript is on (axe runs in the
+/// page); a test's JavaScript-off pass sees the same pages it checked.
+pub async fn a11y(browser: &Browser, js: bool, label: &str) {
+    if js {
+        browser.check_a11y(label).await;
+    }
+}
+
 /// The CSS selector (`#id`) of the field that the one `<label>` whose own
 /// text is `label` points at; panics unless both exist.
 pub async fn field(browser: &Browser, label: &str) -> String {

@@ -5,18 +5,12 @@
 //! with axe-core at 1280 and 390 px; screenshots in target/screenshots.
 
 use crate::backend_tests;
-use crate::browser::{Browser, choose, fill_in, value_of};
+use crate::browser::{Browser, a11y, choose, fill_in, value_of};
 use crate::helpers::*;
 
 backend_tests!(browser_token_made_used_and_revoked);
 
 const PW: &str = "correct horse battery";
-
-async fn a11y(browser: &Browser, js: bool, label: &str) {
-    if js {
-        browser.check_a11y(label).await;
-    }
-}
 
 async fn browser_token_made_used_and_revoked(b: Backend) {
     let app = spawn_app(b).await;

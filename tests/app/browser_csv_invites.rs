@@ -6,18 +6,12 @@
 //! target/screenshots.
 
 use crate::backend_tests;
-use crate::browser::{Browser, element};
+use crate::browser::{Browser, a11y, element};
 use crate::helpers::*;
 
 backend_tests!(browser_csv_upload_checked_then_sent);
 
 const PW: &str = "correct horse battery";
-
-async fn a11y(browser: &Browser, js: bool, label: &str) {
-    if js {
-        browser.check_a11y(label).await;
-    }
-}
 
 async fn browser_csv_upload_checked_then_sent(b: Backend) {
     let app = spawn_app(b).await;

@@ -4,7 +4,7 @@
 //! Checked with axe-core at 1280 and 390 px; screenshots in target/screenshots.
 
 use crate::backend_tests;
-use crate::browser::{Browser, fill_in, is_shown, texts_of};
+use crate::browser::{Browser, a11y, fill_in, is_shown, texts_of};
 use crate::helpers::{Backend, TestApp, spawn_app};
 use crate::invitation_list::{seed_invitation, status_of};
 
@@ -53,12 +53,6 @@ async fn big_group(app: &TestApp) -> Vec<i64> {
 
 /// axe-core runs as a script: it checks the pages with JavaScript on (the
 /// markup is the same without it, less what scripts show).
-async fn a11y(browser: &Browser, js: bool, label: &str) {
-    if js {
-        browser.check_a11y(label).await;
-    }
-}
-
 async fn browser_sent_invitations_with_and_without_javascript(b: Backend) {
     let app = spawn_app(b).await;
     let pending = big_group(&app).await;

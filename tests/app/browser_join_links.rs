@@ -4,18 +4,12 @@
 //! with axe-core at 1280 and 390 px; screenshots in target/screenshots.
 
 use crate::backend_tests;
-use crate::browser::{Browser, fill_in, texts_of, value_of};
+use crate::browser::{Browser, a11y, fill_in, texts_of, value_of};
 use crate::helpers::*;
 
 backend_tests!(browser_join_link_made_used_and_disabled);
 
 const PW: &str = "correct horse battery";
-
-async fn a11y(browser: &Browser, js: bool, label: &str) {
-    if js {
-        browser.check_a11y(label).await;
-    }
-}
 
 async fn browser_join_link_made_used_and_disabled(b: Backend) {
     let app = spawn_app(b).await;

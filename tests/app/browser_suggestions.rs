@@ -5,7 +5,7 @@
 //! screenshots in target/screenshots.
 
 use crate::backend_tests;
-use crate::browser::{Browser, fill_in, texts_of};
+use crate::browser::{Browser, a11y, fill_in, texts_of};
 use crate::helpers::*;
 
 backend_tests!(browser_suggest_approve_and_decline);
@@ -14,12 +14,6 @@ const PW: &str = "correct horse battery";
 
 /// axe-core runs as a script: the pages are checked with JavaScript on
 /// (the markup is the same without it).
-async fn a11y(browser: &Browser, js: bool, label: &str) {
-    if js {
-        browser.check_a11y(label).await;
-    }
-}
-
 async fn browser_suggest_approve_and_decline(b: Backend) {
     let app = spawn_app(b).await;
     let (_, alice) = app.logged_in("alice", PW).await;

@@ -5,19 +5,13 @@
 //! with axe-core at 1280 and 390 px; screenshots in target/screenshots.
 
 use crate::backend_tests;
-use crate::browser::{Browser, fill_in, value_of};
+use crate::browser::{Browser, a11y, fill_in, value_of};
 use crate::helpers::*;
 use crate::webhooks::{Receiver, signed_with};
 
 backend_tests!(browser_webhook_added_tested_and_deleted);
 
 const PW: &str = "correct horse battery";
-
-async fn a11y(browser: &Browser, js: bool, label: &str) {
-    if js {
-        browser.check_a11y(label).await;
-    }
-}
 
 async fn browser_webhook_added_tested_and_deleted(b: Backend) {
     let app = spawn_app(b).await;

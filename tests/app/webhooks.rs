@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use guildhall::db::schema::{invitation_events, invitations, webhook_deliveries as d, webhooks};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 backend_tests!(
@@ -19,6 +19,7 @@ backend_tests!(
     a_managed_communitys_events_reach_the_hook_above,
     test_event_redeliver_and_the_deliveries_log,
     two_workers_at_once_deliver_each_event_once,
+    a_slow_receiver_holds_up_only_its_own_hook,
     private_addresses_are_refused_without_the_setting,
     only_community_managers_reach_webhooks,
     an_invitation_that_runs_out_is_expired_and_told,
@@ -41,6 +42,8 @@ pub(crate) struct Receiver {
     pub url: String,
     got: Arc<Mutex<Vec<Received>>>,
     answer: Arc<AtomicU16>,
+    /// How long it takes to answer, in ms.
+    delay_ms: Arc<AtomicU64>,
     pub server: actix_web::dev::ServerHandle,
 }
 
@@ -49,13 +52,16 @@ impl Receiver {
         let port = listener.local_addr().unwrap().port();
         let got: Arc<Mutex<Vec<Received>>> = Default::default();
         let answer = Arc::new(AtomicU16::new(200));
-        let (g, a) = (got.clone(), answer.clone());
+        let delay_ms = Arc::new(AtomicU64::new(0));
+        let (g, a, w) = (got.clone(), answer.clone(), delay_ms.clone());
         let server = actix_web::HttpServer::new(move || {
-            let (g, a) = (g.clone(), a.clone());
+            let (g, a, w) = (g.clone(), a.clone(), w.clone());
             actix_web::App::new().default_service(actix_web::web::to(
                 move |req: actix_web::HttpRequest, body: actix_web::web::Bytes| {
-                    let (g, a) = (g.clone(), a.clone());
+                    let (g, a, w) = (g.clone(), a.clone(), w.clone());
                     async move {
+                        let wait = w.load(Ordering::SeqCst);
+                        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
                         let h = |n: &str| {
                             req.headers()
                                 .get(n)
@@ -88,6 +94,7 @@ impl Receiver {
             url: format!("http://127.0.0.1:{port}/hook"),
             got,
             answer,
+            delay_ms,
             server: handle,
         }
     }
@@ -397,6 +404,12 @@ fn hook_id(app: &TestApp) -> i64 {
     })
 }
 
+/// Presses "Send test event" on the hook's page at `path`.
+async fn send_test_event(app: &TestApp, c: &reqwest::Client, path: &str) {
+    let p = app.submit_with(c, path, &format!("{path}/test"), &[]).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+}
+
 async fn test_event_redeliver_and_the_deliveries_log(b: Backend) {
     let app = spawn_app(b).await;
     let rx = Receiver::start().await;
@@ -404,10 +417,7 @@ async fn test_event_redeliver_and_the_deliveries_log(b: Backend) {
     assert_eq!(add_hook(&app, &alice, "crew", &rx.url).await.status, 303);
     let id = hook_id(&app);
     let path = format!("/groups/crew/webhooks/{id}");
-    let p = app
-        .submit_with(&alice, &path, &format!("{path}/test"), &[])
-        .await;
-    assert_eq!(p.status, 303);
+    send_test_event(&app, &alice, &path).await;
     let got = rx.wait_for(1).await;
     assert_eq!(got[0].event, "ping");
     assert!(signed_with(&got[0], SECRET));
@@ -431,12 +441,7 @@ async fn test_event_redeliver_and_the_deliveries_log(b: Backend) {
     assert_eq!(got[1].raw, got[0].raw);
     // A receiver that refuses the request (a 4xx) is logged, not retried.
     rx.answer.store(404, Ordering::SeqCst);
-    assert_eq!(
-        app.submit_with(&alice, &path, &format!("{path}/test"), &[])
-            .await
-            .status,
-        303
-    );
+    send_test_event(&app, &alice, &path).await;
     assert!(
         eventually(10, || delivery_states(&app).len() == 3
             && delivery_states(&app)[2].1 == "failed")
@@ -446,14 +451,33 @@ async fn test_event_redeliver_and_the_deliveries_log(b: Backend) {
     let page = app.get_with(&alice, &path).await;
     let rows = texts(&page.body, "table.deliveries tbody tr");
     assert!(rows[0].contains("The receiver answered 404"), "{rows:?}");
+    // A redirect is not followed (nor retried).
+    rx.answer.store(302, Ordering::SeqCst);
+    let before = rx.all().len();
+    send_test_event(&app, &alice, &path).await;
+    assert!(
+        eventually(10, || delivery_states(&app).len() == 4
+            && delivery_states(&app)[3].1 == "failed")
+        .await
+    );
+    let error: Option<String> = app.db(|c| {
+        d::table
+            .select(d::error)
+            .order(d::id.desc())
+            .first(c)
+            .unwrap()
+    });
+    assert!(
+        error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("not followed"),
+        "{error:?}"
+    );
+    assert_eq!(rx.all().len(), before + 1, "one request, nothing followed");
     // A receiver that answers 500 is logged with its answer and retried.
     rx.answer.store(500, Ordering::SeqCst);
-    assert_eq!(
-        app.submit_with(&alice, &path, &format!("{path}/test"), &[])
-            .await
-            .status,
-        303
-    );
+    send_test_event(&app, &alice, &path).await;
     assert!(eventually(10, || delivery_states(&app).last().unwrap().2 >= 2).await);
     let page = app.get_with(&alice, &path).await;
     let rows = texts(&page.body, "table.deliveries tbody tr");
@@ -470,7 +494,7 @@ async fn test_event_redeliver_and_the_deliveries_log(b: Backend) {
     )
     .await;
     assert_eq!(p.status, 404);
-    assert_eq!(delivery_states(&app).len(), 4);
+    assert_eq!(delivery_states(&app).len(), 5);
     // A delivery of another hook is not redelivered through this one.
     let other = Receiver::start().await;
     assert_eq!(add_hook(&app, &alice, "crew", &other.url).await.status, 303);
@@ -551,6 +575,38 @@ async fn two_workers_at_once_deliver_each_event_once(b: Backend) {
     }
     rx.server.stop(false).await;
     rx2.server.stop(false).await;
+}
+
+async fn a_slow_receiver_holds_up_only_its_own_hook(b: Backend) {
+    let app = spawn_app(b).await;
+    let (alice, _, _, _) = world(&app).await;
+    let (slow, fast) = (Receiver::start().await, Receiver::start().await);
+    slow.delay_ms.store(2000, Ordering::SeqCst);
+    assert_eq!(add_hook(&app, &alice, "crew", &slow.url).await.status, 303);
+    assert_eq!(add_hook(&app, &alice, "crew", &fast.url).await.status, 303);
+    let names: Vec<String> = (0..3).map(|i| format!("user{i}")).collect();
+    for n in &names {
+        app.create_user(n, PW);
+    }
+    invite(&app, &alice, "crew", &names.join(", ")).await;
+    // The fast hook has all three while the slow one is on its first.
+    fast.wait_for(3).await;
+    assert!(slow.all().len() <= 1, "{:?}", slow.events());
+    // The slow one gets all three too, in order.
+    slow.delay_ms.store(0, Ordering::SeqCst);
+    let got = slow.wait_for(3).await;
+    let order: Vec<_> = got
+        .iter()
+        .map(|r| {
+            r.body["invitation"]["username"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(order, names);
+    slow.server.stop(false).await;
+    fast.server.stop(false).await;
 }
 
 async fn private_addresses_are_refused_without_the_setting(b: Backend) {
