@@ -40,3 +40,4 @@ text_enum!(crate::domain::UserStatus);
 text_enum!(crate::domain::JoinRequestStatus);
 text_enum!(crate::domain::MailStatus);
 text_enum!(crate::domain::SuggestionStatus);
+text_enum!(crate::domain::DeliveryState);

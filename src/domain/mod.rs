@@ -34,5 +34,7 @@ pub use permission::{Permission, Permissions};
 pub use phone::{CountryCode, PhoneNumber};
 pub use recipients::{MAX_RECIPIENTS, Recipient, RecipientsError, parse_recipients};
 pub use reminders::ReminderPoints;
-pub use states::{InvitationStatus, JoinRequestStatus, MailStatus, SuggestionStatus, UserStatus};
+pub use states::{
+    DeliveryState, InvitationStatus, JoinRequestStatus, MailStatus, SuggestionStatus, UserStatus,
+};
 pub use username::Username;

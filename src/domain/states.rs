@@ -91,6 +91,17 @@ stored_states! {
     }
 }
 
+stored_states! {
+    /// A webhook delivery, as stored in `webhook_deliveries.state`.
+    pub enum DeliveryState {
+        /// Waiting for its turn, or for its next attempt.
+        Pending = "pending",
+        Delivered = "delivered",
+        /// Refused for good, or out of attempts.
+        Failed = "failed",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +117,13 @@ mod tests {
             I::Expired,
         ] {
             assert_eq!(I::parse(s.as_str()), Some(s));
+        }
+        for d in [
+            DeliveryState::Pending,
+            DeliveryState::Delivered,
+            DeliveryState::Failed,
+        ] {
+            assert_eq!(DeliveryState::parse(d.as_str()), Some(d));
         }
         assert_eq!(
             UserStatus::parse("pending_approval"),

@@ -39,16 +39,8 @@ impl std::fmt::Debug for Webhook {
     }
 }
 
-impl Webhook {
-    pub fn subscribes(&self, event: &str) -> bool {
-        self.events.split(' ').any(|e| e == event)
-    }
-}
-
-/// Where a delivery stands.
-pub const PENDING: &str = "pending";
-pub const DELIVERED: &str = "delivered";
-pub const FAILED: &str = "failed";
+use crate::domain::DeliveryState;
+const PENDING: DeliveryState = DeliveryState::Pending;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = d)]
@@ -58,7 +50,7 @@ pub struct Delivery {
     pub delivery_key: String,
     pub event: String,
     pub payload: String,
-    pub state: String,
+    pub state: DeliveryState,
     pub attempts: i32,
     #[diesel(deserialize_as = crate::db::Stamp)]
     pub next_attempt_at: PrimitiveDateTime,
@@ -226,7 +218,7 @@ fn user_json(conn: &mut DbConn, user_id: Option<i64>) -> QueryResult<Value> {
 /// Queues `event` about `group_id` for every hook that hears it; `data`
 /// (read only when a hook hears it) goes into the payload beside the
 /// event's name, time, community and actor. One query when none does.
-pub fn queue(
+fn queue(
     conn: &mut DbConn,
     group_id: i64,
     event: &str,
@@ -523,9 +515,9 @@ pub fn settle(
     now: PrimitiveDateTime,
 ) -> QueryResult<usize> {
     let state = match (a.delivered, a.retry_at) {
-        (true, _) => DELIVERED,
+        (true, _) => DeliveryState::Delivered,
         (false, Some(_)) => PENDING,
-        (false, None) => FAILED,
+        (false, None) => DeliveryState::Failed,
     };
     let finished = (state != PENDING).then_some(now);
     diesel::update(
