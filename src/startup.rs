@@ -316,11 +316,15 @@ impl Application {
     /// what is in flight and the mail worker ends its round. A second
     /// signal cuts the drain short.
     pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        // First, before any future is polled: the server already answers,
+        // and a SIGTERM that came before the handlers were in place would
+        // end the process at once instead of draining (seen in CI when the
+        // stopper happened to be polled after the workers' first rounds).
+        let mut signals = Signals::new()?;
         let handle = self.server.handle();
         let state = self.state.clone();
         let drain = self.drain;
         let stopper = async move {
-            let mut signals = Signals::new()?;
             let name = signals.next().await;
             state.draining.store(true, Ordering::Relaxed);
             tracing::info!(
