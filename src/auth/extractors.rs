@@ -120,16 +120,17 @@ const SEEN_RESOLUTION: time::Duration = time::Duration::MINUTE;
 type PageLoad<T> = Box<dyn FnOnce(&mut db::DbConn, &User) -> AppResult<T> + Send>;
 
 async fn load_ctx(req: &HttpRequest) -> AppResult<Ctx> {
-    Ok(load_ctx_with::<()>(req, None).await?.0)
+    Ok(load_ctx_with::<()>(req, None, false).await?.0)
 }
 
 /// The visitor's context and, when the session is valid and `page` is
-/// given, the page's data, loaded in one `db::read`. A page that read all
-/// the visitor's open invitations returns how many with its data: the
-/// header shows that instead of counting them again.
+/// given, the page's data, loaded in one `db::read`. A page that reads all
+/// the visitor's open invitations (`page_counts_invitations`) returns how
+/// many with its data: the header shows that instead of counting them too.
 async fn load_ctx_with<T: Send + 'static>(
     req: &HttpRequest,
     page: Option<PageLoad<(T, Option<i64>)>>,
+    page_counts_invitations: bool,
 ) -> AppResult<(Ctx, Option<T>)> {
     let session = req.get_session();
     let state = req
@@ -146,14 +147,16 @@ async fn load_ctx_with<T: Send + 'static>(
         let key_hash = super::tokens::looks_valid(&key).then(|| super::tokens::hash(&key));
         let now = state.clock.now();
         let limits = Limits::of(&state.config);
-        // One read: the session record and its user in one statement, the
-        // header counts in another, and the page's own reads, only for a
-        // live session.
+        // One read: the session record, its user and the header counts in
+        // one statement, then the page's own reads, only for a live session.
         let found = match key_hash {
             None => None,
             Some(key_hash) => {
                 db::read(&state.pool, state.backend, move |c| {
-                    let Some((u, record)) = session_record::find_with_user(c, &key_hash)? else {
+                    let count_invitations = !page_counts_invitations;
+                    let Some((u, record, counts)) =
+                        session_record::find_with_user(c, &key_hash, now, count_invitations)?
+                    else {
                         return Ok(None);
                     };
                     if !record.is_live_for(&u, now, limits) {
@@ -166,11 +169,8 @@ async fn load_ctx_with<T: Send + 'static>(
                         }
                         None => (None, None),
                     };
-                    // One read (on SQLite one snapshot): the page's rows and the counts agree.
-                    let (messages, notes, counted) =
-                        header_counts::counts(c, u.id, now, open.is_none())?;
-                    let invites = open.or(counted).unwrap_or_default();
-                    Ok(Some((u, record, (messages, notes, invites), data)))
+                    let invites = open.or(counts.invitations).unwrap_or_default();
+                    Ok(Some((u, record, (counts.messages, counts.notes, invites), data)))
                 })
                 .await?
             }
@@ -268,7 +268,7 @@ impl CurrentUser {
         F: FnOnce(&mut db::DbConn, &User) -> AppResult<T> + Send + 'static,
     {
         let page = move |c: &mut db::DbConn, u: &User| Ok((page(c, u)?, None));
-        Self::load(req, Box::new(page)).await
+        Self::load(req, Box::new(page), false).await
     }
 
     /// `with` for a page that reads all the visitor's open invitations (up
@@ -283,14 +283,15 @@ impl CurrentUser {
             let (data, open) = page(c, u)?;
             Ok((data, Some(open)))
         };
-        Self::load(req, Box::new(page)).await
+        Self::load(req, Box::new(page), true).await
     }
 
     async fn load<T: Send + 'static>(
         req: &HttpRequest,
         page: PageLoad<(T, Option<i64>)>,
+        page_counts_invitations: bool,
     ) -> AppResult<(Self, T)> {
-        let (ctx, data) = load_ctx_with(req, Some(page)).await?;
+        let (ctx, data) = load_ctx_with(req, Some(page), page_counts_invitations).await?;
         match (ctx.user.clone(), data) {
             (Some(user), Some(data)) => Ok((CurrentUser { user, ctx }, data)),
             _ => Err(AppError::login_required(return_path(req))),

@@ -16,7 +16,7 @@ mod writer;
 pub use conn::DbConn;
 pub use keyset::PageSize;
 pub use migrations::run_migrations;
-pub use native::{IdRow, Sql};
+pub use native::{Column, ColumnText, IdRow, Sql};
 pub use pool::{Backend, DbPool, build_pool, build_pool_with};
 pub use stamp::{MaybeStamp, Stamp, whole_millis};
 pub use writer::Writer;

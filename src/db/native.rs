@@ -88,33 +88,45 @@ binds_tuple!(3; A 0, B 1, C 2);
 binds_tuple!(4; A 0, B 1, C 2, D 3);
 binds_tuple!(5; A 0, B 1, C 2, D 3, E 4);
 binds_tuple!(6; A 0, B 1, C 2, D 3, E 4, F 5);
+binds_tuple!(7; A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+binds_tuple!(8; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+binds_tuple!(9; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+
+/// Writes `text` with each `?` replaced by the next of `binds`.
+fn walk_text<'b, DB: Backend, B: Binds<DB>>(
+    text: &'static str,
+    binds: &'b B,
+    mut pass: AstPass<'_, 'b, DB>,
+) -> QueryResult<()> {
+    let mut pieces = text.split('?');
+    let first = pieces.next().unwrap_or_default();
+    pass.push_sql(first);
+    let mut n = 0;
+    for piece in pieces {
+        if n == B::LEN {
+            return Err(diesel::result::Error::QueryBuilderError(
+                format!("more `?` than binds in: {text}").into(),
+            ));
+        }
+        binds.walk_nth(n, pass.reborrow())?;
+        pass.push_sql(piece);
+        n += 1;
+    }
+    if n != B::LEN {
+        return Err(diesel::result::Error::QueryBuilderError(
+            format!("fewer `?` than binds in: {text}").into(),
+        ));
+    }
+    Ok(())
+}
 
 impl<B, DB> QueryFragment<DB> for Sql<B>
 where
     DB: Backend,
     B: Binds<DB>,
 {
-    fn walk_ast<'b>(&'b self, mut pass: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        let mut pieces = self.text.split('?');
-        let first = pieces.next().unwrap_or_default();
-        pass.push_sql(first);
-        let mut n = 0;
-        for piece in pieces {
-            if n == B::LEN {
-                return Err(diesel::result::Error::QueryBuilderError(
-                    format!("more `?` than binds in: {}", self.text).into(),
-                ));
-            }
-            self.binds.walk_nth(n, pass.reborrow())?;
-            pass.push_sql(piece);
-            n += 1;
-        }
-        if n != B::LEN {
-            return Err(diesel::result::Error::QueryBuilderError(
-                format!("fewer `?` than binds in: {}", self.text).into(),
-            ));
-        }
-        Ok(())
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        walk_text(self.text, &self.binds, pass)
     }
 }
 
@@ -130,6 +142,53 @@ impl<B> Query for Sql<B> {
 }
 
 impl<B, Conn> RunQueryDsl<Conn> for Sql<B> {}
+
+/// The text of a [`Column`]: an expression of constant SQL (a scalar
+/// subquery), with `?` where each bind goes.
+pub trait ColumnText: 'static {
+    const TEXT: &'static str;
+    type SqlType: diesel::sql_types::SingleValue;
+}
+
+/// An expression of constant SQL text as one column of a diesel query, so
+/// that a query built with diesel can carry a scalar subquery diesel cannot
+/// write (a count of a LIMITed subquery) and stay prepared: unlike
+/// `dsl::sql`, its type is its query id. It may name the query's tables.
+#[derive(Debug, Clone, Copy)]
+pub struct Column<T, B> {
+    binds: B,
+    text: std::marker::PhantomData<T>,
+}
+
+impl<T: ColumnText, B> Column<T, B> {
+    pub fn new(binds: B) -> Self {
+        Column {
+            binds,
+            text: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T: ColumnText, B> diesel::Expression for Column<T, B> {
+    type SqlType = T::SqlType;
+}
+
+impl<T: ColumnText, B: Binds<DB>, DB: Backend> QueryFragment<DB> for Column<T, B> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        walk_text(T::TEXT, &self.binds, pass)
+    }
+}
+
+impl<T: ColumnText, B: QueryId> QueryId for Column<T, B> {
+    type QueryId = (T, B::QueryId);
+    const HAS_STATIC_QUERY_ID: bool = B::HAS_STATIC_QUERY_ID;
+}
+
+impl<T: ColumnText, B, QS> diesel::AppearsOnTable<QS> for Column<T, B> {}
+impl<T: ColumnText, B, QS> diesel::SelectableExpression<QS> for Column<T, B> {}
+impl<T: ColumnText, B> diesel::expression::ValidGrouping<()> for Column<T, B> {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
 
 #[cfg(all(test, feature = "sqlite"))]
 mod tests {
@@ -185,5 +244,37 @@ mod tests {
         )
         .execute(&mut c);
         assert!(wrong.is_err(), "two binds, one mark");
+    }
+
+    struct Plus;
+    impl super::ColumnText for Plus {
+        const TEXT: &'static str = "(SELECT COUNT(*) FROM (SELECT 1 UNION ALL SELECT 2) t) + ?";
+        type SqlType = BigInt;
+    }
+
+    #[test]
+    fn a_column_of_sql_text_binds_and_stays_prepared_in_a_diesel_query() {
+        use diesel::connection::{Instrumentation, InstrumentationEvent};
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let mut c = SqliteConnection::establish(":memory:").unwrap();
+        let prepared_to_keep = Arc::new(AtomicUsize::new(0));
+        let seen = prepared_to_keep.clone();
+        let counter = move |e: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::CacheQuery { .. } = e {
+                seen.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        c.set_instrumentation(Box::new(counter) as Box<dyn Instrumentation>);
+        for n in [1i64, 5, 40] {
+            let got: (i64, i64) = diesel::select((
+                n.into_sql::<BigInt>(),
+                super::Column::<Plus, _>::new((n.into_sql::<BigInt>(),)),
+            ))
+            .get_result(&mut c)
+            .unwrap();
+            assert_eq!(got, (n, n + 2));
+        }
+        assert_eq!(prepared_to_keep.load(Ordering::Relaxed), 1);
     }
 }

@@ -236,6 +236,75 @@ pub fn messages_page(
         .collect())
 }
 
+/// A new conversation of `first` (its sender, if any, and `recipient`):
+/// the conversation, its first message and a member row for each, unread
+/// for the recipient. Returns the conversation's id. On PostgreSQL one
+/// statement (a data-modifying WITH), on SQLite, which has none, four.
+pub fn start_conversation(
+    conn: &mut DbConn,
+    subject: &str,
+    first: &NewMessage<'_>,
+    recipient: i64,
+) -> QueryResult<i64> {
+    let now = first.created_at;
+    #[cfg(feature = "postgres")]
+    #[allow(irrefutable_let_patterns)] // with only the postgres feature
+    if let DbConn::Pg(pg) = conn {
+        use crate::db::{IdRow, Sql};
+        use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+        // Each value bound once, in `p`; members: the recipient (unread),
+        // then the sender, if any.
+        let q = Sql::new(
+            "WITH p AS (SELECT ?::text AS subject, ?::timestamp AS t, ?::bigint AS sender, \
+                ?::text AS body, ?::text AS kind, ?::bigint AS ref_id, ?::bigint AS recipient), \
+             c AS (INSERT INTO conversations (subject, created_at, last_message_at) \
+                SELECT subject, t, t FROM p RETURNING id), \
+             m AS (INSERT INTO messages (conversation_id, sender_id, body, kind, ref_id, created_at) \
+                SELECT c.id, p.sender, p.body, p.kind, p.ref_id, p.t FROM c, p \
+                RETURNING id, conversation_id), \
+             cm AS (INSERT INTO conversation_members \
+                (conversation_id, user_id, other_user_id, unread, last_message_id, last_read_at, created_at) \
+                SELECT m.conversation_id, p.recipient, p.sender, TRUE, m.id, NULL, p.t FROM m, p \
+                UNION ALL \
+                SELECT m.conversation_id, p.sender, p.recipient, FALSE, m.id, p.t, p.t FROM m, p \
+                    WHERE p.sender IS NOT NULL) \
+             SELECT id FROM c",
+            (
+                subject.into_sql::<Text>(),
+                now.into_sql::<Timestamp>(),
+                first.sender_id.into_sql::<Nullable<BigInt>>(),
+                first.body.into_sql::<Text>(),
+                first.kind.into_sql::<Nullable<Text>>(),
+                first.ref_id.into_sql::<Nullable<BigInt>>(),
+                recipient.into_sql::<BigInt>(),
+            ),
+        );
+        return Ok(q.get_result::<IdRow>(pg)?.id);
+    }
+    let conversation_id = insert_conversation(conn, subject, now)?;
+    let message_id = insert_message(
+        conn,
+        &NewMessage {
+            conversation_id,
+            ..*first
+        },
+    )?;
+    let member = |user_id, other_user_id, unread, last_read_at| NewMember {
+        conversation_id,
+        user_id,
+        other_user_id,
+        unread,
+        last_message_id: message_id,
+        last_read_at,
+        created_at: now,
+    };
+    insert_member(conn, &member(recipient, first.sender_id, true, None))?;
+    if let Some(sender) = first.sender_id {
+        insert_member(conn, &member(sender, Some(recipient), false, Some(now)))?;
+    }
+    Ok(conversation_id)
+}
+
 pub fn insert_conversation(
     conn: &mut DbConn,
     subject: &str,

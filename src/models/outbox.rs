@@ -62,8 +62,35 @@ pub struct NewMail<'a> {
 }
 
 /// Queues a mail: its delivery state, then its bodies (written once, never
-/// updated).
+/// updated). On PostgreSQL one statement (a data-modifying WITH), on
+/// SQLite, which has none, two.
 pub fn insert(conn: &mut DbConn, new: &NewMail<'_>) -> QueryResult<i64> {
+    #[cfg(feature = "postgres")]
+    #[allow(irrefutable_let_patterns)] // with only the postgres feature
+    if let DbConn::Pg(pg) = conn {
+        use crate::db::{IdRow, Sql};
+        use diesel::sql_types::{Text, Timestamp};
+        let q = Sql::new(
+            "WITH h AS (INSERT INTO outbox \
+                (kind, recipient, subject, message_id, status, next_attempt_at, created_at) \
+                VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id), \
+             b AS (INSERT INTO outbox_bodies (outbox_id, text_body, html_body) \
+                SELECT id, ?, ? FROM h) \
+             SELECT id FROM h",
+            (
+                new.kind.into_sql::<Text>(),
+                new.recipient.into_sql::<Text>(),
+                new.subject.into_sql::<Text>(),
+                new.message_id.into_sql::<Text>(),
+                new.status.as_str().into_sql::<Text>(),
+                new.next_attempt_at.into_sql::<Timestamp>(),
+                new.created_at.into_sql::<Timestamp>(),
+                new.text_body.into_sql::<Text>(),
+                new.html_body.into_sql::<Text>(),
+            ),
+        );
+        return Ok(q.get_result::<IdRow>(pg)?.id);
+    }
     let head = diesel::insert_into(outbox::table)
         .values((
             outbox::kind.eq(new.kind),

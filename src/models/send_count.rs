@@ -66,12 +66,8 @@ impl Grant {
         if back.is_empty() {
             return Ok(());
         }
-        short_tx(conn, |c| {
-            for (scope, subject, n) in back {
-                add(c, scope, subject, self.hour, -n)?;
-            }
-            Ok(())
-        })
+        let back: Vec<_> = back.into_iter().map(|(s, i, n)| (s, i, -n)).collect();
+        short_tx(conn, &[], |c| add(c, self.hour, &back))
     }
 
     /// Everything taken so far was undone with its transaction.
@@ -113,8 +109,7 @@ pub fn reserve(
         .chunk_by(|a, b| a == b)
         .map(|g| (g[0], g.len() as i64))
         .collect();
-    short_tx(conn, |c| {
-        lock(c, inviter, &wanted)?;
+    short_tx(conn, &lock_keys(inviter, &wanted), |c| {
         prune_once_an_hour(c, hour)?;
         let used = window(c, inviter, &wanted, now)?;
         let used_by = |scope: &str, subject: i64| -> i64 {
@@ -123,18 +118,20 @@ pub fn reserve(
                 .map(|u| u.2)
                 .sum()
         };
-        let mut take = |scope: &str, subject: i64, want: i64, limit: i64| -> QueryResult<i64> {
+        let mut counted = Vec::with_capacity(wanted.len() + 1);
+        let mut take = |scope: &'static str, subject: i64, want: i64, limit: i64| -> i64 {
             let granted = (limit - used_by(scope, subject)).clamp(0, want);
             if granted > 0 {
-                add(c, scope, subject, hour, granted)?;
+                counted.push((scope, subject, granted));
             }
-            Ok(granted)
+            granted
         };
-        let by_inviter = take(INVITER, inviter, wants.len() as i64, limits.per_inviter)?;
-        let mut by_group = Vec::with_capacity(wanted.len());
-        for &(g, want) in &wanted {
-            by_group.push((g, take(GROUP, g, want, limits.per_group)?, 0));
-        }
+        let by_inviter = take(INVITER, inviter, wants.len() as i64, limits.per_inviter);
+        let by_group: Vec<(i64, i64, i64)> = wanted
+            .iter()
+            .map(|&(g, want)| (g, take(GROUP, g, want, limits.per_group), 0))
+            .collect();
+        add(c, hour, &counted)?;
         Ok(Grant {
             hour,
             inviter,
@@ -194,63 +191,105 @@ fn window(
 
 /// `f` as its own transaction committed without waiting for the disk
 /// (PostgreSQL's `synchronous_commit` off: a later synchronous commit
-/// flushes it too), or as part of the transaction already open.
-fn short_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> QueryResult<T>) -> QueryResult<T> {
+/// flushes it too), or as part of the transaction already open; on
+/// PostgreSQL holding the advisory locks `keys` first (see `reserve`).
+fn short_tx<T>(
+    conn: &mut DbConn,
+    keys: &[i64],
+    f: impl FnOnce(&mut DbConn) -> QueryResult<T>,
+) -> QueryResult<T> {
     #[cfg(feature = "postgres")]
     #[allow(irrefutable_let_patterns)] // with only the postgres feature
     if let DbConn::Pg(pg) = conn {
         use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        use diesel::sql_types::{Array, BigInt};
         let open = AnsiTransactionManager::transaction_manager_status_mut(pg)
             .transaction_depth()?
             .is_some();
-        if !open {
-            return conn.transaction(|c| {
-                diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(c)?;
-                f(c)
-            });
-        }
+        // One statement, the keys taken in the order of the sorted list;
+        // in a transaction of its own, with the commit setting.
+        let text = if open { LOCK } else { LOCK_NO_WAIT_FOR_DISK };
+        let lock = Sql::new(text, (keys.to_vec().into_sql::<Array<BigInt>>(),));
+        let locked = |c: &mut DbConn| {
+            #[allow(irrefutable_let_patterns)]
+            if let DbConn::Pg(pg) = c {
+                lock.execute(pg)?;
+            }
+            f(c)
+        };
+        return if open {
+            crate::db::write_tx(conn, locked)
+        } else {
+            conn.transaction(locked)
+        };
     }
+    let _ = keys;
     crate::db::write_tx(conn, f)
 }
 
-/// The advisory locks of `reserve` (PostgreSQL; SQLite needs none).
-fn lock(conn: &mut DbConn, inviter: i64, groups: &[(i64, i64)]) -> QueryResult<()> {
+#[cfg(feature = "postgres")]
+const LOCK: &str = "SELECT COUNT(pg_advisory_xact_lock(k)) \
+    FROM (SELECT unnest(?) AS k ORDER BY 1) AS keys";
+#[cfg(feature = "postgres")]
+const LOCK_NO_WAIT_FOR_DISK: &str = "SELECT set_config('synchronous_commit', 'off', true), \
+    (SELECT COUNT(pg_advisory_xact_lock(k)) FROM (SELECT unnest(?) AS k ORDER BY 1) AS keys)";
+
+/// The advisory lock keys of `reserve`, sorted: kinds in the high bits (ids
+/// stay far below 2^48), so the inviter's key comes first, then the
+/// groups' by id.
+fn lock_keys(inviter: i64, groups: &[(i64, i64)]) -> Vec<i64> {
+    let mut keys: Vec<i64> = groups.iter().map(|g| (2 << 48) | g.0).collect();
+    keys.push((1 << 48) | inviter);
+    keys.sort_unstable();
+    keys
+}
+
+/// Adds each (scope, subject, sends) to its counter of `hour`: on
+/// PostgreSQL in one statement, on SQLite (in-process, a statement costs
+/// no round trip) one each. Texts kept prepared (diesel re-prepares its
+/// own upserts on every call).
+fn add(conn: &mut DbConn, hour: i64, counts: &[(&str, i64, i64)]) -> QueryResult<()> {
+    use diesel::sql_types::{Array, BigInt, Text};
+    macro_rules! upsert {
+        ($rows:literal) => {
+            concat!(
+                "INSERT INTO invitation_send_counts (scope, subject_id, hour, sends) ",
+                $rows,
+                " ON CONFLICT (scope, subject_id, hour) \
+                 DO UPDATE SET sends = invitation_send_counts.sends + excluded.sends"
+            )
+        };
+    }
+    if counts.is_empty() {
+        return Ok(());
+    }
     #[cfg(feature = "postgres")]
     #[allow(irrefutable_let_patterns)] // with only the postgres feature
     if let DbConn::Pg(pg) = conn {
-        use diesel::sql_types::{Array, BigInt};
-        // Kinds in the high bits: ids stay far below 2^48. Sorted, the
-        // inviter's key comes first, then the groups' by id.
-        let mut keys: Vec<i64> = groups.iter().map(|g| (2 << 48) | g.0).collect();
-        keys.push((1 << 48) | inviter);
-        keys.sort_unstable();
-        // One statement, the keys taken in the order of the sorted list.
-        diesel::sql_query(
-            "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest($1) AS k ORDER BY 1) AS keys",
-        )
-        .bind::<Array<BigInt>, _>(keys)
-        .execute(pg)?;
+        let q = Sql::new(
+            upsert!("SELECT s, i, ?, n FROM unnest(?::text[], ?::bigint[], ?::bigint[]) AS t (s, i, n)"),
+            (
+                hour.into_sql::<BigInt>(),
+                counts.iter().map(|c| c.0).collect::<Vec<_>>().into_sql::<Array<Text>>(),
+                counts.iter().map(|c| c.1).collect::<Vec<_>>().into_sql::<Array<BigInt>>(),
+                counts.iter().map(|c| c.2).collect::<Vec<_>>().into_sql::<Array<BigInt>>(),
+            ),
+        );
+        q.execute(pg)?;
+        return Ok(());
     }
-    let _ = (conn, inviter, groups);
-    Ok(())
-}
-
-/// Adds `sends` to one hour's counter. The same text on both backends, kept
-/// prepared (diesel re-prepares its own upserts on every call).
-fn add(conn: &mut DbConn, scope: &str, subject: i64, hour: i64, sends: i64) -> QueryResult<()> {
-    use diesel::sql_types::{BigInt, Text};
-    let q = Sql::new(
-        "INSERT INTO invitation_send_counts (scope, subject_id, hour, sends) VALUES (?, ?, ?, ?) \
-         ON CONFLICT (scope, subject_id, hour) \
-         DO UPDATE SET sends = invitation_send_counts.sends + excluded.sends",
-        (
-            scope.into_sql::<Text>(),
-            subject.into_sql::<BigInt>(),
-            hour.into_sql::<BigInt>(),
-            sends.into_sql::<BigInt>(),
-        ),
-    );
-    crate::native!(conn, |c| q.execute(c))?;
+    for &(scope, subject, sends) in counts {
+        let q = Sql::new(
+            upsert!("VALUES (?, ?, ?, ?)"),
+            (
+                scope.into_sql::<Text>(),
+                subject.into_sql::<BigInt>(),
+                hour.into_sql::<BigInt>(),
+                sends.into_sql::<BigInt>(),
+            ),
+        );
+        crate::native!(conn, |c| q.execute(c))?;
+    }
     Ok(())
 }
 

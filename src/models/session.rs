@@ -4,6 +4,7 @@
 use crate::db::DbConn;
 use crate::db::schema::{sessions, users};
 use crate::models::User;
+use crate::models::badges::HeaderCounts;
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
@@ -74,18 +75,58 @@ pub fn insert(conn: &mut DbConn, new: &NewSession<'_>) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// The session whose key hashes to `key_hash` and its user, in one
-/// statement: the query every logged-in request makes.
+/// The session whose key hashes to `key_hash`, its user and the user's
+/// header counts, in one statement: the query every logged-in request
+/// makes. Open invitations are counted unless the page counts them itself
+/// (`count_invitations` false).
 pub fn find_with_user(
     conn: &mut DbConn,
     key_hash: &str,
-) -> QueryResult<Option<(User, SessionRecord)>> {
-    crate::native!(conn, |c| sessions::table
+    now: PrimitiveDateTime,
+    count_invitations: bool,
+) -> QueryResult<Option<(User, SessionRecord, HeaderCounts)>> {
+    use crate::db::Column;
+    use crate::models::badges::{OpenInvitations, UnreadMessages, UnreadNotifications};
+    use diesel::sql_types::Timestamp;
+    let found = sessions::table
         .inner_join(users::table)
-        .filter(sessions::key_hash.eq(key_hash))
-        .select((User::as_select(), SessionRecord::as_select()))
-        .first(c)
-        .optional())
+        .filter(sessions::key_hash.eq(key_hash));
+    let messages = Column::<UnreadMessages, _>::new(());
+    let notes = Column::<UnreadNotifications, _>::new(());
+    if count_invitations {
+        let invitations = Column::<OpenInvitations, _>::new((now.into_sql::<Timestamp>(),));
+        let row: Option<(User, SessionRecord, i64, i64, i64)> = crate::native!(conn, |c| found
+            .select((
+                User::as_select(),
+                SessionRecord::as_select(),
+                messages,
+                notes,
+                invitations,
+            ))
+            .first(c)
+            .optional())?;
+        Ok(row.map(|(u, s, messages, notes, invitations)| {
+            let counts = HeaderCounts {
+                messages,
+                notes,
+                invitations: Some(invitations),
+            };
+            (u, s, counts)
+        }))
+    } else {
+        let row: Option<(User, SessionRecord, i64, i64)> = crate::native!(conn, |c| found
+            .select((User::as_select(), SessionRecord::as_select(), messages, notes))
+            .first(c)
+            .optional())?;
+        Ok(row.map(|(u, s, messages, notes)| {
+            let counts = HeaderCounts {
+                messages,
+                notes,
+                invitations: None,
+            };
+            (u, s, counts)
+        }))
+    }
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<SessionRecord>> {

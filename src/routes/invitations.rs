@@ -417,8 +417,12 @@ async fn inbox(
             before.unwrap_or(i64::MAX),
             INBOX_SHOWN.fetch(),
         )?;
-        // The header's count is this total: counted once, here.
-        let total = invitation::count_pending_for_user(c, user.id, now)?;
+        // The header's count is this total: counted once, here, and only
+        // when the first page does not hold them all.
+        let total = match before {
+            None if rows.len() < INBOX_SHOWN.fetch() as usize => rows.len() as i64,
+            _ => invitation::count_pending_for_user(c, user.id, now)?,
+        };
         Ok(((rows, total), total))
     })
     .await?;

@@ -141,8 +141,8 @@ async fn delete_hook(
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     if form.confirmed.is_none() {
-        let page = state.webhook_page(slug.clone(), &me.user, id, None).await?;
-        return Ok(confirm::delete_webhook(me.ctx, &slug, id, &page.hook.url)
+        let hook = state.webhook(slug.clone(), &me.user, id).await?;
+        return Ok(confirm::delete_webhook(me.ctx, &slug, id, &hook.url)
             .respond_to(&req)
             .map_into_boxed_body());
     }

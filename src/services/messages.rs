@@ -5,7 +5,7 @@ use crate::db::{self, DbConn};
 use crate::domain::{FormErrors, MessageBody, Subject};
 use crate::error::{AppError, AppResult};
 use crate::models::message::{
-    self, InboxCursor, InboxRow, Membership, MessageRow, NewMember, NewMessage,
+    self, InboxCursor, InboxRow, Membership, MessageRow, NewMessage,
 };
 use crate::models::user;
 use serde::Deserialize;
@@ -56,44 +56,15 @@ pub fn send_message_with_ref(
             "A message needs two different people.",
         ));
     }
-    let conversation_id = message::insert_conversation(conn, subject.as_str(), now)?;
-    let message_id = message::insert_message(
-        conn,
-        &NewMessage {
-            conversation_id,
-            sender_id: sender,
-            body: body.as_str(),
-            kind: attachment.map(|a| a.kind),
-            ref_id: attachment.map(|a| a.ref_id),
-            created_at: now,
-        },
-    )?;
-    message::insert_member(
-        conn,
-        &NewMember {
-            conversation_id,
-            user_id: recipient_id,
-            other_user_id: sender,
-            unread: true,
-            last_message_id: message_id,
-            last_read_at: None,
-            created_at: now,
-        },
-    )?;
-    if let Some(sender_id) = sender {
-        message::insert_member(
-            conn,
-            &NewMember {
-                conversation_id,
-                user_id: sender_id,
-                other_user_id: Some(recipient_id),
-                unread: false,
-                last_message_id: message_id,
-                last_read_at: Some(now),
-                created_at: now,
-            },
-        )?;
-    }
+    let first = NewMessage {
+        conversation_id: 0, // given by `start_conversation`
+        sender_id: sender,
+        body: body.as_str(),
+        kind: attachment.map(|a| a.kind),
+        ref_id: attachment.map(|a| a.ref_id),
+        created_at: now,
+    };
+    let conversation_id = message::start_conversation(conn, subject.as_str(), &first, recipient_id)?;
     Ok(conversation_id)
 }
 

@@ -184,6 +184,16 @@ impl App {
         .await
     }
 
+    /// Hook `id` of the community at `slug`, for its delete confirmation.
+    pub async fn webhook(&self, slug: String, actor: &User, id: i64) -> AppResult<Webhook> {
+        let actor = actor.clone();
+        self.on_pool(move |c, _| {
+            let access = managed_group(c, &slug, &actor)?;
+            webhook::find_in_group(c, access.group.id, id)?.ok_or_else(AppError::not_found)
+        })
+        .await
+    }
+
     pub async fn webhook_page(
         &self,
         slug: String,

@@ -37,6 +37,13 @@ pub(crate) struct Received {
     pub raw: String,
 }
 
+/// The invitees' usernames of `got`'s invitation events, in order.
+fn invitees(got: &[Received]) -> Vec<String> {
+    got.iter()
+        .map(|r| r.body["invitation"]["username"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// A test receiver: records every POST and answers with `answer`.
 pub(crate) struct Receiver {
     pub url: String,
@@ -322,16 +329,7 @@ async fn a_receiver_that_was_down_gets_every_event_in_order(b: Backend) {
     let got = rx.wait_for(3).await;
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     assert_eq!(rx.all().len(), 3);
-    let emails: Vec<_> = got
-        .iter()
-        .map(|r| {
-            r.body["invitation"]["username"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    assert_eq!(emails, vec!["bob", "carol", "dave"]);
+    assert_eq!(invitees(&got), vec!["bob", "carol", "dave"]);
     assert!(got.iter().all(|r| signed_with(r, SECRET)));
     assert!(
         eventually(5, || delivery_states(&app)
@@ -562,16 +560,7 @@ async fn two_workers_at_once_deliver_each_event_once(b: Backend) {
     assert_eq!(rx.all().len(), 5);
     assert_eq!(rx2.all().len(), 5);
     for g in [got, got2] {
-        let order: Vec<_> = g
-            .iter()
-            .map(|r| {
-                r.body["invitation"]["username"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
-            .collect();
-        assert_eq!(order, names);
+        assert_eq!(invitees(&g), names);
     }
     rx.server.stop(false).await;
     rx2.server.stop(false).await;
@@ -595,16 +584,7 @@ async fn a_slow_receiver_holds_up_only_its_own_hook(b: Backend) {
     // The slow one gets all three too, in order.
     slow.delay_ms.store(0, Ordering::SeqCst);
     let got = slow.wait_for(3).await;
-    let order: Vec<_> = got
-        .iter()
-        .map(|r| {
-            r.body["invitation"]["username"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    assert_eq!(order, names);
+    assert_eq!(invitees(&got), names);
     slow.server.stop(false).await;
     fast.server.stop(false).await;
 }
