@@ -170,7 +170,12 @@ async fn load_ctx_with<T: Send + 'static>(
                         None => (None, None),
                     };
                     let invites = open.or(counts.invitations).unwrap_or_default();
-                    Ok(Some((u, record, (counts.messages, counts.notes, invites), data)))
+                    Ok(Some((
+                        u,
+                        record,
+                        (counts.messages, counts.notes, invites),
+                        data,
+                    )))
                 })
                 .await?
             }

@@ -83,6 +83,15 @@ pub fn of_user(conn: &mut DbConn, user_id: i64) -> QueryResult<(Option<i64>, Opt
     Ok((account_id, kind.and_then(|k| AccountKind::parse(&k).ok())))
 }
 
+/// The kind of account `id` (None: no such account).
+pub fn kind_of(conn: &mut DbConn, id: i64) -> QueryResult<Option<AccountKind>> {
+    let q = company_accounts::table
+        .find(id)
+        .select(company_accounts::kind);
+    let kind: Option<String> = crate::native!(conn, |c| q.first(c).optional())?;
+    Ok(kind.and_then(|k| AccountKind::parse(&k).ok()))
+}
+
 /// Takes the account's row lock (PostgreSQL) before rules that count its
 /// super users, so two super users cannot deactivate each other at once.
 /// SQLite write transactions are serialised already.

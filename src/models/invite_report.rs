@@ -117,6 +117,12 @@ pub fn add_lines(
             )
         })
         .collect();
+    // One line (a list of one, or a script's slice of one) as a statement
+    // kept prepared; diesel prepares a batch insert again on every call.
+    if let [row] = rows.as_slice() {
+        let q = diesel::insert_into(line::table).values(row.clone());
+        return crate::native!(&mut *conn, |c| q.execute(c));
+    }
     // MultiConnection has no batch insert: each backend's own connection.
     // Five binds a row, chunks of 1,000 rows: under both backends' limits.
     let mut done = 0;

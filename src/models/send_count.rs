@@ -267,12 +267,26 @@ fn add(conn: &mut DbConn, hour: i64, counts: &[(&str, i64, i64)]) -> QueryResult
     #[allow(irrefutable_let_patterns)] // with only the postgres feature
     if let DbConn::Pg(pg) = conn {
         let q = Sql::new(
-            upsert!("SELECT s, i, ?, n FROM unnest(?::text[], ?::bigint[], ?::bigint[]) AS t (s, i, n)"),
+            upsert!(
+                "SELECT s, i, ?, n FROM unnest(?::text[], ?::bigint[], ?::bigint[]) AS t (s, i, n)"
+            ),
             (
                 hour.into_sql::<BigInt>(),
-                counts.iter().map(|c| c.0).collect::<Vec<_>>().into_sql::<Array<Text>>(),
-                counts.iter().map(|c| c.1).collect::<Vec<_>>().into_sql::<Array<BigInt>>(),
-                counts.iter().map(|c| c.2).collect::<Vec<_>>().into_sql::<Array<BigInt>>(),
+                counts
+                    .iter()
+                    .map(|c| c.0)
+                    .collect::<Vec<_>>()
+                    .into_sql::<Array<Text>>(),
+                counts
+                    .iter()
+                    .map(|c| c.1)
+                    .collect::<Vec<_>>()
+                    .into_sql::<Array<BigInt>>(),
+                counts
+                    .iter()
+                    .map(|c| c.2)
+                    .collect::<Vec<_>>()
+                    .into_sql::<Array<BigInt>>(),
             ),
         );
         q.execute(pg)?;

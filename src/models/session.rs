@@ -115,7 +115,12 @@ pub fn find_with_user(
         }))
     } else {
         let row: Option<(User, SessionRecord, i64, i64)> = crate::native!(conn, |c| found
-            .select((User::as_select(), SessionRecord::as_select(), messages, notes))
+            .select((
+                User::as_select(),
+                SessionRecord::as_select(),
+                messages,
+                notes
+            ))
             .first(c)
             .optional())?;
         Ok(row.map(|(u, s, messages, notes)| {

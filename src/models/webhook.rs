@@ -283,13 +283,22 @@ pub fn queue_invitations(
         return Ok(());
     }
     // The hooks above the invitations' communities, in one query: with no
-    // hook anywhere (most sites) this is all it costs.
-    let heard: Vec<(i64, i64, String)> = w::table
-        .inner_join(ga::table.on(ga::ancestor_id.eq(w::group_id)))
-        .filter(ga::group_id.eq_any(inv::table.filter(inv::id.eq_any(ids)).select(inv::group_id)))
-        .order(w::id)
-        .select((ga::group_id, w::id, w::events))
-        .load(conn)?;
+    // hook anywhere (most sites) this is all it costs. For one invitation
+    // (nearly every call) a statement kept prepared; a list's is not.
+    macro_rules! hooks_above {
+        ($which:expr) => {
+            crate::native!(conn, |c| w::table
+                .inner_join(ga::table.on(ga::ancestor_id.eq(w::group_id)))
+                .filter(ga::group_id.eq_any(inv::table.filter($which).select(inv::group_id)))
+                .order(w::id)
+                .select((ga::group_id, w::id, w::events))
+                .load::<(i64, i64, String)>(c))
+        };
+    }
+    let heard = match ids {
+        [id] => hooks_above!(inv::id.eq(*id)),
+        _ => hooks_above!(inv::id.eq_any(ids)),
+    }?;
     let heard: Vec<(i64, i64)> = heard
         .into_iter()
         .filter(|(_, _, events)| events.split(' ').any(|e| e == event))

@@ -89,10 +89,30 @@ pub fn may_enter_group(
     user_id: i64,
 ) -> AppResult<Result<Option<i64>, Denied>> {
     let (account, kind) = company_account::of_user(conn, user_id)?;
+    Ok(segregated(group, account, kind))
+}
+
+/// `may_enter_group` for a user read in this transaction already: the
+/// database is asked only for the kind of their company account, if any.
+pub fn may_enter_group_as(
+    conn: &mut DbConn,
+    group: &Group,
+    user: &User,
+) -> AppResult<Result<Option<i64>, Denied>> {
+    let kind = match user.account_id {
+        Some(id) => company_account::kind_of(conn, id)?,
+        None => None,
+    };
+    Ok(segregated(group, user.account_id, kind))
+}
+
+fn segregated(
+    group: &Group,
+    account: Option<i64>,
+    kind: Option<crate::domain::AccountKind>,
+) -> Result<Option<i64>, Denied> {
     let audience = group.audience().unwrap_or(Audience::Client);
-    Ok(
-        segregation::may_join(kind, audience, group.account_id, account)
-            .map(|()| account)
-            .map_err(Denied::Segregated),
-    )
+    segregation::may_join(kind, audience, group.account_id, account)
+        .map(|()| account)
+        .map_err(Denied::Segregated)
 }

@@ -4,9 +4,7 @@
 use crate::db::{self, DbConn};
 use crate::domain::{FormErrors, MessageBody, Subject};
 use crate::error::{AppError, AppResult};
-use crate::models::message::{
-    self, InboxCursor, InboxRow, Membership, MessageRow, NewMessage,
-};
+use crate::models::message::{self, InboxCursor, InboxRow, Membership, MessageRow, NewMessage};
 use crate::models::user;
 use serde::Deserialize;
 use time::PrimitiveDateTime;
@@ -64,7 +62,8 @@ pub fn send_message_with_ref(
         ref_id: attachment.map(|a| a.ref_id),
         created_at: now,
     };
-    let conversation_id = message::start_conversation(conn, subject.as_str(), &first, recipient_id)?;
+    let conversation_id =
+        message::start_conversation(conn, subject.as_str(), &first, recipient_id)?;
     Ok(conversation_id)
 }
 

@@ -192,9 +192,23 @@ async fn policy_rules(b: Backend) {
         app.db(|c| policy::may_enter_group(c, &client_group, cleo).unwrap()),
         Ok(Some(client))
     );
+    // The same rule for a user already read (the invite form's path).
+    let (pat_u, cleo_u) = (load(&app, pat), load(&app, cleo));
+    assert_eq!(
+        app.db(|c| policy::may_enter_group_as(c, &client_group, &pat_u).unwrap()),
+        Err(Denied::Segregated(PARTNER_IN_CLIENT_GROUP))
+    );
+    assert_eq!(
+        app.db(|c| policy::may_enter_group_as(c, &client_group, &cleo_u).unwrap()),
+        Ok(Some(client))
+    );
+    assert_eq!(
+        app.db(|c| policy::may_enter_group_as(c, &client_group, &bob).unwrap()),
+        Ok(None),
+        "a user of no company account may enter a client group"
+    );
 
     // Super users manage their own account's people only.
-    let (pat_u, cleo_u) = (load(&app, pat), load(&app, cleo));
     assert_eq!(policy::super_user_account(&pat_u), Ok(partner));
     assert_eq!(policy::may_manage_account_user(&pat_u, &pat_u), Ok(()));
     assert_eq!(

@@ -40,7 +40,12 @@ pub(crate) struct Received {
 /// The invitees' usernames of `got`'s invitation events, in order.
 fn invitees(got: &[Received]) -> Vec<String> {
     got.iter()
-        .map(|r| r.body["invitation"]["username"].as_str().unwrap().to_string())
+        .map(|r| {
+            r.body["invitation"]["username"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect()
 }
 

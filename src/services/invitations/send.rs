@@ -255,7 +255,7 @@ pub(crate) fn group_refusal(
             return Ok(Some(InviteOutcome::AlreadyMember));
         }
         // Partners never into client groups, clients never into partner groups.
-        if let Err(why) = policy::may_enter_group(conn, &access.group, u.id)? {
+        if let Err(why) = policy::may_enter_group_as(conn, &access.group, u)? {
             return Ok(Some(InviteOutcome::NotAllowed(why.to_string())));
         }
     }
