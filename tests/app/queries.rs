@@ -222,10 +222,18 @@ async fn main_pages_run_as_many_statements_with_60_rows_as_with_3(b: Backend) {
         small, large,
         "statements per page, 3 rows vs 60 rows (an N+1 grows with data)"
     );
-    // A page stays a handful of statements: user + header counts, then the page.
+    // A page stays a handful of statements: the session, its user and the
+    // header counts in one, then the page.
     for (path, n) in &large {
         assert!(*n >= 1 && *n <= 10, "{path} runs {n} statements");
     }
+    // The inbox: that one, then its invitations (all on one page, so not
+    // counted again); on SQLite both in one read transaction.
+    let read_tx = match b {
+        Backend::Sqlite => 2,
+        Backend::Postgres => 0,
+    };
+    assert_eq!(large["/invitations"], 2 + read_tx, "{large:?}");
 }
 
 async fn query_count_header_is_absent_unless_configured(b: Backend) {
