@@ -11,7 +11,9 @@
 //!   connection, where a statement with a static query id is found in the
 //!   prepared-statement cache by its type, without writing any SQL;
 //! - [`Sql`]: a statement of constant text with `?` for its binds, which
-//!   diesel keeps prepared, keyed by that text.
+//!   diesel keeps prepared, keyed by that text;
+//! - [`Column`]: an expression of constant text (a scalar subquery) as a
+//!   column of a query built with diesel, which stays prepared with it.
 
 use diesel::QueryResult;
 use diesel::RunQueryDsl;

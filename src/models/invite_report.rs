@@ -120,7 +120,7 @@ pub fn add_lines(
     // One line (a list of one, or a script's slice of one) as a statement
     // kept prepared; diesel prepares a batch insert again on every call.
     if let [row] = rows.as_slice() {
-        let q = diesel::insert_into(line::table).values(row.clone());
+        let q = diesel::insert_into(line::table).values(*row);
         return crate::native!(&mut *conn, |c| q.execute(c));
     }
     // MultiConnection has no batch insert: each backend's own connection.

@@ -249,7 +249,7 @@ fn lock_keys(inviter: i64, groups: &[(i64, i64)]) -> Vec<i64> {
 /// no round trip) one each. Texts kept prepared (diesel re-prepares its
 /// own upserts on every call).
 fn add(conn: &mut DbConn, hour: i64, counts: &[(&str, i64, i64)]) -> QueryResult<()> {
-    use diesel::sql_types::{Array, BigInt, Text};
+    use diesel::sql_types::{BigInt, Text};
     macro_rules! upsert {
         ($rows:literal) => {
             concat!(
@@ -266,6 +266,7 @@ fn add(conn: &mut DbConn, hour: i64, counts: &[(&str, i64, i64)]) -> QueryResult
     #[cfg(feature = "postgres")]
     #[allow(irrefutable_let_patterns)] // with only the postgres feature
     if let DbConn::Pg(pg) = conn {
+        use diesel::sql_types::Array;
         let q = Sql::new(
             upsert!(
                 "SELECT s, i, ?, n FROM unnest(?::text[], ?::bigint[], ?::bigint[]) AS t (s, i, n)"
