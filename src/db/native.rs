@@ -197,6 +197,8 @@ mod tests {
     use super::Sql;
     use diesel::prelude::*;
     use diesel::sql_types::{BigInt, Text};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[derive(QueryableByName, Debug, PartialEq)]
     struct Row {
@@ -206,11 +208,9 @@ mod tests {
         s: String,
     }
 
-    #[test]
-    fn binds_go_where_the_marks_are_and_the_statement_stays_prepared() {
+    /// A connection counting the statements diesel prepares to keep.
+    fn counting_prepares() -> (SqliteConnection, Arc<AtomicUsize>) {
         use diesel::connection::{Instrumentation, InstrumentationEvent};
-        use std::sync::Arc;
-        use std::sync::atomic::{AtomicUsize, Ordering};
         let mut c = SqliteConnection::establish(":memory:").unwrap();
         let prepared_to_keep = Arc::new(AtomicUsize::new(0));
         let seen = prepared_to_keep.clone();
@@ -220,6 +220,12 @@ mod tests {
             }
         };
         c.set_instrumentation(Box::new(counter) as Box<dyn Instrumentation>);
+        (c, prepared_to_keep)
+    }
+
+    #[test]
+    fn binds_go_where_the_marks_are_and_the_statement_stays_prepared() {
+        let (mut c, prepared_to_keep) = counting_prepares();
         for (n, s) in [(1, "a"), (2, "b"), (3, "c")] {
             let row: Row = Sql::new(
                 "SELECT ? + 40 AS n, 'x' || ? AS s",
@@ -256,18 +262,7 @@ mod tests {
 
     #[test]
     fn a_column_of_sql_text_binds_and_stays_prepared_in_a_diesel_query() {
-        use diesel::connection::{Instrumentation, InstrumentationEvent};
-        use std::sync::Arc;
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let mut c = SqliteConnection::establish(":memory:").unwrap();
-        let prepared_to_keep = Arc::new(AtomicUsize::new(0));
-        let seen = prepared_to_keep.clone();
-        let counter = move |e: InstrumentationEvent<'_>| {
-            if let InstrumentationEvent::CacheQuery { .. } = e {
-                seen.fetch_add(1, Ordering::Relaxed);
-            }
-        };
-        c.set_instrumentation(Box::new(counter) as Box<dyn Instrumentation>);
+        let (mut c, prepared_to_keep) = counting_prepares();
         for n in [1i64, 5, 40] {
             let got: (i64, i64) = diesel::select((
                 n.into_sql::<BigInt>(),

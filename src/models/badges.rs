@@ -45,11 +45,13 @@ impl ColumnText for UnreadNotifications {
     type SqlType = BigInt;
 }
 
-/// Open invitations of the user; its bind is the time now.
+/// Open invitations of the user; its binds: whether to count them at all
+/// (false: 0 without reading an index, for a page that counts them
+/// itself), and the time now.
 pub struct OpenInvitations;
 impl ColumnText for OpenInvitations {
     const TEXT: &'static str = "(SELECT COUNT(*) FROM (SELECT 1 FROM invitations \
-        WHERE invitee_user_id = users.id AND status = 'pending' AND expires_at > ? \
+        WHERE ? AND invitee_user_id = users.id AND status = 'pending' AND expires_at > ? \
         LIMIT 100) i)";
     type SqlType = BigInt;
 }

@@ -212,7 +212,9 @@ fn short_tx<T>(
         let lock = Sql::new(text, (keys.to_vec().into_sql::<Array<BigInt>>(),));
         let locked = |c: &mut DbConn| {
             #[allow(irrefutable_let_patterns)]
-            if let DbConn::Pg(pg) = c {
+            if let DbConn::Pg(pg) = c
+                && !(open && keys.is_empty())
+            {
                 lock.execute(pg)?;
             }
             f(c)

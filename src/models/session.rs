@@ -87,15 +87,20 @@ pub fn find_with_user(
 ) -> QueryResult<Option<(User, SessionRecord, HeaderCounts)>> {
     use crate::db::Column;
     use crate::models::badges::{OpenInvitations, UnreadMessages, UnreadNotifications};
-    use diesel::sql_types::Timestamp;
-    let found = sessions::table
-        .inner_join(users::table)
-        .filter(sessions::key_hash.eq(key_hash));
-    let messages = Column::<UnreadMessages, _>::new(());
-    let notes = Column::<UnreadNotifications, _>::new(());
-    if count_invitations {
-        let invitations = Column::<OpenInvitations, _>::new((now.into_sql::<Timestamp>(),));
-        let row: Option<(User, SessionRecord, i64, i64, i64)> = crate::native!(conn, |c| found
+    use diesel::sql_types::{Bool, Timestamp};
+    let (messages, notes) = (
+        Column::<UnreadMessages, _>::new(()),
+        Column::<UnreadNotifications, _>::new(()),
+    );
+    let invitations = Column::<OpenInvitations, _>::new((
+        count_invitations.into_sql::<Bool>(),
+        now.into_sql::<Timestamp>(),
+    ));
+    // Built inside `native!`: `as_select` is per backend.
+    let row: Option<(User, SessionRecord, i64, i64, i64)> = crate::native!(conn, |c| {
+        sessions::table
+            .inner_join(users::table)
+            .filter(sessions::key_hash.eq(key_hash))
             .select((
                 User::as_select(),
                 SessionRecord::as_select(),
@@ -104,34 +109,16 @@ pub fn find_with_user(
                 invitations,
             ))
             .first(c)
-            .optional())?;
-        Ok(row.map(|(u, s, messages, notes, invitations)| {
-            let counts = HeaderCounts {
-                messages,
-                notes,
-                invitations: Some(invitations),
-            };
-            (u, s, counts)
-        }))
-    } else {
-        let row: Option<(User, SessionRecord, i64, i64)> = crate::native!(conn, |c| found
-            .select((
-                User::as_select(),
-                SessionRecord::as_select(),
-                messages,
-                notes
-            ))
-            .first(c)
-            .optional())?;
-        Ok(row.map(|(u, s, messages, notes)| {
-            let counts = HeaderCounts {
-                messages,
-                notes,
-                invitations: None,
-            };
-            (u, s, counts)
-        }))
-    }
+            .optional()
+    })?;
+    Ok(row.map(|(u, s, messages, notes, invitations)| {
+        let counts = HeaderCounts {
+            messages,
+            notes,
+            invitations: count_invitations.then_some(invitations),
+        };
+        (u, s, counts)
+    }))
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<SessionRecord>> {
