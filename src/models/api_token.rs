@@ -91,6 +91,16 @@ pub fn of_user(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<(ApiToken, Ve
         .collect())
 }
 
+/// Token `id` of `user_id` (None: not theirs, or none).
+pub fn find_of_user(conn: &mut DbConn, user_id: i64, id: i64) -> QueryResult<Option<ApiToken>> {
+    at::table
+        .filter(at::id.eq(id))
+        .filter(at::user_id.eq(user_id))
+        .select(ApiToken::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// The token whose hash is `hash`, with the ids of its communities.
 pub fn find_by_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<(ApiToken, Vec<i64>)>> {
     let Some(token) = at::table

@@ -72,10 +72,7 @@ async fn revoke_token(
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     if form.confirmed.is_none() {
-        let page = state.tokens_page(&me.user).await?;
-        let Some((t, _)) = page.tokens.iter().find(|(t, _)| t.id == id) else {
-            return Err(AppError::not_found());
-        };
+        let t = state.token_of(&me.user, id).await?;
         let action = format!("/account/tokens/{id}/revoke");
         return Ok(confirm::revoke_token(me.ctx, action, &t.name)
             .respond_to(&req)

@@ -98,6 +98,15 @@ impl App {
         .await
     }
 
+    /// `user`'s token `id`, for its revoke confirmation; another's is 404.
+    pub async fn token_of(&self, user: &User, id: i64) -> AppResult<ApiToken> {
+        let who = user.id;
+        self.on_pool(move |c, _| {
+            api_token::find_of_user(c, who, id)?.ok_or_else(crate::error::AppError::not_found)
+        })
+        .await
+    }
+
     /// Makes a token for `user` from the form; the token itself is returned
     /// once and only its hash kept.
     pub async fn create_token(

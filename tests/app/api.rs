@@ -169,6 +169,24 @@ async fn a_token_is_made_shown_once_used_and_revoked(b: Backend) {
     assert!(page.main_text().contains("revoked"));
     // Someone else cannot revoke (or see) alice's token.
     assert_eq!(forged_post(&app, &bob, &action).await.status, 404);
+
+    // Ten revokes of another token at the same instant: one revokes it,
+    // the other nine find it revoked already; it is refused from then on.
+    let second = make_token(&app, &alice, "Second", &["invitations:read"], &["big"]).await;
+    let id: i64 = app.db(|c| {
+        api_tokens::table
+            .select(api_tokens::id)
+            .order(api_tokens::id.desc())
+            .first(c)
+            .unwrap()
+    });
+    let owner = app.user_by_username("alice");
+    let revokes = (0..10).map(|_| app.state.revoke_token(&owner, id));
+    let outcomes = futures_util::future::join_all(revokes).await;
+    let revoked: Vec<bool> = outcomes.into_iter().map(|r| r.unwrap()).collect();
+    assert_eq!(revoked.iter().filter(|r| **r).count(), 1, "{revoked:?}");
+    let (s, v) = api(&app, Some(&second), "GET", "/groups/big", None).await;
+    assert_eq!((s, code(&v)), (401, "invalid_token"));
 }
 
 async fn a_token_reaches_only_its_communities_and_scopes(b: Backend) {
