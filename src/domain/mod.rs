@@ -15,6 +15,7 @@ mod permission;
 mod phone;
 mod recipients;
 pub mod reminders;
+pub mod retry;
 pub mod segregation;
 mod states;
 pub mod text;

@@ -1,10 +1,14 @@
 //! Webhooks, the pure parts: which events there are, which invitation
-//! history entry is which event, the signature a receiver checks, and
+//! history entry is which event, what a delivery's body says (the shape
+//! docs/API.md promises receivers), the signature a receiver checks, and
 //! which addresses a hook may be sent to (SSRF).
 
 use hmac::{Hmac, Mac};
+use serde::Serialize;
 use sha2::Sha256;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use time::PrimitiveDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// Every event a hook may choose, with what it means.
 pub const EVENTS: [(&str, &str); 8] = [
@@ -39,6 +43,115 @@ pub fn invitation_event(history_kind: &str) -> Option<&'static str> {
         "cancelled" | "revoked" => "invitation.cancelled",
         _ => return None,
     })
+}
+
+/// A delivery's body: what every event says (its name, when, where, who),
+/// then the event's own fields.
+#[derive(Debug, Serialize)]
+pub struct Payload<'a> {
+    pub event: &'a str,
+    pub occurred_at: String,
+    pub community: &'a Community,
+    pub actor: &'a Option<Person>,
+    #[serde(flatten)]
+    pub subject: Subject,
+}
+
+impl<'a> Payload<'a> {
+    pub fn new(
+        event: &'a str,
+        at: PrimitiveDateTime,
+        community: &'a Community,
+        actor: &'a Option<Person>,
+        subject: Subject,
+    ) -> Self {
+        Self {
+            event,
+            occurred_at: stamp(at),
+            community,
+            actor,
+            subject,
+        }
+    }
+
+    /// The JSON sent (and kept, so a retry or a Redeliver sends the same bytes).
+    pub fn body(&self) -> String {
+        serde_json::to_string(self).expect("a payload is plain data")
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Community {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Person {
+    pub id: i64,
+    pub username: Option<String>,
+    pub name: String,
+}
+
+impl Person {
+    pub fn new(id: i64, username: Option<String>, first: &str, last: &str) -> Self {
+        let name = format!("{first} {last}").trim().to_owned();
+        Self { id, username, name }
+    }
+}
+
+/// The fields of the event itself, beside the common ones.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Subject {
+    Invitation {
+        invitation: Invitation,
+    },
+    Membership {
+        member: Person,
+        role: String,
+        invited_by: Option<Person>,
+    },
+    Suggestion {
+        suggestion: Suggestion,
+    },
+    /// "Send test event": the hook it was sent to.
+    Ping {
+        hook: Hook,
+    },
+}
+
+#[derive(Debug, Serialize)]
+pub struct Invitation {
+    pub id: i64,
+    pub email: String,
+    pub user_id: Option<i64>,
+    pub username: Option<String>,
+    pub role: String,
+    /// As the invitation reads at the event (an overdue pending one: "expired").
+    pub status: &'static str,
+    pub expires_at: String,
+    /// The inviter's username.
+    pub invited_by: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Suggestion {
+    pub id: i64,
+    pub invitee: String,
+    pub suggested_by: Person,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Hook {
+    pub id: i64,
+    pub events: Vec<String>,
+}
+
+/// A payload's time: RFC 3339 in UTC.
+pub fn stamp(t: PrimitiveDateTime) -> String {
+    t.assume_utc().format(&Rfc3339).unwrap_or_default()
 }
 
 /// `X-Guildhall-Signature`: `t=<unix seconds>,v1=<hex HMAC-SHA256 of
@@ -106,6 +219,48 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_payload_reads_as_the_api_documents_it() {
+        let at = time::macros::datetime!(2026-12-07 10:00);
+        let community = Community {
+            id: 3,
+            slug: "partners".into(),
+            name: "Partners".into(),
+        };
+        let actor = Some(Person::new(7, Some("ann".into()), "Ann", "Lee"));
+        let subject = Subject::Invitation {
+            invitation: Invitation {
+                id: 1234,
+                email: "ann@example.com".into(),
+                user_id: Some(7),
+                username: Some("ann".into()),
+                role: "GroupMember".into(),
+                status: "accepted",
+                expires_at: stamp(time::macros::datetime!(2026-12-14 09:00)),
+                invited_by: Some("bob".into()),
+            },
+        };
+        let body = Payload::new("invitation.accepted", at, &community, &actor, subject).body();
+        assert_eq!(
+            body,
+            concat!(
+                r#"{"event":"invitation.accepted","occurred_at":"2026-12-07T10:00:00Z","#,
+                r#""community":{"id":3,"slug":"partners","name":"Partners"},"#,
+                r#""actor":{"id":7,"username":"ann","name":"Ann Lee"},"#,
+                r#""invitation":{"id":1234,"email":"ann@example.com","user_id":7,"username":"ann","#,
+                r#""role":"GroupMember","status":"accepted","expires_at":"2026-12-14T09:00:00Z","invited_by":"bob"}}"#
+            )
+        );
+        // A membership's fields sit beside the common ones; no actor is null.
+        let subject = Subject::Membership {
+            member: Person::new(8, None, "Bo", ""),
+            role: "GroupAdmin".into(),
+            invited_by: None,
+        };
+        let body = Payload::new("membership.added", at, &community, &None, subject).body();
+        assert!(body.contains(r#""actor":null,"member":{"id":8,"username":null,"name":"Bo"},"role":"GroupAdmin","invited_by":null}"#), "{body}");
+    }
 
     #[test]
     fn history_entries_map_to_events() {

@@ -9,6 +9,7 @@ use super::Mailer;
 use super::transport::SendError;
 use crate::clock::Clock;
 use crate::db;
+use crate::domain::retry;
 use crate::error::{AppError, AppResult};
 use crate::models::outbox;
 use futures_util::StreamExt;
@@ -27,7 +28,6 @@ const PARALLEL_SENDS: usize = 8;
 const LEASE: Duration = Duration::from_secs(10);
 /// How often a working worker renews its lease.
 const RENEW_EVERY: Duration = Duration::from_secs(3);
-const MAX_BACKOFF: Duration = Duration::from_secs(600);
 /// While the mail server stays down, the log says so this often.
 const STILL_DOWN_EVERY: Duration = Duration::from_secs(300);
 
@@ -47,12 +47,6 @@ pub struct MailWorker {
     pub wakeup: Arc<Notify>,
     /// Whether the mail server is down, shared by the worker's rounds.
     pub outage: Arc<Mutex<Outage>>,
-}
-
-/// Delay before attempt `attempts + 1`: base · 2^(attempts-1), at most 10 minutes.
-pub fn backoff(base: Duration, attempts: i64) -> Duration {
-    let exp = attempts.clamp(1, 20) as u32 - 1;
-    base.saturating_mul(1u32 << exp.min(16)).min(MAX_BACKOFF)
 }
 
 /// The end of a lease starting at `now`, in whole milliseconds so that it
@@ -253,7 +247,7 @@ impl MailWorker {
                         unsent.push((id, None, e.reason));
                     }
                     Err(e) => {
-                        let delay = backoff(self.retry_base, attempts);
+                        let delay = retry::backoff(self.retry_base, attempts);
                         tracing::debug!(id, attempts, retry_in_ms = delay.as_millis() as u64, reason = %e.reason, "mail not sent, will retry");
                         tell(
                             self.outage.lock().expect("outage").failed(Instant::now()),
@@ -320,15 +314,6 @@ impl MailWorker {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        let base = Duration::from_secs(2);
-        assert_eq!(backoff(base, 1), Duration::from_secs(2));
-        assert_eq!(backoff(base, 2), Duration::from_secs(4));
-        assert_eq!(backoff(base, 5), Duration::from_secs(32));
-        assert_eq!(backoff(base, 40), MAX_BACKOFF);
-    }
 
     #[test]
     fn an_outage_is_told_once_then_every_few_minutes_then_when_it_ends() {

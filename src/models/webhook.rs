@@ -7,12 +7,13 @@ use crate::db::schema::{
     group_ancestors as ga, groups, invitations as inv, roles, users, webhook_deliveries as d,
     webhooks as w,
 };
+use crate::domain::webhook::{
+    Community, Hook, Invitation, PING, Payload, Person, Subject, Suggestion, stamp,
+};
 use crate::native;
 use diesel::prelude::*;
 use rand::TryRng;
-use serde_json::{Value, json};
 use time::PrimitiveDateTime;
-use time::format_description::well_known::Rfc3339;
 
 #[derive(Clone, Queryable, Selectable)]
 #[diesel(table_name = w)]
@@ -144,29 +145,24 @@ fn delivery_key() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn stamp(t: PrimitiveDateTime) -> String {
-    t.assume_utc().format(&Rfc3339).unwrap_or_default()
-}
-
 /// Queues one delivery per hook of `hooks` (each chose `event`).
 fn queue_to(
     conn: &mut DbConn,
     hooks: &[i64],
-    event: &str,
-    payload: &Value,
+    payload: &Payload,
     now: PrimitiveDateTime,
 ) -> QueryResult<()> {
     if hooks.is_empty() {
         return Ok(());
     }
-    let body = payload.to_string();
+    let body = payload.body();
     let rows: Vec<_> = hooks
         .iter()
         .map(|h| {
             (
                 d::hook_id.eq(*h),
                 d::delivery_key.eq(delivery_key()),
-                d::event.eq(event),
+                d::event.eq(payload.event),
                 d::payload.eq(body.clone()),
                 d::state.eq(PENDING),
                 d::next_attempt_at.eq(now),
@@ -196,50 +192,48 @@ fn hooks_for(conn: &mut DbConn, group_id: i64, event: &str) -> QueryResult<Vec<i
         .collect())
 }
 
-fn group_json(conn: &mut DbConn, group_id: i64) -> QueryResult<Value> {
+fn community(conn: &mut DbConn, group_id: i64) -> QueryResult<Community> {
     let (slug, name): (String, String) = groups::table
         .find(group_id)
         .select((groups::slug, groups::name))
         .first(conn)?;
-    Ok(json!({ "id": group_id, "slug": slug, "name": name }))
+    Ok(Community {
+        id: group_id,
+        slug,
+        name,
+    })
 }
 
-fn user_json(conn: &mut DbConn, user_id: Option<i64>) -> QueryResult<Value> {
-    let Some(id) = user_id else {
-        return Ok(Value::Null);
-    };
+fn person(conn: &mut DbConn, id: i64) -> QueryResult<Person> {
     let (username, first, last): (Option<String>, String, String) = users::table
         .find(id)
         .select((users::username, users::first_name, users::last_name))
         .first(conn)?;
-    Ok(json!({ "id": id, "username": username, "name": format!("{first} {last}").trim() }))
+    Ok(Person::new(id, username, &first, &last))
 }
 
-/// Queues `event` about `group_id` for every hook that hears it; `data`
-/// (read only when a hook hears it) goes into the payload beside the
-/// event's name, time, community and actor. One query when none does.
+fn someone(conn: &mut DbConn, id: Option<i64>) -> QueryResult<Option<Person>> {
+    id.map(|id| person(conn, id)).transpose()
+}
+
+/// Queues `event` about `group_id` for every hook that hears it; its
+/// `subject` is read only when a hook hears it. One query when none does.
 fn queue(
     conn: &mut DbConn,
     group_id: i64,
     event: &str,
     actor: Option<i64>,
-    data: impl FnOnce(&mut DbConn) -> QueryResult<Value>,
+    subject: impl FnOnce(&mut DbConn) -> QueryResult<Subject>,
     now: PrimitiveDateTime,
 ) -> QueryResult<()> {
     let hooks = hooks_for(conn, group_id, event)?;
     if hooks.is_empty() {
         return Ok(());
     }
-    let mut payload = json!({
-        "event": event,
-        "occurred_at": stamp(now),
-        "community": group_json(conn, group_id)?,
-        "actor": user_json(conn, actor)?,
-    });
-    if let (Value::Object(p), Value::Object(extra)) = (&mut payload, data(conn)?) {
-        p.extend(extra);
-    }
-    queue_to(conn, &hooks, event, &payload, now)
+    let (community, actor) = (community(conn, group_id)?, someone(conn, actor)?);
+    let subject = subject(conn)?;
+    let payload = Payload::new(event, now, &community, &actor, subject);
+    queue_to(conn, &hooks, &payload, now)
 }
 
 /// A test delivery to one hook ("Send test event").
@@ -249,20 +243,16 @@ pub fn queue_ping(
     actor: i64,
     now: PrimitiveDateTime,
 ) -> QueryResult<()> {
-    let payload = json!({
-        "event": crate::domain::webhook::PING,
-        "occurred_at": stamp(now),
-        "community": group_json(conn, hook.group_id)?,
-        "actor": user_json(conn, Some(actor))?,
-        "hook": { "id": hook.id, "events": hook.events.split(' ').collect::<Vec<_>>() },
-    });
-    queue_to(
-        conn,
-        &[hook.id],
-        crate::domain::webhook::PING,
-        &payload,
-        now,
-    )
+    let community = community(conn, hook.group_id)?;
+    let actor = Some(person(conn, actor)?);
+    let subject = Subject::Ping {
+        hook: Hook {
+            id: hook.id,
+            events: hook.events.split(' ').map(str::to_owned).collect(),
+        },
+    };
+    let payload = Payload::new(PING, now, &community, &actor, subject);
+    queue_to(conn, &[hook.id], &payload, now)
 }
 
 diesel::alias!(users as inviters: InvitersAlias, users as invitees: InviteesAlias);
@@ -336,7 +326,7 @@ pub fn queue_invitations(
             inviters.field(users::username).nullable(),
         ))
         .load(conn)?;
-    let actor = user_json(conn, actor)?;
+    let actor = someone(conn, actor)?;
     let mut communities = std::collections::HashMap::new();
     for (id, group_id, email, user_id, username, role, status, expires, inviter) in facts {
         let hooks: Vec<i64> = heard
@@ -348,26 +338,23 @@ pub fn queue_invitations(
             continue;
         }
         if let std::collections::hash_map::Entry::Vacant(e) = communities.entry(group_id) {
-            e.insert(group_json(conn, group_id)?);
+            e.insert(community(conn, group_id)?);
         }
         let expires: PrimitiveDateTime = expires.into();
-        let payload = json!({
-            "event": event,
-            "occurred_at": stamp(now),
-            "community": communities[&group_id],
-            "actor": actor,
-            "invitation": {
-                "id": id,
-                "email": email,
-                "user_id": user_id,
-                "username": username,
-                "role": role,
-                "status": crate::domain::InvitationStatus::effective(status, expires, now).as_str(),
-                "expires_at": stamp(expires),
-                "invited_by": inviter,
+        let subject = Subject::Invitation {
+            invitation: Invitation {
+                id,
+                email,
+                user_id,
+                username,
+                role,
+                status: crate::domain::InvitationStatus::effective(status, expires, now).as_str(),
+                expires_at: stamp(expires),
+                invited_by: inviter,
             },
-        });
-        queue_to(conn, &hooks, event, &payload, now)?;
+        };
+        let payload = Payload::new(event, now, &communities[&group_id], &actor, subject);
+        queue_to(conn, &hooks, &payload, now)?;
     }
     Ok(())
 }
@@ -561,15 +548,15 @@ pub fn queue_membership(
     actor: Option<i64>,
     now: PrimitiveDateTime,
 ) -> QueryResult<()> {
-    let data = |conn: &mut DbConn| -> QueryResult<Value> {
+    let subject = |conn: &mut DbConn| -> QueryResult<Subject> {
         let role: String = roles::table.find(role_id).select(roles::name).first(conn)?;
-        Ok(json!({
-            "member": user_json(conn, Some(user_id))?,
-            "role": role,
-            "invited_by": user_json(conn, invited_by)?,
-        }))
+        Ok(Subject::Membership {
+            member: person(conn, user_id)?,
+            role,
+            invited_by: someone(conn, invited_by)?,
+        })
     };
-    queue(conn, group_id, event, actor, data, now)
+    queue(conn, group_id, event, actor, subject, now)
 }
 
 /// Queues `suggestion.approved` for suggestion `id` (to invite `invitee`,
@@ -583,21 +570,21 @@ pub fn queue_suggestion_approved(
     actor: i64,
     now: PrimitiveDateTime,
 ) -> QueryResult<()> {
-    let data = |conn: &mut DbConn| -> QueryResult<Value> {
-        Ok(json!({
-            "suggestion": {
-                "id": id,
-                "invitee": invitee,
-                "suggested_by": user_json(conn, Some(suggester))?,
+    let subject = |conn: &mut DbConn| -> QueryResult<Subject> {
+        Ok(Subject::Suggestion {
+            suggestion: Suggestion {
+                id,
+                invitee: invitee.to_owned(),
+                suggested_by: person(conn, suggester)?,
             },
-        }))
+        })
     };
     queue(
         conn,
         group_id,
         "suggestion.approved",
         Some(actor),
-        data,
+        subject,
         now,
     )
 }

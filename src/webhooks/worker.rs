@@ -207,7 +207,7 @@ impl WebhookWorker {
         let delivered = error.is_none();
         let retry_at = (retry && due.attempts + 1 < self.max_attempts).then(|| {
             self.clock.now()
-                + crate::mail::worker::backoff(self.retry_base, i64::from(due.attempts) + 1)
+                + crate::domain::retry::backoff(self.retry_base, i64::from(due.attempts) + 1)
         });
         Attempt {
             status: status.map(i32::from),
