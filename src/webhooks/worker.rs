@@ -20,8 +20,10 @@ const BATCH: i64 = 16;
 /// The whole request, connection included, must finish within this.
 const TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Longer than [`TIMEOUT`]: a live worker never loses its claim.
-const LEASE: time::Duration = time::Duration::seconds(60);
+/// Twice [`TIMEOUT`]: a live worker never loses its claim (the request ends
+/// within the timeout, its settle is one short write), and after a crash
+/// the delivery in flight goes again within 30 s of a worker's next round.
+const LEASE: time::Duration = time::Duration::seconds(20);
 
 #[derive(Clone)]
 pub struct WebhookWorker {

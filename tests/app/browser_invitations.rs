@@ -88,7 +88,7 @@ async fn browser_invitation_flow(b: Backend) {
     assert!(is_open(&browser, "details.menu").await, "the menu opens");
     assert!(is_shown(&browser, "details.menu .menu-items").await);
     browser.check_a11y("group home, actions menu open").await;
-    browser.click(".group-head a.button").await;
+    browser.press(".group-head a.button").await;
     browser.assert_path(&invite).await;
     browser.goto(&home).await;
     browser.follow("Invite members").await;

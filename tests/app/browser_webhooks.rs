@@ -79,7 +79,8 @@ async fn browser_webhook_added_tested_and_deleted(b: Backend) {
             .await;
         browser.click("table.deliveries summary").await;
         browser.assert_sees(&["X-Guildhall-Delivery"]).await;
-        browser.click("table.deliveries button").await;
+        // Redeliver submits a form: wait for the page it leads to.
+        browser.press("table.deliveries button").await;
         browser.assert_sees(&["The delivery is queued again"]).await;
         let got = rx.wait_for(2 * round + 2).await;
         assert_eq!(got[got.len() - 1].delivery, got[got.len() - 2].delivery);

@@ -17,6 +17,9 @@
 //! - while a CSV import of 5,000 rows is sent in the background: every
 //!   chunk committed has its invitations, events, mails and row outcomes
 //!   together, and after a restart the rest is sent, each row exactly once;
+//! - while its webhook worker posts a delivery: after the restart that one
+//!   is posted again (same `X-Guildhall-Delivery`) once its lease runs
+//!   out, and the hook's later events follow, each once, in order;
 //! - and a mail server that is down is told in the log once, not per mail.
 
 use crate::backend_tests;
@@ -36,6 +39,7 @@ backend_tests!(
     a_mail_server_outage_is_one_line_in_the_log_not_one_per_mail,
     cancelling_what_a_policy_refuses_killed_mid_way_commits_all_or_nothing,
     a_csv_send_killed_mid_way_sends_every_row_once_after_a_restart,
+    a_webhook_post_killed_mid_way_is_posted_again_and_the_rest_once,
 );
 
 pub(crate) const PW: &str = "a long enough password";
@@ -171,6 +175,11 @@ pub(crate) fn written(pool: &guildhall::db::DbPool, tag: &str) -> (i64, i64, i64
 /// Gives group `slug` a webhook that hears every event (its receiver
 /// never answers: the deliveries stay to be counted).
 fn hook_everything(pool: &guildhall::db::DbPool, slug: &str) {
+    add_hook(pool, slug, "http://127.0.0.1:9/never");
+}
+
+/// Gives group `slug` a webhook to `url` that hears every event.
+fn add_hook(pool: &guildhall::db::DbPool, slug: &str, url: &str) {
     use guildhall::db::schema::{groups, webhooks};
     let mut c = pool.get().unwrap();
     let group: i64 = groups::table
@@ -185,13 +194,26 @@ fn hook_everything(pool: &guildhall::db::DbPool, slug: &str) {
     diesel::insert_into(webhooks::table)
         .values((
             webhooks::group_id.eq(group),
-            webhooks::url.eq("http://127.0.0.1:9/never"),
+            webhooks::url.eq(url),
             webhooks::secret.eq("crash test secret"),
             webhooks::events.eq(events.join(" ")),
             webhooks::created_at.eq(time::macros::datetime!(2026-12-07 00:00)),
         ))
         .execute(&mut c)
         .unwrap();
+}
+
+/// The keys of the deliveries queued, oldest first, and how many are delivered.
+fn deliveries(pool: &guildhall::db::DbPool) -> (Vec<String>, usize) {
+    use guildhall::db::schema::webhook_deliveries as d;
+    let mut c = pool.get().unwrap();
+    let rows: Vec<(String, String)> = d::table
+        .order(d::id)
+        .select((d::delivery_key, d::state))
+        .load(&mut c)
+        .unwrap();
+    let delivered = rows.iter().filter(|(_, s)| s == "delivered").count();
+    (rows.into_iter().map(|(k, _)| k).collect(), delivered)
 }
 
 /// `invitation.created` deliveries queued for invitations tagged `tag`.
@@ -1039,5 +1061,65 @@ async fn a_csv_send_killed_mid_way_sends_every_row_once_after_a_restart(b: Backe
     assert_eq!(outcomes("invited_by_email"), ROWS);
     let (_, page) = server.get(&ada, &at).await;
     assert!(page.contains("5000 of 5000 rows invited"), "{page}");
+    server.kill();
+}
+
+/// The webhook worker's lease on a claimed delivery.
+const HOOK_LEASE: Duration = Duration::from_secs(20);
+
+async fn a_webhook_post_killed_mid_way_is_posted_again_and_the_rest_once(b: Backend) {
+    let site = Site::new(b);
+    let rx = crate::webhooks::Receiver::start().await;
+    // The first post is held past the kill.
+    rx.take(10_000);
+    let env = [("GUILDHALL_WEBHOOK_ALLOW_PRIVATE", "true")];
+    let server = site.serve(&env).await;
+    let (ada, role) = ada_with_a_group(&server.base).await;
+    add_hook(&site.pool, "crash-crew", &rx.url);
+    let r = invite(ada, server.base.clone(), addresses("hook", 3), role)
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert!(
+        eventually(20, || rx.begun() >= 1).await,
+        "no delivery was posted"
+    );
+    server.kill();
+    rx.take(0);
+
+    let restarted = Instant::now();
+    let server = site.serve(&env).await;
+    // Within 30 s of the restart, as for mail.
+    let deadline = restarted + HOOK_LEASE + Duration::from_secs(10);
+    while deliveries(&site.pool).1 < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "{} of 3 deliveries delivered {:?} after the restart",
+            deliveries(&site.pool).1,
+            restarted.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let all_in = restarted.elapsed();
+    let (keys, _) = deliveries(&site.pool);
+    // Whatever the receiver was still answering at the kill is in by now.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let got: Vec<String> = rx.all().into_iter().map(|r| r.delivery).collect();
+    eprintln!(
+        "crash ({b:?}): webhook worker killed mid-post; all delivered {all_in:?} after the restart; \
+         the receiver got {} posts for 3 deliveries",
+        got.len()
+    );
+    // Each delivery, in order; only the one in flight at the kill may come twice.
+    let mut once = got.clone();
+    once.dedup();
+    assert_eq!(once, keys, "posts out of order or missing: {got:?}");
+    assert!(
+        got.len() <= 4,
+        "more than the one in flight came twice: {got:?}"
+    );
+    for k in &keys[1..] {
+        assert_eq!(got.iter().filter(|g| *g == k).count(), 1, "{got:?}");
+    }
     server.kill();
 }

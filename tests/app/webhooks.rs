@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use guildhall::db::schema::{invitation_events, invitations, webhook_deliveries as d, webhooks};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 backend_tests!(
@@ -56,6 +56,8 @@ pub(crate) struct Receiver {
     answer: Arc<AtomicU16>,
     /// How long it takes to answer, in ms.
     delay_ms: Arc<AtomicU64>,
+    /// POSTs begun (a request is in `got` only once answered).
+    begun: Arc<AtomicUsize>,
     pub server: actix_web::dev::ServerHandle,
 }
 
@@ -65,12 +67,14 @@ impl Receiver {
         let got: Arc<Mutex<Vec<Received>>> = Default::default();
         let answer = Arc::new(AtomicU16::new(200));
         let delay_ms = Arc::new(AtomicU64::new(0));
-        let (g, a, w) = (got.clone(), answer.clone(), delay_ms.clone());
+        let begun = Arc::new(AtomicUsize::new(0));
+        let (g, a, w, n) = (got.clone(), answer.clone(), delay_ms.clone(), begun.clone());
         let server = actix_web::HttpServer::new(move || {
-            let (g, a, w) = (g.clone(), a.clone(), w.clone());
+            let (g, a, w, n) = (g.clone(), a.clone(), w.clone(), n.clone());
             actix_web::App::new().default_service(actix_web::web::to(
                 move |req: actix_web::HttpRequest, body: actix_web::web::Bytes| {
                     let (g, a, w) = (g.clone(), a.clone(), w.clone());
+                    n.fetch_add(1, Ordering::SeqCst);
                     async move {
                         let wait = w.load(Ordering::SeqCst);
                         tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
@@ -107,12 +111,22 @@ impl Receiver {
             got,
             answer,
             delay_ms,
+            begun,
             server: handle,
         }
     }
 
     pub async fn start() -> Self {
         Self::on(std::net::TcpListener::bind("127.0.0.1:0").unwrap()).await
+    }
+
+    /// Takes `ms` to answer from now on.
+    pub fn take(&self, ms: u64) {
+        self.delay_ms.store(ms, Ordering::SeqCst);
+    }
+
+    pub fn begun(&self) -> usize {
+        self.begun.load(Ordering::SeqCst)
     }
 
     fn events(&self) -> Vec<String> {
@@ -124,7 +138,7 @@ impl Receiver {
             .collect()
     }
 
-    fn all(&self) -> Vec<Received> {
+    pub fn all(&self) -> Vec<Received> {
         self.got.lock().unwrap().clone()
     }
 
