@@ -30,6 +30,25 @@ async fn seed_fills_an_empty_database_once(b: Backend) {
             .unwrap()
     });
     assert_eq!(in_big, 303);
+    // Each group's kept member count is its number of members.
+    type Counts = Vec<(i64, i64)>;
+    let (kept, counted): (Counts, Counts) = app.db(|c| {
+        let kept = groups::table
+            .order(groups::id)
+            .select((groups::id, groups::member_count))
+            .load(c)
+            .unwrap();
+        let counted = memberships::table
+            .group_by(memberships::group_id)
+            .order(memberships::group_id)
+            .select((memberships::group_id, diesel::dsl::count_star()))
+            .load(c)
+            .unwrap();
+        (kept, counted)
+    });
+    let kept: Vec<(i64, i64)> = kept.into_iter().filter(|k| k.1 != 0).collect();
+    assert_eq!(kept, counted);
+    assert!(kept.iter().any(|k| k.1 == 303), "big counts everyone");
     let bob = app.user_by_username("bob");
     let bobs: i64 = app.db(|c| {
         invitations::table
