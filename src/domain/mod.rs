@@ -39,3 +39,10 @@ pub use states::{
     DeliveryState, InvitationStatus, JoinRequestStatus, MailStatus, SuggestionStatus, UserStatus,
 };
 pub use username::Username;
+
+/// A time as the JSON API and webhook payloads write it: RFC 3339, UTC.
+pub fn rfc3339(t: time::PrimitiveDateTime) -> String {
+    t.assume_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -8,7 +8,6 @@ use serde::Serialize;
 use sha2::Sha256;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use time::PrimitiveDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// Every event a hook may choose, with what it means.
 pub const EVENTS: [(&str, &str); 8] = [
@@ -52,7 +51,7 @@ pub struct Payload<'a> {
     pub event: &'a str,
     pub occurred_at: String,
     pub community: &'a Community,
-    pub actor: &'a Option<Person>,
+    pub actor: Option<&'a Person>,
     #[serde(flatten)]
     pub subject: Subject,
 }
@@ -62,12 +61,12 @@ impl<'a> Payload<'a> {
         event: &'a str,
         at: PrimitiveDateTime,
         community: &'a Community,
-        actor: &'a Option<Person>,
+        actor: Option<&'a Person>,
         subject: Subject,
     ) -> Self {
         Self {
             event,
-            occurred_at: stamp(at),
+            occurred_at: super::rfc3339(at),
             community,
             actor,
             subject,
@@ -149,11 +148,6 @@ pub struct Hook {
     pub events: Vec<String>,
 }
 
-/// A payload's time: RFC 3339 in UTC.
-pub fn stamp(t: PrimitiveDateTime) -> String {
-    t.assume_utc().format(&Rfc3339).unwrap_or_default()
-}
-
 /// `X-Guildhall-Signature`: `t=<unix seconds>,v1=<hex HMAC-SHA256 of
 /// "<t>.<body>" under the hook's secret>`. The timestamp inside the signed
 /// text lets a receiver refuse a replayed old delivery.
@@ -228,7 +222,7 @@ mod tests {
             slug: "partners".into(),
             name: "Partners".into(),
         };
-        let actor = Some(Person::new(7, Some("ann".into()), "Ann", "Lee"));
+        let actor = Person::new(7, Some("ann".into()), "Ann", "Lee");
         let subject = Subject::Invitation {
             invitation: Invitation {
                 id: 1234,
@@ -237,11 +231,12 @@ mod tests {
                 username: Some("ann".into()),
                 role: "GroupMember".into(),
                 status: "accepted",
-                expires_at: stamp(time::macros::datetime!(2026-12-14 09:00)),
+                expires_at: crate::domain::rfc3339(time::macros::datetime!(2026-12-14 09:00)),
                 invited_by: Some("bob".into()),
             },
         };
-        let body = Payload::new("invitation.accepted", at, &community, &actor, subject).body();
+        let body =
+            Payload::new("invitation.accepted", at, &community, Some(&actor), subject).body();
         assert_eq!(
             body,
             concat!(
@@ -258,7 +253,7 @@ mod tests {
             role: "GroupAdmin".into(),
             invited_by: None,
         };
-        let body = Payload::new("membership.added", at, &community, &None, subject).body();
+        let body = Payload::new("membership.added", at, &community, None, subject).body();
         assert!(body.contains(r#""actor":null,"member":{"id":8,"username":null,"name":"Bo"},"role":"GroupAdmin","invited_by":null}"#), "{body}");
     }
 

@@ -8,7 +8,7 @@ use crate::db::schema::{
     webhooks as w,
 };
 use crate::domain::webhook::{
-    Community, Hook, Invitation, PING, Payload, Person, Subject, Suggestion, stamp,
+    Community, Hook, Invitation, PING, Payload, Person, Subject, Suggestion,
 };
 use crate::native;
 use diesel::prelude::*;
@@ -232,7 +232,7 @@ fn queue(
     }
     let (community, actor) = (community(conn, group_id)?, someone(conn, actor)?);
     let subject = subject(conn)?;
-    let payload = Payload::new(event, now, &community, &actor, subject);
+    let payload = Payload::new(event, now, &community, actor.as_ref(), subject);
     queue_to(conn, &hooks, &payload, now)
 }
 
@@ -244,14 +244,14 @@ pub fn queue_ping(
     now: PrimitiveDateTime,
 ) -> QueryResult<()> {
     let community = community(conn, hook.group_id)?;
-    let actor = Some(person(conn, actor)?);
+    let actor = person(conn, actor)?;
     let subject = Subject::Ping {
         hook: Hook {
             id: hook.id,
             events: hook.events.split(' ').map(str::to_owned).collect(),
         },
     };
-    let payload = Payload::new(PING, now, &community, &actor, subject);
+    let payload = Payload::new(PING, now, &community, Some(&actor), subject);
     queue_to(conn, &[hook.id], &payload, now)
 }
 
@@ -349,11 +349,11 @@ pub fn queue_invitations(
                 username,
                 role,
                 status: crate::domain::InvitationStatus::effective(status, expires, now).as_str(),
-                expires_at: stamp(expires),
+                expires_at: crate::domain::rfc3339(expires),
                 invited_by: inviter,
             },
         };
-        let payload = Payload::new(event, now, &communities[&group_id], &actor, subject);
+        let payload = Payload::new(event, now, &communities[&group_id], actor.as_ref(), subject);
         queue_to(conn, &hooks, &payload, now)?;
     }
     Ok(())

@@ -6,6 +6,7 @@
 
 use crate::db::DbConn;
 use crate::domain::InvitationStatus;
+use crate::domain::rfc3339;
 use crate::error::{AppError, AppResult};
 use crate::models::invitation::{self, GroupFilter};
 use crate::policy::{self, GroupAccess};
@@ -16,13 +17,6 @@ use time::PrimitiveDateTime;
 
 /// Rows a list answers at most.
 pub const PAGE: usize = 100;
-
-/// A time as the API writes it (RFC 3339, UTC).
-pub fn rfc3339(t: PrimitiveDateTime) -> String {
-    t.assume_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
 
 #[derive(Debug, Serialize)]
 pub struct ApiGroup {
