@@ -6,11 +6,13 @@
 //! hash computed once (hashing per user would take hours) and is marked
 //! `users.seeded`, so `serve` warns while such users exist.
 //!
-//! Speed comes from multi-row INSERTs (thousands of rows per statement, under
-//! SQLite's 32,766 and PostgreSQL's 65,535 bound parameters) committed every
-//! [`ROWS_PER_TX`] rows, explicit ids (so memberships and messages need no
-//! lookups), and on SQLite `synchronous=OFF`, foreign-key checks off and a
-//! large page cache for this one connection only.
+//! Speed comes from explicit ids (so memberships and messages need no
+//! lookups) and thousands of rows per statement: on SQLite multi-row
+//! INSERTs (under its 32,766 bound parameters) committed every
+//! [`ROWS_PER_TX`] rows, with `synchronous=OFF`, foreign-key checks off and
+//! a large page cache for this one connection only; on PostgreSQL COPY, with
+//! the users' and memberships' secondary indexes and foreign keys built and
+//! checked once after their load, in one transaction each (`pg_bulk`).
 //!
 //! Layout, for `--users N` (all derived from N, no random numbers):
 //! - users: id 1 alice, 2 bob, 3 carol, then `user{i}` (id 4 + i) for i in 0..N;
@@ -25,6 +27,9 @@
 //! - notifications: 30 each for alice, bob and carol;
 //! - pending invitations: 20 for bob, up to 5,000 for carol, one for every
 //!   20th other user (see `seed_invitations`).
+
+#[cfg(feature = "postgres")]
+mod pg_bulk;
 
 use crate::db::schema::{
     conversation_members, conversations, groups, memberships, messages, notifications, roles, users,
@@ -196,7 +201,7 @@ struct SeedMembership {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = conversations)]
+#[diesel(table_name = conversations, treat_none_as_default_value = false)]
 struct SeedConversation {
     id: i64,
     subject: String,
@@ -239,15 +244,15 @@ struct SeedNotification {
     read_at: Option<PrimitiveDateTime>,
 }
 
-/// One multi-row INSERT on the backend's own connection (MultiConnection has
-/// no batch insert), as `membership::insert_many` does.
+/// One multi-row INSERT on SQLite, one COPY on PostgreSQL (MultiConnection
+/// has neither), as `membership::insert_many` does.
 macro_rules! insert_rows {
     ($conn:expr, $table:expr, $rows:expr) => {
         match $conn {
             #[cfg(feature = "sqlite")]
             DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
             #[cfg(feature = "postgres")]
-            DbConn::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
+            DbConn::Pg(c) => diesel::copy_from($table).from_insertable($rows).execute(c),
         }
     };
 }
@@ -255,6 +260,8 @@ macro_rules! insert_rows {
 /// A `\r` progress line on stderr, redrawn at most ten times a second.
 pub struct Progress {
     phase: &'static str,
+    /// What is counted: "rows", or "steps" for work of a few long steps.
+    unit: &'static str,
     total: u64,
     done: u64,
     started: Instant,
@@ -264,9 +271,18 @@ pub struct Progress {
 
 impl Progress {
     fn new(phase: &'static str, total: u64, quiet: bool) -> Self {
+        Progress::counting("rows", phase, total, quiet)
+    }
+
+    fn steps(phase: &'static str, total: u64, quiet: bool) -> Self {
+        Progress::counting("steps", phase, total, quiet)
+    }
+
+    fn counting(unit: &'static str, phase: &'static str, total: u64, quiet: bool) -> Self {
         let now = Instant::now();
         let mut p = Progress {
             phase,
+            unit,
             total,
             done: 0,
             started: now,
@@ -303,8 +319,8 @@ impl Progress {
         let mut err = std::io::stderr().lock();
         let _ = write!(
             err,
-            "\r{:<14} {:>11}/{:<11} {:>5.1}%  {:>9.0} rows/s  {:>6.1}s",
-            self.phase, self.done, self.total, pct, rate, secs
+            "\r{:<14} {:>11}/{:<11} {:>5.1}%  {:>9.0} {}/s  {:>6.1}s",
+            self.phase, self.done, self.total, pct, rate, self.unit, secs
         );
         let _ = err.flush();
     }
@@ -314,6 +330,46 @@ impl Progress {
         if !self.quiet {
             eprintln!();
         }
+    }
+}
+
+/// Runs `load`, which fills `table`. On PostgreSQL in one transaction,
+/// with the table's secondary indexes, foreign keys and `triggers` off
+/// while it loads, put back after it, then `recount` run (the work of the
+/// triggers, in one statement). See [`pg_bulk`].
+fn bulk_load(
+    conn: &mut DbConn,
+    table: &'static str,
+    triggers: &[&str],
+    recount: &str,
+    quiet: bool,
+    load: impl FnOnce(&mut DbConn) -> Result<(), SeedError>,
+) -> Result<(), SeedError> {
+    #[cfg(feature = "postgres")]
+    #[allow(irrefutable_let_patterns)] // with only the postgres feature
+    if let DbConn::Pg(_) = conn {
+        return write_tx(conn, |conn| {
+            let stripped = pg_bulk::strip(pg(conn), table, triggers)?;
+            load(conn)?;
+            let mut p = Progress::steps("indexes", stripped.steps() as u64, quiet);
+            stripped.restore(pg(conn), || p.add(1))?;
+            p.finish();
+            if !recount.is_empty() {
+                conn.batch_execute(recount)?;
+            }
+            Ok(())
+        });
+    }
+    let _ = (table, triggers, recount, quiet);
+    load(conn)
+}
+
+#[cfg(feature = "postgres")]
+fn pg(conn: &mut DbConn) -> &mut diesel::PgConnection {
+    match conn {
+        DbConn::Pg(c) => c,
+        #[allow(unreachable_patterns)] // with only the postgres feature
+        _ => unreachable!("called for PostgreSQL only"),
     }
 }
 
@@ -444,37 +500,40 @@ fn seed_rows(
     let mut report = SeedReport::default();
 
     // Users: 15 columns, 2,000 rows = 30,000 parameters.
-    let mut p = Progress::new("users", plan.users, quiet);
-    insert_all(
-        conn,
-        &mut p,
-        plan.users,
-        2_000,
-        |j, buf| {
-            let name = username(j);
-            let (first_name, last_name) = seed_name(j);
-            let t = at(j);
-            buf.push(SeedUser {
-                id: j as i64 + 1,
-                email: format!("{name}@example.com"),
-                email_key: format!("{name}@example.com"),
-                username_key: name.clone(),
-                first_name,
-                last_name,
-                username: name,
-                password_hash: hash,
-                status: "active",
-                is_site_admin: false,
-                email_verified_at: t,
-                approved_at: t,
-                created_at: t,
-                updated_at: t,
-                seeded: true,
-            });
-        },
-        |c, rows| insert_rows!(c, users::table, rows),
-    )?;
-    p.finish();
+    bulk_load(conn, "users", &[], "", quiet, |conn| {
+        let mut p = Progress::new("users", plan.users, quiet);
+        insert_all(
+            conn,
+            &mut p,
+            plan.users,
+            2_000,
+            |j, buf| {
+                let name = username(j);
+                let (first_name, last_name) = seed_name(j);
+                let t = at(j);
+                buf.push(SeedUser {
+                    id: j as i64 + 1,
+                    email: format!("{name}@example.com"),
+                    email_key: format!("{name}@example.com"),
+                    username_key: name.clone(),
+                    first_name,
+                    last_name,
+                    username: name,
+                    password_hash: hash,
+                    status: "active",
+                    is_site_admin: false,
+                    email_verified_at: t,
+                    approved_at: t,
+                    created_at: t,
+                    updated_at: t,
+                    seeded: true,
+                });
+            },
+            |c, rows| insert_rows!(c, users::table, rows),
+        )?;
+        p.finish();
+        Ok(())
+    })?;
     report.users = plan.users;
 
     // Groups, then `big`.
@@ -541,50 +600,65 @@ fn seed_rows(
     // in the (user_id, group_id) index.
     let per_user = plan.per_user + 1;
     let total = plan.users * per_user;
-    let mut p = Progress::new("memberships", total, quiet);
-    insert_all(
+    // The kept member counts are set once at the end on PostgreSQL, not
+    // by the trigger 10 times per user.
+    const RECOUNT: &str = "UPDATE groups g SET member_count = m.n \
+         FROM (SELECT group_id, COUNT(*) AS n FROM memberships GROUP BY group_id) m \
+         WHERE g.id = m.group_id";
+    bulk_load(
         conn,
-        &mut p,
-        plan.users,
-        3_900,
-        |j, buf| {
-            let key = username(j);
-            let (first, last) = seed_name(j);
-            let (sort_key, name_key) = (
-                crate::domain::sort_key(first, &last),
-                crate::domain::name_key(first, &last),
-            );
-            let user_id = j as i64 + 1;
-            let joined = at(plan.users + plan.groups + j);
-            let first = plan.first_group(j);
-            for k in 0..plan.per_user {
-                let g = (first + k * plan.step) % plan.groups;
-                let admin = k == 0 && j < plan.groups;
-                buf.push(SeedMembership {
-                    group_id: g as i64 + 1,
-                    user_id,
-                    role_id: if admin { admin_role } else { member_role },
-                    username_key: key.clone(),
-                    joined_at: joined,
-                    invited_by: None,
-                    sort_key: sort_key.clone(),
-                    name_key: name_key.clone(),
-                });
-            }
-            buf.push(SeedMembership {
-                group_id: big,
-                user_id,
-                role_id: if j == 0 { admin_role } else { member_role },
-                username_key: key,
-                joined_at: joined,
-                invited_by: None,
-                sort_key,
-                name_key,
-            });
+        "memberships",
+        &["memberships_count"],
+        RECOUNT,
+        quiet,
+        |conn| {
+            let mut p = Progress::new("memberships", total, quiet);
+            insert_all(
+                conn,
+                &mut p,
+                plan.users,
+                3_900,
+                |j, buf| {
+                    let key = username(j);
+                    let (first, last) = seed_name(j);
+                    let (sort_key, name_key) = (
+                        crate::domain::sort_key(first, &last),
+                        crate::domain::name_key(first, &last),
+                    );
+                    let user_id = j as i64 + 1;
+                    let joined = at(plan.users + plan.groups + j);
+                    let first = plan.first_group(j);
+                    for k in 0..plan.per_user {
+                        let g = (first + k * plan.step) % plan.groups;
+                        let admin = k == 0 && j < plan.groups;
+                        buf.push(SeedMembership {
+                            group_id: g as i64 + 1,
+                            user_id,
+                            role_id: if admin { admin_role } else { member_role },
+                            username_key: key.clone(),
+                            joined_at: joined,
+                            invited_by: None,
+                            sort_key: sort_key.clone(),
+                            name_key: name_key.clone(),
+                        });
+                    }
+                    buf.push(SeedMembership {
+                        group_id: big,
+                        user_id,
+                        role_id: if j == 0 { admin_role } else { member_role },
+                        username_key: key,
+                        joined_at: joined,
+                        invited_by: None,
+                        sort_key,
+                        name_key,
+                    });
+                },
+                |c, rows| insert_rows!(c, memberships::table, rows),
+            )?;
+            p.finish();
+            Ok(())
         },
-        |c, rows| insert_rows!(c, memberships::table, rows),
     )?;
-    p.finish();
     report.memberships = total;
 
     report.conversations = plan.conversations;
@@ -827,10 +901,7 @@ fn seed_invitations(
         .chain(spread)
         .collect();
     let mut progress = Progress::new("invitations", all.len() as u64, quiet);
-    for chunk in all.chunks(10_000) {
-        insert_invitations(conn, plan, chunk, member_role, links)?;
-        progress.add(chunk.len() as u64);
-    }
+    insert_invitations(conn, plan, &all, member_role, links, &mut progress)?;
     progress.finish();
     Ok((all.len() as u64, carol.len() as u64))
 }
@@ -845,45 +916,68 @@ const SPREAD: u64 = 20;
 /// invite workload sends into: the spread invitations stay out of them.
 const SPREAD_FROM_GROUP: u64 = 6;
 
-/// Pending invitations, one per (invitee, group) of `pairs`, in one transaction.
+/// Pending invitations, one per (invitee, group) of `pairs`, 1,000 to a
+/// statement (16 columns), then each one's "sent" event by its inviter,
+/// all in one statement (the table was empty), in one transaction.
 fn insert_invitations(
     conn: &mut DbConn,
     plan: &Plan,
     pairs: &[(u64, u64)],
     member_role: i64,
     links: &crate::auth::links::LinkKey,
+    progress: &mut Progress,
 ) -> Result<(), SeedError> {
-    use crate::models::invitation::{self, NewInvitation};
+    use crate::db::schema::{invitation_events as ev, invitations as inv};
+    use crate::models::invitation::NewInvitation;
+    use diesel::sql_types::Text;
     let sent = at(plan.users * 3);
     // Far ahead, so the demo data does not expire under a benchmark.
     let expires = at(plan.users * 3 + 10 * 365 * 86_400);
     write_tx(conn, |c| -> Result<(), SeedError> {
-        for (who, g) in pairs {
-            let email = format!("{}@example.com", username(*who));
-            let (nonce, _token, hash) = links.fresh();
-            let id = invitation::insert(
-                c,
-                &NewInvitation {
+        for chunk in pairs.chunks(1_000) {
+            let made: Vec<(String, String, String)> = chunk
+                .iter()
+                .map(|(who, _)| {
+                    let (nonce, _token, hash) = links.fresh();
+                    (format!("{}@example.com", username(*who)), nonce, hash)
+                })
+                .collect();
+            let rows: Vec<NewInvitation> = chunk
+                .iter()
+                .zip(&made)
+                .map(|((who, g), (email, nonce, hash))| NewInvitation {
                     group_id: *g as i64 + 1,
                     inviter_id: *g as i64 + 1,
                     invitee_user_id: Some(*who as i64 + 1),
-                    invitee_email: &email,
-                    invitee_email_key: &email,
+                    invitee_email: email,
+                    invitee_email_key: email,
                     role_id: member_role,
                     message: Some("Seeded invitation: come and join us."),
                     status: crate::domain::InvitationStatus::Pending,
-                    link_nonce: &nonce,
-                    token_hash: &hash,
+                    link_nonce: nonce,
+                    token_hash: hash,
                     created_at: sent,
                     sent_at: sent,
                     expires_at: expires,
                     batch_id: None,
                     last_mail_id: None,
                     tell_inviter: false,
-                },
-            )?;
-            invitation::add_event(c, id, "sent", Some(*g as i64 + 1), sent)?;
+                })
+                .collect();
+            crate::native!(c, |c| diesel::insert_into(inv::table)
+                .values(&rows)
+                .execute(c))?;
+            progress.add(chunk.len() as u64);
         }
+        diesel::insert_into(ev::table)
+            .values(inv::table.select((
+                inv::id,
+                "sent".into_sql::<Text>(),
+                inv::inviter_id.nullable(),
+                inv::sent_at,
+            )))
+            .into_columns((ev::invitation_id, ev::kind, ev::actor_id, ev::created_at))
+            .execute(c)?;
         Ok(())
     })
 }

@@ -1,5 +1,6 @@
 //! `guildhall seed` on both backends: the data set it promises, and a server
-//! on it that logs seeded users in and shows their pages.
+//! on it that logs seeded users in and shows their pages; a seed killed
+//! mid-load leaves the schema whole.
 
 use crate::backend_tests;
 use crate::helpers::*;
@@ -7,7 +8,10 @@ use diesel::prelude::*;
 use guildhall::db::schema::{groups, invitations, memberships, users};
 use guildhall::seed::{self, DEFAULT_PASSWORD, SeedError, SeedOptions};
 
-backend_tests!(seed_fills_an_empty_database_once);
+backend_tests!(
+    seed_fills_an_empty_database_once,
+    a_seed_killed_while_loading_memberships_leaves_the_schema_whole,
+);
 
 async fn seed_fills_an_empty_database_once(b: Backend) {
     let app = spawn_app(b).await;
@@ -15,7 +19,21 @@ async fn seed_fills_an_empty_database_once(b: Backend) {
         users: 300,
         links: app.state.links.clone(),
     };
+    let schema = schema_objects(&app);
+    assert!(
+        schema.len() > 20,
+        "indexes, keys and triggers read: {schema:?}"
+    );
     let report = app.db(|c| seed::seed(c, &opts, true)).expect("seed");
+    // On PostgreSQL the big tables load without their indexes, keys and
+    // count trigger: all are back, the same as the migrations made them.
+    let after = schema_objects(&app);
+    let missing: Vec<&String> = schema.iter().filter(|d| !after.contains(d)).collect();
+    let extra: Vec<&String> = after.iter().filter(|d| !schema.contains(d)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing after the seed: {missing:?}; new: {extra:?}"
+    );
     // 300 users besides alice, bob and carol; 30 groups, `big` and `big-team`.
     assert_eq!(app.count("users") as u64, 303);
     assert_eq!(report.groups, 32);
@@ -117,6 +135,24 @@ async fn seed_fills_an_empty_database_once(b: Backend) {
     assert!(matches!(again, Err(SeedError::NotEmpty)));
     assert_eq!(app.count("users"), 303);
 
+    // And they act: a membership of a group that does not exist is
+    // refused; a new one is counted.
+    let bad = app.db(|c| insert_membership(c, 999_999, bob.id));
+    assert!(bad.is_err(), "the foreign key to groups holds");
+    let group_1 = || {
+        app.db(|c| {
+            groups::table
+                .find(1)
+                .select(groups::member_count)
+                .first::<i64>(c)
+                .unwrap()
+        })
+    };
+    let before = group_1();
+    app.db(|c| insert_membership(c, 1, carol.id))
+        .expect("carol joins group 1");
+    assert_eq!(group_1(), before + 1, "the member count trigger is on");
+
     // bob logs in with the documented password and sees his invitations;
     // big-team lists Big's members as inherited, 25 a page.
     app.login("bob", DEFAULT_PASSWORD).await;
@@ -135,4 +171,76 @@ async fn seed_fills_an_empty_database_once(b: Backend) {
     assert_eq!(access.len(), 25);
     assert_eq!(access[0], "Direct; also through Big", "alice sorts first");
     assert!(access[1..].iter().all(|a| a == "Inherited from Big"));
+}
+
+/// `guildhall seed` killed with SIGKILL as soon as it says it loads the
+/// memberships: on PostgreSQL that load (with the table's indexes, keys and
+/// count trigger off) is one transaction, so none of it stays and the schema
+/// is as the migrations made it; SQLite never alters the schema.
+async fn a_seed_killed_while_loading_memberships_leaves_the_schema_whole(b: Backend) {
+    use std::io::Read;
+    let app = spawn_app(b).await;
+    let schema = schema_objects(&app);
+    let mut child = crate::cli::bin()
+        .args(["seed", "--users", "40000"])
+        .env("GUILDHALL_DATABASE_URL", &app.config.database_url)
+        .env("GUILDHALL_DATA_DIR", &app.data_dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let mut said = String::new();
+    let mut buf = [0u8; 4096];
+    while !said.contains("memberships") {
+        let n = stderr.read(&mut buf).unwrap();
+        assert!(n > 0, "seed ended before the memberships: {said}");
+        said.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(app.count("users"), 40_003, "the users' load had committed");
+    if b == Backend::Postgres {
+        assert_eq!(
+            app.count("memberships"),
+            0,
+            "the memberships' load rolled back"
+        );
+    }
+    assert_eq!(schema_objects(&app), schema);
+}
+
+fn insert_membership(c: &mut guildhall::db::DbConn, group: i64, user: i64) -> QueryResult<usize> {
+    diesel::sql_query(format!(
+        "INSERT INTO memberships (group_id, user_id, role_id, username_key, joined_at, sort_key, name_key) \
+         SELECT {group}, {user}, id, 'x', '2026-01-01 00:00:00', 'x', 'x' FROM roles ORDER BY id LIMIT 1"
+    ))
+    .execute(c)
+}
+
+/// Every index, foreign key and trigger of the schema, with its definition.
+fn schema_objects(app: &TestApp) -> Vec<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Def {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        def: String,
+    }
+    let sql = match app.backend {
+        Backend::Sqlite => {
+            "SELECT sql AS def FROM sqlite_master \
+             WHERE type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY 1"
+        }
+        Backend::Postgres => {
+            "SELECT def FROM ( \
+               SELECT indexdef AS def FROM pg_indexes WHERE schemaname = current_schema() \
+               UNION ALL SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) \
+                 FROM pg_constraint WHERE connamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) \
+               UNION ALL SELECT tgname || ' ' || tgenabled::text FROM pg_trigger WHERE NOT tgisinternal \
+             ) d ORDER BY 1"
+        }
+    };
+    app.db(|c| diesel::sql_query(sql).load::<Def>(c).unwrap())
+        .into_iter()
+        .map(|d| d.def)
+        .collect()
 }
