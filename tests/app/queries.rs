@@ -1,6 +1,7 @@
 //! Query discipline: the main pages run a fixed number of SQL statements,
 //! whatever the amount of data (no N+1). Counted by the server itself
-//! (`GUILDHALL_COUNT_QUERIES` → `X-Query-Count`).
+//! (`GUILDHALL_COUNT_QUERIES` → `X-Query-Count`). And the members page's
+//! statement stays prepared.
 
 use crate::backend_tests;
 use crate::helpers::*;
@@ -9,7 +10,8 @@ use std::collections::BTreeMap;
 
 backend_tests!(
     main_pages_run_as_many_statements_with_60_rows_as_with_3,
-    query_count_header_is_absent_unless_configured
+    query_count_header_is_absent_unless_configured,
+    the_members_page_statement_is_prepared_once,
 );
 
 const PW: &str = "correct horse battery staple";
@@ -241,4 +243,64 @@ async fn query_count_header_is_absent_unless_configured(b: Backend) {
     let r = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert!(r.headers().get("x-query-count").is_none());
+}
+
+/// The members page's statement stays prepared on its connection: read
+/// twice, it is prepared once. diesel keeps nothing with a `dsl::sql`
+/// fragment prepared; 0a7e7e7 wrote the page's `(SELECT ?)` so, and every
+/// members page became 3× slower (bench/RESULTS.md, 2026-12-07).
+async fn the_members_page_statement_is_prepared_once(b: Backend) {
+    use diesel::connection::{Connection, Instrumentation, InstrumentationEvent};
+    use std::sync::{Arc, Mutex};
+    let app = spawn_app(b).await;
+    app.create_user("ann", PW);
+    app.login("ann", PW).await;
+    let p = app
+        .submit(
+            "/groups/new",
+            "/groups",
+            &[
+                ("name", "Club"),
+                ("slug", "club"),
+                ("description", ""),
+                ("join_method", "open"),
+                ("audience", "client"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let club = app.group_id("club");
+    let prepared: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = prepared.clone();
+    let rows = app.db(|c| {
+        c.set_instrumentation(Box::new(move |e: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::CacheQuery { sql, .. } = e {
+                seen.lock().unwrap().push(sql.to_string());
+            }
+        }) as Box<dyn Instrumentation>);
+        let read = |c: &mut guildhall::db::DbConn| {
+            membership::page(c, club, &membership::MemberFilter::default(), None, 26).unwrap()
+        };
+        let first = read(c);
+        let after_first = prepared.lock().unwrap().len();
+        let second = read(c);
+        c.set_instrumentation(guildhall::db::query_count::instrumentation());
+        (first.len(), second.len(), after_first)
+    });
+    assert_eq!(
+        (rows.0, rows.1),
+        (1, 1),
+        "ann, the club's admin, both times"
+    );
+    let prepared = prepared.lock().unwrap();
+    assert_eq!(
+        rows.2, 1,
+        "the first read prepares its statement to keep: {prepared:?}"
+    );
+    assert_eq!(
+        prepared.len(),
+        1,
+        "the second finds it prepared: {prepared:?}"
+    );
+    assert!(prepared[0].contains("(SELECT "), "{}", prepared[0]);
 }
