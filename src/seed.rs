@@ -244,8 +244,8 @@ struct SeedNotification {
     read_at: Option<PrimitiveDateTime>,
 }
 
-/// One multi-row INSERT on SQLite, one COPY on PostgreSQL (MultiConnection
-/// has neither), as `membership::insert_many` does.
+/// One multi-row INSERT on SQLite, one COPY on PostgreSQL, on the backend's
+/// own connection (MultiConnection has neither).
 macro_rules! insert_rows {
     ($conn:expr, $table:expr, $rows:expr) => {
         match $conn {

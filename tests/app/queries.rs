@@ -176,8 +176,8 @@ async fn counts(app: &TestApp, client: &reqwest::Client) -> BTreeMap<&'static st
     out
 }
 
-async fn main_pages_run_as_many_statements_with_60_rows_as_with_3(b: Backend) {
-    let app = spawn_app_with(b, |c| c.count_queries = true).await;
+/// ann logs in and makes the open group `club` (its admin); her id.
+async fn ann_opens_club(app: &TestApp) -> i64 {
     let ann = app.create_user("ann", PW);
     app.login("ann", PW).await;
     let p = app
@@ -194,6 +194,12 @@ async fn main_pages_run_as_many_statements_with_60_rows_as_with_3(b: Backend) {
         )
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
+    ann
+}
+
+async fn main_pages_run_as_many_statements_with_60_rows_as_with_3(b: Backend) {
+    let app = spawn_app_with(b, |c| c.count_queries = true).await;
+    let ann = ann_opens_club(&app).await;
     let p = app
         .submit(
             "/groups/club/communities/new",
@@ -253,22 +259,7 @@ async fn the_members_page_statement_is_prepared_once(b: Backend) {
     use diesel::connection::{Connection, Instrumentation, InstrumentationEvent};
     use std::sync::{Arc, Mutex};
     let app = spawn_app(b).await;
-    app.create_user("ann", PW);
-    app.login("ann", PW).await;
-    let p = app
-        .submit(
-            "/groups/new",
-            "/groups",
-            &[
-                ("name", "Club"),
-                ("slug", "club"),
-                ("description", ""),
-                ("join_method", "open"),
-                ("audience", "client"),
-            ],
-        )
-        .await;
-    assert_eq!(p.status, 303, "{}", p.body);
+    ann_opens_club(&app).await;
     let club = app.group_id("club");
     let prepared: Arc<Mutex<Vec<String>>> = Arc::default();
     let seen = prepared.clone();
