@@ -298,9 +298,17 @@ pub fn start_conversation(
         last_read_at,
         created_at: now,
     };
-    insert_member(conn, &member(recipient, first.sender_id, true, None))?;
-    if let Some(sender) = first.sender_id {
-        insert_member(conn, &member(sender, Some(recipient), false, Some(now)))?;
+    let to = member(recipient, first.sender_id, true, None);
+    match first.sender_id {
+        // Both rows in one statement (an array's insert stays prepared).
+        Some(sender) => {
+            let rows = [to, member(sender, Some(recipient), false, Some(now))];
+            let q = diesel::insert_into(conversation_members::table).values(&rows);
+            crate::native!(conn, |c| q.execute(c))?;
+        }
+        None => {
+            insert_member(conn, &to)?;
+        }
     }
     Ok(conversation_id)
 }

@@ -67,7 +67,7 @@ impl Grant {
             return Ok(());
         }
         let back: Vec<_> = back.into_iter().map(|(s, i, n)| (s, i, -n)).collect();
-        short_tx(conn, &[], |c| add(c, self.hour, &back))
+        crate::db::write_tx(conn, |c| add(c, self.hour, &back))
     }
 
     /// Everything taken so far was undone with its transaction.
@@ -81,20 +81,17 @@ impl Grant {
 
 /// Reserves up to one send by `inviter` into each entry of `wants` (a group
 /// may repeat): as many as the quotas leave, counted at once. Reading a
-/// quota and counting it are one step: a transaction-scoped advisory lock
-/// per inviter and per group on PostgreSQL, taken in one order everywhere
-/// (the inviter, then groups by id) so two never wait on each other in a
-/// circle; without it two requests both read the count before either
-/// counted its sends, and a quota of 5 let 8 through. SQLite's one writer
-/// runs write transactions one at a time.
+/// quota and counting it are one step (without that, two requests both
+/// read the count before either counted its sends, and a quota of 5 let 8
+/// through): on PostgreSQL by counting first ([`reserve_counting_first`]);
+/// SQLite's one writer runs write transactions one at a time.
 ///
-/// Called outside a transaction (the invite form), the reservation is its
-/// own short transaction, committed without waiting for the disk: the
-/// lock is held for a few statements, not through the commit of the
-/// transaction that writes the invitations, so one inviter's lists are
-/// written side by side. A crash before
-/// that commit leaves the sends counted and unwritten: the quota errs
-/// short, never over. Inside a transaction, the reservation is part of it.
+/// Called outside a transaction (the invite form), the reservation is
+/// committed on its own (on PostgreSQL without waiting for the disk), not
+/// with the transaction that writes the invitations, so one inviter's
+/// lists are written side by side. A crash before that commit leaves the
+/// sends counted and unwritten: the quota errs short, never over. Inside a
+/// transaction, the reservation is part of it.
 pub fn reserve(
     conn: &mut DbConn,
     inviter: i64,
@@ -109,7 +106,12 @@ pub fn reserve(
         .chunk_by(|a, b| a == b)
         .map(|g| (g[0], g.len() as i64))
         .collect();
-    short_tx(conn, &lock_keys(inviter, &wanted), |c| {
+    #[cfg(feature = "postgres")]
+    if matches!(conn, DbConn::Pg(_)) {
+        prune_once_an_hour(conn, hour)?;
+        return reserve_counting_first(conn, inviter, wants.len() as i64, &wanted, limits, hour);
+    }
+    crate::db::write_tx(conn, |c| {
         prune_once_an_hour(c, hour)?;
         let used = window(c, inviter, &wanted, now)?;
         let used_by = |scope: &str, subject: i64| -> i64 {
@@ -138,6 +140,131 @@ pub fn reserve(
             by_inviter: (by_inviter, 0),
             by_group,
         })
+    })
+}
+
+/// `reserve` on PostgreSQL, without locks of its own: one statement adds
+/// everything wanted to the current hour's counters and reads each
+/// quota's total back, and a second gives back what the quotas refuse.
+/// The upsert's row lock orders two reservations of one quota, and it
+/// returns the latest count (`ON CONFLICT DO UPDATE` updates the newest
+/// version of the row), so each sees every send counted before its own;
+/// that lock is held for one statement, not through a transaction's round
+/// trips (advisory locks taken first were four round trips, one
+/// inviter's requests waiting in line through all of them). Earlier hours
+/// are read from the statement's snapshot: they change only in the
+/// instant an hour turns, when a count of the hour just ended may still
+/// be in flight. What is refused was counted for a moment: a concurrent
+/// reservation may be refused for it, erring short, never over.
+#[cfg(feature = "postgres")]
+fn reserve_counting_first(
+    conn: &mut DbConn,
+    inviter: i64,
+    total: i64,
+    wanted: &[(i64, i64)],
+    limits: Limits,
+    hour: i64,
+) -> QueryResult<Grant> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    use diesel::sql_types::{Array, BigInt, Text};
+    #[derive(QueryableByName)]
+    struct Used {
+        #[diesel(sql_type = Text)]
+        scope: String,
+        #[diesel(sql_type = BigInt)]
+        subject_id: i64,
+        #[diesel(sql_type = BigInt)]
+        used: i64,
+    }
+    #[allow(irrefutable_let_patterns)]
+    let DbConn::Pg(pg) = conn else {
+        unreachable!("called on PostgreSQL")
+    };
+    // The inviter's counter first, then the groups' by id: every
+    // reservation locks its rows in that one order.
+    let counts: Vec<(&str, i64, i64)> = std::iter::once((INVITER, inviter, total))
+        .chain(wanted.iter().map(|&(g, n)| (GROUP, g, n)))
+        .collect();
+    let open = AnsiTransactionManager::transaction_manager_status_mut(pg)
+        .transaction_depth()?
+        .is_some();
+    macro_rules! count_first {
+        ($commit:literal) => {
+            concat!(
+                "WITH s AS (SELECT ", $commit, " AS c), \
+                 cur AS (INSERT INTO invitation_send_counts (scope, subject_id, hour, sends) \
+                    SELECT t.s, t.i, ?, t.n \
+                    FROM unnest(?::text[], ?::bigint[], ?::bigint[]) WITH ORDINALITY AS t (s, i, n, o) \
+                    ORDER BY t.o \
+                    ON CONFLICT (scope, subject_id, hour) \
+                    DO UPDATE SET sends = invitation_send_counts.sends + excluded.sends \
+                    RETURNING scope, subject_id, sends) \
+                 SELECT cur.scope, cur.subject_id, cur.sends + COALESCE((SELECT SUM(p.sends) \
+                    FROM invitation_send_counts p WHERE p.scope = cur.scope \
+                    AND p.subject_id = cur.subject_id AND p.hour > ? AND p.hour < ?), 0)::bigint AS used \
+                 FROM cur, s"
+            )
+        };
+    }
+    // On its own (not in a caller's transaction), committed without
+    // waiting for the disk: a later synchronous commit flushes it too.
+    let text = if open {
+        count_first!("NULL")
+    } else {
+        count_first!("set_config('synchronous_commit', 'off', true)")
+    };
+    let q = Sql::new(
+        text,
+        (
+            hour.into_sql::<BigInt>(),
+            counts
+                .iter()
+                .map(|c| c.0)
+                .collect::<Vec<_>>()
+                .into_sql::<Array<Text>>(),
+            counts
+                .iter()
+                .map(|c| c.1)
+                .collect::<Vec<_>>()
+                .into_sql::<Array<BigInt>>(),
+            counts
+                .iter()
+                .map(|c| c.2)
+                .collect::<Vec<_>>()
+                .into_sql::<Array<BigInt>>(),
+            (hour - WINDOW_HOURS).into_sql::<BigInt>(),
+            hour.into_sql::<BigInt>(),
+        ),
+    );
+    let used = q.load::<Used>(pg)?;
+    // What each quota had left before this reservation counted itself.
+    let granted = |scope: &str, subject: i64, want: i64, limit: i64| -> i64 {
+        let after = used
+            .iter()
+            .find(|u| u.scope == scope && u.subject_id == subject)
+            .map_or(want, |u| u.used);
+        (limit - (after - want)).clamp(0, want)
+    };
+    let by_inviter = granted(INVITER, inviter, total, limits.per_inviter);
+    let by_group: Vec<(i64, i64, i64)> = wanted
+        .iter()
+        .map(|&(g, want)| (g, granted(GROUP, g, want, limits.per_group), 0))
+        .collect();
+    let refused: Vec<(&str, i64, i64)> = std::iter::once((INVITER, inviter, by_inviter - total))
+        .chain(
+            wanted
+                .iter()
+                .zip(&by_group)
+                .map(|(&(g, want), &(_, got, _))| (GROUP, g, got - want)),
+        )
+        .filter(|r| r.2 != 0)
+        .collect();
+    add(conn, hour, &refused)?;
+    Ok(Grant {
+        hour,
+        inviter,
+        by_inviter: (by_inviter, 0),
+        by_group,
     })
 }
 
@@ -176,79 +303,31 @@ fn window(
     groups: &[(i64, i64)],
     now: PrimitiveDateTime,
 ) -> QueryResult<Vec<(String, i64, i64)>> {
-    let ids: Vec<i64> = groups.iter().map(|g| g.0).collect();
-    let q = sc::table
-        .filter(sc::hour.gt(hour_of(now) - WINDOW_HOURS))
-        .filter(
-            sc::scope
-                .eq(INVITER)
-                .and(sc::subject_id.eq(inviter))
-                .or(sc::scope.eq(GROUP).and(sc::subject_id.eq_any(ids))),
-        )
-        .select((sc::scope, sc::subject_id, sc::sends));
-    crate::native!(conn, |c| q.load(c))
-}
-
-/// `f` as its own transaction committed without waiting for the disk
-/// (PostgreSQL's `synchronous_commit` off: a later synchronous commit
-/// flushes it too), or as part of the transaction already open; on
-/// PostgreSQL holding the advisory locks `keys` first (see `reserve`).
-fn short_tx<T>(
-    conn: &mut DbConn,
-    keys: &[i64],
-    f: impl FnOnce(&mut DbConn) -> QueryResult<T>,
-) -> QueryResult<T> {
-    #[cfg(feature = "postgres")]
-    #[allow(irrefutable_let_patterns)] // with only the postgres feature
-    if let DbConn::Pg(pg) = conn {
-        use diesel::connection::{AnsiTransactionManager, TransactionManager};
-        use diesel::sql_types::{Array, BigInt};
-        let open = AnsiTransactionManager::transaction_manager_status_mut(pg)
-            .transaction_depth()?
-            .is_some();
-        // One statement, the keys taken in the order of the sorted list;
-        // in a transaction of its own, with the commit setting.
-        let text = if open { LOCK } else { LOCK_NO_WAIT_FOR_DISK };
-        let lock = Sql::new(text, (keys.to_vec().into_sql::<Array<BigInt>>(),));
-        let locked = |c: &mut DbConn| {
-            #[allow(irrefutable_let_patterns)]
-            if let DbConn::Pg(pg) = c
-                && !(open && keys.is_empty())
-            {
-                lock.execute(pg)?;
-            }
-            f(c)
-        };
-        return if open {
-            crate::db::write_tx(conn, locked)
-        } else {
-            conn.transaction(locked)
-        };
+    // With one group (nearly every list) the statement stays prepared;
+    // SQLite's `IN (?, …)` of a list is prepared again on every call.
+    macro_rules! window_where {
+        ($groups:expr) => {{
+            let q = sc::table
+                .filter(sc::hour.gt(hour_of(now) - WINDOW_HOURS))
+                .filter(
+                    sc::scope
+                        .eq(INVITER)
+                        .and(sc::subject_id.eq(inviter))
+                        .or(sc::scope.eq(GROUP).and($groups)),
+                )
+                .select((sc::scope, sc::subject_id, sc::sends));
+            crate::native!(conn, |c| q.load(c))
+        }};
     }
-    let _ = keys;
-    crate::db::write_tx(conn, f)
-}
-
-#[cfg(feature = "postgres")]
-const LOCK: &str = "SELECT COUNT(pg_advisory_xact_lock(k)) \
-    FROM (SELECT unnest(?) AS k ORDER BY 1) AS keys";
-#[cfg(feature = "postgres")]
-const LOCK_NO_WAIT_FOR_DISK: &str = "SELECT set_config('synchronous_commit', 'off', true), \
-    (SELECT COUNT(pg_advisory_xact_lock(k)) FROM (SELECT unnest(?) AS k ORDER BY 1) AS keys)";
-
-/// The advisory lock keys of `reserve`, sorted: kinds in the high bits (ids
-/// stay far below 2^48), so the inviter's key comes first, then the
-/// groups' by id.
-fn lock_keys(inviter: i64, groups: &[(i64, i64)]) -> Vec<i64> {
-    let mut keys: Vec<i64> = groups.iter().map(|g| (2 << 48) | g.0).collect();
-    keys.push((1 << 48) | inviter);
-    keys.sort_unstable();
-    keys
+    match groups {
+        [(group, _)] => window_where!(sc::subject_id.eq(*group)),
+        _ => window_where!(sc::subject_id.eq_any(groups.iter().map(|g| g.0).collect::<Vec<_>>())),
+    }
 }
 
 /// Adds each (scope, subject, sends) to its counter of `hour`: on
-/// PostgreSQL in one statement, on SQLite (in-process, a statement costs
-/// no round trip) one each. Texts kept prepared (diesel re-prepares its
+/// PostgreSQL in one statement, on SQLite in one for the usual two (the
+/// inviter and one group), else one each. Texts kept prepared (diesel re-prepares its
 /// own upserts on every call).
 fn add(conn: &mut DbConn, hour: i64, counts: &[(&str, i64, i64)]) -> QueryResult<()> {
     use diesel::sql_types::{BigInt, Text};
@@ -293,6 +372,24 @@ fn add(conn: &mut DbConn, hour: i64, counts: &[(&str, i64, i64)]) -> QueryResult
             ),
         );
         q.execute(pg)?;
+        return Ok(());
+    }
+    // The inviter and one group (nearly every list): one statement.
+    if let [(s1, i1, n1), (s2, i2, n2)] = *counts {
+        let q = Sql::new(
+            upsert!("VALUES (?, ?, ?, ?), (?, ?, ?, ?)"),
+            (
+                s1.into_sql::<Text>(),
+                i1.into_sql::<BigInt>(),
+                hour.into_sql::<BigInt>(),
+                n1.into_sql::<BigInt>(),
+                s2.into_sql::<Text>(),
+                i2.into_sql::<BigInt>(),
+                hour.into_sql::<BigInt>(),
+                n2.into_sql::<BigInt>(),
+            ),
+        );
+        crate::native!(conn, |c| q.execute(c))?;
         return Ok(());
     }
     for &(scope, subject, sends) in counts {

@@ -12,6 +12,7 @@ backend_tests!(
     main_pages_run_as_many_statements_with_60_rows_as_with_3,
     query_count_header_is_absent_unless_configured,
     the_members_page_statement_is_prepared_once,
+    an_invitation_by_username_runs_a_fixed_number_of_statements,
 );
 
 const PW: &str = "correct horse battery staple";
@@ -294,4 +295,77 @@ async fn the_members_page_statement_is_prepared_once(b: Backend) {
         "the second finds it prepared: {prepared:?}"
     );
     assert!(prepared[0].contains("(SELECT "), "{}", prepared[0]);
+}
+
+/// Inviting one user by username (bench/run's W3 request) runs a fixed
+/// number of statements, each a round trip on PostgreSQL: the visitor and
+/// the form's scope, the quota, then the invitation with its mail, message
+/// and notification, and the report. The first of a process may run more
+/// (the hourly prune of the quotas' counters).
+async fn an_invitation_by_username_runs_a_fixed_number_of_statements(b: Backend) {
+    let app = spawn_app_with(b, |c| c.count_queries = true).await;
+    ann_opens_club(&app).await;
+    let names = ["bea", "cid", "dan"];
+    for name in names {
+        app.create_user(name, PW);
+    }
+    let form = app.get("/groups/club/invite").await;
+    let csrf = csrf_from(&form.body);
+    let mut counts = Vec::new();
+    for who in names {
+        let r = app
+            .client
+            .post(app.url("/groups/club/invite"))
+            .header("Origin", &app.address)
+            .header("Accept", "application/json")
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("send_to", who),
+                ("role_id", "2"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let n: u64 = r.headers()["x-query-count"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let body = r.text().await.unwrap();
+        assert!(body.contains("\"ok\":true"), "{who}: {body}");
+        counts.push(n);
+    }
+    // Each with its "sent" event and its audit line.
+    let written: (i64, i64, i64) = app.db(|c| {
+        use diesel::prelude::*;
+        use guildhall::db::schema::{audit_events, invitation_events, invitations};
+        (
+            invitations::table.count().get_result(c).unwrap(),
+            invitation_events::table
+                .filter(invitation_events::kind.eq("sent"))
+                .count()
+                .get_result(c)
+                .unwrap(),
+            audit_events::table
+                .filter(audit_events::kind.eq("invitation_sent"))
+                .filter(audit_events::detail.like("Invitation sent to %@example.com (Club)"))
+                .count()
+                .get_result(c)
+                .unwrap(),
+        )
+    });
+    assert_eq!(written, (3, 3, 3), "invitations, events, audit lines");
+    assert_eq!(counts[1], counts[2], "{counts:?}");
+    // PostgreSQL: 4 reads, 1 for the quota, 14 to write (26 before the
+    // quota counted first and the invitation took its event and audit
+    // line into one statement). SQLite: in-process, no data-modifying
+    // `WITH`, and the writer's savepoints count.
+    let most = match b {
+        Backend::Sqlite => 30,
+        Backend::Postgres => 19,
+    };
+    assert!(
+        counts[2] <= most,
+        "{b:?}: {counts:?} statements, at most {most}"
+    );
 }

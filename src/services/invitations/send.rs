@@ -122,7 +122,7 @@ pub fn invite_one(
         };
         let mut ids = Vec::with_capacity(chosen.len());
         for c in &chosen {
-            let id = invitation::insert(
+            let id = invitation::insert_sent(
                 conn,
                 &NewInvitation {
                     group_id: c.group_id,
@@ -142,6 +142,7 @@ pub fn invite_one(
                     last_mail_id: Some(mail_id),
                     tell_inviter: req.tell_inviter,
                 },
+                now,
             )
             .map_err(|e| {
                 if db::is_unique_violation(&e) {
@@ -152,8 +153,6 @@ pub fn invite_one(
             })?;
             ids.push(id);
         }
-        // History and audit of every group's invitation at once.
-        invitation::log(conn, &ids, "sent", Some(inviter.id), now)?;
         if ids.len() > 1 {
             // One mail, one link: answering it answers every group of the batch.
             invitation::set_batch(conn, &ids, ids[0])?;
