@@ -63,6 +63,13 @@ impl AppError {
     pub fn login_required(next: impl Into<String>) -> Self {
         Self::new(ErrorKind::LoginRequired { next: next.into() })
     }
+    /// Whether the database refused a write for a unique index.
+    pub fn is_unique_violation(&self) -> bool {
+        self.cause
+            .as_deref()
+            .and_then(|c| c.downcast_ref::<diesel::result::Error>())
+            .is_some_and(crate::db::is_unique_violation)
+    }
     pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self {
             kind: ErrorKind::Internal,

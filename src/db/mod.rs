@@ -43,6 +43,16 @@ fn writer_turn() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Whether `conn` is inside a transaction (or a `Writer` batch).
+pub fn in_transaction(conn: &mut DbConn) -> diesel::QueryResult<bool> {
+    use diesel::connection::{AnsiTransactionManager as Ansi, TransactionManager};
+    Ok(crate::native!(conn, |c| {
+        Ansi::transaction_manager_status_mut(c)
+            .transaction_depth()?
+            .is_some()
+    }))
+}
+
 /// Runs `f` in a write transaction. SQLite begins it IMMEDIATE so two writers
 /// never deadlock upgrading a read lock. Inside a transaction already open
 /// (a `Writer` batch) it is a savepoint of that transaction.

@@ -111,7 +111,7 @@ pub fn reserve(
         prune_once_an_hour(conn, hour)?;
         return reserve_counting_first(conn, inviter, wants.len() as i64, &wanted, limits, hour);
     }
-    crate::db::write_tx(conn, |c| {
+    let count = |c: &mut DbConn| {
         prune_once_an_hour(c, hour)?;
         let used = window(c, inviter, &wanted, now)?;
         let used_by = |scope: &str, subject: i64| -> i64 {
@@ -140,7 +140,15 @@ pub fn reserve(
             by_inviter: (by_inviter, 0),
             by_group,
         })
-    })
+    };
+    // In the writer's batch (the invite form) no savepoint of its own: it
+    // writes one statement (the usual two counters), and a count that
+    // outlived a failure would only err short.
+    if crate::db::in_transaction(conn)? {
+        count(conn)
+    } else {
+        crate::db::write_tx(conn, count)
+    }
 }
 
 /// `reserve` on PostgreSQL, without locks of its own: one statement adds
@@ -165,7 +173,6 @@ fn reserve_counting_first(
     limits: Limits,
     hour: i64,
 ) -> QueryResult<Grant> {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
     use diesel::sql_types::{Array, BigInt, Text};
     #[derive(QueryableByName)]
     struct Used {
@@ -176,18 +183,12 @@ fn reserve_counting_first(
         #[diesel(sql_type = BigInt)]
         used: i64,
     }
-    #[allow(irrefutable_let_patterns)]
-    let DbConn::Pg(pg) = conn else {
-        unreachable!("called on PostgreSQL")
-    };
+    let open = crate::db::in_transaction(conn)?;
     // The inviter's counter first, then the groups' by id: every
     // reservation locks its rows in that one order.
     let counts: Vec<(&str, i64, i64)> = std::iter::once((INVITER, inviter, total))
         .chain(wanted.iter().map(|&(g, n)| (GROUP, g, n)))
         .collect();
-    let open = AnsiTransactionManager::transaction_manager_status_mut(pg)
-        .transaction_depth()?
-        .is_some();
     macro_rules! count_first {
         ($commit:literal) => {
             concat!(
@@ -236,6 +237,10 @@ fn reserve_counting_first(
             hour.into_sql::<BigInt>(),
         ),
     );
+    #[allow(irrefutable_let_patterns)] // with only the postgres feature
+    let DbConn::Pg(pg) = conn else {
+        unreachable!("called on PostgreSQL")
+    };
     let used = q.load::<Used>(pg)?;
     // What each quota had left before this reservation counted itself.
     let granted = |scope: &str, subject: i64, want: i64, limit: i64| -> i64 {

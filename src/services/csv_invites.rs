@@ -413,11 +413,7 @@ fn send_chunk(
         invitations::limits(env.config),
         now,
     )?;
-    let mut sender = Sender {
-        user: &inviter,
-        grant,
-        policies: Default::default(),
-    };
+    let mut sender = Sender::new(&inviter, grant);
     let written = db::write_tx(conn, |conn| {
         for (row, plan) in &planned {
             let class = match plan {

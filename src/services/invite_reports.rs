@@ -20,39 +20,46 @@ pub struct EntryResult {
     pub groups: String,
 }
 
-/// The report to append to: `Some(id)` must be `inviter`'s in `group`
-/// (otherwise 404, before anything is sent); `None` starts one with the
-/// form's settings. Inside the list's transaction, as `append`.
-pub fn open(
+/// The report a script's later slice names (`Some(id)`): it must be
+/// `inviter`'s in `group` (otherwise 404, before anything is sent). Inside
+/// the list's transaction, as `record`.
+pub fn existing(
     conn: &mut DbConn,
     report: Option<i64>,
     group_id: i64,
     inviter_id: i64,
-    input: &InviteInput,
-    now: PrimitiveDateTime,
-) -> AppResult<i64> {
-    match report {
-        Some(id) => invite_report::find(conn, id, inviter_id, group_id)?
-            .map(|r| r.id)
-            .ok_or_else(AppError::not_found),
-        None => Ok(invite_report::create(
-            conn,
-            group_id,
-            inviter_id,
-            &input.settings(),
-            now,
-        )?),
-    }
+) -> AppResult<Option<i64>> {
+    let Some(id) = report else {
+        return Ok(None);
+    };
+    invite_report::find(conn, id, inviter_id, group_id)?
+        .map(|r| Some(r.id))
+        .ok_or_else(AppError::not_found)
 }
 
-/// Appends the entries' results to the report, in the order typed.
-pub fn append(conn: &mut DbConn, report: i64, results: &[EntryResult]) -> AppResult<()> {
+/// Appends the entries' results, in the order typed, to the `existing`
+/// report, or to a new one with the form's settings; its id.
+pub fn record(
+    conn: &mut DbConn,
+    existing: Option<i64>,
+    group_id: i64,
+    inviter_id: i64,
+    input: &InviteInput,
+    results: &[EntryResult],
+    now: PrimitiveDateTime,
+) -> AppResult<i64> {
     let lines: Vec<_> = results
         .iter()
         .map(|r| (r.entry.clone(), r.outcome.clone(), r.groups.clone()))
         .collect();
-    invite_report::add_lines(conn, report, &lines)?;
-    Ok(())
+    let id = match existing {
+        Some(id) => {
+            invite_report::add_lines(conn, id, &lines)?;
+            id
+        }
+        None => invite_report::create(conn, group_id, inviter_id, &input.settings(), &lines, now)?,
+    };
+    Ok(id)
 }
 
 /// A result page's content.

@@ -5,7 +5,7 @@
 
 use crate::db::{self, DbConn};
 use crate::domain::FormErrors;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::models::{Role, User, send_count};
 use crate::policy::{self, GroupAccess};
 use crate::services::App;
@@ -141,34 +141,39 @@ impl App {
                     .collect();
                 let limits = invitations::limits(env.config);
                 let grant = send_count::reserve(c, inviter.id, &wants, limits, now)?;
-                let mut sender = invitations::Sender {
-                    user: &inviter,
-                    grant,
-                    policies: Default::default(),
-                };
-                let sent = db::write_tx(c, |c| {
-                    let report =
-                        invite_reports::open(c, input.report, group_id, inviter.id, &input, now)?;
-                    let mut results = Vec::with_capacity(request.recipients.len());
-                    for r in &request.recipients {
-                        let (outcome, groups) = invitations::invite_one(
-                            c,
-                            &env,
-                            &targets,
-                            &mut sender,
-                            &request,
-                            r,
-                            now,
+                let mut sender = invitations::Sender::new(&inviter, grant);
+                let reserved = sender.grant.clone();
+                let send_list = |c: &mut DbConn, sender: &mut invitations::Sender<'_>| {
+                    db::write_tx(c, |c| {
+                        let existing =
+                            invite_reports::existing(c, input.report, group_id, inviter.id)?;
+                        let mut results = Vec::with_capacity(request.recipients.len());
+                        for r in &request.recipients {
+                            let (outcome, groups) = invitations::invite_one(
+                                c, &env, &targets, sender, &request, r, now,
+                            )?;
+                            results.push(EntryResult {
+                                entry: r.label().to_string(),
+                                outcome,
+                                groups: invitations::join_names(&groups),
+                            });
+                        }
+                        let report = invite_reports::record(
+                            c, existing, group_id, inviter.id, &input, &results, now,
                         )?;
-                        results.push(EntryResult {
-                            entry: r.label().to_string(),
-                            outcome,
-                            groups: invitations::join_names(&groups),
-                        });
-                    }
-                    invite_reports::append(c, report, &results)?;
-                    AppResult::Ok((report, results))
-                });
+                        AppResult::Ok((report, results))
+                    })
+                };
+                // First without a savepoint per entry (two statements each
+                // saved); only a race the unique index decides needs them,
+                // and then the list is tried again with them.
+                sender.guarded = false;
+                let mut sent = send_list(c, &mut sender);
+                if sent.as_ref().is_err_and(AppError::is_unique_violation) {
+                    sender.grant = reserved;
+                    sender.guarded = true;
+                    sent = send_list(c, &mut sender);
+                }
                 if sent.is_err() {
                     sender.grant.forget_spent();
                 }

@@ -347,11 +347,7 @@ impl<'a, 'e> Approver<'a, 'e> {
         let grant = send_count::reserve(conn, actor.id, &vec![access.group.id; n], limits, now)?;
         Ok(Self {
             env,
-            sender: Sender {
-                user: actor,
-                grant,
-                policies: Default::default(),
-            },
+            sender: Sender::new(actor, grant),
             request: InviteRequest {
                 recipients: Vec::new(),
                 role,

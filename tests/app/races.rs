@@ -14,6 +14,7 @@ backend_tests!(
     forty_sign_ups_of_one_address_at_once_make_one_account,
     invitations_at_once_stop_at_the_inviters_quota,
     a_quota_reservation_waits_for_one_still_open,
+    a_list_meeting_an_invitation_not_yet_committed_sends_the_rest,
     fifty_accepts_at_once_on_two_servers_join_once,
     one_join_link_answered_forty_times_at_once_answers_once,
     the_address_behind_a_trusted_proxy_is_the_clients,
@@ -672,4 +673,101 @@ async fn a_quota_reservation_waits_for_one_still_open(b: Backend) {
     });
     let (first, second) = (first.join().unwrap(), second.join().unwrap());
     assert_eq!((granted(first), granted(second)), (3, 2));
+}
+
+/// A list sent while another transaction has written, not yet committed,
+/// an invitation of one of its addresses: the list's check cannot see it,
+/// the unique index decides once it commits, and the list still goes out,
+/// that entry "already invited" with nothing of it left (no second
+/// invitation, no mail). On PostgreSQL this is the list's second try, each
+/// entry in a savepoint (the first, without, was undone whole); SQLite's
+/// writer waits for the other transaction and its check sees the row.
+async fn a_list_meeting_an_invitation_not_yet_committed_sends_the_rest(b: Backend) {
+    use diesel::prelude::*;
+    use guildhall::db::schema::{invitations, outbox};
+    use guildhall::domain::InvitationStatus;
+    use guildhall::models::invitation::{self, NewInvitation};
+    let app = spawn_app(b).await;
+    let (alice, client) = app.logged_in("alice", PW).await;
+    app.new_group(&client, "Crew", "crew", "invite_only").await;
+    let crew = app.db(|c| {
+        guildhall::models::group::find_by_slug(c, "crew")
+            .unwrap()
+            .unwrap()
+            .id
+    });
+    let role = app.builtin_role("GroupMember");
+    let now = app.clock.now();
+    let pool = app.pool().clone();
+    let (held, wait) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        let mut c = pool.get().unwrap();
+        guildhall::db::write_tx(&mut c, |c| {
+            invitation::insert(
+                c,
+                &NewInvitation {
+                    group_id: crew,
+                    inviter_id: alice,
+                    invitee_user_id: None,
+                    invitee_email: "race@example.org",
+                    invitee_email_key: "race@example.org",
+                    role_id: role,
+                    message: None,
+                    status: InvitationStatus::Pending,
+                    link_nonce: "held-nonce",
+                    token_hash: "held-token-hash",
+                    created_at: now,
+                    sent_at: now,
+                    expires_at: now + time::Duration::days(7),
+                    batch_id: None,
+                    last_mail_id: None,
+                    tell_inviter: false,
+                },
+            )?;
+            held.send(()).unwrap();
+            // Still open while the list is sent.
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            diesel::QueryResult::Ok(())
+        })
+        .unwrap()
+    });
+    wait.recv().unwrap();
+    let p = app
+        .send_invite(
+            &client,
+            "crew",
+            &[
+                ("send_to", "race@example.org\nother@example.org"),
+                ("role_id", &role.to_string()),
+                ("action", "send"),
+            ],
+        )
+        .await;
+    holder.join().unwrap();
+    assert_eq!(p.status, 200, "{}", p.body);
+    let text = p.main_text();
+    assert!(text.contains("1 invited"), "{text}");
+    assert!(text.contains("1 already invited"), "{text}");
+    let count = |to: &'static str| {
+        app.db(|c| {
+            (
+                invitations::table
+                    .filter(invitations::invitee_email_key.eq(to))
+                    .count()
+                    .get_result::<i64>(c)
+                    .unwrap(),
+                outbox::table
+                    .filter(outbox::recipient.eq(to))
+                    .count()
+                    .get_result::<i64>(c)
+                    .unwrap(),
+            )
+        })
+    };
+    assert_eq!(
+        count("race@example.org"),
+        (1, 0),
+        "the other transaction's only"
+    );
+    assert_eq!(count("other@example.org"), (1, 1));
 }
