@@ -214,25 +214,14 @@ fn reserve_counting_first(
     } else {
         count_first!("set_config('synchronous_commit', 'off', true)")
     };
+    let (scopes, subjects, sends) = columns(&counts);
     let q = Sql::new(
         text,
         (
             hour.into_sql::<BigInt>(),
-            counts
-                .iter()
-                .map(|c| c.0)
-                .collect::<Vec<_>>()
-                .into_sql::<Array<Text>>(),
-            counts
-                .iter()
-                .map(|c| c.1)
-                .collect::<Vec<_>>()
-                .into_sql::<Array<BigInt>>(),
-            counts
-                .iter()
-                .map(|c| c.2)
-                .collect::<Vec<_>>()
-                .into_sql::<Array<BigInt>>(),
+            scopes.into_sql::<Array<Text>>(),
+            subjects.into_sql::<Array<BigInt>>(),
+            sends.into_sql::<Array<BigInt>>(),
             (hour - WINDOW_HOURS).into_sql::<BigInt>(),
             hour.into_sql::<BigInt>(),
         ),
@@ -353,27 +342,16 @@ fn add(conn: &mut DbConn, hour: i64, counts: &[(&str, i64, i64)]) -> QueryResult
     #[allow(irrefutable_let_patterns)] // with only the postgres feature
     if let DbConn::Pg(pg) = conn {
         use diesel::sql_types::Array;
+        let (scopes, subjects, sends) = columns(counts);
         let q = Sql::new(
             upsert!(
                 "SELECT s, i, ?, n FROM unnest(?::text[], ?::bigint[], ?::bigint[]) AS t (s, i, n)"
             ),
             (
                 hour.into_sql::<BigInt>(),
-                counts
-                    .iter()
-                    .map(|c| c.0)
-                    .collect::<Vec<_>>()
-                    .into_sql::<Array<Text>>(),
-                counts
-                    .iter()
-                    .map(|c| c.1)
-                    .collect::<Vec<_>>()
-                    .into_sql::<Array<BigInt>>(),
-                counts
-                    .iter()
-                    .map(|c| c.2)
-                    .collect::<Vec<_>>()
-                    .into_sql::<Array<BigInt>>(),
+                scopes.into_sql::<Array<Text>>(),
+                subjects.into_sql::<Array<BigInt>>(),
+                sends.into_sql::<Array<BigInt>>(),
             ),
         );
         q.execute(pg)?;
@@ -410,6 +388,17 @@ fn add(conn: &mut DbConn, hour: i64, counts: &[(&str, i64, i64)]) -> QueryResult
         crate::native!(conn, |c| q.execute(c))?;
     }
     Ok(())
+}
+
+/// (scope, subject, sends) rows as three columns, for `unnest` on
+/// PostgreSQL.
+#[cfg(feature = "postgres")]
+fn columns<'a>(counts: &[(&'a str, i64, i64)]) -> (Vec<&'a str>, Vec<i64>, Vec<i64>) {
+    (
+        counts.iter().map(|c| c.0).collect(),
+        counts.iter().map(|c| c.1).collect(),
+        counts.iter().map(|c| c.2).collect(),
+    )
 }
 
 /// Drops hours out of every window, at most once an hour per process.
