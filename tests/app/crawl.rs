@@ -347,10 +347,7 @@ async fn crawl_every_page_for_every_role(b: Backend) {
     let site = seed_site(&app).await;
 
     let routes = get_routes().await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = client_builder().build().unwrap();
     let browser = Browser::start(&app).await;
     let mut reached = BTreeSet::new();
     let mut visited = Vec::new();

@@ -238,22 +238,29 @@ pub async fn spawn_second_server(first: &TestApp) -> TestApp {
     }
 }
 
-/// A client that keeps cookies and does not follow redirects (tests look at them).
-pub fn new_client() -> reqwest::Client {
+/// A client builder that does not follow redirects (tests look at them) and
+/// drops a connection idle for 2 s: the server closes one idle for 5 s, and
+/// a POST sent on a connection it is closing fails (hyper's
+/// `IncompleteMessage`) instead of being retried. Tests that prepare many
+/// clients (each login hashes a password) would otherwise meet it on a slow
+/// machine.
+pub fn client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
-        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+        .pool_idle_timeout(Duration::from_secs(2))
+}
+
+/// A client that keeps cookies and does not follow redirects.
+pub fn new_client() -> reqwest::Client {
+    client_builder().cookie_store(true).build().unwrap()
 }
 
 /// A client like `new_client` with its cookie jar in hand, so its cookie can
 /// be copied as an attacker would.
 pub fn client_with_jar() -> (reqwest::Client, std::sync::Arc<reqwest::cookie::Jar>) {
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let client = reqwest::Client::builder()
+    let client = client_builder()
         .cookie_provider(jar.clone())
-        .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
     (client, jar)

@@ -29,10 +29,9 @@ const SAFARI_ON_IOS: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS
 /// its cookies as an attacker would).
 fn client_as(user_agent: &str) -> (reqwest::Client, Arc<Jar>) {
     let jar = Arc::new(Jar::default());
-    let client = reqwest::Client::builder()
+    let client = client_builder()
         .cookie_provider(jar.clone())
         .user_agent(user_agent)
-        .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
     (client, jar)
