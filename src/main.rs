@@ -8,7 +8,10 @@ use std::process::ExitCode;
 
 /// mimalloc instead of glibc's malloc: under load glibc gives each of the
 /// worker and blocking threads an arena of its own and keeps their freed
-/// memory, which is most of the server's resident size.
+/// memory, which is most of the server's resident size. Built with
+/// `no_thp` (Cargo.toml): otherwise mimalloc asks for transparent huge pages
+/// on its arena, and every 2 MiB it touches becomes resident whole (peak RSS
+/// 66-80 MiB under bench/run against 37-47 without; bench/RESULTS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
