@@ -430,7 +430,8 @@ pub fn page(
 
 /// What the members page counts: the group's own members, everyone with
 /// access (its own members and those of the communities above, each person
-/// once) and the open invitations to it.
+/// once), the open invitations to it, and whether anyone asks to join (so
+/// the page reads the join requests only when there are some).
 #[derive(Debug, Clone, Copy, Default, diesel::QueryableByName)]
 pub struct MemberCounts {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -439,6 +440,8 @@ pub struct MemberCounts {
     pub people: i64,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub invited: i64,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub requested: bool,
 }
 
 impl MemberCounts {
@@ -463,15 +466,19 @@ pub fn counts(
     use diesel::sql_types::{BigInt, Text, Timestamp};
     let group_id = ancestors[0];
     let pending = crate::domain::InvitationStatus::Pending.as_str();
+    let asking = crate::domain::JoinRequestStatus::Pending.as_str();
     match ancestors {
         [_] => crate::native!(conn, |c| crate::db::Sql::new(
             "SELECT g.member_count AS direct, g.member_count AS people, \
              (SELECT COUNT(*) FROM invitations WHERE group_id = g.id AND status = ? \
-              AND expires_at > ?) AS invited \
+              AND expires_at > ?) AS invited, \
+             EXISTS (SELECT 1 FROM join_requests WHERE group_id = g.id AND status = ?) \
+              AS requested \
              FROM groups g WHERE g.id = ?",
             (
                 pending.into_sql::<Text>(),
                 now.into_sql::<Timestamp>(),
+                asking.into_sql::<Text>(),
                 group_id.into_sql::<BigInt>(),
             ),
         )
@@ -482,11 +489,14 @@ pub fn counts(
               JOIN memberships a ON a.group_id = p.id AND a.user_id = d.user_id \
               WHERE d.group_id = g.id) AS people, \
              (SELECT COUNT(*) FROM invitations WHERE group_id = g.id AND status = ? \
-              AND expires_at > ?) AS invited \
+              AND expires_at > ?) AS invited, \
+             EXISTS (SELECT 1 FROM join_requests WHERE group_id = g.id AND status = ?) \
+              AS requested \
              FROM groups g, groups p WHERE g.id = ? AND p.id = ?",
             (
                 pending.into_sql::<Text>(),
                 now.into_sql::<Timestamp>(),
+                asking.into_sql::<Text>(),
                 group_id.into_sql::<BigInt>(),
                 parent.into_sql::<BigInt>(),
             ),
@@ -497,11 +507,14 @@ pub fn counts(
              (SELECT COUNT(DISTINCT m.user_id) FROM group_ancestors a \
               JOIN memberships m ON m.group_id = a.ancestor_id WHERE a.group_id = g.id) AS people, \
              (SELECT COUNT(*) FROM invitations WHERE group_id = g.id AND status = ? \
-              AND expires_at > ?) AS invited \
+              AND expires_at > ?) AS invited, \
+             EXISTS (SELECT 1 FROM join_requests WHERE group_id = g.id AND status = ?) \
+              AS requested \
              FROM groups g WHERE g.id = ?",
             (
                 pending.into_sql::<Text>(),
                 now.into_sql::<Timestamp>(),
+                asking.into_sql::<Text>(),
                 group_id.into_sql::<BigInt>(),
             ),
         )

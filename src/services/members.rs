@@ -262,7 +262,7 @@ pub fn view(
     let next = per_page
         .next(&mut members, |e| e.row.cursor())
         .or_else(|| per_page.next(&mut invited, |r| r.id.to_string()));
-    let pending = if sees_invited {
+    let pending = if sees_invited && counts.requested {
         join_request::pending_for_group(conn, access.group.id, PENDING_SHOWN)?
     } else {
         Vec::new()

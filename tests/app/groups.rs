@@ -234,6 +234,8 @@ async fn request_then_admin_approves(b: Backend) {
             .unwrap()
     });
     assert_eq!(status, "approved");
+    let page = app.get_with(&admin, "/groups/ask-first/members").await;
+    assert!(!texts(&page.body, "button").contains(&"Approve".to_string()));
     let notes = app.get_with(&c, "/notifications").await;
     assert!(
         notes

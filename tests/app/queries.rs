@@ -243,6 +243,10 @@ async fn main_pages_run_as_many_statements_with_60_rows_as_with_3(b: Backend) {
         Backend::Postgres => 0,
     };
     assert_eq!(large["/invitations"], 2 + read_tx, "{large:?}");
+    // A members page with no one asking to join: the session, the group
+    // and the viewer's access, the roles, the counts (which tell that no
+    // join request waits, so none is read) and the page of members.
+    assert_eq!(large["/groups/club/members"], 5 + read_tx, "{large:?}");
 }
 
 async fn query_count_header_is_absent_unless_configured(b: Backend) {
