@@ -31,7 +31,7 @@ impl LinkKey {
 
     /// A fresh nonce and the (token, stored hash) it gives.
     pub fn fresh(&self) -> (String, String, String) {
-        let (nonce, _) = super::tokens::generate();
+        let nonce = super::tokens::random();
         let token = self.token(&nonce);
         let hash = super::tokens::hash(&token);
         (nonce, token, hash)

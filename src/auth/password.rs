@@ -30,7 +30,7 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
 
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| hash(&super::tokens::generate().0).expect("hashing a dummy password"))
+    DUMMY.get_or_init(|| hash(&super::tokens::random()).expect("hashing a dummy password"))
 }
 
 #[cfg(test)]

@@ -46,7 +46,7 @@ pub fn csrf_token(session: &Session) -> String {
     if let Ok(Some(t)) = session.get::<String>(CSRF) {
         return t;
     }
-    let (token, _) = super::tokens::generate();
+    let token = super::tokens::random();
     let _ = session.insert(CSRF, &token);
     token
 }
@@ -58,7 +58,7 @@ pub fn log_in(session: &Session, key: &str) {
     session.clear();
     session.renew();
     let _ = session.insert(KEY, key);
-    let _ = session.insert(CSRF, super::tokens::generate().0);
+    let _ = session.insert(CSRF, super::tokens::random());
     if !flashes.is_empty() {
         let _ = session.insert(FLASH, flashes);
     }
@@ -68,5 +68,5 @@ pub fn log_in(session: &Session, key: &str) {
 pub fn log_out(session: &Session) {
     session.clear();
     session.renew();
-    let _ = session.insert(CSRF, super::tokens::generate().0);
+    let _ = session.insert(CSRF, super::tokens::random());
 }

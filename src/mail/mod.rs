@@ -32,7 +32,7 @@ pub fn enqueue(
     now: PrimitiveDateTime,
     host: &str,
 ) -> QueryResult<i64> {
-    let (random, _) = crate::auth::tokens::generate();
+    let random = crate::auth::tokens::random();
     let message_id = format!(
         "<{}.{}@{}>",
         now.assume_utc().unix_timestamp(),

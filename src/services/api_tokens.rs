@@ -154,7 +154,7 @@ impl App {
             if !e.is_empty() {
                 return Ok(Err(e));
             }
-            let (secret, _) = tokens::generate();
+            let secret = tokens::random();
             let token = format!("{PREFIX}{secret}");
             let hash = tokens::hash(&token);
             let prefix: String = token.chars().take(PREFIX.len() + 4).collect();

@@ -97,7 +97,7 @@ impl HookInput {
             .filter(|x| self.has_event(x))
             .collect();
         let secret = if secret.is_empty() {
-            crate::auth::tokens::generate().0
+            crate::auth::tokens::random()
         } else {
             secret.to_string()
         };
