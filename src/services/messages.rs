@@ -5,6 +5,7 @@ use crate::db::{self, DbConn};
 use crate::domain::{FormErrors, MessageBody, Subject};
 use crate::error::{AppError, AppResult};
 use crate::models::message::{self, InboxCursor, InboxRow, Membership, MessageRow, NewMessage};
+use crate::models::notification::NewNotification;
 use crate::models::user;
 use serde::Deserialize;
 use time::PrimitiveDateTime;
@@ -20,6 +21,16 @@ pub const CONVERSATION_PAGE: i64 = 50;
 pub struct MessageRef<'a> {
     pub kind: &'a str,
     pub ref_id: i64,
+    /// The recipient is also notified of it (a notification of the same
+    /// kind and `ref_id`, saying `text` and linking to `link_path`).
+    pub note: Option<RefNote<'a>>,
+}
+
+/// What the notification that comes with a [`MessageRef`] says.
+#[derive(Debug, Clone, Copy)]
+pub struct RefNote<'a> {
+    pub text: &'a str,
+    pub link_path: &'a str,
 }
 
 /// Starts a conversation from `sender` (`None`: the system) to `recipient_id`
@@ -37,7 +48,8 @@ pub fn send_message(
     send_message_with_ref(conn, sender, recipient_id, subject, body, None, now)
 }
 
-/// `send_message` with a structured attachment (`messages.kind`, `messages.ref_id`).
+/// `send_message` with a structured attachment (`messages.kind`,
+/// `messages.ref_id`), and the notification that announces it, if any.
 pub fn send_message_with_ref(
     conn: &mut DbConn,
     sender: Option<i64>,
@@ -62,8 +74,31 @@ pub fn send_message_with_ref(
         ref_id: attachment.map(|a| a.ref_id),
         created_at: now,
     };
-    let conversation_id =
-        message::start_conversation(conn, subject.as_str(), &first, recipient_id)?;
+    let note = match attachment {
+        Some(MessageRef {
+            kind,
+            ref_id,
+            note: Some(n),
+        }) => {
+            crate::services::notifications::check_link(Some(n.link_path))?;
+            Some(NewNotification {
+                user_id: recipient_id,
+                kind,
+                text: n.text,
+                link_path: Some(n.link_path),
+                created_at: now,
+                ref_id: Some(ref_id),
+            })
+        }
+        _ => None,
+    };
+    let conversation_id = message::start_conversation_noting(
+        conn,
+        subject.as_str(),
+        &first,
+        recipient_id,
+        note.as_ref(),
+    )?;
     Ok(conversation_id)
 }
 

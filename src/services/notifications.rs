@@ -32,13 +32,7 @@ pub fn notify_about(
     ref_id: Option<i64>,
     now: PrimitiveDateTime,
 ) -> AppResult<i64> {
-    if let Some(p) = link_path
-        && (!p.starts_with('/') || p.starts_with("//") || p.contains('\\'))
-    {
-        return Err(AppError::bad_request(
-            "A notification links to a path on this site.",
-        ));
-    }
+    check_link(link_path)?;
     Ok(notification::insert(
         conn,
         &NewNotification {
@@ -50,6 +44,17 @@ pub fn notify_about(
             ref_id,
         },
     )?)
+}
+
+/// A notification links to a path on this site (`/groups/x`), never to a
+/// full URL, so it can never send anyone elsewhere.
+pub fn check_link(link_path: Option<&str>) -> AppResult<()> {
+    match link_path {
+        Some(p) if !p.starts_with('/') || p.starts_with("//") || p.contains('\\') => Err(
+            AppError::bad_request("A notification links to a path on this site."),
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// A page of notifications, newest first, and the `before` of the next page.

@@ -515,6 +515,7 @@ async fn system_messages_and_inbox_paging(b: Backend) {
                 Some(MessageRef {
                     kind: "invitation",
                     ref_id: 42,
+                    note: None,
                 }),
                 now,
             )

@@ -59,16 +59,11 @@ pub(super) fn announce_in_app(
         Some(MessageRef {
             kind: "invitation",
             ref_id: invitation,
+            note: Some(RefNote {
+                text: &format!("{inviter_name} invited you to {group}"),
+                link_path: "/invitations",
+            }),
         }),
-        now,
-    )?;
-    crate::services::notifications::notify_about(
-        conn,
-        invitee.id,
-        "invitation",
-        &format!("{inviter_name} invited you to {group}"),
-        Some("/invitations"),
-        Some(invitation),
         now,
     )?;
     Ok(())
