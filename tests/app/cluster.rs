@@ -132,13 +132,18 @@ impl Drop for Cluster {
     }
 }
 
-/// The first of `n` consecutive free loopback ports.
+/// The first of `n` consecutive free loopback ports, below the range Linux
+/// hands out for outgoing connections (32768 and up): a port found free
+/// there can be taken by another test's next connection (to PostgreSQL,
+/// say) before `scripts/cluster` binds it ("Address already in use").
 fn free_ports(n: u16) -> u16 {
     loop {
-        let first = crate::mail::free_port();
-        if first < u16::MAX - n
-            && (1..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", first + i)).is_ok())
-        {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let first = 20_000 + (nanos % 12_000) as u16;
+        if (0..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", first + i)).is_ok()) {
             return first;
         }
     }
