@@ -387,17 +387,27 @@ impl Browser {
             "//button[normalize-space(.)={lit}] \
              | //input[(@type='submit' or @type='button') and @value={lit}]"
         );
-        let buttons = self
-            .client
-            .find_all(Locator::XPath(&xpath))
-            .await
-            .unwrap_or_default();
-        let mut visible = Vec::new();
-        for b in &buttons {
-            if b.is_displayed().await.unwrap_or(false) {
-                visible.push(b.clone());
+        // A button just revealed (a `<details>` opened by the click before)
+        // may take a moment on a loaded machine: looked for again until
+        // PAGE_TIMEOUT while it exists but is not shown.
+        let deadline = Instant::now() + PAGE_TIMEOUT;
+        let (mut visible, buttons) = loop {
+            let buttons = self
+                .client
+                .find_all(Locator::XPath(&xpath))
+                .await
+                .unwrap_or_default();
+            let mut visible = Vec::new();
+            for b in &buttons {
+                if b.is_displayed().await.unwrap_or(false) {
+                    visible.push(b.clone());
+                }
             }
-        }
+            if !visible.is_empty() || buttons.is_empty() || Instant::now() >= deadline {
+                break (visible, buttons);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
         match (visible.len(), buttons.len()) {
             (1, _) => return visible.pop().unwrap(),
             (0, 0) => {}
