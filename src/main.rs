@@ -156,7 +156,7 @@ fn seed(config: &Config, users: u64, quiet: bool) -> CliResult {
     let r = guildhall::seed::seed(&mut conn, &opts, quiet)?;
     println!(
         "seeded {} users, {} groups, {} memberships, {} conversations, {} messages, \
-         {} notifications, {} invitations ({} to carol) in {:.1} s; every seeded user's password is {:?}",
+         {} notifications, {} invitations ({}) in {:.1} s; every seeded user's password is {:?}",
         r.users,
         r.groups,
         r.memberships,
@@ -164,7 +164,11 @@ fn seed(config: &Config, users: u64, quiet: bool) -> CliResult {
         r.messages,
         r.notifications,
         r.invitations,
-        r.carol_invitations,
+        r.accept_invitations
+            .iter()
+            .map(|(who, n)| format!("{n} to {who}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         started.elapsed().as_secs_f64(),
         guildhall::seed::DEFAULT_PASSWORD
     );

@@ -25,8 +25,9 @@
 //! - conversations: min(N/2, 20,000) (at least 50), 1–4 messages each; bob is in
 //!   the first 50, some of them unread;
 //! - notifications: 30 each for alice, bob and carol;
-//! - pending invitations: 20 for bob, up to 5,000 for carol, one for every
-//!   20th other user (see `seed_invitations`).
+//! - pending invitations: 20 for bob, up to 5,000 each for the accepters
+//!   (carol, `user1` … `user15`), one for every 20th other user (see
+//!   `seed_invitations`).
 
 #[cfg(feature = "postgres")]
 mod pg_bulk;
@@ -67,8 +68,9 @@ pub struct SeedReport {
     pub messages: u64,
     pub notifications: u64,
     pub invitations: u64,
-    /// Of `invitations`, carol's (ids 21 onwards: the accept benchmark's).
-    pub carol_invitations: u64,
+    /// Of `invitations`, the accepters' (ids 21 onwards, in this order: the
+    /// accept benchmark's), by username.
+    pub accept_invitations: Vec<(String, u64)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -442,7 +444,7 @@ pub fn seed(conn: &mut DbConn, opts: &SeedOptions, quiet: bool) -> Result<SeedRe
     let result = seed_rows(conn, &plan, &hash, admin_role, member_role, quiet);
     tune_for_bulk(conn, false)?;
     let mut report = result?;
-    (report.invitations, report.carol_invitations) =
+    (report.invitations, report.accept_invitations) =
         seed_invitations(conn, &plan, member_role, &opts.links, quiet)?;
 
     if !quiet {
@@ -867,11 +869,11 @@ fn analyse(conn: &mut DbConn) -> QueryResult<()> {
     }
 }
 
-/// Pending invitations: bob's 20 (the inbox benchmark), carol's (up to
-/// [`CAROL_INVITATIONS`]: one to accept per request of the accept
-/// benchmark), then one for every [`SPREAD`]th other user, as open
+/// Pending invitations: bob's 20 (the inbox benchmark), each accepter's
+/// (up to [`ACCEPT_INVITATIONS_EACH`]: one to accept per request of the
+/// accept benchmark), then one for every [`SPREAD`]th other user, as open
 /// invitations are spread in use: PostgreSQL's statistics then expect a few
-/// per person, not the thousands of the two benchmark users, and it keeps
+/// per person, not the thousands of the benchmark users, and it keeps
 /// one plan for everyone's inbox instead of planning it on every request.
 /// Each goes into a group its invitee is not in, from the group's admin
 /// (user j administers `group-{j}` for j below the number of groups).
@@ -881,33 +883,47 @@ fn seed_invitations(
     member_role: i64,
     links: &crate::auth::links::LinkKey,
     quiet: bool,
-) -> Result<(u64, u64), SeedError> {
+) -> Result<(u64, Vec<(String, u64)>), SeedError> {
     let named = |who: u64, count: u64| {
         plan.groups_outside(who, 0)
             .take(count as usize)
             .map(move |g| (who, g))
     };
-    let carol: Vec<(u64, u64)> = named(2, CAROL_INVITATIONS).collect();
+    let accepters: Vec<u64> = ACCEPTERS
+        .into_iter()
+        .filter(|who| *who < plan.users)
+        .collect();
     let spread = (NAMED_USERS.len() as u64..plan.users)
         .step_by(SPREAD as usize)
+        .filter(|who| !accepters.contains(who))
         .filter_map(|who| {
             // A different group for each, mostly: start at a point that moves with `who`.
             plan.groups_outside(who, who * 7)
                 .find(|g| *g >= SPREAD_FROM_GROUP)
                 .map(|g| (who, g))
         });
-    let all: Vec<(u64, u64)> = named(1, 20)
-        .chain(carol.iter().copied())
-        .chain(spread)
-        .collect();
+    let mut all: Vec<(u64, u64)> = named(1, 20).collect();
+    let mut accepted = Vec::with_capacity(accepters.len());
+    for &who in &accepters {
+        let before = all.len();
+        all.extend(named(who, ACCEPT_INVITATIONS_EACH));
+        accepted.push((username(who), (all.len() - before) as u64));
+    }
+    all.extend(spread);
     let mut progress = Progress::new("invitations", all.len() as u64, quiet);
     insert_invitations(conn, plan, &all, member_role, links, &mut progress)?;
     progress.finish();
-    Ok((all.len() as u64, carol.len() as u64))
+    Ok((all.len() as u64, accepted))
 }
 
-/// carol's pending invitations, at most (fewer groups, fewer invitations).
-pub const CAROL_INVITATIONS: u64 = 5_000;
+/// The accept benchmark's invitees (user j is `username(j)`): carol and
+/// `user1` … `user15`, so that it does not run out within its two seconds
+/// at 10,000 users (each is outside about 990 groups then: 15,856 in all).
+pub const ACCEPTERS: [u64; 16] = [2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+
+/// Each accepter's pending invitations, at most (fewer groups, fewer
+/// invitations).
+pub const ACCEPT_INVITATIONS_EACH: u64 = 5_000;
 
 /// One user in this many (past the named ones) has an open invitation.
 const SPREAD: u64 = 20;

@@ -77,17 +77,46 @@ async fn seed_fills_an_empty_database_once(b: Backend) {
             .unwrap()
     });
     assert_eq!(bobs, 20);
-    // carol: one per group she is not in (30 groups, she is in 9), for
-    // the accept benchmark; then one for every 20th of the others (15 of
-    // 300), as invitations are spread in use.
-    assert_eq!(report.carol_invitations, 21);
-    assert_eq!(report.invitations, 20 + 21 + 15);
+    // The accepters (carol, user1 … user15): one per group they are not in
+    // (30 groups, each is in 9), for the accept benchmark, in id order from
+    // 21; then one for every 20th of the others (15 of 300), as invitations
+    // are spread in use.
+    let accepters: Vec<String> = std::iter::once("carol".to_string())
+        .chain((1..=15).map(|i| format!("user{i}")))
+        .collect();
+    assert_eq!(
+        report.accept_invitations,
+        accepters
+            .iter()
+            .map(|a| (a.clone(), 21))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(report.invitations, 20 + 16 * 21 + 15);
     assert_eq!(app.count("invitations") as u64, report.invitations);
-    let carol = app.user_by_username("carol");
+    let ids: Vec<i64> = accepters
+        .iter()
+        .map(|a| app.user_by_username(a).id)
+        .collect();
+    let theirs: Vec<(i64, i64)> = app.db(|c| {
+        invitations::table
+            .filter(invitations::invitee_user_id.eq_any(&ids))
+            .filter(invitations::status.eq("pending"))
+            .order(invitations::id)
+            .select((
+                invitations::id,
+                invitations::invitee_user_id.assume_not_null(),
+            ))
+            .load(c)
+            .unwrap()
+    });
+    let expected: Vec<(i64, i64)> = (21..)
+        .zip(ids.iter().flat_map(|id| std::iter::repeat_n(*id, 21)))
+        .collect();
+    assert_eq!(theirs, expected, "ids 21 onwards, accepter by accepter");
     let others: Vec<(i64, i64, String)> = app.db(|c| {
         invitations::table
             .inner_join(groups::table)
-            .filter(invitations::invitee_user_id.ne_all([bob.id, carol.id]))
+            .filter(invitations::invitee_user_id.ne_all(ids.iter().copied().chain([bob.id])))
             .filter(invitations::status.eq("pending"))
             .select((
                 invitations::invitee_user_id.assume_not_null(),
@@ -149,6 +178,7 @@ async fn seed_fills_an_empty_database_once(b: Backend) {
         })
     };
     let before = group_1();
+    let carol = app.user_by_username("carol");
     app.db(|c| insert_membership(c, 1, carol.id))
         .expect("carol joins group 1");
     assert_eq!(group_1(), before + 1, "the member count trigger is on");
