@@ -2,10 +2,11 @@
 //!
 //! `DbConn` (diesel's MultiConnection) writes out the SQL text of every
 //! statement it runs, twice, even when the statement is already prepared,
-//! and diesel never keeps an UPDATE, an upsert, an `eq_any` list or a
-//! `sql_query` prepared (their text may change between calls). Measured with
-//! `perf` under W3 (bench/run): 42 % of the SQLite writer thread's time,
-//! building SQL 24 % and preparing again 18 %. The hot paths therefore use:
+//! and diesel never keeps an UPDATE, an upsert, an `eq_any` list (on
+//! SQLite; PostgreSQL binds it as one array) or a `sql_query` prepared
+//! (their text may change between calls). Measured with `perf` under W3
+//! (bench/run): 42 % of the SQLite writer thread's time, building SQL 24 %
+//! and preparing again 18 %. The hot paths therefore use:
 //!
 //! - [`native!`](crate::native): runs a query on the backend's own
 //!   connection, where a statement with a static query id is found in the

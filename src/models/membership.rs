@@ -98,6 +98,66 @@ pub fn insert(conn: &mut DbConn, new: &NewMembership) -> QueryResult<usize> {
         .execute(conn)
 }
 
+/// Inserts `new` unless its user is a member of its group already, with
+/// `audit` (the line that says why) only then. None when they were a
+/// member; else whether any webhook is above the group (on SQLite: true,
+/// the caller asks). On PostgreSQL one statement: the unique index
+/// decides, a concurrent insert of the same member waits for it.
+pub fn insert_unless_member(
+    conn: &mut DbConn,
+    new: &NewMembership,
+    audit: &crate::models::audit::NewAuditEvent<'_>,
+) -> QueryResult<Option<bool>> {
+    #[cfg(feature = "postgres")]
+    #[allow(irrefutable_let_patterns)] // with only the postgres feature
+    if let DbConn::Pg(pg) = conn {
+        use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
+        #[derive(QueryableByName)]
+        struct Added {
+            #[diesel(sql_type = Bool)]
+            hooked: bool,
+        }
+        let member = (
+            new.group_id.into_sql::<BigInt>(),
+            new.user_id.into_sql::<BigInt>(),
+            new.role_id.into_sql::<BigInt>(),
+            new.username_key.as_str().into_sql::<Text>(),
+            new.joined_at.into_sql::<Timestamp>(),
+            new.invited_by.into_sql::<Nullable<BigInt>>(),
+            new.sort_key.as_str().into_sql::<Text>(),
+            new.name_key.as_str().into_sql::<Text>(),
+        );
+        let line = (
+            audit.actor_id.into_sql::<BigInt>(),
+            audit.subject_user_id.into_sql::<Nullable<BigInt>>(),
+            audit.account_id.into_sql::<Nullable<BigInt>>(),
+            audit.group_id.into_sql::<Nullable<BigInt>>(),
+            audit.kind.into_sql::<Text>(),
+            audit.detail.into_sql::<Text>(),
+            audit.created_at.into_sql::<Timestamp>(),
+        );
+        let q = crate::db::Sql::new(
+            "WITH ins AS (INSERT INTO memberships (group_id, user_id, role_id, username_key, \
+                joined_at, invited_by, sort_key, name_key) VALUES (?) \
+                ON CONFLICT (group_id, user_id) DO NOTHING RETURNING group_id), \
+             a AS (INSERT INTO audit_events \
+                (actor_id, subject_user_id, account_id, group_id, kind, detail, created_at) \
+                SELECT * FROM (VALUES (?)) v WHERE EXISTS (SELECT 1 FROM ins)) \
+             SELECT EXISTS (SELECT 1 FROM webhooks w \
+                JOIN group_ancestors ga ON ga.ancestor_id = w.group_id \
+                WHERE ga.group_id = ins.group_id) AS hooked FROM ins",
+            (member, line),
+        );
+        return Ok(q.get_result::<Added>(pg).optional()?.map(|a| a.hooked));
+    }
+    if find_with_role(conn, new.group_id, new.user_id)?.is_some() {
+        return Ok(None);
+    }
+    insert(conn, new)?;
+    crate::models::audit::record(conn, audit)?;
+    Ok(Some(true))
+}
+
 /// Many memberships in one statement (seeding, bulk adds). MultiConnection
 /// has no batch insert, so this goes to the backend's own connection.
 pub fn insert_many(conn: &mut DbConn, rows: &[NewMembership]) -> QueryResult<usize> {
@@ -131,6 +191,45 @@ pub fn keys_of(conn: &mut DbConn, user_id: i64) -> QueryResult<MemberKeys> {
         ))
         .first(conn)?;
     Ok(MemberKeys::new(u.as_deref().unwrap_or(&e), &first, &last))
+}
+
+/// What adding a user to a group needs of them: their company account and
+/// its kind (for `policy::may_enter_group_given`) and the keys their
+/// membership carries.
+pub struct Joiner {
+    pub account_id: Option<i64>,
+    pub account_kind: Option<crate::domain::AccountKind>,
+    pub keys: MemberKeys,
+}
+
+/// [`Joiner`] of `user_id`, in one statement.
+pub fn joiner(conn: &mut DbConn, user_id: i64) -> QueryResult<Joiner> {
+    use crate::db::schema::company_accounts;
+    type Row = (
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        String,
+    );
+    let (account_id, kind, u, e, first, last): Row = crate::native!(conn, |c| users::table
+        .left_join(company_accounts::table)
+        .filter(users::id.eq(user_id))
+        .select((
+            users::account_id,
+            company_accounts::kind.nullable(),
+            users::username_key,
+            users::email_key,
+            users::first_name,
+            users::last_name,
+        ))
+        .first(c))?;
+    Ok(Joiner {
+        account_id,
+        account_kind: kind.and_then(|k| crate::domain::AccountKind::parse(&k).ok()),
+        keys: MemberKeys::new(u.as_deref().unwrap_or(&e), &first, &last),
+    })
 }
 
 /// Writes the user's current keys into every membership of theirs: call it

@@ -485,28 +485,28 @@ pub fn mark_read(
     .execute(conn)
 }
 
-/// Marks read `user_id`'s conversations whose latest message announces one
-/// of the invitations `refs` (answered: nothing new is left in them). A
+/// Marks read `user_id`'s conversations whose latest message announces
+/// the invitation `ref_id` (answered: nothing new is left in them). A
 /// conversation with a newer message stays unread.
 pub fn mark_read_announcing(
     conn: &mut DbConn,
     user_id: i64,
-    refs: &[i64],
+    ref_id: i64,
     now: PrimitiveDateTime,
 ) -> QueryResult<usize> {
-    let announcing = messages::table
-        .filter(messages::kind.eq("invitation"))
-        .filter(messages::ref_id.eq_any(refs))
-        .select(messages::id);
-    diesel::update(
-        conversation_members::table
-            .filter(conversation_members::user_id.eq(user_id))
-            .filter(conversation_members::unread.eq(true))
-            .filter(conversation_members::last_message_id.eq_any(announcing)),
-    )
-    .set((
-        conversation_members::unread.eq(false),
-        conversation_members::last_read_at.eq(now),
-    ))
-    .execute(conn)
+    use diesel::sql_types::{BigInt, Bool, Timestamp};
+    // Constant text, so it stays prepared (diesel's UPDATE would not).
+    let q = crate::db::Sql::new(
+        "UPDATE conversation_members SET unread = ?, last_read_at = ? \
+         WHERE user_id = ? AND unread = ? AND last_message_id IN \
+         (SELECT id FROM messages WHERE kind = 'invitation' AND ref_id = ?)",
+        (
+            false.into_sql::<Bool>(),
+            now.into_sql::<Timestamp>(),
+            user_id.into_sql::<BigInt>(),
+            true.into_sql::<Bool>(),
+            ref_id.into_sql::<BigInt>(),
+        ),
+    );
+    crate::native!(conn, |c| q.execute(c))
 }

@@ -95,22 +95,26 @@ pub fn mark_all_read(
     .execute(conn)
 }
 
-/// Marks read the unread notifications of `user_id` of `kind` about any of
-/// `refs` (an invitation answered: its announcement is done with).
+/// Marks read the unread notifications of `user_id` of `kind` about
+/// `ref_id` (an invitation answered: its announcement is done with).
 pub fn mark_read_about(
     conn: &mut DbConn,
     user_id: i64,
     kind: &str,
-    refs: &[i64],
+    ref_id: i64,
     now: PrimitiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(
-        notifications::table
-            .filter(notifications::user_id.eq(user_id))
-            .filter(notifications::kind.eq(kind))
-            .filter(notifications::ref_id.eq_any(refs))
-            .filter(notifications::read_at.is_null()),
-    )
-    .set(notifications::read_at.eq(now))
-    .execute(conn)
+    use diesel::sql_types::{BigInt, Text, Timestamp};
+    // Constant text, so it stays prepared (diesel's UPDATE would not).
+    let q = crate::db::Sql::new(
+        "UPDATE notifications SET read_at = ? \
+         WHERE user_id = ? AND kind = ? AND ref_id = ? AND read_at IS NULL",
+        (
+            now.into_sql::<Timestamp>(),
+            user_id.into_sql::<BigInt>(),
+            kind.into_sql::<Text>(),
+            ref_id.into_sql::<BigInt>(),
+        ),
+    );
+    crate::native!(conn, |c| q.execute(c))
 }

@@ -71,8 +71,10 @@ pub fn builtin(conn: &mut DbConn, name: &str) -> QueryResult<Role> {
 /// ancestors): the built-in ones first, then those of the group and of the
 /// communities above it, by name.
 pub fn for_path(conn: &mut DbConn, path: &[i64]) -> QueryResult<Vec<Role>> {
-    // A top-level group (most of them) by `=`: diesel keeps that statement
-    // prepared, an `eq_any` list it prepares anew on every call.
+    // A top-level group (most of them) by `=`; a deeper one by its
+    // ancestors in `group_ancestors` (the same path), not by an `eq_any`
+    // list, which diesel on SQLite writes as `IN (?, ?)` and prepares anew
+    // on every call. Both stay prepared.
     macro_rules! roles_where {
         ($on_path:expr) => {
             crate::native!(conn, |c| roles::table
@@ -85,7 +87,13 @@ pub fn for_path(conn: &mut DbConn, path: &[i64]) -> QueryResult<Vec<Role>> {
     }
     match path {
         [group] => roles_where!(roles::group_id.eq(*group)),
-        _ => roles_where!(roles::group_id.eq_any(path)),
+        _ => roles_where!(
+            roles::group_id.eq_any(
+                group_ancestors::table
+                    .filter(group_ancestors::group_id.eq(path[0]))
+                    .select(group_ancestors::ancestor_id.nullable())
+            )
+        ),
     }
 }
 

@@ -106,6 +106,16 @@ pub fn may_enter_group_as(
     Ok(segregated(group, user.account_id, kind))
 }
 
+/// `may_enter_group` for a user whose account and its kind were read
+/// with what adding them needs (`membership::joiner`).
+pub fn may_enter_group_given(
+    group: &Group,
+    account: Option<i64>,
+    kind: Option<crate::domain::AccountKind>,
+) -> Result<Option<i64>, Denied> {
+    segregated(group, account, kind)
+}
+
 fn segregated(
     group: &Group,
     account: Option<i64>,

@@ -35,8 +35,8 @@ pub use account::{
 };
 pub use denied::Denied;
 pub use group::{
-    may_enter_group, may_enter_group_as, may_give_role, may_grant, may_invite, may_manage_group,
-    may_manage_member, may_view_group, may_view_members,
+    may_enter_group, may_enter_group_as, may_enter_group_given, may_give_role, may_grant,
+    may_invite, may_manage_group, may_manage_member, may_view_group, may_view_members,
 };
 pub use invitation::may_answer_invitation;
 pub use invitation_policy::{

@@ -224,6 +224,32 @@ pub fn add_member(
     Ok(added)
 }
 
+/// [`add_member`] unless they are a member already, with the audit line
+/// that says why (one statement with it on PostgreSQL); whether they were
+/// added.
+pub fn add_member_once(
+    conn: &mut DbConn,
+    new: &NewMembership,
+    audit: &NewAuditEvent<'_>,
+) -> diesel::QueryResult<bool> {
+    let Some(hooked) = membership::insert_unless_member(conn, new, audit)? else {
+        return Ok(false);
+    };
+    if hooked {
+        webhook::queue_membership(
+            conn,
+            new.group_id,
+            "membership.added",
+            new.user_id,
+            new.role_id,
+            new.invited_by,
+            None,
+            new.joined_at,
+        )?;
+    }
+    Ok(true)
+}
+
 /// Ends membership `m` (leaving or removed by `actor`); the webhooks hear
 /// of it in the same transaction.
 fn end_membership(

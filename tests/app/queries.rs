@@ -12,7 +12,9 @@ backend_tests!(
     main_pages_run_as_many_statements_with_60_rows_as_with_3,
     query_count_header_is_absent_unless_configured,
     the_members_page_statement_is_prepared_once,
+    a_communitys_roles_statement_is_prepared_once,
     an_invitation_by_username_runs_a_fixed_number_of_statements,
+    an_accept_runs_a_fixed_number_of_statements,
 );
 
 const PW: &str = "correct horse battery staple";
@@ -256,41 +258,50 @@ async fn query_count_header_is_absent_unless_configured(b: Backend) {
     assert!(r.headers().get("x-query-count").is_none());
 }
 
-/// The members page's statement stays prepared on its connection: read
-/// twice, it is prepared once. diesel keeps nothing with a `dsl::sql`
-/// fragment prepared; 0a7e7e7 wrote the page's `(SELECT ?)` so, and every
-/// members page became 3× slower (bench/RESULTS.md, 2026-12-07).
-async fn the_members_page_statement_is_prepared_once(b: Backend) {
+/// Runs `read` twice on one connection: what each read returned, and the
+/// statements diesel put into its prepared-statement cache after the first
+/// read and after both (a statement it keeps is cached once, on first use;
+/// one it does not keep, never).
+fn read_twice<T: Send + 'static>(
+    app: &TestApp,
+    read: impl Fn(&mut guildhall::db::DbConn) -> T + Send + 'static,
+) -> ((T, T), usize, Vec<String>) {
     use diesel::connection::{Connection, Instrumentation, InstrumentationEvent};
     use std::sync::{Arc, Mutex};
-    let app = spawn_app(b).await;
-    ann_opens_club(&app).await;
-    let club = app.group_id("club");
     let prepared: Arc<Mutex<Vec<String>>> = Arc::default();
     let seen = prepared.clone();
-    let rows = app.db(|c| {
+    let (rows, after_first) = app.db(|c| {
         c.set_instrumentation(Box::new(move |e: InstrumentationEvent<'_>| {
             if let InstrumentationEvent::CacheQuery { sql, .. } = e {
                 seen.lock().unwrap().push(sql.to_string());
             }
         }) as Box<dyn Instrumentation>);
-        let read = |c: &mut guildhall::db::DbConn| {
-            membership::page(c, club, &membership::MemberFilter::default(), None, 26).unwrap()
-        };
         let first = read(c);
         let after_first = prepared.lock().unwrap().len();
         let second = read(c);
         c.set_instrumentation(guildhall::db::query_count::instrumentation());
-        (first.len(), second.len(), after_first)
+        ((first, second), after_first)
     });
+    let all = prepared.lock().unwrap().clone();
+    (rows, after_first, all)
+}
+
+/// The members page's statement stays prepared on its connection: read
+/// twice, it is prepared once. diesel keeps nothing with a `dsl::sql`
+/// fragment prepared; 0a7e7e7 wrote the page's `(SELECT ?)` so, and every
+/// members page became 3× slower (bench/RESULTS.md, 2026-12-07).
+async fn the_members_page_statement_is_prepared_once(b: Backend) {
+    let app = spawn_app(b).await;
+    ann_opens_club(&app).await;
+    let club = app.group_id("club");
+    let (rows, after_first, prepared) = read_twice(&app, move |c| {
+        membership::page(c, club, &membership::MemberFilter::default(), None, 26)
+            .unwrap()
+            .len()
+    });
+    assert_eq!(rows, (1, 1), "ann, the club's admin, both times");
     assert_eq!(
-        (rows.0, rows.1),
-        (1, 1),
-        "ann, the club's admin, both times"
-    );
-    let prepared = prepared.lock().unwrap();
-    assert_eq!(
-        rows.2, 1,
+        after_first, 1,
         "the first read prepares its statement to keep: {prepared:?}"
     );
     assert_eq!(
@@ -299,6 +310,69 @@ async fn the_members_page_statement_is_prepared_once(b: Backend) {
         "the second finds it prepared: {prepared:?}"
     );
     assert!(prepared[0].contains("(SELECT "), "{}", prepared[0]);
+}
+
+/// The roles a managed community offers (its own, those of the
+/// communities above, the built-in ones) are read by a statement kept
+/// prepared: by the path in `group_ancestors`, not an `eq_any` list,
+/// which diesel on SQLite writes as `IN (?, ?)` and prepares anew on every
+/// call (PostgreSQL binds the list as one array and keeps it): every
+/// managed community's members page paid for it.
+async fn a_communitys_roles_statement_is_prepared_once(b: Backend) {
+    let app = spawn_app(b).await;
+    ann_opens_club(&app).await;
+    let p = app
+        .submit(
+            "/groups/club/communities/new",
+            "/groups/club/communities",
+            &[
+                ("name", "Club Team"),
+                ("slug", "club-team"),
+                ("description", ""),
+                ("join_method", "invite_only"),
+                ("audience", "client"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let path = vec![app.group_id("club-team"), app.group_id("club")];
+    app.new_group(&app.client, "Other", "other", "open").await;
+    let other = app.group_id("other");
+    let now = app.clock.now();
+    app.db(|c| {
+        for (group_id, name) in [
+            (path[0], "Crew"),
+            (path[1], "Steward"),
+            (other, "Elsewhere"),
+        ] {
+            role::insert(
+                c,
+                &role::NewRole {
+                    group_id: Some(group_id),
+                    name,
+                    name_key: name.to_lowercase(),
+                    permissions: String::new(),
+                    builtin: false,
+                    created_at: now,
+                },
+            )
+            .unwrap();
+        }
+    });
+    let (rows, after_first, prepared) = read_twice(&app, move |c| {
+        role::for_path(c, &path)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.name)
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(rows.0, rows.1);
+    // Built-in first, then the community's and club's by name; not another group's.
+    assert_eq!(rows.0[rows.0.len() - 2..], ["Crew", "Steward"], "{rows:?}");
+    assert!(rows.0.contains(&"GroupMember".to_string()), "{rows:?}");
+    assert!(!rows.0.contains(&"Elsewhere".to_string()), "{rows:?}");
+    assert_eq!(after_first, 1, "prepared to keep: {prepared:?}");
+    assert_eq!(prepared.len(), 1, "found prepared: {prepared:?}");
 }
 
 /// Inviting one user by username (bench/run's W3 request) runs a fixed
@@ -395,4 +469,103 @@ async fn an_invitation_by_username_runs_a_fixed_number_of_statements(b: Backend)
         counts[2] <= most,
         "{b:?}: {counts:?} statements, at most {most}"
     );
+}
+
+/// Accepting from the inbox: on PostgreSQL the session, then in one
+/// transaction the invitation with its group, the community's invitation
+/// rules, the joiner (account and name keys), the close (with its event,
+/// audit line, the announcements marked read and the inviter's
+/// notification) and the membership with its audit line. A second press
+/// finds it closed and writes nothing.
+async fn an_accept_runs_a_fixed_number_of_statements(b: Backend) {
+    let app = spawn_app_with(b, |c| c.count_queries = true).await;
+    let ann = ann_opens_club(&app).await;
+    let (bea, client) = app.logged_in("bea", PW).await;
+    let form = app.get("/groups/club/invite").await;
+    let r = app
+        .client
+        .post(app.url("/groups/club/invite"))
+        .header("Origin", &app.address)
+        .header("Accept", "application/json")
+        .form(&[
+            ("csrf_token", csrf_from(&form.body).as_str()),
+            ("send_to", "bea"),
+            ("role_id", "2"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("\"ok\":true"));
+    let id: i64 = app.db(|c| {
+        use diesel::prelude::*;
+        use guildhall::db::schema::invitations;
+        invitations::table.select(invitations::id).first(c).unwrap()
+    });
+    let csrf = csrf_from(&app.get_with(&client, "/invitations").await.body);
+    let accept = || async {
+        let r = client
+            .post(app.url(&format!("/invitations/{id}/accept")))
+            .header("Origin", &app.address)
+            .form(&[("csrf_token", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303);
+        r.headers()["x-query-count"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let rows = || {
+        app.db(|c| {
+            use diesel::prelude::*;
+            use guildhall::db::schema::{
+                audit_events, invitation_events, memberships, notifications,
+            };
+            (
+                memberships::table
+                    .filter(memberships::user_id.eq(bea))
+                    .filter(memberships::invited_by.eq(ann))
+                    .count()
+                    .get_result::<i64>(c)
+                    .unwrap(),
+                invitation_events::table
+                    .filter(invitation_events::kind.eq("accepted"))
+                    .count()
+                    .get_result::<i64>(c)
+                    .unwrap(),
+                audit_events::table
+                    .filter(audit_events::subject_user_id.eq(bea))
+                    .filter(audit_events::detail.like("% (Club)"))
+                    .count()
+                    .get_result::<i64>(c)
+                    .unwrap(),
+                notifications::table
+                    .filter(notifications::user_id.eq(ann))
+                    .filter(notifications::kind.eq("invitation_accepted"))
+                    .filter(notifications::link_path.eq(format!("/groups/club/invitations/{id}")))
+                    .count()
+                    .get_result::<i64>(c)
+                    .unwrap(),
+                notifications::table
+                    .filter(notifications::user_id.eq(bea))
+                    .filter(notifications::read_at.is_null())
+                    .count()
+                    .get_result::<i64>(c)
+                    .unwrap(),
+            )
+        })
+    };
+    let n = accept().await;
+    // The membership, the "accepted" event, the audit lines (sent,
+    // accepted, joined), ann's notification; none of bea's left unread.
+    assert_eq!(rows(), (1, 1, 3, 1, 0));
+    let most = match b {
+        Backend::Sqlite => 19,
+        Backend::Postgres => 8,
+    };
+    assert!(n <= most, "{b:?}: {n} statements, at most {most}");
+    accept().await;
+    assert_eq!(rows(), (1, 1, 3, 1, 0), "a second press writes nothing");
 }

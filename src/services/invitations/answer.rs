@@ -2,6 +2,7 @@
 //! and what the link's page shows before.
 
 use super::*;
+use crate::models::notification::NewNotification;
 use crate::services::link_guesses;
 
 /// The invitee accepts or declines from their inbox.
@@ -14,10 +15,10 @@ pub fn answer(
     now: PrimitiveDateTime,
 ) -> AppResult<(AnswerOutcome, String)> {
     db::write_tx(conn, |conn| {
-        let inv = invitation::find(conn, invitation_id)?
-            .filter(|i| i.invitee_user_id == Some(me.id))
+        let (inv, group) = invitation::find_with_group(conn, invitation_id)?
+            .filter(|(i, _)| i.invitee_user_id == Some(me.id))
             .ok_or_else(AppError::not_found)?;
-        apply_answer(conn, me, &inv, accept, config, now)
+        apply_answer(conn, me, &inv, group, accept, config, now)
     })
 }
 
@@ -148,7 +149,8 @@ pub fn answer_by_link(
             return Ok(Err(LinkRefusal::SentTo(inv.invitee_email)));
         }
         invitation::bind_invitee(conn, inv.id, me.id)?;
-        let answered = apply_answer(conn, me, &inv, accept, config, now)?;
+        let group = crate::models::group::find(conn, inv.group_id)?;
+        let answered = apply_answer(conn, me, &inv, group, accept, config, now)?;
         if matches!(
             answered.0,
             AnswerOutcome::NoLongerOpen(_) | AnswerOutcome::NotAllowed
@@ -161,7 +163,8 @@ pub fn answer_by_link(
         for sibling in invitation::pending_siblings(conn, &inv)? {
             if policy::may_answer_invitation(me, &sibling).is_ok() {
                 invitation::bind_invitee(conn, sibling.id, me.id)?;
-                let (o, name) = apply_answer(conn, me, &sibling, accept, config, now)?;
+                let group = crate::models::group::find(conn, sibling.group_id)?;
+                let (o, name) = apply_answer(conn, me, &sibling, group, accept, config, now)?;
                 if matches!(o, AnswerOutcome::Accepted | AnswerOutcome::Declined) {
                     names.push(name);
                 }
@@ -181,11 +184,11 @@ pub(super) fn apply_answer(
     conn: &mut DbConn,
     me: &User,
     inv: &invitation::Invitation,
+    group: Group,
     accept: bool,
     config: &Config,
     now: PrimitiveDateTime,
 ) -> AppResult<(AnswerOutcome, String)> {
-    let group = crate::models::group::find(conn, inv.group_id)?;
     if accept && inv.effective_status(now) == InvitationStatus::Pending {
         let levels = crate::models::invitation_policy::along_path(conn, group.id)?;
         if let Err(b) = policy::may_invite_address(&levels, &me.email, &config.disposable) {
@@ -197,35 +200,51 @@ pub(super) fn apply_answer(
     } else {
         InvitationStatus::Declined
     };
-    let account = if accept {
-        // The account may have changed since the invitation was sent.
-        policy::may_enter_group(conn, &group, me.id)??
+    // Read before the invitation closes: the account may have changed
+    // since it was sent.
+    let joiner = if accept {
+        let j = membership::joiner(conn, me.id)?;
+        let account = policy::may_enter_group_given(&group, j.account_id, j.account_kind)?;
+        Some((j.keys, account))
     } else {
         None
     };
-    if invitation::close_if_open(conn, inv.id, to, now)? == 0 {
+    let verb = if accept { "accepted" } else { "declined" };
+    let text = format!(
+        "{} {verb} your invitation to {}",
+        me.display_name(),
+        group.name
+    );
+    let link = format!("/groups/{}/invitations/{}", group.slug, inv.id);
+    crate::services::notifications::check_link(Some(&link))?;
+    let note = NewNotification {
+        user_id: inv.inviter_id,
+        kind: &format!("invitation_{verb}"),
+        text: &text,
+        link_path: Some(&link),
+        created_at: now,
+        ref_id: None,
+    };
+    // Logged before the membership it brings (the webhooks hear
+    // "accepted", then "membership.added"); its notification and private
+    // message are done with; the inviter hears of it.
+    if !invitation::close_answered(conn, inv.id, me.id, to, &note, now)? {
         return Ok((
             AnswerOutcome::NoLongerOpen(inv.effective_status(now)),
             group.name,
         ));
     }
-    // Logged before the membership it brings: the webhooks hear
-    // "accepted", then "membership.added".
-    invitation::log(conn, &[inv.id], to.as_str(), Some(me.id), now)?;
-    // Answered: its notification and private message are done with.
-    crate::models::notification::mark_read_about(conn, me.id, "invitation", &[inv.id], now)?;
-    crate::models::message::mark_read_announcing(conn, me.id, &[inv.id], now)?;
-    if accept && membership::find_with_role(conn, group.id, me.id)?.is_none() {
-        groups::add_member(
+    if let Some((keys, account)) = joiner {
+        groups::add_member_once(
             conn,
-            group.id,
-            me.id,
-            inv.role_id,
-            Some(inv.inviter_id),
-            now,
-        )?;
-        audit::record(
-            conn,
+            &membership::NewMembership::new(
+                group.id,
+                me.id,
+                inv.role_id,
+                keys,
+                now,
+                Some(inv.inviter_id),
+            ),
             &NewAuditEvent {
                 actor_id: me.id,
                 subject_user_id: Some(me.id),
@@ -237,19 +256,6 @@ pub(super) fn apply_answer(
             },
         )?;
     }
-    let verb = if accept { "accepted" } else { "declined" };
-    notify(
-        conn,
-        inv.inviter_id,
-        &format!("invitation_{verb}"),
-        &format!(
-            "{} {verb} your invitation to {}",
-            me.display_name(),
-            group.name
-        ),
-        Some(&format!("/groups/{}/invitations/{}", group.slug, inv.id)),
-        now,
-    )?;
     if accept && inv.tell_inviter {
         tell_inviter(conn, config, me, inv, &group, now)?;
     }

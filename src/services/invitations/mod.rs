@@ -19,7 +19,6 @@ use crate::models::{Group, Role, User, membership, rate_limit, role, send_count,
 use crate::policy::{self, AdminClaim, GroupAccess};
 use crate::services::groups;
 use crate::services::messages::{MessageRef, RefNote, send_message_with_ref};
-use crate::services::notifications::notify;
 use serde::Deserialize;
 use time::PrimitiveDateTime;
 
