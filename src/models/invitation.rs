@@ -794,8 +794,9 @@ struct StatusCount {
 }
 
 /// The tab counts: the counts by status the database keeps
-/// (`invitation_counts`, migration 000037), less the pending ones past their
-/// date, counted in the range of the index `invitations_group_expiry`.
+/// (`invitation_counts`, migrations 000037 and 000046: on PostgreSQL up to
+/// 16 rows per status, summed here), less the pending ones past their date,
+/// counted in the range of the index `invitations_group_expiry`.
 pub fn tab_counts(
     conn: &mut DbConn,
     group_id: i64,
@@ -803,12 +804,13 @@ pub fn tab_counts(
 ) -> QueryResult<TabCounts> {
     use diesel::sql_types::{BigInt, Text, Timestamp};
     let q = Sql::new(
-        "SELECT c.status, c.n, CASE WHEN c.status = ? THEN \
-         (SELECT COUNT(*) FROM invitations i WHERE i.group_id = c.group_id \
+        "SELECT c.status, CAST(SUM(c.n) AS BIGINT) AS n, CASE WHEN c.status = ? THEN \
+         (SELECT COUNT(*) FROM invitations i WHERE i.group_id = ? \
           AND i.status = c.status AND i.expires_at <= ?) ELSE 0 END AS overdue \
-         FROM invitation_counts c WHERE c.group_id = ?",
+         FROM invitation_counts c WHERE c.group_id = ? GROUP BY c.status",
         (
             InvitationStatus::Pending.as_str().into_sql::<Text>(),
+            group_id.into_sql::<BigInt>(),
             now.into_sql::<Timestamp>(),
             group_id.into_sql::<BigInt>(),
         ),
