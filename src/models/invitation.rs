@@ -122,7 +122,8 @@ pub fn insert_sent(
             new.tell_inviter.into_sql::<Bool>(),
         );
         let q = Sql::new(
-            "WITH i AS (INSERT INTO invitations (group_id, inviter_id, invitee_user_id, \
+            concat!(
+                "WITH i AS (INSERT INTO invitations (group_id, inviter_id, invitee_user_id, \
                 invitee_email, invitee_email_key, role_id, message, status, link_nonce, \
                 token_hash, created_at, sent_at, expires_at, batch_id, last_mail_id, \
                 tell_inviter) VALUES (?) \
@@ -135,9 +136,10 @@ pub fn insert_sent(
                     i.group_id, ?, ? || i.invitee_email || ? || ' (' || g.name || ')', i.created_at \
                 FROM i JOIN groups g ON g.id = i.group_id \
                 LEFT JOIN users u ON u.id = i.invitee_user_id) \
-             SELECT i.id, EXISTS (SELECT 1 FROM webhooks w \
-                JOIN group_ancestors ga ON ga.ancestor_id = w.group_id \
-                WHERE ga.group_id = i.group_id) AS hooked FROM i",
+             SELECT i.id, ",
+                crate::models::webhook::hooked_sql!("i.group_id"),
+                " AS hooked FROM i"
+            ),
             (
                 values,
                 KIND.into_sql::<Text>(),
@@ -369,7 +371,8 @@ pub fn close_answered(
             note.ref_id.into_sql::<Nullable<BigInt>>(),
         );
         let q = Sql::new(
-            "WITH p (id, status, now, me, audit_kind, before, after) AS (VALUES (?)), \
+            concat!(
+                "WITH p (id, status, now, me, audit_kind, before, after) AS (VALUES (?)), \
              c AS (UPDATE invitations i SET status = p.status, answered_at = p.now FROM p \
                 WHERE i.id = p.id AND i.status = 'pending' AND i.expires_at > p.now \
                 RETURNING i.id, i.group_id, i.invitee_user_id, i.invitee_email), \
@@ -390,9 +393,10 @@ pub fn close_answered(
                 AND msg.kind = 'invitation' AND msg.ref_id = c.id), \
              t AS (INSERT INTO notifications (user_id, kind, text, link_path, created_at, ref_id) \
                 SELECT * FROM (VALUES (?)) v WHERE EXISTS (SELECT 1 FROM c)) \
-             SELECT EXISTS (SELECT 1 FROM webhooks w \
-                JOIN group_ancestors ga ON ga.ancestor_id = w.group_id \
-                WHERE ga.group_id = c.group_id) AS hooked FROM c",
+             SELECT ",
+                crate::models::webhook::hooked_sql!("c.group_id"),
+                " AS hooked FROM c"
+            ),
             (values, told),
         );
         let Some(closed) = q.get_result::<Closed>(pg).optional()? else {

@@ -137,15 +137,17 @@ pub fn insert_unless_member(
             audit.created_at.into_sql::<Timestamp>(),
         );
         let q = crate::db::Sql::new(
-            "WITH ins AS (INSERT INTO memberships (group_id, user_id, role_id, username_key, \
+            concat!(
+                "WITH ins AS (INSERT INTO memberships (group_id, user_id, role_id, username_key, \
                 joined_at, invited_by, sort_key, name_key) VALUES (?) \
                 ON CONFLICT (group_id, user_id) DO NOTHING RETURNING group_id), \
              a AS (INSERT INTO audit_events \
                 (actor_id, subject_user_id, account_id, group_id, kind, detail, created_at) \
                 SELECT * FROM (VALUES (?)) v WHERE EXISTS (SELECT 1 FROM ins)) \
-             SELECT EXISTS (SELECT 1 FROM webhooks w \
-                JOIN group_ancestors ga ON ga.ancestor_id = w.group_id \
-                WHERE ga.group_id = ins.group_id) AS hooked FROM ins",
+             SELECT ",
+                crate::models::webhook::hooked_sql!("ins.group_id"),
+                " AS hooked FROM ins"
+            ),
             (member, line),
         );
         return Ok(q.get_result::<Added>(pg).optional()?.map(|a| a.hooked));

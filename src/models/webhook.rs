@@ -15,6 +15,25 @@ use diesel::prelude::*;
 use rand::TryRng;
 use time::PrimitiveDateTime;
 
+/// SQL text: whether any webhook hears the group `$group` (a column of the
+/// statement it ends), that is a hook of the group or of a community above
+/// it. PostgreSQL's data-modifying `WITH`s answer it with what they write,
+/// so that the deliveries are looked for only when a hook is there.
+#[cfg(feature = "postgres")]
+macro_rules! hooked_sql {
+    ($group:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM webhooks w \
+             JOIN group_ancestors ga ON ga.ancestor_id = w.group_id \
+             WHERE ga.group_id = ",
+            $group,
+            ")"
+        )
+    };
+}
+#[cfg(feature = "postgres")]
+pub(crate) use hooked_sql;
+
 #[derive(Clone, Queryable, Selectable)]
 #[diesel(table_name = w)]
 pub struct Webhook {
